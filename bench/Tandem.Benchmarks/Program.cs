@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Tandem.Benchmarks.PolicyBenchmarks).Assembly).Run(args);

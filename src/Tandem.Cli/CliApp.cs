@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Tandem.Cli.Commands;
+
+namespace Tandem.Cli;
+
+/// <summary>A bad option value or unusable input: one line on stderr, exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The `tandem` command: wiring, parsing and error handling only (a thin host).</summary>
+public static class CliApp
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Exit code for an unexpected failure.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Exit code for bad input (options, files).</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Build the root command writing to the given streams.</summary>
+    public static RootCommand BuildRoot(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Tandem: bandits and language models in tandem for adaptive health interventions.");
+        var io = new CliIo(output, error);
+        root.Add(LibraCommand.Create(io));
+        root.Add(DemoCommand.Create(io));
+        return root;
+    }
+
+    /// <summary>Parse and run; never throws, returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            RootCommand root = BuildRoot(output, error);
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                error.WriteLine("error: " + parse.Errors[0].Message + " (see 'tandem --help')");
+                return BadInput;
+            }
+            var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+            return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException ex)
+        {
+            error.WriteLine("error: " + ex.Message);
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("error: cancelled");
+            return Failure;
+        }
+        catch (Exception ex)
+        {
+            error.WriteLine($"error: unexpected {ex.GetType().Name}: {ex.Message}");
+            return Failure;
+        }
+    }
+}
+
+/// <summary>The streams a command writes to.</summary>
+public sealed record CliIo(TextWriter Output, TextWriter Error);

@@ -1,0 +1,59 @@
+using Spectre.Console;
+using Tandem.Cli.Libra;
+
+namespace Tandem.Cli.Console;
+
+/// <summary>Human-readable summaries on stdout (plain text when not a terminal).</summary>
+public static class ConsoleTables
+{
+    /// <summary>The study's summary table.</summary>
+    public static void WriteStudy(TextWriter output, LibraSummary summary, string outDir)
+    {
+        IAnsiConsole console = Create(output);
+        console.MarkupLine($"[bold]LIBRA study — {Markup.Escape(summary.Env)}[/]: {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}, advisor {Markup.Escape(summary.Advisor)}, γ = {LibraOutputs.F(summary.Gamma)}, Δ = {LibraOutputs.F(summary.Delta)}, non-compliance {Markup.Escape(summary.Noncompliance)}");
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("policy");
+        table.AddColumn(new TableColumn("cumulative regret").RightAligned());
+        table.AddColumn(new TableColumn("LLM queries").RightAligned());
+        table.AddColumn(new TableColumn(Markup.Escape("mean " + summary.RewardLabel)).RightAligned());
+        foreach (PolicySummary p in summary.Policies)
+            table.AddRow(Markup.Escape(p.Name), LibraOutputs.Pm(p.CumulativeRegret), LibraOutputs.Pm(p.LlmQueries), LibraOutputs.Pm(p.MeanReward));
+        console.Write(table);
+        if (summary.FittedMutableCoefficients is { } fitted)
+        {
+            var coefficients = new Table().Border(TableBorder.Rounded).Title("fitted mutable coefficients (ours vs seed)");
+            coefficients.AddColumn("treatment");
+            foreach (string f in fitted[0].Features) coefficients.AddColumn(new TableColumn(Markup.Escape(f)).RightAligned());
+            foreach (FittedCoefficients c in fitted)
+                coefficients.AddRow([Markup.Escape(c.Treatment), .. c.Ours.Zip(c.Seed, (o, s) => $"{LibraOutputs.F(o)} ({LibraOutputs.F(s)})")]);
+            console.Write(coefficients);
+        }
+        console.MarkupLine($"{summary.WallSeconds:F2} s simulation, {summary.StepsPerSecond:N0} rounds/s. Report: [link]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
+    }
+
+    /// <summary>The ablation's summary table.</summary>
+    public static void WriteAblation(TextWriter output, AblationSummary summary, string outDir)
+    {
+        IAnsiConsole console = Create(output);
+        console.MarkupLine($"[bold]LIBRA ablation over {Markup.Escape(summary.Vary)} — {Markup.Escape(summary.Env)}[/]: {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}");
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn(summary.Vary == "delta" ? "Δ" : "q");
+        table.AddColumn(new TableColumn("cumulative regret").RightAligned());
+        table.AddColumn(new TableColumn("LLM queries").RightAligned());
+        foreach (AblationSeries s in summary.Series) table.AddRow(LibraOutputs.F(s.Value), LibraOutputs.Pm(s.CumulativeRegret), LibraOutputs.Pm(s.LlmQueries));
+        console.Write(table);
+        console.MarkupLine($"Report: {Markup.Escape(Path.Combine(outDir, "report.html"))}");
+    }
+
+    private static IAnsiConsole Create(TextWriter output)
+    {
+        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        return AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+    }
+}

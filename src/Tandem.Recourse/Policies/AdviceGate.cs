@@ -1,0 +1,74 @@
+using Tandem.Core.Abstractions;
+using Tandem.Recourse.Advisors;
+using Tandem.Recourse.Model;
+
+namespace Tandem.Recourse.Policies;
+
+/// <summary>
+/// Turns untrusted advice into an implementable pair: the treatment must exist and the values must be
+/// finite and of the right count; a finite recourse outside the feasible set is projected onto it
+/// (Euclidean projection, noted as <see cref="DecisionNotes.AdviceProjected"/>). Anything else is a
+/// fallback with a reason; bad advice never reaches the learner as a decision.
+/// </summary>
+public sealed class AdviceGate
+{
+    private readonly RecourseProblem _problem;
+    private readonly double[] _current;
+    private readonly double[] _projected;
+
+    /// <summary>Create a gate for <paramref name="problem"/>.</summary>
+    public AdviceGate(RecourseProblem problem)
+    {
+        _problem = problem ?? throw new ArgumentNullException(nameof(problem));
+        _current = new double[problem.MutableIndices.Length];
+        _projected = new double[problem.MutableIndices.Length];
+    }
+
+    /// <summary>Try to apply <paramref name="advice"/> to <paramref name="context"/>. On success writes the
+    /// full recourse context into <paramref name="destination"/> and returns true; otherwise returns false
+    /// with a short reason ("abstained: timeout", "unknown treatment 7", ...).</summary>
+    public bool TryApply(in Advice advice, ReadOnlySpan<double> context, Span<double> destination, out int arm, out bool projected, out string? reason)
+    {
+        arm = -1;
+        projected = false;
+        if (advice.Status != AdviceStatus.Given)
+        {
+            reason = "abstained: " + (advice.Reason ?? "no reason given");
+            return false;
+        }
+        if ((uint)advice.Arm >= (uint)_problem.ArmCount)
+        {
+            reason = $"unknown treatment {advice.Arm}";
+            return false;
+        }
+        double[]? values = advice.MutableValues;
+        if (values is null || values.Length != _problem.MutableIndices.Length)
+        {
+            reason = $"expected {_problem.MutableIndices.Length} mutable values, got {values?.Length ?? 0}";
+            return false;
+        }
+        foreach (double v in values)
+        {
+            if (!double.IsFinite(v))
+            {
+                reason = "non-finite recourse value";
+                return false;
+            }
+        }
+        _problem.GetMutable(context, _current);
+        context.CopyTo(destination);
+        if (_problem.Set.Contains(_current, values, 1e-9))
+        {
+            _problem.SetMutable(destination, values);
+        }
+        else
+        {
+            _problem.Set.Project(_current, values, _projected);
+            _problem.SetMutable(destination, _projected);
+            projected = true;
+        }
+        arm = advice.Arm;
+        reason = null;
+        return true;
+    }
+}

@@ -1,0 +1,176 @@
+using Tandem.Core.Abstractions;
+using Tandem.Core.Numerics;
+using Tandem.Recourse.Model;
+using Tandem.Recourse.Solvers;
+
+namespace Tandem.Recourse.Policies;
+
+/// <summary>Which solver of (ORO-Arm) GLRB uses.</summary>
+public enum OroSolverKind
+{
+    /// <summary>Algorithm 2, two-block coordinate descent (any norm; a critical point, Lemma 3).</summary>
+    CoordinateDescent,
+
+    /// <summary>Proposition 1, the global optimum (L2 or Mahalanobis norm without bounds).</summary>
+    Global,
+}
+
+/// <summary>How GLRB guards against patients who do not follow the recourse (seed 000 §4).</summary>
+public enum NonComplianceGuard
+{
+    /// <summary>Assume full compliance (§2).</summary>
+    None,
+
+    /// <summary>robust-ORO with the empirical mean of observed deviations per arm (§4.1, Remark 1).
+    /// Exact for the identity link; for the logistic link the mean shift is a first-order approximation
+    /// of E_ε[μ(·)].</summary>
+    Random,
+
+    /// <summary>ORO-NC by Algorithm 4 with Lemma 4 (§4.2), within ε in the recourse norm.</summary>
+    Adversarial,
+}
+
+/// <summary>GLRB options. Immutable; validated by <see cref="Validate"/>.</summary>
+public sealed record GlrbOptions
+{
+    /// <summary>Ridge λ of the regularised MLE and the design matrix V = λI + Σ x̄ x̄ᵀ. Range: λ &gt; 0. Default 1.</summary>
+    public double Lambda { get; init; } = 1.0;
+
+    /// <summary>The confidence radius ρ_{t,a}. Default: constant 1.</summary>
+    public ConfidenceRadiusRule Radius { get; init; } = ConfidenceRadiusRule.Constant(1.0);
+
+    /// <summary>Solver of (ORO-Arm). Default Algorithm 2.</summary>
+    public OroSolverKind Solver { get; init; } = OroSolverKind.CoordinateDescent;
+
+    /// <summary>Iteration limit and tolerance of Algorithm 2/4.</summary>
+    public OroSolverOptions SolverOptions { get; init; } = new();
+
+    /// <summary>Non-compliance guard. Default none.</summary>
+    public NonComplianceGuard Guard { get; init; } = NonComplianceGuard.None;
+
+    /// <summary>ε of the adversarial guard (same norm as the recourse). Range: ε ≥ 0.</summary>
+    public double Epsilon { get; init; }
+
+    /// <summary>Throws naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (!double.IsFinite(Lambda) || Lambda <= 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite and > 0.");
+        ArgumentNullException.ThrowIfNull(Radius, nameof(Radius));
+        ArgumentNullException.ThrowIfNull(SolverOptions, nameof(SolverOptions));
+        if (!double.IsFinite(Epsilon) || Epsilon < 0) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "ε must be finite and ≥ 0.");
+        if (Guard == NonComplianceGuard.Adversarial && Solver == OroSolverKind.Global)
+            throw new ArgumentException("The adversarial guard uses Algorithm 4; choose the coordinate-descent solver.", nameof(Solver));
+    }
+}
+
+/// <summary>
+/// GLRB, the Generalized Linear Recourse Bandit (seed 000 Algorithm 1): per arm a regularised GLM
+/// estimate θ̂_a and design matrix V_a; for each arm solve (ORO-Arm) for the optimistic recourse and
+/// implement the arm with the largest optimistic value. Learns from the realized context x̄ (§4).
+/// Allocation-free per round after construction (identity link).
+/// </summary>
+public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOutcome>
+{
+    private readonly RecourseProblem _problem;
+    private readonly GlmArm[] _arms;
+    private readonly IOroSolver _solver;
+    private readonly CoordinateDescentOroSolver? _robustSolver;
+    private readonly double[][] _candidates;
+    private readonly double[] _work;
+    private readonly double[][] _meanDeviation;
+    private readonly int[] _deviationCount;
+    private readonly double _lipschitz;
+
+    /// <summary>Create GLRB for <paramref name="problem"/>.</summary>
+    public GlrbPolicy(RecourseProblem problem, GlrbOptions? options = null)
+    {
+        _problem = problem ?? throw new ArgumentNullException(nameof(problem));
+        Options = options ?? new GlrbOptions();
+        Options.Validate();
+        int d = problem.Dimension;
+        _arms = Enumerable.Range(0, problem.ArmCount).Select(_ => new GlmArm(d, Options.Lambda, problem.Link)).ToArray();
+        _solver = (Options.Guard, Options.Solver) switch
+        {
+            (NonComplianceGuard.Adversarial, _) => new AdversarialOroSolver(d, problem.MutableIndices, problem.Set, Options.Epsilon, Options.SolverOptions),
+            (_, OroSolverKind.Global) => new GlobalMahalanobisOroSolver(d, problem.MutableIndices, problem.Set),
+            _ => new CoordinateDescentOroSolver(d, problem.MutableIndices, problem.Set, Options.SolverOptions),
+        };
+        if (Options.Guard == NonComplianceGuard.Random)
+            _robustSolver = _solver as CoordinateDescentOroSolver ?? new CoordinateDescentOroSolver(d, problem.MutableIndices, problem.Set, Options.SolverOptions);
+        _candidates = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[d]).ToArray();
+        _work = new double[d];
+        _meanDeviation = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[problem.MutableIndices.Length]).ToArray();
+        _deviationCount = new int[problem.ArmCount];
+        _lipschitz = Links.LipschitzConstant(problem.Link);
+    }
+
+    /// <summary>The options.</summary>
+    public GlrbOptions Options { get; }
+
+    /// <summary>The problem.</summary>
+    public RecourseProblem Problem => _problem;
+
+    /// <inheritdoc />
+    public string Name => "GLRB";
+
+    /// <summary>The per-arm models (read-only use).</summary>
+    public IReadOnlyList<GlmArm> Arms => _arms;
+
+    /// <summary>Iterations of the solver in the last decision, summed over arms.</summary>
+    public int LastIterations { get; private set; }
+
+    /// <inheritdoc />
+    public ValueTask<RecourseDecision> DecideAsync(double[] context, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Decide(context));
+
+    /// <summary>The synchronous decision (GLRB never waits on anything).</summary>
+    public RecourseDecision Decide(double[] context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _problem.ValidateContext(context, nameof(context));
+        int best = 0;
+        double bestValue = double.NegativeInfinity;
+        int iterations = 0;
+        for (int a = 0; a < _arms.Length; a++)
+        {
+            GlmArm arm = _arms[a];
+            double rho = Options.Radius.Radius(arm.Count);
+            OroSolution solution = _robustSolver is not null
+                ? _robustSolver.Solve(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
+                : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
+            iterations += solution.Iterations;
+            if (solution.Value > bestValue)
+            {
+                bestValue = solution.Value;
+                best = a;
+            }
+        }
+        LastIterations = iterations;
+        double[] chosen = _candidates[best];
+        // CI_t(x̃, a) = UCB − LCB = 2 L_μ ρ_{t,a} ‖x̃‖_{V⁻¹} (seed §3.1).
+        double width = 2 * _lipschitz * Options.Radius.Radius(_arms[best].Count) * _arms[best].ConfidenceNorm(chosen, _work);
+        return new RecourseDecision(best, chosen, 1.0, DecisionNotes.RecourseRecommended, width);
+    }
+
+    /// <inheritdoc />
+    public void Learn(double[] context, RecourseDecision decision, RecourseOutcome outcome)
+    {
+        _problem.ValidateArm(decision.Arm, nameof(decision));
+        ArgumentNullException.ThrowIfNull(outcome.Realized, nameof(outcome));
+        if (!double.IsFinite(outcome.Reward)) throw new ArgumentException($"The reward is {outcome.Reward}; rewards must be finite.", nameof(outcome));
+        _problem.ValidateContext(outcome.Realized, nameof(outcome));
+        _arms[decision.Arm].Update(outcome.Realized, outcome.Reward);
+        if (_robustSolver is not null && decision.Recourse is not null)
+        {
+            // Remark 1: the empirical distribution of ε_s = x̄_s − x̃_s per arm; its mean shifts (robust-ORO).
+            double[] mean = _meanDeviation[decision.Arm];
+            int n = ++_deviationCount[decision.Arm];
+            int[] mutable = _problem.MutableIndices;
+            for (int j = 0; j < mutable.Length; j++)
+            {
+                double deviation = outcome.Realized[mutable[j]] - decision.Recourse[mutable[j]];
+                mean[j] += (deviation - mean[j]) / n;
+            }
+        }
+    }
+}

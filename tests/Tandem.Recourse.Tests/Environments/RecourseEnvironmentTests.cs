@@ -1,0 +1,67 @@
+using Tandem.Core.Abstractions;
+using Tandem.Recourse.Environments;
+using Tandem.Recourse.Model;
+
+namespace Tandem.Recourse.Tests.Environments;
+
+public class RecourseEnvironmentTests
+{
+    [Fact]
+    public void SameSeed_SameContextsAndRewards()
+    {
+        var (_, a) = TestWorlds.Hypertension(seed: 3);
+        var (_, b) = TestWorlds.Hypertension(seed: 3);
+        for (int t = 0; t < 20; t++)
+        {
+            double[] xa = a.NextContext(), xb = b.NextContext();
+            Assert.Equal(xa, xb);
+            var d = new RecourseDecision(t % 2, (double[])xa.Clone(), 1, DecisionNotes.None, double.NaN);
+            Assert.Equal(a.Respond(xa, d).Reward, b.Respond(xb, d).Reward);
+        }
+    }
+
+    [Fact]
+    public void Respond_InfeasibleRecourse_Throws()
+    {
+        var (_, env) = TestWorlds.Hypertension();
+        double[] x = env.NextContext();
+        double[] far = (double[])x.Clone();
+        far[6] += 10; // ‖change‖ = 10 > γ = 3
+        Assert.Throws<InvalidOperationException>(() => env.Respond(x, new RecourseDecision(0, far, 1, DecisionNotes.None, double.NaN)));
+        double[] immutable = (double[])x.Clone();
+        immutable[2] += 0.1;
+        Assert.Throws<InvalidOperationException>(() => env.Respond(x, new RecourseDecision(0, immutable, 1, DecisionNotes.None, double.NaN)));
+    }
+
+    [Fact]
+    public void AdversarialNonCompliance_MovesEpsilonAgainstTheTruth()
+    {
+        // Worst case within ε (L2): x̄_M = x̃_M − ε θ*_{a,M}/‖θ*_{a,M}‖, so the expected reward drops by ε‖θ*_{a,M}‖.
+        var scenario = new HypertensionScenario();
+        var (problem, clean) = TestWorlds.Hypertension();
+        var adversary = new AdversarialNonCompliance(clean.Truth, 0.5);
+        var env = new RecourseEnvironment(clean.Truth, new CohortSampler([[1, 0, 0, 0, 0, 0, 0, 0, 0]]), 0, adversary, 1);
+        double[] x = env.NextContext();
+        RecourseOutcome outcome = env.Respond(x, new RecourseDecision(1, (double[])x.Clone(), 1, DecisionNotes.None, double.NaN));
+        double[] t = scenario.TrueTheta()[1];
+        Assert.Equal(clean.Truth.ExpectedReward(1, x) - 0.5 * Math.Sqrt(t[6] * t[6] + t[7] * t[7]), outcome.ExpectedReward, 9);
+    }
+
+    [Fact]
+    public void RandomNonCompliance_DeviationIsBoundedByEpsilon()
+    {
+        var (problem, clean) = TestWorlds.Hypertension();
+        var nc = new RandomNonCompliance(problem, 0.7);
+        var env = new RecourseEnvironment(clean.Truth, new CohortSampler([[1, 0, 0, 0, 0, 0, 0, 0, 0]]), 1, nc, 5);
+        double[] x = env.NextContext();
+        double[] intended = (double[])x.Clone();
+        intended[6] += 2;
+        for (int i = 0; i < 500; i++)
+        {
+            double[] realized = env.Respond(x, new RecourseDecision(0, intended, 1, DecisionNotes.None, double.NaN)).Realized;
+            double dev = Math.Sqrt(Math.Pow(realized[6] - intended[6], 2) + Math.Pow(realized[7] - intended[7], 2));
+            Assert.True(dev <= 0.7 + 1e-12, $"deviation {dev} exceeds ε");
+            Assert.Equal(x[2], realized[2]);
+        }
+    }
+}

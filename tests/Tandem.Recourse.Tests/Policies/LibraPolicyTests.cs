@@ -1,0 +1,127 @@
+using Tandem.Core.Abstractions;
+using Tandem.Recourse.Advisors;
+using Tandem.Recourse.Model;
+using Tandem.Recourse.Policies;
+
+namespace Tandem.Recourse.Tests.Policies;
+
+public class LibraPolicyTests
+{
+    private static async Task<List<RecourseDecision>> Drive(LibraPolicy policy, Tandem.Recourse.Environments.RecourseEnvironment env, int steps)
+    {
+        var decisions = new List<RecourseDecision>();
+        for (int t = 0; t < steps; t++)
+        {
+            double[] x = env.NextContext();
+            RecourseDecision d = await policy.DecideAsync(x);
+            decisions.Add(d with { Recourse = (double[])d.Recourse.Clone() });
+            policy.Learn(x, d, env.Respond(x, d));
+        }
+        return decisions;
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    [InlineData(5.0)]
+    [InlineData(1e9)]
+    public async Task Libra_AsksTheAdvisor_ExactlyWhenTheWidthExceedsDelta(double delta)
+    {
+        var (problem, env) = TestWorlds.Hypertension();
+        var advisor = new ScriptedAdvisor(r => Advice.Give(0, [r.Context[6] + 1, r.Context[7]]));
+        var libra = new LibraPolicy(new GlrbPolicy(problem, new GlrbOptions { Radius = ConfidenceRadiusRule.Constant(2) }), advisor, new LibraOptions { Delta = delta });
+        List<RecourseDecision> decisions = await Drive(libra, env, 200);
+        foreach (RecourseDecision d in decisions)
+        {
+            bool asked = (d.Notes & DecisionNotes.AdvisorConsulted) != 0;
+            Assert.Equal(d.ConfidenceWidth > delta, asked);
+        }
+        Assert.Equal(decisions.Count(d => (d.Notes & DecisionNotes.AdvisorConsulted) != 0), advisor.Calls);
+        if (delta >= 1e9) Assert.Equal(0, advisor.Calls);
+        if (delta == 0) Assert.Equal(200, advisor.Calls);
+    }
+
+    [Fact]
+    public async Task Libra_QueriesFlatten_AsTheBanditLearns()
+    {
+        var (problem, env) = TestWorlds.Hypertension();
+        var advisor = new ScriptedAdvisor(r => Advice.Give(1, [r.Context[6] + 2, r.Context[7] + 1]));
+        var libra = new LibraPolicy(new GlrbPolicy(problem, new GlrbOptions { Radius = ConfidenceRadiusRule.Constant(2) }), advisor, new LibraOptions { Delta = 1 });
+        List<RecourseDecision> decisions = await Drive(libra, env, 500);
+        int early = decisions.Take(100).Count(d => (d.Notes & DecisionNotes.AdvisorConsulted) != 0);
+        int late = decisions.Skip(400).Count(d => (d.Notes & DecisionNotes.AdvisorConsulted) != 0);
+        Assert.True(late < early, $"queries in steps 401-500 ({late}) should be fewer than in 1-100 ({early})");
+    }
+
+    public static TheoryData<string, Advice> HostileAdvice => new()
+    {
+        { "abstained", Advice.Abstain("timeout") },
+        { "unknown treatment", Advice.Give(7, [0, 0]) },
+        { "negative treatment", Advice.Give(-1, [0, 0]) },
+        { "wrong count", Advice.Give(0, [1, 2, 3]) },
+        { "NaN", Advice.Give(0, [double.NaN, 0]) },
+        { "infinity", Advice.Give(0, [double.PositiveInfinity, 0]) },
+        { "null values", new Advice(AdviceStatus.Given, 0, null, null) },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileAdvice))]
+    public async Task Libra_UnusableAdvice_FallsBackToTheBanditPair_AndCountsIt(string label, Advice advice)
+    {
+        var (problem, env) = TestWorlds.Hypertension();
+        var libra = new LibraPolicy(new GlrbPolicy(problem), new ScriptedAdvisor(_ => advice), new LibraOptions { Delta = 0 });
+        var reference = new GlrbPolicy(problem);
+        double[] x = env.NextContext();
+        RecourseDecision d = await libra.DecideAsync(x);
+        RecourseDecision r = reference.Decide(x);
+        Assert.Equal(r.Arm, d.Arm);
+        Assert.Equal(r.Recourse, d.Recourse);
+        Assert.True((d.Notes & DecisionNotes.AdvisorFallback) != 0, label);
+        Assert.Equal(1, libra.Ledger.Fallbacks.Values.Sum());
+        env.Respond(x, d); // feasible: the environment would throw otherwise
+    }
+
+    [Fact]
+    public async Task Libra_InfeasibleAdvice_IsProjectedOntoTheFeasibleSet()
+    {
+        var (problem, env) = TestWorlds.Hypertension();
+        var libra = new LibraPolicy(new GlrbPolicy(problem), new ScriptedAdvisor(r => Advice.Give(1, [r.Context[6] + 1e308, r.Context[7] - 50])), new LibraOptions { Delta = 0 });
+        for (int t = 0; t < 20; t++)
+        {
+            double[] x = env.NextContext();
+            RecourseDecision d = await libra.DecideAsync(x);
+            Assert.True((d.Notes & DecisionNotes.AdviceProjected) != 0);
+            Assert.Equal(1, d.Arm);
+            var xm = new double[2];
+            var rm = new double[2];
+            problem.GetMutable(x, xm);
+            problem.GetMutable(d.Recourse, rm);
+            Assert.True(problem.Set.Contains(xm, rm, 1e-9));
+            libra.Learn(x, d, env.Respond(x, d));
+        }
+        Assert.Equal(20, libra.Ledger.Projected);
+    }
+
+    [Fact]
+    public async Task Libra_ThrowingAdvisor_IsAFallback_NotACrash()
+    {
+        var (problem, env) = TestWorlds.Hypertension();
+        var libra = new LibraPolicy(new GlrbPolicy(problem), new ScriptedAdvisor(_ => throw new HttpRequestException("boom")), new LibraOptions { Delta = 0 });
+        double[] x = env.NextContext();
+        RecourseDecision d = await libra.DecideAsync(x);
+        Assert.True((d.Notes & DecisionNotes.AdvisorFallback) != 0);
+        Assert.Contains("HttpRequestException", libra.Ledger.Fallbacks.Keys.Single());
+    }
+
+    [Fact]
+    public async Task LlmOnly_AbstainingAdvisor_UsesARandomArmWithoutRecourse()
+    {
+        var (problem, env) = TestWorlds.Hypertension();
+        var policy = new LlmOnlyPolicy(problem, new ScriptedAdvisor(_ => Advice.Abstain("refused")), new Random(1));
+        double[] x = env.NextContext();
+        RecourseDecision d = await policy.DecideAsync(x);
+        Assert.Equal(x, d.Recourse);
+        Assert.Equal(0.5, d.Propensity);
+        Assert.True((d.Notes & DecisionNotes.AdvisorFallback) != 0);
+    }
+}
