@@ -81,9 +81,11 @@ public sealed class GlmArm
         _inverseDesign = (double[])other._inverseDesign.Clone();
         _b = (double[])other._b.Clone();
         _workspace = new double[_d];
-        _history = other._history.AsSpan(0, other.Count * _d).ToArray();
+        _history = [];
         if (other.Link == GlmLink.Logistic)
         {
+            // Only the logistic fit keeps the past contexts.
+            _history = other._history.AsSpan(0, other.Count * _d).ToArray();
             _gradient = new double[_d];
             _hessian = new double[_d * _d];
             _step = new double[_d];
