@@ -118,7 +118,8 @@ public sealed class GlmArm
     /// <param name="x">The context, length d, finite.</param>
     /// <param name="reward">The reward r, finite; in [0, 1] for the logistic link.</param>
     /// <exception cref="ArgumentException"><paramref name="x"/> has the wrong length or a non-finite
-    /// element, or <paramref name="reward"/> is out of range (ParamName says which).</exception>
+    /// element or is so large that xᵀV⁻¹x overflows, or <paramref name="reward"/> is out of range
+    /// (ParamName says which).</exception>
     public void Update(ReadOnlySpan<double> x, double reward)
     {
         ThrowHelper.Exactly(x.Length, _d, nameof(x));
@@ -127,7 +128,9 @@ public sealed class GlmArm
         if (Link == GlmLink.Logistic && !(reward >= 0 && reward <= 1))
             ThrowHelper.Argument(nameof(reward), $"A logistic arm needs rewards in [0, 1]; got {reward}.");
 
-        ShermanMorrison.UpdateUnchecked(_inverseDesign, x, _workspace);
+        // The first mutation; it refuses (and changes nothing) only when xᵀV⁻¹x overflows.
+        if (!ShermanMorrison.TryUpdateUnchecked(_inverseDesign, x, _workspace, out double leverage))
+            ThrowHelper.Argument(nameof(x), $"xᵀV⁻¹x = {leverage}: the context is too large to update with.");
         TensorPrimitives.MultiplyAdd(x, reward, _b, _b);
         Count++;
         if (Link == GlmLink.Identity)

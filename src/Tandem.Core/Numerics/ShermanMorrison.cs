@@ -18,6 +18,8 @@ public static class ShermanMorrison
     /// <param name="x">The new vector; length d, finite.</param>
     /// <param name="workspace">Scratch of length ≥ d; must not overlap the other spans.</param>
     /// <returns>xᵀA⁻¹x before the update (the squared confidence width of x under the old A).</returns>
+    /// <exception cref="ArgumentException">1 + xᵀA⁻¹x is not finite and positive (A⁻¹ is not positive
+    /// definite, or the product overflows); <paramref name="inverse"/> is left unchanged.</exception>
     public static double Update(Span<double> inverse, ReadOnlySpan<double> x, Span<double> workspace)
     {
         int d = x.Length;
@@ -28,14 +30,18 @@ public static class ShermanMorrison
         ThrowHelper.NoOverlap(inverse, workspace, nameof(workspace));
         ThrowHelper.NoOverlap(x, workspace, nameof(workspace));
         ThrowHelper.NoOverlap(x, inverse, nameof(x));
-        return UpdateUnchecked(inverse, x, workspace[..d]);
+        if (!TryUpdateUnchecked(inverse, x, workspace[..d], out double s))
+            ThrowHelper.Argument(nameof(inverse), $"xᵀA⁻¹x = {s}: the matrix is not positive definite or the product overflows; it was left unchanged.");
+        return s;
     }
 
-    internal static double UpdateUnchecked(Span<double> inverse, ReadOnlySpan<double> x, Span<double> u)
+    // Returns false, leaving the inverse untouched, when 1 + xᵀA⁻¹x is not a finite positive number.
+    internal static bool TryUpdateUnchecked(Span<double> inverse, ReadOnlySpan<double> x, Span<double> u, out double s)
     {
         int d = x.Length;
         MultiplyVectorUnchecked(inverse, x, u);
-        double s = TensorPrimitives.Dot(x, u);
+        s = TensorPrimitives.Dot(x, u);
+        if (!(s > -1.0) || !double.IsFinite(s)) return false;
         // w = u / sqrt(1 + s) so that w_i·w_j = w_j·w_i bit for bit; the mirror keeps exact symmetry.
         TensorPrimitives.Multiply(u, 1.0 / Math.Sqrt(1.0 + s), u);
         for (int i = 0; i < d; i++)
@@ -44,7 +50,7 @@ public static class ShermanMorrison
             TensorPrimitives.MultiplyAdd(u[i..], -u[i], upper, upper);
         }
         MirrorUpper(inverse, d);
-        return s;
+        return true;
     }
 
     /// <summary>The quadratic form xᵀ M x.</summary>

@@ -127,6 +127,8 @@ public class GlmArmTests
         { GlmLink.Identity, [double.PositiveInfinity, 0.0, 3.0], "x" },
         { GlmLink.Logistic, [1.0, 0.0, double.NegativeInfinity], "x" },
         { GlmLink.Logistic, [], "x" },
+        { GlmLink.Identity, [1e300, 1e300, 0.0], "x" },
+        { GlmLink.Logistic, [0.0, -1e300, 1e300], "x" },
     };
 
     [Theory]

@@ -113,6 +113,15 @@ public class ShermanMorrisonTests
     }
 
     [Fact]
+    public void Update_IndefiniteInverse_Throws_AndLeavesInverseUnchanged()
+    {
+        double[] inverse = [-2, 0, 0, 1];
+        var ex = Assert.Throws<ArgumentException>(() => ShermanMorrison.Update(inverse, [1.0, 0.0], new double[2]));
+        Assert.Equal("inverse", ex.ParamName);
+        Assert.Equal([-2.0, 0, 0, 1], inverse);
+    }
+
+    [Fact]
     public void MultiplyVector_DestinationOverlapsX_Throws()
     {
         var buffer = new double[4];
