@@ -1,0 +1,261 @@
+using System.Numerics.Tensors;
+
+namespace Tandem.Core.Numerics;
+
+/// <summary>
+/// One arm's regularised GLM estimate and design matrix (seed 000 §2.2, Lemma 2):
+/// θ̂ = argmin_θ Σ_s ℓ(r_s, x_sᵀθ) + (λ/2)‖θ‖² with ℓ(r, z) = −r z + m(z), m′ = μ, and
+/// V = λI + Σ_s x_s x_sᵀ, kept as V⁻¹ by Sherman–Morrison updates.
+/// </summary>
+/// <remarks>
+/// <para>The seed prints ℓ(r, z) = r z + m(z); the sign of r z is a typo for a loss that is minimised
+/// (its proof in A.2 uses the gradient Σ (μ(x_sᵀθ) − r_s) x_s + λθ, which is the −r z form).</para>
+/// <para>Identity link: θ̂ = V⁻¹ b with b = Σ r_s x_s (the ridge solution), O(d²) per update, no allocation.</para>
+/// <para>Logistic link: the loss only needs b and the past x_s, since Σ ℓ = −bᵀθ + Σ m(x_sᵀθ). The x_s
+/// are kept in a growable buffer (capacity doubles, so allocation is amortised O(d) per update) and θ̂ is
+/// refitted by damped Newton steps warm-started at the previous θ̂, O(n d² + d³) per iteration, usually a
+/// few iterations. Not thread-safe.</para>
+/// </remarks>
+public sealed class GlmArm
+{
+    /// <summary>The Newton iterations stop once the Newton decrement √(gᵀH⁻¹g) falls below this.</summary>
+    public const double NewtonDecrementTolerance = 1e-10;
+
+    /// <summary>At most this many Newton iterations per update.</summary>
+    public const int MaxNewtonIterations = 25;
+
+    // Below this squared decrement the iterate is inside Newton's region of quadratic convergence and the
+    // full step is taken; the Armijo test would only see rounding noise there.
+    private const double FullStepDecrementSquared = 1e-8;
+    private const int MaxStepHalvings = 40;
+    private const double ArmijoFraction = 0.25;
+
+    private readonly int _d;
+    private readonly double[] _theta;
+    private readonly double[] _inverseDesign;
+    private readonly double[] _b;
+    private readonly double[] _workspace;
+    // Logistic fit only; null for the identity link.
+    private readonly double[]? _gradient;
+    private readonly double[]? _hessian;
+    private readonly double[]? _step;
+    private readonly double[]? _trial;
+    private double[] _history;
+
+    /// <summary>A fresh arm: n = 0, θ̂ = 0, V⁻¹ = I/λ.</summary>
+    /// <param name="dimension">d. Range: d ≥ 1.</param>
+    /// <param name="lambda">λ, the ridge weight. Range: finite, λ &gt; 0. Default 1.</param>
+    /// <param name="link">The inverse link μ. Default <see cref="GlmLink.Identity"/>.</param>
+    public GlmArm(int dimension, double lambda = 1.0, GlmLink link = GlmLink.Identity)
+    {
+        if (dimension < 1) ThrowHelper.OutOfRange(nameof(dimension), dimension, "The dimension must be at least 1.");
+        if (!(lambda > 0) || !double.IsFinite(lambda)) ThrowHelper.OutOfRange(nameof(lambda), lambda, "λ must be finite and greater than 0.");
+        if (link is not (GlmLink.Identity or GlmLink.Logistic)) ThrowHelper.OutOfRange(nameof(link), link, "Unknown link.");
+
+        _d = dimension;
+        Lambda = lambda;
+        Link = link;
+        _theta = new double[dimension];
+        _inverseDesign = new double[dimension * dimension];
+        _b = new double[dimension];
+        _workspace = new double[dimension];
+        _history = [];
+        if (link == GlmLink.Logistic)
+        {
+            _gradient = new double[dimension];
+            _hessian = new double[dimension * dimension];
+            _step = new double[dimension];
+            _trial = new double[dimension];
+        }
+        Reset();
+    }
+
+    private GlmArm(GlmArm other)
+    {
+        _d = other._d;
+        Lambda = other.Lambda;
+        Link = other.Link;
+        Count = other.Count;
+        LastFitIterations = other.LastFitIterations;
+        _theta = (double[])other._theta.Clone();
+        _inverseDesign = (double[])other._inverseDesign.Clone();
+        _b = (double[])other._b.Clone();
+        _workspace = new double[_d];
+        _history = [];
+        if (other.Link == GlmLink.Logistic)
+        {
+            // Only the logistic fit keeps the past contexts.
+            _history = other._history.AsSpan(0, other.Count * _d).ToArray();
+            _gradient = new double[_d];
+            _hessian = new double[_d * _d];
+            _step = new double[_d];
+            _trial = new double[_d];
+        }
+    }
+
+    /// <summary>d, the feature dimension.</summary>
+    public int Dimension => _d;
+
+    /// <summary>n, the number of observations so far.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>λ, the ridge weight.</summary>
+    public double Lambda { get; }
+
+    /// <summary>The inverse link μ.</summary>
+    public GlmLink Link { get; }
+
+    /// <summary>θ̂, length d. Valid until the next <see cref="Update"/> or <see cref="Reset"/>.</summary>
+    public ReadOnlySpan<double> Theta => _theta;
+
+    /// <summary>V⁻¹ = (λI + Σ x xᵀ)⁻¹, d×d row-major, exactly symmetric.</summary>
+    public ReadOnlySpan<double> InverseDesign => _inverseDesign;
+
+    /// <summary>Newton iterations the last logistic update used (0 for the identity link and after a reset).</summary>
+    public int LastFitIterations { get; private set; }
+
+    /// <summary>Add the observation (x, r) and refit θ̂. On invalid input throws and leaves the arm unchanged.</summary>
+    /// <param name="x">The context, length d, finite.</param>
+    /// <param name="reward">The reward r, finite; in [0, 1] for the logistic link.</param>
+    /// <exception cref="ArgumentException"><paramref name="x"/> has the wrong length or a non-finite
+    /// element or is so large that xᵀV⁻¹x overflows, or <paramref name="reward"/> is out of range
+    /// (ParamName says which).</exception>
+    public void Update(ReadOnlySpan<double> x, double reward)
+    {
+        ThrowHelper.Exactly(x.Length, _d, nameof(x));
+        ThrowHelper.AllFinite(x, nameof(x));
+        if (!double.IsFinite(reward)) ThrowHelper.Argument(nameof(reward), $"The reward must be finite; got {reward}.");
+        if (Link == GlmLink.Logistic && !(reward >= 0 && reward <= 1))
+            ThrowHelper.Argument(nameof(reward), $"A logistic arm needs rewards in [0, 1]; got {reward}.");
+
+        // The first mutation; it refuses (and changes nothing) only when xᵀV⁻¹x overflows.
+        if (!ShermanMorrison.TryUpdateUnchecked(_inverseDesign, x, _workspace, out double leverage))
+            ThrowHelper.Argument(nameof(x), $"xᵀV⁻¹x = {leverage}: the context is too large to update with.");
+        TensorPrimitives.MultiplyAdd(x, reward, _b, _b);
+        Count++;
+        if (Link == GlmLink.Identity)
+        {
+            ShermanMorrison.MultiplyVectorUnchecked(_inverseDesign, _b, _theta);
+            return;
+        }
+        AppendHistory(x);
+        LastFitIterations = FitLogistic();
+    }
+
+    /// <summary>xᵀθ̂.</summary>
+    /// <param name="x">Length d.</param>
+    public double LinearPredictor(ReadOnlySpan<double> x)
+    {
+        ThrowHelper.Exactly(x.Length, _d, nameof(x));
+        return TensorPrimitives.Dot(x, _theta);
+    }
+
+    /// <summary>‖x‖_{V⁻¹} = √(xᵀV⁻¹x), the width factor of the confidence ellipsoid in direction x.</summary>
+    /// <param name="x">Length d.</param>
+    /// <param name="workspace">Scratch of length ≥ d; must not overlap <paramref name="x"/>.</param>
+    public double ConfidenceNorm(ReadOnlySpan<double> x, Span<double> workspace)
+    {
+        ThrowHelper.Exactly(x.Length, _d, nameof(x));
+        ThrowHelper.AtLeast(workspace.Length, _d, nameof(workspace));
+        ThrowHelper.NoOverlap(x, workspace, nameof(workspace));
+        return Math.Sqrt(Math.Max(0.0, ShermanMorrison.QuadraticFormUnchecked(_inverseDesign, x, workspace[.._d])));
+    }
+
+    /// <summary>Forget all observations: n = 0, θ̂ = 0, V⁻¹ = I/λ. Keeps the history buffer's capacity.</summary>
+    public void Reset()
+    {
+        Count = 0;
+        LastFitIterations = 0;
+        Array.Clear(_theta);
+        Array.Clear(_b);
+        Array.Clear(_inverseDesign);
+        for (int i = 0; i < _d; i++) _inverseDesign[i * _d + i] = 1.0 / Lambda;
+    }
+
+    /// <summary>A deep copy that evolves independently.</summary>
+    public GlmArm Clone() => new(this);
+
+    private void AppendHistory(ReadOnlySpan<double> x)
+    {
+        int needed = Count * _d;
+        if (_history.Length < needed)
+        {
+            // Doubling keeps the cost amortised O(d) per update.
+            Array.Resize(ref _history, Math.Max(needed, Math.Max(16 * _d, 2 * _history.Length)));
+        }
+        x.CopyTo(_history.AsSpan(needed - _d, _d));
+    }
+
+    // Damped Newton on L(θ) = −bᵀθ + Σ m(x_sᵀθ) + (λ/2)‖θ‖², warm-started at the current θ̂.
+    private int FitLogistic()
+    {
+        double[] gradient = _gradient!, hessian = _hessian!, step = _step!, trial = _trial!;
+        double loss = LogisticLoss(_theta);
+        for (int iteration = 1; iteration <= MaxNewtonIterations; iteration++)
+        {
+            LogisticGradientAndHessian(gradient, hessian);
+            if (!Cholesky.TryFactorUnchecked(hessian, hessian, _d)) return iteration;
+            Cholesky.SolveUnchecked(hessian, gradient, step);
+            double decrementSquared = TensorPrimitives.Dot(gradient, step);
+            if (!(decrementSquared >= 0) || Math.Sqrt(decrementSquared) < NewtonDecrementTolerance) return iteration;
+
+            if (decrementSquared < FullStepDecrementSquared)
+            {
+                TensorPrimitives.Subtract(_theta, step, _theta);
+                loss = LogisticLoss(_theta);
+                continue;
+            }
+            double t = 1.0;
+            bool accepted = false;
+            for (int halving = 0; halving < MaxStepHalvings; halving++, t *= 0.5)
+            {
+                TensorPrimitives.MultiplyAdd(step, -t, _theta, trial);
+                double trialLoss = LogisticLoss(trial);
+                if (trialLoss <= loss - ArmijoFraction * t * decrementSquared)
+                {
+                    trial.CopyTo(_theta, 0);
+                    loss = trialLoss;
+                    accepted = true;
+                    break;
+                }
+            }
+            if (!accepted) return iteration;
+        }
+        return MaxNewtonIterations;
+    }
+
+    private double LogisticLoss(ReadOnlySpan<double> theta)
+    {
+        double sum = 0.5 * Lambda * TensorPrimitives.Dot(theta, theta) - TensorPrimitives.Dot(_b, theta);
+        ReadOnlySpan<double> history = _history.AsSpan(0, Count * _d);
+        for (int s = 0; s < Count; s++)
+        {
+            sum += Links.Softplus(TensorPrimitives.Dot(history.Slice(s * _d, _d), theta));
+        }
+        return sum;
+    }
+
+    // g = Σ μ(z_s) x_s − b + λθ;  H = λI + Σ μ′(z_s) x_s x_sᵀ (upper triangle accumulated, then mirrored).
+    private void LogisticGradientAndHessian(Span<double> gradient, Span<double> hessian)
+    {
+        int d = _d;
+        TensorPrimitives.Multiply(_theta, Lambda, gradient);
+        TensorPrimitives.Subtract(gradient, _b, gradient);
+        hessian.Clear();
+        for (int i = 0; i < d; i++) hessian[i * d + i] = Lambda;
+        ReadOnlySpan<double> history = _history.AsSpan(0, Count * d);
+        for (int s = 0; s < Count; s++)
+        {
+            ReadOnlySpan<double> x = history.Slice(s * d, d);
+            double z = TensorPrimitives.Dot(x, _theta);
+            TensorPrimitives.MultiplyAdd(x, Links.Sigmoid(z), gradient, gradient);
+            double weight = Links.LogisticDerivative(z);
+            for (int i = 0; i < d; i++)
+            {
+                Span<double> upper = hessian.Slice(i * d + i, d - i);
+                TensorPrimitives.MultiplyAdd(x[i..], weight * x[i], upper, upper);
+            }
+        }
+        ShermanMorrison.MirrorUpper(hessian, d);
+    }
+}
