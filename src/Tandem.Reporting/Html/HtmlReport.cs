@@ -47,7 +47,6 @@ public sealed class HtmlReport
         th { background: #f2f2f2; }
         tbody tr:nth-child(even) { background: #fafafa; }
         td[style*="right"], th[style*="right"] { text-align: right; font-variant-numeric: tabular-nums; }
-        p.caption { margin-bottom: .25rem; font-size: .95rem; }
         figure { margin: 1.5rem 0; text-align: center; }
         figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
         figcaption { font-size: .95rem; color: #333; margin-top: .4rem; }
