@@ -80,7 +80,7 @@ public static class LibraRunner
                 ? settings.Study with { Policies = ["libra"], Delta = value }
                 : settings.Study with { Policies = ["libra"], Advisor = new AdvisorSpec("simulated", value) };
             LibraStudyPlan plan = CreatePlan(scenario, options);
-            string setting = string.Create(CultureInfo.InvariantCulture, vary == "delta" ? $"Δ={value}" : $"q={value}");
+            string setting = (vary == "delta" ? "Δ=" : "q=") + value.ToString(CultureInfo.InvariantCulture);
             StudyResult result = await ProgressReporter.RunAsync(io, $"{scenario.Name} LIBRA {setting}", settings.Json, progress =>
                 StudyRunner.RunAsync(plan.Study, runner, progress: progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
             PolicyTrace trace = result.Policies[0];

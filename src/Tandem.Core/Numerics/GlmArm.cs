@@ -135,7 +135,7 @@ public sealed class GlmArm
         Count++;
         if (Link == GlmLink.Identity)
         {
-            ShermanMorrison.MultiplyVectorUnchecked(_inverseDesign, _b, _theta);
+            SymmetricKernels.Multiply(_inverseDesign, _b, _theta);
             return;
         }
         AppendHistory(x);
@@ -147,7 +147,7 @@ public sealed class GlmArm
     public double LinearPredictor(ReadOnlySpan<double> x)
     {
         ThrowHelper.Exactly(x.Length, _d, nameof(x));
-        return TensorPrimitives.Dot(x, _theta);
+        return SymmetricKernels.Dot(x, _theta);
     }
 
     /// <summary>‖x‖_{V⁻¹} = √(xᵀV⁻¹x), the width factor of the confidence ellipsoid in direction x.</summary>

@@ -10,8 +10,8 @@ public static class ShermanMorrison
 {
     /// <summary>
     /// For A ← A + x xᵀ, updates <paramref name="inverse"/> = A⁻¹ in place by the Sherman–Morrison formula
-    /// A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x). O(d²). The result is exactly symmetric: the upper triangle
-    /// is updated and mirrored. This is the V⁻¹ update behind the design matrix V = λI + Σ x xᵀ of
+    /// A⁻¹ ← A⁻¹ − (A⁻¹x)(A⁻¹x)ᵀ / (1 + xᵀA⁻¹x). O(d²). The result is exactly symmetric: every entry is one fused multiply-add
+    /// of the same exact product (<see cref="SymmetricKernels.SubtractOuter"/>). This is the V⁻¹ update behind the design matrix V = λI + Σ x xᵀ of
     /// seed 000 Lemma 2.
     /// </summary>
     /// <param name="inverse">A⁻¹, d×d row-major, symmetric positive definite.</param>
@@ -39,17 +39,13 @@ public static class ShermanMorrison
     internal static bool TryUpdateUnchecked(Span<double> inverse, ReadOnlySpan<double> x, Span<double> u, out double s)
     {
         int d = x.Length;
-        MultiplyVectorUnchecked(inverse, x, u);
-        s = TensorPrimitives.Dot(x, u);
+        SymmetricKernels.Multiply(inverse, x, u);
+        s = SymmetricKernels.Dot(x, u);
         if (!(s > -1.0) || !double.IsFinite(s)) return false;
-        // w = u / sqrt(1 + s) so that w_i·w_j = w_j·w_i bit for bit; the mirror keeps exact symmetry.
+        // w = u / sqrt(1 + s); A⁻¹ − w wᵀ by one fused multiply-add per entry of the same exact product
+        // w_i·w_j = w_j·w_i, so the result stays exactly symmetric.
         TensorPrimitives.Multiply(u, 1.0 / Math.Sqrt(1.0 + s), u);
-        for (int i = 0; i < d; i++)
-        {
-            Span<double> upper = inverse.Slice(i * d + i, d - i);
-            TensorPrimitives.MultiplyAdd(u[i..], -u[i], upper, upper);
-        }
-        MirrorUpper(inverse, d);
+        SymmetricKernels.SubtractOuter(inverse, u);
         return true;
     }
 
@@ -69,8 +65,7 @@ public static class ShermanMorrison
 
     internal static double QuadraticFormUnchecked(ReadOnlySpan<double> matrix, ReadOnlySpan<double> x, Span<double> workspace)
     {
-        MultiplyVectorUnchecked(matrix, x, workspace);
-        return TensorPrimitives.Dot(x, workspace);
+        return SymmetricKernels.QuadraticForm(matrix, x, workspace);
     }
 
     /// <summary>destination = M x.</summary>

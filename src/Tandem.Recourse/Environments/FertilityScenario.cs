@@ -48,7 +48,7 @@ public sealed class FertilityScenario : IRecourseScenario
     public string Name => "fertility";
 
     /// <inheritdoc />
-    public ScenarioDefaults Defaults { get; } = new(Horizon: 500, Runs: 10, Gamma: 1, Delta: 1, Advisor: "simulated:q=0.4", Rho: 0.5, Lambda: 1);
+    public ScenarioDefaults Defaults { get; } = new(Horizon: 500, Runs: 10, Gamma: 1, Delta: 1, Advisor: "simulated:q=0.4", Rho: 1, Lambda: 1);
 
     /// <inheritdoc />
     public string RewardLabel => "simulated seminal-quality score";

@@ -55,7 +55,7 @@ public sealed class HypertensionScenario(HypertensionOptions? options = null) : 
     public string Name => "hypertension";
 
     /// <inheritdoc />
-    public ScenarioDefaults Defaults { get; } = new(Horizon: 500, Runs: 10, Gamma: 3, Delta: 1, Advisor: "clinician", Rho: 2.0, Lambda: 1);
+    public ScenarioDefaults Defaults { get; } = new(Horizon: 500, Runs: 10, Gamma: 3, Delta: 1, Advisor: "clinician", Rho: 1, Lambda: 1);
 
     /// <inheritdoc />
     public string RewardLabel => "SBP drop from 170 mmHg";

@@ -74,7 +74,10 @@ public static class LibraStudy
         string[] ids = options.Policies.Select(p => p.Trim().ToLowerInvariant()).Distinct().ToArray();
         string[] names = ids.Select(PolicyNames.Display).ToArray();
 
-        RecourseProblem problem = scenario.CreateProblem(RecourseNorm.Parse(options.Norm, CountMutable(scenario)), gamma);
+        RecourseNorm norm = RecourseNorm.Parse(options.Norm, CountMutable(scenario));
+        // A problem's feasible set keeps workspaces, so every (run, policy) pair gets its own problem;
+        // this one describes the study (names, dimensions) and is never used by a running policy.
+        RecourseProblem problem = scenario.CreateProblem(norm, gamma);
         if (advisor.Kind == "clinician" && scenario.CreateClinician(problem) is null)
             throw new ArgumentException($"The '{scenario.Name}' environment has no simulated clinician; use simulated:q=Q.", nameof(options.Advisor));
 
@@ -97,18 +100,19 @@ public static class LibraStudy
         var linUcbOptions = new LinUcbOptions { Alpha = rho, Lambda = lambda };
 
         IRecourseAdvisor CreateAdvisor(RecourseEnvironment environment, RunContext run) => advisor.Kind == "clinician"
-            ? scenario.CreateClinician(problem)!
+            ? scenario.CreateClinician(environment.Problem)!
             : new SimulatedQualityAdvisor(environment.Truth, advisor.Quality, run.CreateRandom("advisor"));
 
         var factories = ids.Select(id => new PolicyFactory<double[], RecourseDecision, RecourseOutcome>(PolicyNames.Display(id), (run, env) =>
         {
             var environment = (RecourseEnvironment)env;
+            RecourseProblem own = environment.Problem;
             return id switch
             {
-                "linucb" => new LinUcbPolicy(problem, linUcbOptions),
-                "glrb" => new GlrbPolicy(problem, glrbOptions),
-                "libra" => new LibraPolicy(new GlrbPolicy(problem, glrbOptions), CreateAdvisor(environment, run), libraOptions),
-                "llm-only" => new LlmOnlyPolicy(problem, CreateAdvisor(environment, run), run.CreateRandom("llm-only-fallback")),
+                "linucb" => new LinUcbPolicy(own, linUcbOptions),
+                "glrb" => new GlrbPolicy(own, glrbOptions),
+                "libra" => new LibraPolicy(new GlrbPolicy(own, glrbOptions), CreateAdvisor(environment, run), libraOptions),
+                "llm-only" => new LlmOnlyPolicy(own, CreateAdvisor(environment, run), run.CreateRandom("llm-only-fallback")),
                 _ => throw new ArgumentException($"Unknown policy '{id}'.", nameof(options.Policies)),
             };
         })).ToArray();
@@ -116,7 +120,7 @@ public static class LibraStudy
         var study = new Study<double[], RecourseDecision, RecourseOutcome>(
             run =>
             {
-                RecourseWorld world = scenario.CreateWorld(problem, run);
+                RecourseWorld world = scenario.CreateWorld(scenario.CreateProblem(norm, gamma), run);
                 return new RecourseEnvironment(world.Truth, world.Sampler, world.NoiseSd, options.NonCompliance.Create(world.Truth), run.DeriveSeed("environment"));
             },
             factories);

@@ -19,6 +19,8 @@ public sealed record Treatment(string Name, string Description);
 /// x_I and mutable x_M), treatments (the K arms), the feasible set {‖x̃_M − x_M‖ ≤ γ} ∩ box, and the
 /// GLM link μ (seed 000 §2.1, eq. GLM and RO).
 /// </summary>
+/// <remarks>Not thread-safe: its <see cref="Set"/> keeps workspaces for allocation-free solves. Give each
+/// thread (each run of a study) its own problem.</remarks>
 public sealed class RecourseProblem
 {
     /// <summary>Create a problem; throws <see cref="ArgumentException"/> naming what is inconsistent.</summary>

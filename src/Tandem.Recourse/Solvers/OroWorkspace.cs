@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using Tandem.Core.Numerics;
 using Tandem.Recourse.Geometry;
 
 namespace Tandem.Recourse.Solvers;
@@ -110,8 +110,8 @@ internal sealed class OroWorkspace
         int d = Dimension;
         ReadOnlySpan<double> z = Z;
         Span<double> u = U;
-        for (int i = 0; i < d; i++) u[i] = TensorPrimitives.Dot(inverseDesign.Slice(i * d, d), z);
-        double quadratic = TensorPrimitives.Dot(z, (ReadOnlySpan<double>)u);
+        SymmetricKernels.Multiply(inverseDesign, z, u);
+        double quadratic = SymmetricKernels.Dot(z, u);
         double width = quadratic > 0 ? Math.Sqrt(quadratic) : 0;
         double scale = width > 0 ? rho / width : 0;
         int[] mutable = Mutable;
@@ -121,7 +121,7 @@ internal sealed class OroWorkspace
             int i = mutable[j];
             thetaM[j] = thetaHat[i] + scale * u[i];
         }
-        return TensorPrimitives.Dot(z, thetaHat) + rho * width;
+        return SymmetricKernels.Dot(z, thetaHat) + rho * width;
     }
 
     /// <summary>destination = x with its mutable coordinates replaced by values.</summary>

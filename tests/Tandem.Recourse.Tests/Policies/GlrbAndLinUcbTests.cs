@@ -74,12 +74,12 @@ public class GlrbAndLinUcbTests
     }
 
     [Fact]
-    public void LinUcb_RecommendsNoRecourse()
+    public async Task LinUcb_RecommendsNoRecourse()
     {
         var (problem, env) = TestWorlds.Hypertension();
         var policy = new LinUcbPolicy(problem);
         double[] x = env.NextContext();
-        Assert.Equal(x, policy.DecideAsync(x).Result.Recourse);
+        Assert.Equal(x, (await policy.DecideAsync(x)).Recourse);
     }
 
     [Fact]
