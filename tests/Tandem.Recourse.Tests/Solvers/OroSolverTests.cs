@@ -20,12 +20,18 @@ public class OroSolverTests(ITestOutputHelper output)
 
     private static double[] Gather(double[] x, int[] indices) => [.. indices.Select(i => x[i])];
 
+    // The minimum rates state what was measured on these fixed seeds (see each comment), with a small margin:
+    //   l2, ρ ≤ 3, x ~ N(0, I): 200/200 (largest relative gap ≈ 1e-10, the stopping tolerance)
+    //   mahalanobis, ρ ≤ 3:     200/200 (largest ≈ 2e-10)
+    //   l2, ρ ≤ 20, x ~ N(0, 0.01 I) (small contexts, wide ellipsoid: the hard regime): 179/200 (89.5%); 20 instances stop at a
+    //   critical point more than 1e-3 below the optimum, 5 of them more than 10% below (largest 18%).
     [Theory]
-    [InlineData("l2")]
-    [InlineData("mahalanobis")]
-    public void Algorithm2_VersusProposition1_On200RandomInstances(string normName)
+    [InlineData("l2", 3.0, 1.0, 0.98)]
+    [InlineData("mahalanobis", 3.0, 1.0, 0.98)]
+    [InlineData("l2", 20.0, 0.1, HardRegimeMinimumRate)]
+    public void Algorithm2_VersusProposition1_On200RandomInstances(string normName, double rhoMax, double xScale, double minimumRate)
     {
-        // d = 8, d_M = 5, random SPD V⁻¹ (inverse of I + Σxxᵀ), ρ ∈ [0.1, 3], γ ∈ [0.5, 3].
+        // d = 8, d_M = 5, random SPD V⁻¹ (inverse of I + Σxxᵀ), ρ ∈ [0.1, ρmax], γ ∈ [0.5, 3].
         // Algorithm 2 can never beat the global optimum (tolerance 1e-8 relative); report how often it reaches it.
         const int d = 8, instances = 200;
         int[] mutable = [1, 2, 4, 6, 7];
@@ -37,9 +43,9 @@ public class OroSolverTests(ITestOutputHelper output)
             var set = new RecourseSet(mutable.Length, norm, 0.5 + 2.5 * random.NextDouble());
             var coordinate = new CoordinateDescentOroSolver(d, mutable, set);
             var global = new GlobalMahalanobisOroSolver(d, mutable, set);
-            double[] x = Fixtures.Gaussian(random, d), thetaHat = Fixtures.Gaussian(random, d);
+            double[] x = Fixtures.Gaussian(random, d, xScale), thetaHat = Fixtures.Gaussian(random, d);
             double[] inverseDesign = Fixtures.RandomInverseDesign(random, d);
-            double rho = 0.1 + 2.9 * random.NextDouble();
+            double rho = 0.1 + (rhoMax - 0.1) * random.NextDouble();
             double[] local = new double[d], best = new double[d];
             OroSolution a = coordinate.Solve(x, thetaHat, inverseDesign, rho, local);
             OroSolution g = global.Solve(x, thetaHat, inverseDesign, rho, best);
@@ -54,14 +60,14 @@ public class OroSolverTests(ITestOutputHelper output)
         }
         gaps.Sort();
         int reached = gaps.Count(gap => gap <= 1e-6);
-        output.WriteLine($"{normName}: Algorithm 2 reaches the global optimum (relative gap ≤ 1e-6) in {reached}/{instances} instances");
+        output.WriteLine($"{normName}, ρ ≤ {rhoMax}, x scale {xScale}: Algorithm 2 reaches the global optimum (relative gap ≤ 1e-6) in {reached}/{instances} instances");
         output.WriteLine($"relative gap quantiles: 50% {gaps[instances / 2]:E2}, 90% {gaps[instances * 9 / 10]:E2}, 99% {gaps[instances * 99 / 100]:E2}, max {gaps[^1]:E2}, mean {gaps.Average():E2}");
         foreach (double threshold in new[] { 1e-3, 1e-2, 1e-1 })
             output.WriteLine($"  gap > {threshold:E0}: {gaps.Count(gap => gap > threshold)} instances");
-        // Measured on these fixed seeds: 200/200 for both L2 and Mahalanobis (largest relative gap ≈ 2e-10, i.e. the
-        // stopping tolerance). The assertion keeps a small margin (98%) so that it states the measured behaviour.
-        Assert.True(reached >= 0.98 * instances, $"only {reached}/{instances} reached the global optimum");
+        Assert.True(reached >= minimumRate * instances, $"only {reached}/{instances} reached the global optimum");
     }
+
+    private const double HardRegimeMinimumRate = 0.85; // measured 0.895 on this seed
 
     [Theory]
     [InlineData(false)]
