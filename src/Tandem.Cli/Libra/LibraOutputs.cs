@@ -59,7 +59,7 @@ public static class LibraOutputs
             if (mutableNames.Length <= 6 && policy != "GLRB")
             {
                 string file = "recourse-" + policy.ToLowerInvariant();
-                string after = recourseFromStep > 0 ? $" after step {recourseFromStep}" : "";
+                string after = recourseFromStep > 0 ? $", steps {recourseFromStep + 1}-{summary.Horizon}" : "";
                 Figures.Bars(Path.Combine(outDir, file), $"Mean recommended recourse by treatment — {policy}{after}", "mean change (standardized units)",
                     problem.Treatments.Select((t, a) => $"{t.Name} (n={count[a]})").ToArray(),
                     mutableNames.Select((name, j) => new BarSeries(name, Enumerable.Range(0, problem.ArmCount).Select(a => mean[a][j]).ToArray())).ToArray());
