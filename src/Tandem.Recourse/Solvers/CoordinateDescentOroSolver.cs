@@ -91,6 +91,12 @@ public sealed class CoordinateDescentOroSolver : IOroSolver
         {
             iterations = k;
             w.Set.MaximizeLinearUnchecked(w.XM, w.ThetaM, w.Candidate);
+            if (SameRecourse(w.Current, w.Candidate, tolerance))
+            {
+                // A fixed point: the next θ-step would return the same θ and value, so skip it.
+                converged = true;
+                break;
+            }
             w.SetMutable(w.Candidate, shift);
             double next = w.ThetaStep(thetaHat, inverseDesign, rho);
             double scale = tolerance * Math.Max(1, Math.Abs(next));
@@ -111,5 +117,17 @@ public sealed class CoordinateDescentOroSolver : IOroSolver
         }
         w.Write(x, w.Current, destination);
         return new OroSolution(value, iterations, converged);
+    }
+
+    // ‖a − b‖∞ ≤ tolerance · max(1, ‖a‖∞).
+    private static bool SameRecourse(ReadOnlySpan<double> a, ReadOnlySpan<double> b, double tolerance)
+    {
+        double scale = 1, gap = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(a[i]));
+            gap = Math.Max(gap, Math.Abs(a[i] - b[i]));
+        }
+        return gap <= tolerance * scale;
     }
 }

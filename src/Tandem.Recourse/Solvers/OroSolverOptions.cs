@@ -2,7 +2,8 @@ namespace Tandem.Recourse.Solvers;
 
 /// <summary>
 /// Stopping rule of the block coordinate solvers (Algorithms 2 and 4, seed 000 §2.2 and §4.2): stop when the
-/// objective changes by less than Tolerance·max(1, |value|), or after MaxIterations block updates.
+/// objective changes by less than Tolerance·max(1, |value|), when the recourse reaches a fixed point (it moves by
+/// at most Tolerance·max(1, ‖x̃_M‖∞), so the next θ-step would change nothing), or after MaxIterations block updates.
 /// </summary>
 public sealed record OroSolverOptions
 {
