@@ -75,8 +75,7 @@ public static class LibraOutputs
     private static void WriteReport(string outDir, LibraSummary summary, LibraStudyPlan plan, List<(string File, string Caption)> recourseFigures,
         bool hasQueries, List<IReadOnlyList<object?>> recourseRows, string[] mutableNames)
     {
-        var report = new HtmlReport($"Tandem — LIBRA study: {summary.Env}");
-        report.AddHeading($"LIBRA / GLRB study — {summary.Env}", 1);
+        var report = new HtmlReport($"LIBRA / GLRB study — {summary.Env}");
         report.AddParagraph(
             $"Seed 000 (LIBRA). {summary.Runs} independent runs of {summary.Horizon} steps, seed {summary.Seed}. " +
             $"Recourse budget γ = {F(summary.Gamma)} ({summary.Norm} norm), LIBRA threshold Δ = {F(summary.Delta)}, confidence radius ρ = {F(summary.Rho)}, " +
@@ -89,7 +88,7 @@ public static class LibraOutputs
         report.AddTable(
             ["policy", "cumulative regret (mean ± sd)", "LLM queries (mean ± sd)", $"mean {summary.RewardLabel} (mean ± sd)"],
             summary.Policies.Select(p => (IReadOnlyList<string>)[p.Name, Pm(p.CumulativeRegret), Pm(p.LlmQueries), Pm(p.MeanReward)]),
-            summary.Env == "hypertension" ? "Table 2 analogue: the mean reward is the average SBP drop from 170 mmHg. The seed reports LLM 45.84 ± 0.37, LinUCB 44.45 ± 0.28, GLRB 48.28 ± 2.45, LIBRA 51.14 ± 0.50 (ACCORD data; ours is a calibrated synthetic cohort)." : null);
+            summary.Env == "hypertension" ? "The last column is the seed's Table 2 measure, the average SBP drop from 170 mmHg; the seed reports LLM 45.84 ± 0.37, LinUCB 44.45 ± 0.28, GLRB 48.28 ± 2.45, LIBRA 51.14 ± 0.50 on ACCORD data (ours: a calibrated synthetic cohort, not tuned toward these numbers)." : null);
 
         report.AddHeading("Cumulative recourse regret", 2);
         report.AddFigure("regret.png", $"Mean cumulative recourse regret over {summary.Runs} runs, band ± 1 sd (seed Fig {FigureNumber(summary.Env)}a).");
@@ -137,8 +136,7 @@ public static class LibraOutputs
         Figures.Line(Path.Combine(outDir, "queries"), $"LIBRA cumulative LLM queries by {what} — {summary.Env}", "step t", "cumulative LLM queries",
             traces.Select(x => new Series("LIBRA " + x.Setting, x.Trace.MeanCumulativeQueriesCurve())).ToArray());
 
-        var report = new HtmlReport($"Tandem — LIBRA ablation: {what}");
-        report.AddHeading($"LIBRA ablation over the {what} — {summary.Env}", 1);
+        var report = new HtmlReport($"LIBRA ablation over the {what} — {summary.Env}");
         report.AddParagraph($"Seed 000 Fig 9. {summary.Runs} runs of {summary.Horizon} steps per setting, seed {summary.Seed}; simulation wall time {summary.WallSeconds:F2} s.");
         report.AddTable([summary.Vary == "delta" ? "Δ" : "q", "cumulative regret (mean ± sd)", "LLM queries (mean ± sd)"],
             summary.Series.Select(s => (IReadOnlyList<string>)[F(s.Value), Pm(s.CumulativeRegret), Pm(s.LlmQueries)]));
