@@ -60,7 +60,7 @@ public static class LibraOutputs
             {
                 string file = "recourse-" + policy.ToLowerInvariant();
                 string after = recourseFromStep > 0 ? $", steps {recourseFromStep + 1}-{summary.Horizon}" : "";
-                Figures.Bars(Path.Combine(outDir, file), $"Mean recommended recourse by treatment — {policy}{after}", "mean change (standardized units)",
+                Figures.Bars(Path.Combine(outDir, file), $"Mean recommended recourse by treatment — {policy}{after}", summary.Env == "hypertension" ? "mean change (standard deviations)" : "mean change (feature units)",
                     problem.Treatments.Select((t, a) => $"{t.Name} (n={count[a]})").ToArray(),
                     mutableNames.Select((name, j) => new BarSeries(name, Enumerable.Range(0, problem.ArmCount).Select(a => mean[a][j]).ToArray())).ToArray());
                 recourseFigures.Add((file + ".png", $"Mean change of each mutable feature recommended by {policy}{after}, per treatment (seed Fig {(summary.Env == "fertility" ? "11" : "4")})."));

@@ -194,7 +194,10 @@ public static class Figures
         plot.HideGrid();
         plot.Grid.YAxisStyle.MajorLineStyle.Width = 1;
         plot.ShowGrid();
-        FinishLegend(plot, options, bottomMargin: 0);
+        // Bars rest on 0: no margin below a chart of positive bars, some room below negative ones so
+        // they do not run into the axis.
+        bool anyNegative = drawn.Any(b => b.Value - b.Error < 0);
+        FinishLegend(plot, options, bottomMargin: anyNegative ? 0.08 : 0);
         if (categories.Count > 0)
         {
             plot.Axes.SetLimitsX(-0.6, categories.Count - 0.4);
