@@ -34,10 +34,12 @@ public static class CliApp
         try
         {
             RootCommand root = BuildRoot(output, error);
-            ParseResult parse = root.Parse(args);
+            ParseResult parse = root.Parse(args.Length == 0 ? ["--help"] : args);
             if (parse.Errors.Count > 0)
             {
-                error.WriteLine("error: " + parse.Errors[0].Message + " (see 'tandem --help')");
+                // One line: the unrecognized tokens first, they say the most.
+                var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).OrderBy(m => m.StartsWith("Unrecognized", StringComparison.Ordinal) ? 0 : 1).Distinct();
+                error.WriteLine("error: " + string.Join("; ", messages) + " (see 'tandem --help')");
                 return BadInput;
             }
             var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };

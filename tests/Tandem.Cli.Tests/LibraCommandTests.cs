@@ -119,3 +119,24 @@ public sealed class LibraCommandTests : IDisposable
         Assert.Contains("a-file", stderr);
     }
 }
+
+public class RootCommandTests
+{
+    [Fact]
+    public async Task NoArguments_PrintsHelp_Exit0()
+    {
+        var (exit, stdout, _) = await CliRunner.Run();
+        Assert.Equal(0, exit);
+        Assert.Contains("libra", stdout);
+        Assert.Contains("demo", stdout);
+    }
+
+    [Fact]
+    public async Task UnknownCommand_OneLine_Exit2()
+    {
+        var (exit, _, stderr) = await CliRunner.Run("frobnicate");
+        Assert.Equal(2, exit);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("frobnicate", stderr);
+    }
+}
