@@ -45,3 +45,9 @@ public readonly record struct Advice(AdviceStatus Status, int Arm, double[]? Mut
     /// <summary>No advice, with a reason.</summary>
     public static Advice Abstain(string reason) => new(AdviceStatus.Abstained, -1, null, reason);
 }
+
+/// <summary>
+/// An advisor that cannot work as configured (e.g. a replay cassette without the answer). Unlike a
+/// model failure, which is an abstention, this stops the study: a recorded study must not silently change.
+/// </summary>
+public sealed class AdvisorSetupException(string message) : Exception(message);

@@ -95,7 +95,7 @@ public sealed class LibraPolicy : IPolicy<double[], RecourseDecision, RecourseOu
         {
             advice = await _advisor.AdviseAsync(new AdviceRequest(_bandit.Problem, (double[])context.Clone()), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not AdvisorSetupException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
             // The port promises not to throw, but an advisor is outside code: a failure is a fallback.
             advice = Advice.Abstain("advisor error: " + ex.GetType().Name);
@@ -153,7 +153,7 @@ public sealed class LlmOnlyPolicy : IPolicy<double[], RecourseDecision, Recourse
         {
             advice = await _advisor.AdviseAsync(new AdviceRequest(_problem, (double[])context.Clone()), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not AdvisorSetupException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
             advice = Advice.Abstain("advisor error: " + ex.GetType().Name);
         }

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.AI;
+using Tandem.Llm.Middleware;
+using Tandem.Llm.Providers;
+using Tandem.Recourse.Advisors;
+
+namespace Tandem.Llm.Libra;
+
+/// <summary>Options of the LIBRA advisor on a language model.</summary>
+public sealed record LlmAdvisorOptions
+{
+    /// <summary>Sampling temperature. Range: [0, 2]. Default 0 (the most repeatable answers).</summary>
+    public float Temperature { get; init; }
+
+    /// <summary>Answer length limit in tokens. Range: 16-4096. Default 200.</summary>
+    public int MaxOutputTokens { get; init; } = 200;
+
+    /// <summary>Throws naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (!(Temperature >= 0 && Temperature <= 2)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must lie in [0, 2].");
+        if (MaxOutputTokens is < 16 or > 4096) throw new ArgumentOutOfRangeException(nameof(MaxOutputTokens), MaxOutputTokens, "Max output tokens must lie in 16-4096.");
+    }
+}
+
+/// <summary>
+/// The LIBRA advisor port (seed 000 Algorithm 3) on any <see cref="IChatClient"/>: the Figure 2 prompt
+/// (<see cref="RecoursePrompt"/>), the answer read by <see cref="AdviceParser"/>. Every failure — timeout,
+/// HTTP error, unreadable or infeasible answer — is an abstention with a reason, counted in the ledger;
+/// it never throws into the decision path. A replay-cassette miss is a setup error and does throw
+/// (<see cref="AdvisorSetupException"/>): a recorded study must not silently change.
+/// </summary>
+public sealed class LlmRecourseAdvisor : IRecourseAdvisor
+{
+    private readonly IChatClient _client;
+    private readonly LlmLedger _ledger;
+    private readonly ChatOptions _chatOptions;
+
+    /// <summary>Create an advisor named <paramref name="name"/> (its spec, e.g. "openai:gpt-4o-mini").</summary>
+    public LlmRecourseAdvisor(IChatClient client, LlmLedger ledger, string name, LlmAdvisorOptions? options = null)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        var o = options ?? new LlmAdvisorOptions();
+        o.Validate();
+        _chatOptions = new ChatOptions
+        {
+            Temperature = o.Temperature,
+            MaxOutputTokens = o.MaxOutputTokens,
+            AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = "libra advisor" },
+        };
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public async ValueTask<Advice> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Advice advice;
+        try
+        {
+            ChatResponse response = await _client.GetResponseAsync(RecoursePrompt.Build(request.Problem, request.Context), _chatOptions, cancellationToken).ConfigureAwait(false);
+            advice = AdviceParser.Parse(response.Text, request.Problem, request.Context);
+        }
+        catch (CassetteMissException ex)
+        {
+            throw new AdvisorSetupException(ex.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (TimeoutException ex)
+        {
+            advice = Advice.Abstain($"{FallbackReasons.Timeout}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException)
+        {
+            advice = Advice.Abstain($"{FallbackReasons.Parse}: unreadable response ({ex.GetType().Name})");
+        }
+        catch (Exception ex) when (ex is not LlmConfigurationException)
+        {
+            advice = Advice.Abstain($"{FallbackReasons.Http}: {ex.GetType().Name}");
+        }
+        if (advice.Status == AdviceStatus.Abstained) _ledger.RecordFallback(advice.Reason);
+        return advice;
+    }
+}

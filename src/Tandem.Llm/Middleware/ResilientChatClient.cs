@@ -1,0 +1,108 @@
+using System.ClientModel;
+using System.Net;
+using Microsoft.Extensions.AI;
+
+namespace Tandem.Llm.Middleware;
+
+/// <summary>Deadline, retries and concurrency of model calls. Immutable; validated at construction.</summary>
+public sealed record ResilienceOptions
+{
+    /// <summary>Deadline of one attempt. Range: &gt; 0. Default 30 s.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retries after the first attempt on transient failures (timeouts, connection errors,
+    /// 408/429/5xx). Range: 0-10. Default 2.</summary>
+    public int MaxRetries { get; init; } = 2;
+
+    /// <summary>First backoff; doubles each retry, with ±25% jitter. Range: ≥ 0. Default 0.5 s.</summary>
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Model calls in flight at most, across all runs of a study. Range: 1-256. Default 4.</summary>
+    public int MaxConcurrency { get; init; } = 4;
+
+    /// <summary>Throws naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (AttemptTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), AttemptTimeout, "The timeout must be positive.");
+        if (MaxRetries is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "Retries must lie in 0-10.");
+        if (BaseDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(BaseDelay), BaseDelay, "The delay must be ≥ 0.");
+        if (MaxConcurrency is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, "Concurrency must lie in 1-256.");
+    }
+}
+
+/// <summary>A call that ran past its deadline on every attempt.</summary>
+public sealed class LlmTimeoutException(string message) : TimeoutException(message);
+
+/// <summary>
+/// Runs each call under a deadline, retries transient failures with exponential backoff and jitter, and
+/// limits the calls in flight. Jitter only changes timing, never results, so it uses a shared source.
+/// </summary>
+public sealed class ResilientChatClient : DelegatingChatClient
+{
+    private readonly ResilienceOptions _options;
+    private readonly SemaphoreSlim _gate;
+    private readonly TimeProvider _time;
+
+    /// <summary>Wrap <paramref name="inner"/>.</summary>
+    public ResilientChatClient(IChatClient inner, ResilienceOptions? options = null, TimeProvider? timeProvider = null) : base(inner)
+    {
+        _options = options ?? new ResilienceOptions();
+        _options.Validate();
+        _gate = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var list = messages as IList<ChatMessage> ?? messages.ToList();
+        for (int attempt = 0; ; attempt++)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var deadline = new CancellationTokenSource(_options.AttemptTimeout, _time);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                try
+                {
+                    return await base.GetResponseAsync(list, options, linked.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                {
+                    if (attempt >= _options.MaxRetries)
+                        throw new LlmTimeoutException($"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s ({attempt + 1} attempts)");
+                }
+                catch (Exception ex) when (IsTransient(ex) && attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
+                {
+                    // fall through to the backoff below
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+            double factor = Math.Pow(2, attempt) * (0.75 + 0.5 * Random.Shared.NextDouble());
+            await Task.Delay(TimeSpan.FromTicks((long)(_options.BaseDelay.Ticks * factor)), _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Connection errors, timeouts and HTTP 408/429/5xx are worth another try; 4xx are not.</summary>
+    public static bool IsTransient(Exception ex) => ex switch
+    {
+        HttpRequestException { StatusCode: null } => true,
+        HttpRequestException { StatusCode: { } code } => IsTransientStatus((int)code),
+        ClientResultException result => result.Status == 0 || IsTransientStatus(result.Status),
+        TimeoutException => true,
+        IOException => true,
+        _ => ex.InnerException is not null && IsTransient(ex.InnerException),
+    };
+
+    private static bool IsTransientStatus(int status) => status is (int)HttpStatusCode.RequestTimeout or 429 or >= 500;
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _gate.Dispose();
+        base.Dispose(disposing);
+    }
+}
