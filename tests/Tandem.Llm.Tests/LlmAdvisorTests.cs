@@ -3,6 +3,7 @@ using Tandem.Llm.Libra;
 using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
 using Tandem.Recourse.Advisors;
+using Tandem.Testing;
 
 namespace Tandem.Llm.Tests;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Tandem.Cli.Libra;
+using Tandem.Llm.Providers;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Experiments;
 using Tandem.Recourse.Policies;
@@ -29,10 +30,14 @@ public static class LibraCommand
         public Option<string?> Out { get; } = new("--out") { Description = "Output folder (default ./results/libra-ENV).", Recursive = true };
         public Option<bool> Json { get; } = new("--json") { Description = "Print exactly one JSON summary object on stdout.", Recursive = true };
         public Option<int?> Parallel { get; } = new("--parallel") { Description = "Runs in parallel at most (default: processor count).", Recursive = true };
+        public Option<string?> Record { get; } = new("--record") { Description = "With an LLM advisor: record every answer to this cassette (replay it later with --advisor replay:FILE).", Recursive = true };
+        public Option<double> LlmTimeout { get; } = new("--llm-timeout") { Description = "Seconds an LLM call may take before it counts as a timeout fallback.", DefaultValueFactory = _ => 30.0, Recursive = true };
+        public Option<int> LlmRetries { get; } = new("--llm-retries") { Description = "Retries of a failed LLM call (timeouts, connection errors, 429/5xx) before it falls back.", DefaultValueFactory = _ => 2, Recursive = true };
+        public Option<int> LlmConcurrency { get; } = new("--llm-concurrency") { Description = "LLM calls in flight at most, across all runs.", DefaultValueFactory = _ => 4, Recursive = true };
 
         public void AddTo(Command command)
         {
-            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Seed, Gamma, Norm, Delta, Advisor, NonCompliance, Rho, Lambda, Solver, Out, Json, Parallel })
+            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Seed, Gamma, Norm, Delta, Advisor, NonCompliance, Rho, Lambda, Solver, Out, Json, Parallel, Record, LlmTimeout, LlmRetries, LlmConcurrency })
                 command.Add(o);
         }
 
@@ -63,12 +68,27 @@ public static class LibraCommand
             string norm = parse.GetValue(Norm)!.Trim().ToLowerInvariant();
             if (norm is not ("l2" or "linf" or "l1" or "mahalanobis")) throw new UsageException($"--norm '{norm}' is unknown; allowed: l2, linf, l1, mahalanobis.");
             AdvisorSpec? advisor = null;
+            LlmSpec? llm = null;
             string? advisorText = parse.GetValue(Advisor);
-            if (advisorText is not null)
+            if (advisorText is not null && LlmSpec.IsLlmSpec(advisorText.Trim()))
+            {
+                try { llm = LlmSpec.Parse(advisorText); }
+                catch (FormatException ex) { throw new UsageException("--advisor: " + ex.Message); }
+                advisor = AdvisorSpec.External(llm.ToString());
+            }
+            else if (advisorText is not null)
             {
                 try { advisor = AdvisorSpec.Parse(advisorText); }
-                catch (ArgumentException) { throw new UsageException($"--advisor '{advisorText}' is unknown; allowed: {AdvisorSpec.Allowed}."); }
+                catch (ArgumentException) { throw new UsageException($"--advisor '{advisorText}' is unknown; allowed: {AdvisorSpec.Allowed}, or a language model: {LlmSpec.Allowed}."); }
             }
+            string? record = parse.GetValue(Record);
+            if (record is not null && llm is not { Kind: not LlmKind.Replay }) throw new UsageException("--record needs an --advisor that is a language model (openai:... or ollama:...).");
+            double llmTimeout = parse.GetValue(LlmTimeout);
+            if (!double.IsFinite(llmTimeout) || llmTimeout <= 0 || llmTimeout > 3600) throw new UsageException($"--llm-timeout {Fmt(llmTimeout)} must lie in (0, 3600] seconds.");
+            int llmRetries = parse.GetValue(LlmRetries);
+            if (llmRetries is < 0 or > 10) throw new UsageException($"--llm-retries {llmRetries} must lie in 0-10.");
+            int llmConcurrency = parse.GetValue(LlmConcurrency);
+            if (llmConcurrency is < 1 or > 256) throw new UsageException($"--llm-concurrency {llmConcurrency} must lie in 1-256.");
             NonComplianceSpec nonCompliance;
             string ncText = parse.GetValue(NonCompliance)!;
             try { nonCompliance = NonComplianceSpec.Parse(ncText); }
@@ -107,8 +127,15 @@ public static class LibraCommand
                 },
                 Out: parse.GetValue(Out) ?? Path.Combine("results", "libra-" + env),
                 Json: parse.GetValue(Json),
-                Parallel: parallel ?? Environment.ProcessorCount);
+                Parallel: parallel ?? Environment.ProcessorCount,
+                Llm: llm,
+                Record: record,
+                LlmTimeoutSeconds: llmTimeout,
+                LlmConcurrency: llmConcurrency,
+                LlmRetries: llmRetries);
         }
+
+        private static string Fmt(double v) => v.ToString(CultureInfo.InvariantCulture);
 
         private static string Fmt(double? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
     }

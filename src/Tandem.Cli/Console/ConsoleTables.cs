@@ -28,6 +28,8 @@ public static class ConsoleTables
                 coefficients.AddRow([Markup.Escape(c.Treatment), .. c.Ours.Zip(c.Seed, (o, s) => $"{LibraOutputs.F(o)} ({LibraOutputs.F(s)})")]);
             console.Write(coefficients);
         }
+        if (summary.Llm is { } llm)
+            console.MarkupLine(Markup.Escape($"LLM: {llm.Calls} calls, {llm.PromptTokens} prompt + {llm.CompletionTokens} completion tokens, {llm.CacheHits} cassette hits, mean latency {LibraOutputs.F(llm.MeanLatencyMs)} ms, fallbacks: {(llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}")))}"));
         console.MarkupLine($"{summary.WallSeconds:F2} s simulation, {summary.StepsPerSecond:N0} rounds/s. Report: [link]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
     }
 

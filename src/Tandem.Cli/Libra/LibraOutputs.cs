@@ -83,6 +83,14 @@ public static class LibraOutputs
             $"Simulation wall time {summary.WallSeconds:F2} s ({summary.StepsPerSecond:N0} decide+learn rounds/s).");
         if (summary.Advisor == "clinician" || summary.Advisor.StartsWith("simulated", StringComparison.Ordinal))
             report.AddParagraph("The advisor is a **simulation** of a language model (no model was called): " + AdvisorNote(summary.Advisor) + ".");
+        if (summary.Llm is { } llm)
+        {
+            report.AddParagraph($"The advisor is the language model `{summary.Advisor}`, asked with the seed's Figure 2 prompt generalized to this environment; every prompt and answer is in `audit.jsonl`. Answers that could not be used fell back to the bandit's own pair (LIBRA) or a random treatment without recourse (LLM-only).");
+            report.AddTable(["calls", "prompt tokens", "completion tokens", "cassette hits", "mean latency (ms)", "fallbacks by reason"],
+                [[llm.Calls.ToString(Inv), llm.PromptTokens.ToString(Inv), llm.CompletionTokens.ToString(Inv), llm.CacheHits.ToString(Inv), F(llm.MeanLatencyMs),
+                  llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}"))]],
+                "Model use over the whole study (all runs and both advisor-using policies).");
+        }
 
         report.AddHeading("Summary", 2);
         report.AddTable(

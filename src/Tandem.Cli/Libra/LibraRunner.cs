@@ -2,7 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using Tandem.Cli.Console;
 using Tandem.Core.Randomness;
+using Microsoft.Extensions.AI;
 using Tandem.Core.Running;
+using Tandem.Llm.Libra;
+using Tandem.Llm.Middleware;
+using Tandem.Llm.Providers;
+using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Experiments;
 using Tandem.Recourse.Model;
@@ -19,17 +24,18 @@ public static class LibraRunner
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         IRecourseScenario scenario = CreateScenario(settings.Env);
-        LibraStudyPlan plan = CreatePlan(scenario, settings.Study);
         RunnerOptions runner = RunnerOptionsFor(settings, scenario);
         string outDir = PrepareOut(settings.Out);
+        (LibraStudyOptions studyOptions, LlmLedger? ledger) = WithAdvisor(settings, outDir);
+        LibraStudyPlan plan = CreatePlan(scenario, studyOptions);
 
         // Fig 11 (fertility): recourses after step 70, as the seed plots them; elsewhere (Fig 4) the second
         // half of the horizon, what the policy recommends once it has learned (LLM-only is the same throughout).
         int fromStep = scenario.Name == "fertility" ? Math.Min(70, runner.Horizon - 1) : runner.Horizon / 2;
         var recorder = new RecourseRecorder(plan.Problem, ["LLM-only", "LIBRA", "GLRB"], fromStep);
         string label = $"{scenario.Name}: {plan.PolicyNames.Count} policies × {runner.Runs} runs × {runner.Horizon} steps";
-        StudyResult result = await ProgressReporter.RunAsync(io, label, settings.Json, progress =>
-            StudyRunner.RunAsync(plan.Study, runner, [recorder], progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        StudyResult result = await RunGuarded(() => ProgressReporter.RunAsync(io, label, settings.Json, progress =>
+            StudyRunner.RunAsync(plan.Study, runner, [recorder], progress, cancellationToken: cancellationToken))).ConfigureAwait(false);
 
         var summary = new LibraSummary(
             Command: settings.Command == "demo" ? "libra" : settings.Command,
@@ -49,7 +55,8 @@ public static class LibraRunner
             Noncompliance: plan.NonCompliance.ToString(),
             Solver: settings.Study.Solver == OroSolverKind.Global ? "global" : "cd",
             RewardLabel: scenario.RewardLabel,
-            FittedMutableCoefficients: scenario is FertilityScenario fertility ? FertilityCoefficients(fertility, plan.Problem, runner) : null);
+            FittedMutableCoefficients: scenario is FertilityScenario fertility ? FertilityCoefficients(fertility, plan.Problem, runner) : null,
+            Llm: ledger is null ? null : LlmSummary.From(ledger));
 
         LibraOutputs.WriteStudy(outDir, summary, result, plan, recorder, fromStep);
         double wall = (DateTimeOffset.UtcNow - started).TotalSeconds;
@@ -68,8 +75,9 @@ public static class LibraRunner
         IRecourseScenario scenario = CreateScenario(settings.Env);
         RunnerOptions runner = RunnerOptionsFor(settings, scenario);
         string outDir = PrepareOut(settings.Out);
-        if (vary == "q" && settings.Study.Advisor?.Kind == "clinician")
-            throw new UsageException("--vary q needs a simulated advisor (simulated:q=Q), not the clinician.");
+        if (vary == "q" && (settings.Study.Advisor?.Kind == "clinician" || settings.Llm is not null))
+            throw new UsageException("--vary q needs a simulated advisor (simulated:q=Q).");
+        (LibraStudyOptions baseOptions, LlmLedger? ledger) = WithAdvisor(settings, outDir);
 
         var series = new List<AblationSeries>();
         var traces = new List<(string Setting, PolicyTrace Trace)>();
@@ -78,12 +86,12 @@ public static class LibraRunner
         foreach (double value in values)
         {
             LibraStudyOptions options = vary == "delta"
-                ? settings.Study with { Policies = ["libra"], Delta = value }
-                : settings.Study with { Policies = ["libra"], Advisor = new AdvisorSpec("simulated", value) };
+                ? baseOptions with { Policies = ["libra"], Delta = value }
+                : baseOptions with { Policies = ["libra"], Advisor = new AdvisorSpec("simulated", value) };
             LibraStudyPlan plan = CreatePlan(scenario, options);
             string setting = (vary == "delta" ? "Δ=" : "q=") + value.ToString(CultureInfo.InvariantCulture);
-            StudyResult result = await ProgressReporter.RunAsync(io, $"{scenario.Name} LIBRA {setting}", settings.Json, progress =>
-                StudyRunner.RunAsync(plan.Study, runner, progress: progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            StudyResult result = await RunGuarded(() => ProgressReporter.RunAsync(io, $"{scenario.Name} LIBRA {setting}", settings.Json, progress =>
+                StudyRunner.RunAsync(plan.Study, runner, progress: progress, cancellationToken: cancellationToken))).ConfigureAwait(false);
             PolicyTrace trace = result.Policies[0];
             simulationSeconds += result.SimulationWallTime.TotalSeconds;
             rounds += result.Rounds;
@@ -92,7 +100,8 @@ public static class LibraRunner
                 Stat.Of(trace.MeanRewardPerRun()), trace.MeanCumulativeRegretCurve()));
         }
         var summary = new AblationSummary("libra ablation", scenario.Name, vary, runner.Horizon, runner.Runs, runner.Seed,
-            simulationSeconds, simulationSeconds > 0 ? rounds / simulationSeconds : double.PositiveInfinity, "LIBRA", series);
+            simulationSeconds, simulationSeconds > 0 ? rounds / simulationSeconds : double.PositiveInfinity, "LIBRA", series,
+            ledger is null ? null : LlmSummary.From(ledger));
         LibraOutputs.WriteAblation(outDir, summary, traces);
         double wall = (DateTimeOffset.UtcNow - started).TotalSeconds;
         RunManifest.Capture("tandem libra ablation", parse.Tokens.Select(t => t.Value).ToArray(), runner.Seed, started, wall,
@@ -101,6 +110,42 @@ public static class LibraRunner
         if (settings.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
         else ConsoleTables.WriteAblation(io.Output, summary, outDir);
         return CliApp.Ok;
+    }
+
+    /// <summary>With a language-model advisor: one client pipeline (audit log in the output folder,
+    /// optional recording) shared by every run, and one ledger for the summary.</summary>
+    private static (LibraStudyOptions Options, LlmLedger? Ledger) WithAdvisor(LibraSettings settings, string outDir)
+    {
+        if (settings.Llm is not { } spec) return (settings.Study, null);
+        var ledger = new LlmLedger();
+        IChatClient client;
+        try
+        {
+            client = LlmClients.Create(spec, ledger, new LlmClientOptions
+            {
+                Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(settings.LlmTimeoutSeconds), MaxRetries = settings.LlmRetries, MaxConcurrency = settings.LlmConcurrency },
+                RecordPath = settings.Record,
+                AuditPath = Path.Combine(outDir, "audit.jsonl"),
+            });
+        }
+        catch (LlmConfigurationException ex)
+        {
+            throw new UsageException("--advisor: " + ex.Message);
+        }
+        string name = spec.ToString();
+        return (settings.Study with { AdvisorFactory = _ => new LlmRecourseAdvisor(client, ledger, name) }, ledger);
+    }
+
+    private static async Task<T> RunGuarded<T>(Func<Task<T>> run)
+    {
+        try
+        {
+            return await run().ConfigureAwait(false);
+        }
+        catch (AdvisorSetupException ex)
+        {
+            throw new UsageException("--advisor: " + ex.Message);
+        }
     }
 
     private static IRecourseScenario CreateScenario(string env)

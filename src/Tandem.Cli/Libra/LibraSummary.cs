@@ -14,7 +14,12 @@ public sealed record LibraSettings(
     Tandem.Recourse.Experiments.LibraStudyOptions Study,
     string Out,
     bool Json,
-    int Parallel);
+    int Parallel,
+    Tandem.Llm.Providers.LlmSpec? Llm = null,
+    string? Record = null,
+    double LlmTimeoutSeconds = 30,
+    int LlmConcurrency = 4,
+    int LlmRetries = 2);
 
 /// <summary>Mean and sd over runs, as the JSON contract writes them.</summary>
 public sealed record Stat(double Mean, double Sd)
@@ -59,7 +64,16 @@ public sealed record LibraSummary(
     string Noncompliance,
     string Solver,
     string RewardLabel,
-    IReadOnlyList<FittedCoefficients>? FittedMutableCoefficients);
+    IReadOnlyList<FittedCoefficients>? FittedMutableCoefficients,
+    LlmSummary? Llm);
+
+/// <summary>Model use in a study (present when the advisor is a language model).</summary>
+public sealed record LlmSummary(long Calls, long PromptTokens, long CompletionTokens, long CacheHits, IReadOnlyDictionary<string, int> Fallbacks, double MeanLatencyMs)
+{
+    /// <summary>From a ledger.</summary>
+    public static LlmSummary From(Tandem.Llm.Middleware.LlmLedger ledger) =>
+        new(ledger.Calls, ledger.PromptTokens, ledger.CompletionTokens, ledger.CacheHits, ledger.Fallbacks, ledger.MeanLatencyMs);
+}
 
 /// <summary>Fertility: the mean fitted mutable coefficients of one arm beside the seed's.</summary>
 public sealed record FittedCoefficients(string Treatment, IReadOnlyList<string> Features, double[] Ours, double[] Seed);
@@ -78,4 +92,5 @@ public sealed record AblationSummary(
     double WallSeconds,
     double StepsPerSecond,
     string Policy,
-    IReadOnlyList<AblationSeries> Series);
+    IReadOnlyList<AblationSeries> Series,
+    LlmSummary? Llm);

@@ -36,6 +36,10 @@ public sealed record LibraStudyOptions
 
     /// <summary>Solver of (ORO-Arm).</summary>
     public OroSolverKind Solver { get; init; } = OroSolverKind.CoordinateDescent;
+
+    /// <summary>Builds the advisor of one (run, policy) from its problem, for advisors that live outside
+    /// this module (a language model). When set, <see cref="Advisor"/> only names it.</summary>
+    public Func<RecourseProblem, IRecourseAdvisor>? AdvisorFactory { get; init; }
 }
 
 /// <summary>A study ready to run, with every default resolved (for the summary and the manifest).</summary>
@@ -78,6 +82,8 @@ public static class LibraStudy
         // A problem's feasible set keeps workspaces, so every (run, policy) pair gets its own problem;
         // this one describes the study (names, dimensions) and is never used by a running policy.
         RecourseProblem problem = scenario.CreateProblem(norm, gamma);
+        if (options.AdvisorFactory is null && !advisor.IsSimulated)
+            throw new ArgumentException($"Advisor '{advisor}' needs an advisor factory.", nameof(options.AdvisorFactory));
         if (advisor.Kind == "clinician" && scenario.CreateClinician(problem) is null)
             throw new ArgumentException($"The '{scenario.Name}' environment has no simulated clinician; use simulated:q=Q.", nameof(options.Advisor));
 
@@ -99,8 +105,9 @@ public static class LibraStudy
         var libraOptions = new LibraOptions { Delta = delta };
         var linUcbOptions = new LinUcbOptions { Alpha = rho, Lambda = lambda };
 
-        IRecourseAdvisor CreateAdvisor(RecourseEnvironment environment, RunContext run) => advisor.Kind == "clinician"
-            ? scenario.CreateClinician(environment.Problem)!
+        IRecourseAdvisor CreateAdvisor(RecourseEnvironment environment, RunContext run) =>
+            options.AdvisorFactory is { } factory ? factory(environment.Problem)
+            : advisor.Kind == "clinician" ? scenario.CreateClinician(environment.Problem)!
             : new SimulatedQualityAdvisor(environment.Truth, advisor.Quality, run.CreateRandom("advisor"));
 
         var factories = ids.Select(id => new PolicyFactory<double[], RecourseDecision, RecourseOutcome>(PolicyNames.Display(id), (run, env) =>

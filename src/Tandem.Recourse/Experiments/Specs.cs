@@ -27,8 +27,19 @@ public sealed record AdvisorSpec(string Kind, double Quality)
         throw new ArgumentException($"Unknown advisor '{text}'. Allowed: {Allowed}.", nameof(text));
     }
 
+    /// <summary>An advisor built outside this module (a language model); <paramref name="name"/> is its spec.</summary>
+    public static AdvisorSpec External(string name) => new(name, double.NaN);
+
+    /// <summary>True for the built-in simulations.</summary>
+    public bool IsSimulated => Kind is "simulated" or "clinician";
+
     /// <inheritdoc />
-    public override string ToString() => Kind == "clinician" ? "clinician" : string.Create(CultureInfo.InvariantCulture, $"simulated:q={Quality}");
+    public override string ToString() => Kind switch
+    {
+        "clinician" => "clinician",
+        "simulated" => string.Create(CultureInfo.InvariantCulture, $"simulated:q={Quality}"),
+        _ => Kind,
+    };
 }
 
 /// <summary>Parsed non-compliance spec: "none", "random:eps=E" or "adversarial:eps=E".</summary>

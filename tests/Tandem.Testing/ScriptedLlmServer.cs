@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Tandem.Llm.Tests;
+namespace Tandem.Testing;
 
 /// <summary>
 /// A real HTTP server on 127.0.0.1 (Kestrel, port 0) speaking the OpenAI chat-completions and Ollama

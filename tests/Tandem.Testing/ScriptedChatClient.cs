@@ -1,9 +1,9 @@
 using Microsoft.Extensions.AI;
 
-namespace Tandem.Llm.Tests;
+namespace Tandem.Testing;
 
 /// <summary>A hand-written fake with a callback (STYLE 9), in the manner of dotnet/extensions' TestChatClient.</summary>
-internal sealed class ScriptedChatClient(Func<IList<ChatMessage>, ChatOptions?, CancellationToken, Task<ChatResponse>> respond) : IChatClient
+public sealed class ScriptedChatClient(Func<IList<ChatMessage>, ChatOptions?, CancellationToken, Task<ChatResponse>> respond) : IChatClient
 {
     public int Calls;
 

@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Tandem.Testing;
+
+namespace Tandem.Cli.Tests;
+
+public sealed class LlmAdvisorCliTests : IDisposable
+{
+    private readonly string _out = CliRunner.TempFolder();
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    [Fact]
+    public async Task LocalOpenAiServer_RecordThenReplay_GivesTheSameStudy_WithoutCalls()
+    {
+        // A local OpenAI-compatible server that always gives the same (good) advice.
+        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "treatment=2, DietScore=2.0, PhyActHours=1.0"));
+        await server.StartAsync();
+        string cassette = Path.Combine(_out, "libra.cassette.jsonl");
+        string[] common = ["libra", "--env", "hypertension", "--horizon", "25", "--runs", "2", "--policies", "llm-only,libra", "--json"];
+
+        var recorded = await CliRunner.Run([.. common, "--advisor", $"openai:scripted@{server.BaseAddress}v1", "--record", cassette, "--out", Path.Combine(_out, "a")]);
+        Assert.True(recorded.Exit == 0, recorded.Err);
+        JsonNode a = JsonNode.Parse(recorded.Out)!;
+        long calls = (long)a["llm"]!["calls"]!;
+        Assert.True(calls > 0);
+        Assert.Equal(calls, server.Requests);
+        Assert.True(File.Exists(Path.Combine(_out, "a", "audit.jsonl")));
+        Assert.Equal(25, (double)a["policies"]![0]!["llmQueries"]!["mean"]!);
+
+        int before = server.Requests;
+        var replayed = await CliRunner.Run([.. common, "--advisor", "replay:" + cassette, "--out", Path.Combine(_out, "b")]);
+        Assert.True(replayed.Exit == 0, replayed.Err);
+        JsonNode b = JsonNode.Parse(replayed.Out)!;
+        Assert.Equal(before, server.Requests);
+        Assert.Equal(0L, (long)b["llm"]!["calls"]!);
+        Assert.True((long)b["llm"]!["cacheHits"]! >= 1);
+        for (int p = 0; p < 2; p++)
+            Assert.Equal(a["policies"]![p]!["regretCurve"]!.ToJsonString(), b["policies"]![p]!["regretCurve"]!.ToJsonString());
+
+        var miss = await CliRunner.Run([.. common, "--seed", "99", "--advisor", "replay:" + cassette, "--out", Path.Combine(_out, "c")]);
+        Assert.Equal(2, miss.Exit);
+        Assert.Contains("cassette", miss.Err);
+        Assert.Single(miss.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task FailingServer_StudyCompletes_WithFallbacksCountedByReason()
+    {
+        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 500));
+        await server.StartAsync();
+        var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "10", "--runs", "1", "--policies", "libra", "--json",
+            "--advisor", $"openai:scripted@{server.BaseAddress}v1", "--llm-timeout", "5", "--llm-retries", "0", "--out", _out);
+        Assert.True(run.Exit == 0, run.Err);
+        JsonNode summary = JsonNode.Parse(run.Out)!;
+        Assert.Equal(10, (int)summary["llm"]!["fallbacks"]!["http"]!);
+    }
+
+    [Theory]
+    [InlineData("openai:gpt-4o-mini", "OPENAI_API_KEY")]
+    [InlineData("openai:", "names no model")]
+    [InlineData("replay:/nonexistent/cassette.jsonl", "does not exist")]
+    public async Task LlmAdvisor_SetupProblems_Exit2(string advisor, string mentions)
+    {
+        string? saved = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+        string? saved2 = Environment.GetEnvironmentVariable("TANDEM_LLM_API_KEY");
+        Environment.SetEnvironmentVariable("OPENAI_API_KEY", null);
+        Environment.SetEnvironmentVariable("TANDEM_LLM_API_KEY", null);
+        try
+        {
+            var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "5", "--runs", "1", "--advisor", advisor, "--out", _out);
+            Assert.Equal(2, run.Exit);
+            Assert.Contains(mentions, run.Err);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OPENAI_API_KEY", saved);
+            Environment.SetEnvironmentVariable("TANDEM_LLM_API_KEY", saved2);
+        }
+    }
+
+    [Fact]
+    public async Task LlmCheck_PrintsModelLatencyAndTokens_OrExit2WhenUnreachable()
+    {
+        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "OK"));
+        await server.StartAsync();
+        var ok = await CliRunner.Run("llm", "check", "--llm", $"openai:scripted@{server.BaseAddress}v1");
+        Assert.True(ok.Exit == 0, ok.Err);
+        Assert.Contains("model: scripted-model", ok.Out);
+        Assert.Contains("tokens: 120 prompt, 12 completion", ok.Out);
+
+        var down = await CliRunner.Run("llm", "check", "--llm", "openai:none@http://127.0.0.1:1/v1", "--timeout", "5");
+        Assert.Equal(2, down.Exit);
+        Assert.Single(down.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
