@@ -24,6 +24,37 @@ public sealed class AdviceGate
         _projected = new double[problem.MutableIndices.Length];
     }
 
+    /// <summary>
+    /// Ask <paramref name="advisor"/> about <paramref name="context"/> and apply its answer. Returns
+    /// followed = true with the arm and the recourse in <paramref name="destination"/>, or false when the
+    /// caller must fall back; the notes say which, and <paramref name="ledger"/> counts it. The port
+    /// promises not to throw, but an advisor is outside code: any failure except a setup error
+    /// (<see cref="AdvisorSetupException"/>) or cancellation is a fallback.
+    /// </summary>
+    public async ValueTask<(bool Followed, int Arm, DecisionNotes Notes)> ConsultAsync(
+        IRecourseAdvisor advisor, double[] context, double[] destination, AdvisorLedger ledger, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(advisor);
+        ArgumentNullException.ThrowIfNull(ledger);
+        Advice advice;
+        try
+        {
+            advice = await advisor.AdviseAsync(new AdviceRequest(_problem, (double[])context.Clone()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not AdvisorSetupException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            advice = Advice.Abstain("advisor error: " + ex.GetType().Name);
+        }
+        if (TryApply(advice, context, destination, out int arm, out bool projected, out string? reason))
+        {
+            ledger.Record(followed: true, projected, reason: null);
+            return (true, arm, DecisionNotes.AdvisorConsulted | DecisionNotes.AdvisorFollowed | DecisionNotes.RecourseRecommended
+                | (projected ? DecisionNotes.AdviceProjected : DecisionNotes.None));
+        }
+        ledger.Record(followed: false, projected: false, reason);
+        return (false, -1, DecisionNotes.AdvisorConsulted | DecisionNotes.AdvisorFallback);
+    }
+
     /// <summary>Try to apply <paramref name="advice"/> to <paramref name="context"/>. On success writes the
     /// full recourse context into <paramref name="destination"/> and returns true; otherwise returns false
     /// with a short reason ("abstained: timeout", "unknown treatment 7", ...).</summary>

@@ -90,25 +90,10 @@ public sealed class LibraPolicy : IPolicy<double[], RecourseDecision, RecourseOu
         RecourseDecision proposal = _bandit.Decide(context);
         if (!(proposal.ConfidenceWidth > Options.Delta)) return proposal;
 
-        Advice advice;
-        try
-        {
-            advice = await _advisor.AdviseAsync(new AdviceRequest(_bandit.Problem, (double[])context.Clone()), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not AdvisorSetupException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
-        {
-            // The port promises not to throw, but an advisor is outside code: a failure is a fallback.
-            advice = Advice.Abstain("advisor error: " + ex.GetType().Name);
-        }
-        if (_gate.TryApply(advice, context, _advised, out int arm, out bool projected, out string? reason))
-        {
-            Ledger.Record(followed: true, projected, reason: null);
-            var notes = DecisionNotes.AdvisorConsulted | DecisionNotes.AdvisorFollowed | DecisionNotes.RecourseRecommended
-                | (projected ? DecisionNotes.AdviceProjected : DecisionNotes.None);
-            return new RecourseDecision(arm, _advised, double.NaN, notes, proposal.ConfidenceWidth);
-        }
-        Ledger.Record(followed: false, projected: false, reason);
-        return proposal with { Notes = proposal.Notes | DecisionNotes.AdvisorConsulted | DecisionNotes.AdvisorFallback };
+        (bool followed, int arm, DecisionNotes notes) = await _gate.ConsultAsync(_advisor, context, _advised, Ledger, cancellationToken).ConfigureAwait(false);
+        return followed
+            ? new RecourseDecision(arm, _advised, double.NaN, notes, proposal.ConfidenceWidth)
+            : proposal with { Notes = proposal.Notes | notes };
     }
 
     /// <inheritdoc />
@@ -148,26 +133,10 @@ public sealed class LlmOnlyPolicy : IPolicy<double[], RecourseDecision, Recourse
     {
         ArgumentNullException.ThrowIfNull(context);
         _problem.ValidateContext(context, nameof(context));
-        Advice advice;
-        try
-        {
-            advice = await _advisor.AdviseAsync(new AdviceRequest(_problem, (double[])context.Clone()), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not AdvisorSetupException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
-        {
-            advice = Advice.Abstain("advisor error: " + ex.GetType().Name);
-        }
-        if (_gate.TryApply(advice, context, _decision, out int arm, out bool projected, out string? reason))
-        {
-            Ledger.Record(followed: true, projected, reason: null);
-            var notes = DecisionNotes.AdvisorConsulted | DecisionNotes.AdvisorFollowed | DecisionNotes.RecourseRecommended
-                | (projected ? DecisionNotes.AdviceProjected : DecisionNotes.None);
-            return new RecourseDecision(arm, _decision, double.NaN, notes, double.NaN);
-        }
-        Ledger.Record(followed: false, projected: false, reason);
+        (bool followed, int arm, DecisionNotes notes) = await _gate.ConsultAsync(_advisor, context, _decision, Ledger, cancellationToken).ConfigureAwait(false);
+        if (followed) return new RecourseDecision(arm, _decision, double.NaN, notes, double.NaN);
         context.CopyTo(_decision, 0);
-        return new RecourseDecision(_random.Next(_problem.ArmCount), _decision, 1.0 / _problem.ArmCount,
-            DecisionNotes.AdvisorConsulted | DecisionNotes.AdvisorFallback, double.NaN);
+        return new RecourseDecision(_random.Next(_problem.ArmCount), _decision, 1.0 / _problem.ArmCount, notes, double.NaN);
     }
 
     /// <inheritdoc />
