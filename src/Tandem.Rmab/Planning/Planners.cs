@@ -97,24 +97,50 @@ public sealed class WhittlePlanner : IRmabPlanner
     }
 }
 
-/// <summary>Calls the B arms with the largest index for their current state; ties are broken by a uniform random
-/// priority drawn from the policy's stream every step.</summary>
+/// <summary>Calls the B arms with the largest index for their current state; among arms with equal indices at the
+/// budget boundary, a uniformly random subset is called (drawn from the policy's stream).</summary>
+/// <remarks>The 2N (arm, state) indices are sorted once; each step walks them in order and keeps the entries that
+/// match an arm's current state, so a step costs O(N) with no sorting.</remarks>
 public sealed class IndexPolicy : IRmabPolicy
 {
     private readonly double[] _index0;
     private readonly double[] _index1;
     private readonly int _budget;
-    private int[] _order = [];
-    private double[] _keys = [];
-    private double[] _ties = [];
+    private readonly double[] _sortedValue;
+    private readonly int[] _sortedArm;
+    private readonly byte[] _sortedState;
+    private int[] _tied = [];
 
     /// <summary>Create from per-arm indices of state 0 and 1.</summary>
     public IndexPolicy(double[] index0, double[] index1, bool[] indexable, int budget)
     {
+        ArgumentNullException.ThrowIfNull(index0);
+        ArgumentNullException.ThrowIfNull(index1);
+        ArgumentNullException.ThrowIfNull(indexable);
         _index0 = index0;
         _index1 = index1;
         Indexable = indexable;
         _budget = budget;
+        int n = index0.Length;
+        var order = new int[2 * n];
+        var keys = new double[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            order[2 * i] = 2 * i;
+            keys[2 * i] = -index0[i];
+            order[2 * i + 1] = 2 * i + 1;
+            keys[2 * i + 1] = -index1[i];
+        }
+        Array.Sort(keys, order);
+        _sortedValue = new double[2 * n];
+        _sortedArm = new int[2 * n];
+        _sortedState = new byte[2 * n];
+        for (int k = 0; k < order.Length; k++)
+        {
+            _sortedValue[k] = -keys[k];
+            _sortedArm[k] = order[k] >> 1;
+            _sortedState[k] = (byte)(order[k] & 1);
+        }
     }
 
     /// <summary>Index of each arm in state 0.</summary>
@@ -129,26 +155,38 @@ public sealed class IndexPolicy : IRmabPolicy
     /// <inheritdoc />
     public void Act(ReadOnlySpan<byte> states, Span<byte> actions, Xoshiro256 random)
     {
-        int n = states.Length;
-        if (_order.Length != n)
-        {
-            _order = new int[n];
-            _keys = new double[n];
-            _ties = new double[n];
-        }
-        for (int i = 0; i < n; i++)
-        {
-            _order[i] = i;
-            _keys[i] = states[i] == 0 ? _index0[i] : _index1[i];
-            _ties[i] = random.NextDouble();
-        }
-        Array.Sort(_order, (a, b) =>
-        {
-            int c = _keys[b].CompareTo(_keys[a]);
-            return c != 0 ? c : _ties[b].CompareTo(_ties[a]);
-        });
+        if (states.Length != _index0.Length) throw new ArgumentException($"Expected {_index0.Length} states, got {states.Length}.", nameof(states));
         actions.Clear();
-        for (int k = 0; k < _budget && k < n; k++) actions[_order[k]] = 1;
+        if (_tied.Length != states.Length) _tied = new int[states.Length];
+        int remaining = _budget, i = 0, total = _sortedValue.Length;
+        while (remaining > 0 && i < total)
+        {
+            // One group of equal index values; collect the arms whose current state matches.
+            int j = i, count = 0;
+            double value = _sortedValue[i];
+            while (j < total && _sortedValue[j] == value)
+            {
+                if (states[_sortedArm[j]] == _sortedState[j]) _tied[count++] = _sortedArm[j];
+                j++;
+            }
+            if (count <= remaining)
+            {
+                for (int k = 0; k < count; k++) actions[_tied[k]] = 1;
+                remaining -= count;
+            }
+            else
+            {
+                // Partial Fisher–Yates: a uniform subset of the tied arms fills the budget.
+                for (int k = 0; k < remaining; k++)
+                {
+                    int r = k + random.Next(count - k);
+                    (_tied[k], _tied[r]) = (_tied[r], _tied[k]);
+                    actions[_tied[k]] = 1;
+                }
+                remaining = 0;
+            }
+            i = j;
+        }
     }
 }
 

@@ -60,7 +60,7 @@ public static class RewardSandbox
             Node root = Build(syntax, features, 0);
             if (root.Type == ValueType.Bool)
             {
-                refusal = "the reward must be a number, not a bool; write (condition ? 1.0 : 0.0)";
+                refusal = "the reward must be a number, not a bool, at column 1; write (condition ? 1.0 : 0.0)";
                 return false;
             }
             expression = new RewardExpression(text, root, features.ToArray());
