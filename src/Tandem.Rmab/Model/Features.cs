@@ -29,6 +29,29 @@ public static class Features
         "Income 5 (20001-25000)", "Income 6 (25001-30000)", "Income 7 (30000+)",
     ];
 
+    /// <summary>Column names of the features in beneficiary files (`tandem rmab plan`), index-aligned.</summary>
+    public static IReadOnlyList<string> ColumnNames { get; } =
+    [
+        "gestational_age", "delivery_status", "gravidity", "parity", "stillbirths", "live_births", "days_to_first_call",
+        "age_10_20", "age_21_30", "age_31_40", "age_41_50", "age_51_60",
+        "lang_hindi", "lang_marathi", "lang_gujarati", "lang_kannada",
+        "education_1", "education_2", "education_3", "education_4", "education_5", "education_6", "education_7",
+        "phone_owner_woman", "phone_owner_husband", "phone_owner_family",
+        "slot_0830_1030", "slot_1030_1230", "slot_1230_1530", "slot_1530_1730", "slot_1730_1930", "slot_1930_2130",
+        "org_ngo", "org_armman", "org_phc",
+        "income_none", "income_1", "income_2", "income_3", "income_4", "income_5", "income_6", "income_7",
+    ];
+
+    /// <summary>Feature index of a column name: a name of <see cref="ColumnNames"/>, or <c>feats[i]</c> / <c>f{i}</c>; −1 when unknown.</summary>
+    public static int IndexOfColumn(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string n = name.Trim().ToLowerInvariant();
+        for (int i = 0; i < Count; i++) if (ColumnNames[i] == n) return i;
+        string digits = n.StartsWith("feats[", StringComparison.Ordinal) && n.EndsWith(']') ? n[6..^1] : n.StartsWith('f') ? n[1..] : "";
+        return int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int k) && k < Count ? k : -1;
+    }
+
     /// <summary>The one-hot groups of Algorithm 2 (seed 001 Appendix D): age, language, education, phone owner,
     /// call slot, organisation, income.</summary>
     public static IReadOnlyList<FeatureGroup> Groups { get; } =

@@ -99,7 +99,12 @@ public static class WhittleIndex
             else hi = mid;
             if (hi - lo <= 1e-12 * Math.Max(1.0, Math.Abs(mid))) break;
         }
-        return 0.5 * (lo + hi);
+        // d_s is linear on the final bracket unless a breakpoint falls inside it, so one secant step lands on the
+        // exact root (to rounding); fall back to the midpoint when it would leave the bracket.
+        double fLo = Advantage(lines, lo, delta, gamma), fHi = Advantage(lines, hi, delta, gamma);
+        double root = fHi != fLo ? lo - fLo * (hi - lo) / (fHi - fLo) : 0.5 * (lo + hi);
+        if (!(root >= lo && root <= hi)) root = 0.5 * (lo + hi);
+        return root == 0 ? 0 : root;
     }
 
     // Indexable iff passivity, once optimal, stays optimal as the subsidy grows: d_s changes sign at most once,
