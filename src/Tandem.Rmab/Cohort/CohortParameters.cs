@@ -9,13 +9,13 @@ namespace Tandem.Rmab.Cohort;
 /// per-feature coefficients keyed by feature index.</summary>
 public sealed record LogitModel
 {
-    /// <summary>Passive: intercept of logit P[0, 0, 1]. Effect: intercept of log δ.</summary>
+    /// <summary>Effect only: intercept c of log δ.</summary>
     public double Intercept { get; init; }
 
-    /// <summary>Passive only: intercept of logit P[1, 0, 1] (larger than <see cref="Intercept0"/> so engaged is sticky).</summary>
+    /// <summary>Passive only: intercept of logit P[0, 0, 1].</summary>
     public double Intercept0 { get; init; }
 
-    /// <summary>Passive only: intercept of logit P[1, 0, 1].</summary>
+    /// <summary>Passive only: intercept of logit P[1, 0, 1] (at least <see cref="Intercept0"/>, so engaged is sticky).</summary>
     public double Intercept1 { get; init; }
 
     /// <summary>Effect only: extra logit lift of a call from the not-engaged state (re-engagement), ≥ 0.</summary>
