@@ -42,6 +42,7 @@ public sealed class DlmCommandTests : IDisposable
             foreach (string p in new[] { "reflectionVsDefault", "noReflectionVsDefault", "reflectionVsNoReflection" }) Assert.NotNull(t["pValues"]![p]);
             Assert.NotNull(t["precision"]);
             Assert.NotNull(t["recall"]);
+            Assert.True(t.AsObject().ContainsKey("logicRecall"), "logicRecall may be null (no target arm) but is always present");
         }
         foreach (string k in Keys) Assert.NotNull(root["average"]!["mnr"]![k]!["iqm"]);
         foreach (string file in new[] { "summary.json", "table4.csv", "returns.csv", "mnr.png", "mnr.svg", "rewards.md", "manifest.json", "report.html" })

@@ -14,6 +14,7 @@ public sealed record DlmTaskSummary(
     DlmPValues PValues,
     double Precision,
     double Recall,
+    double LogicRecall,
     string? ExampleReward);
 
 /// <summary>The Average row.</summary>

@@ -101,10 +101,11 @@ public sealed record DlmExperimentOptions
 /// <param name="Mnr">Per method, the MNR of each seed.</param>
 /// <param name="Precision">Mean zero-shot precision of the features used against the Base reward's (Table 1).</param>
 /// <param name="Recall">Mean zero-shot recall.</param>
+/// <param name="LogicRecall">Mean zero-shot arm-level logic recall (<see cref="RobustStats.LogicRecall"/>, Appendix H).</param>
 /// <param name="Example">The reflection run of the first seed (Appendix L).</param>
 /// <param name="Selected">The selected reward of each seed's reflection run (null when none was valid).</param>
 public sealed record DlmTaskResult(DlmTask Task, IReadOnlyDictionary<string, double[]> Returns, IReadOnlyDictionary<string, double[]> Mnr,
-    double Precision, double Recall, DlmRunResult Example, IReadOnlyList<string?> Selected)
+    double Precision, double Recall, double LogicRecall, DlmRunResult Example, IReadOnlyList<string?> Selected)
 {
     /// <summary>IQM ± SE and mean of a method's MNR over seeds.</summary>
     public Aggregate MnrOf(string method) => RobustStats.Summarize(Mnr[method]);
@@ -193,8 +194,14 @@ public static class DlmExperiment
 
                 var zero = single.Stages[0].Candidates.Concat(full.Stages[0].Candidates).Where(c => c.Expression is not null).ToArray();
                 var pr = zero.Select(c => RobustStats.PrecisionRecall(c.FeaturesUsed.ToArray(), task.TrueFeatures.ToArray())).ToArray();
+                double[] baseLift = Enumerable.Range(0, instance.ArmCount).Select(n => baseTable.State1[n] - baseTable.State0[n]).ToArray();
+                double[] logic = zero.Select(c =>
+                {
+                    RewardTable t = RewardSandbox.Parse(c.Expression!).Tabulate(instance.FeatureRows);
+                    return RobustStats.LogicRecall(Enumerable.Range(0, instance.ArmCount).Select(n => t.State1[n] - t.State0[n]).ToArray(), baseLift);
+                }).ToArray();
                 long refused = single.Stages.Concat(full.Stages).SelectMany(st => st.Candidates).Sum(c => (long)c.Refusals.Count);
-                outcome[cell] = new CellOutcome(returns, pr, s == 0 ? full : null, full.Selected?.Text);
+                outcome[cell] = new CellOutcome(returns, pr, logic, s == 0 ? full : null, full.Selected?.Text);
                 Interlocked.Add(ref nonIndexable, badArms);
                 Interlocked.Add(ref refusals, refused);
                 long now = Interlocked.Increment(ref done);
@@ -211,10 +218,11 @@ public static class DlmExperiment
             var pr = cellsOfTask.SelectMany(c => c.PrecisionRecall).ToArray();
             double precision = pr.Select(x => x.Precision).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             double recall = pr.Select(x => x.Recall).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
-            results.Add(new DlmTaskResult(selected[t], returns, mnr, precision, recall, cellsOfTask[0].Example!, cellsOfTask.Select(c => c.Selected).ToArray()));
+            double logicRecall = cellsOfTask.SelectMany(c => c.LogicRecall).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            results.Add(new DlmTaskResult(selected[t], returns, mnr, precision, recall, logicRecall, cellsOfTask[0].Example!, cellsOfTask.Select(c => c.Selected).ToArray()));
         }
         return new DlmExperimentResult(options, designer.Name, results, nonIndexable, refusals, clock.Elapsed);
     }
 
-    private sealed record CellOutcome(Dictionary<string, double> Returns, (double Precision, double Recall)[] PrecisionRecall, DlmRunResult? Example, string? Selected);
+    private sealed record CellOutcome(Dictionary<string, double> Returns, (double Precision, double Recall)[] PrecisionRecall, double[] LogicRecall, DlmRunResult? Example, string? Selected);
 }

@@ -58,4 +58,26 @@ public static class RobustStats
         int hit = used.Count(truth.Contains);
         return (used.Count == 0 ? double.NaN : (double)hit / used.Count, truth.Count == 0 ? double.NaN : (double)hit / truth.Count);
     }
+
+    /// <summary>
+    /// Arm-level logic recall (our measurable reading of seed 001 Appendix H): the share of the arms the Base reward
+    /// favours (engaged lift R(n,1) − R(n,0) above its minimum over arms) that the candidate ranks among its top |T| arms
+    /// by the same lift; arms tied at the boundary share the remaining places. It is 1 when the candidate's combination
+    /// of features (AND, OR, weights) singles out exactly the Base reward's target arms. NaN when the Base reward
+    /// favours no arm or every arm.
+    /// </summary>
+    public static double LogicRecall(IReadOnlyList<double> candidateLift, IReadOnlyList<double> baseLift)
+    {
+        ArgumentNullException.ThrowIfNull(candidateLift);
+        ArgumentNullException.ThrowIfNull(baseLift);
+        if (candidateLift.Count != baseLift.Count) throw new ArgumentException("One lift per arm in both lists.", nameof(candidateLift));
+        double floor = baseLift.Min();
+        var target = Enumerable.Range(0, baseLift.Count).Where(n => baseLift[n] > floor + 1e-12).ToArray();
+        if (target.Length == 0 || target.Length == baseLift.Count) return double.NaN;
+        double threshold = candidateLift.OrderByDescending(v => v).ElementAt(target.Length - 1);
+        int above = candidateLift.Count(v => v > threshold), tied = candidateLift.Count(v => v == threshold);
+        double tieShare = (double)(target.Length - above) / tied;
+        double hits = target.Sum(n => candidateLift[n] > threshold ? 1.0 : candidateLift[n] == threshold ? tieShare : 0.0);
+        return hits / target.Length;
+    }
 }

@@ -46,6 +46,7 @@ public class DlmTests
             Assert.All(t.Mnr[DlmMethods.Reflection], v => Assert.Equal(1.0, v));
             Assert.Equal(1.0, t.Precision);
             Assert.Equal(1.0, t.Recall);
+            Assert.True(double.IsNaN(t.LogicRecall) || t.LogicRecall == 1.0, $"logic recall {t.LogicRecall}");
         }
         Assert.Equal(1.0, r.AverageMnr(DlmMethods.Base).Iqm);
     }

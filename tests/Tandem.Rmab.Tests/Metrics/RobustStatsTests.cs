@@ -49,3 +49,27 @@ public class RobustStatsTests
         Assert.True(double.IsNaN(RobustStats.PrecisionRecall([], [11]).Precision));
     }
 }
+
+public class LogicRecallTests
+{
+    [Fact]
+    public void RankingExactlyTheTargetArmsFirst_GivesOne()
+    {
+        // Base favours arms 1 and 3; a candidate that lifts them most (whatever the scale) recovers them.
+        Assert.Equal(1.0, RobustStats.LogicRecall([0.1, 5, 1, 3, 0.1], [0.1, 2.1, 0.1, 2.1, 0.1]));
+    }
+
+    [Fact]
+    public void AnOrWhereTheBaseHasAnAnd_LosesTheTiedShare()
+    {
+        // Base: AND (arm 0 only). Candidate: OR of the two features, lifting arms 0, 1, 2 equally: arm 0 shares
+        // the single place with two others → 1/3.
+        Assert.Equal(1.0 / 3, RobustStats.LogicRecall([1, 1, 1, 0], [2.1, 0.1, 0.1, 0.1]), 12);
+    }
+
+    [Fact]
+    public void NoTargetArm_IsUndefined()
+    {
+        Assert.True(double.IsNaN(RobustStats.LogicRecall([1, 2], [0.1, 0.1])));
+    }
+}
