@@ -26,6 +26,8 @@ public static class CliApp
         root.Add(LibraCommand.Create(io));
         root.Add(DemoCommand.Create(io));
         root.Add(LlmCommand.Create(io));
+        root.Add(DlmCommand.Create(io));
+        root.Add(RmabCommand.Create(io));
         return root;
     }
 

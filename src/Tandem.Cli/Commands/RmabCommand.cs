@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Tandem.Cli.Dlm;
+
+namespace Tandem.Cli.Commands;
+
+/// <summary>`tandem rmab whittle` and `tandem rmab plan` (CLI contract of issue 3; keep stable).</summary>
+public static class RmabCommand
+{
+    /// <summary>Create `rmab` with its subcommands.</summary>
+    public static Command Create(CliIo io)
+    {
+        var rmab = new Command("rmab", "Restless-bandit tools: Whittle indices of two-state arms, and this step's call list for a programme.");
+
+        var armsJson = new Option<string>("--arms") { Description = "JSON array of arms: {\"id\", \"transitions\": [action][state][next], \"reward\": [r0, r1]}.", Required = true };
+        var discount = new Option<double>("--discount") { Description = "Discount γ in [0, 1).", DefaultValueFactory = _ => 0.9 };
+        var json = new Option<bool>("--json") { Description = "Print exactly one JSON object on stdout." };
+        var whittle = new Command("whittle", "Print each arm's Whittle index for state 0 and 1 and whether it is indexable.");
+        whittle.Add(armsJson);
+        whittle.Add(discount);
+        whittle.Add(json);
+        whittle.SetAction(parse =>
+        {
+            double g = parse.GetValue(discount);
+            if (!(g >= 0 && g < 1)) throw new UsageException($"--discount {g.ToString(System.Globalization.CultureInfo.InvariantCulture)} must lie in [0, 1).");
+            return RmabRunner.Whittle(parse.GetValue(armsJson)!, g, parse.GetValue(json), io);
+        });
+        rmab.Add(whittle);
+
+        var armsCsv = new Option<string>("--arms") { Description = "CSV of beneficiaries: id, state (0/1), p01_passive, p11_passive, p01_active, p11_active (P(next engaged | state, action)), and feature columns by name (e.g. age_51_60, lang_hindi, income_1) or f7.", Required = true };
+        var budget = new Option<int>("--budget") { Description = "Calls this step B (≤ number of beneficiaries).", Required = true };
+        var expr = new Option<string?>("--expr") { Description = "Reward expression over state and feats[0..42]." };
+        var task = new Option<int?>("--task") { Description = "Use the Base reward of task i (0-15, seed 001 Table 3)." };
+        var planDiscount = new Option<double>("--discount") { Description = "Discount γ in [0, 1).", DefaultValueFactory = _ => 0.9 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the tie-break among equal indices.", DefaultValueFactory = _ => 1UL };
+        var outDir = new Option<string?>("--out") { Description = "Folder for plan.csv, summary.json and manifest.json (nothing is written without it)." };
+        var planJson = new Option<bool>("--json") { Description = "Print exactly one JSON object on stdout." };
+        var plan = new Command("plan", "Who to call this step: rank beneficiaries by Whittle index under a reward and pick the top B.");
+        foreach (Option o in new Option[] { armsCsv, budget, expr, task, planDiscount, seed, outDir, planJson }) plan.Add(o);
+        plan.SetAction(parse => RmabRunner.Plan(parse.GetValue(armsCsv)!, parse.GetValue(budget), parse.GetValue(expr), parse.GetValue(task),
+            parse.GetValue(planDiscount), parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(planJson), io, parse));
+        rmab.Add(plan);
+        return rmab;
+    }
+}

@@ -1,0 +1,40 @@
+using Spectre.Console;
+using Tandem.Rmab.Dlm;
+
+namespace Tandem.Cli.Dlm;
+
+/// <summary>Human-readable DLM tables on stdout (plain text when not a terminal).</summary>
+public static class DlmConsole
+{
+    /// <summary>Table 4 with the average row.</summary>
+    public static void WriteTable(TextWriter output, DlmSummary s, string outDir)
+    {
+        IAnsiConsole console = Create(output);
+        console.MarkupLine($"[bold]DLM (seed 001 Table 4)[/]: {s.Tasks.Count} tasks × {s.Seeds} seeds, {s.Arms} arms, budget {s.Budget}, designer {Markup.Escape(s.Designer)}, {s.Stages}×{s.Candidates} candidates");
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("idx");
+        table.AddColumn("label");
+        foreach (string m in DlmOutputs.TableMethods) table.AddColumn(new TableColumn(Markup.Escape(m == DlmMethods.NoAction ? "No Action" : m)).RightAligned());
+        table.AddColumn(new TableColumn("p Refl>Def").RightAligned());
+        foreach (DlmTaskSummary t in s.Tasks)
+            table.AddRow([t.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(t.Label), .. DlmOutputs.TableMethods.Select(m => DlmOutputs.Pm(t.Mnr[m])), DlmOutputs.P(t.PValues.ReflectionVsDefault)]);
+        table.AddRow(["avg", "[bold]Average MNR[/]", .. DlmOutputs.TableMethods.Select(m => DlmOutputs.Pm(s.Average.Mnr[m])), ""]);
+        console.Write(table);
+        console.MarkupLine($"{s.WallSeconds:F1} s. Report: {Markup.Escape(Path.Combine(outDir, "report.html"))}");
+    }
+
+    internal static IAnsiConsole Create(TextWriter output)
+    {
+        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        // Pipes and logs get the whole table rather than one wrapped at 80 columns.
+        if (!terminal) console.Profile.Width = 200;
+        return console;
+    }
+}

@@ -1,0 +1,41 @@
+using Tandem.Core.Randomness;
+
+namespace Tandem.Rmab.Planning;
+
+/// <summary>One beneficiary in this step's plan.</summary>
+/// <param name="Arm">Row index of the arm.</param>
+/// <param name="State">Its current state.</param>
+/// <param name="Index">Its Whittle index for the current state.</param>
+/// <param name="Indexable">Whether the arm is indexable.</param>
+/// <param name="Rank">1-based rank by index (called arms first).</param>
+/// <param name="Call">Whether to call it this step.</param>
+public sealed record CallListEntry(int Arm, int State, double Index, bool Indexable, int Rank, bool Call);
+
+/// <summary>
+/// What a programme runs every week: the Whittle index of each beneficiary in its current state, and the B
+/// beneficiaries to call (largest indices; a seeded uniform choice among equal indices at the boundary).
+/// </summary>
+public static class CallList
+{
+    /// <summary>Rank every arm and mark the B to call.</summary>
+    public static IReadOnlyList<CallListEntry> Plan(PlanningProblem problem, IReadOnlyList<byte> states, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(states);
+        problem.Validate();
+        if (states.Count != problem.Dynamics.Count) throw new ArgumentException($"Expected {problem.Dynamics.Count} states, got {states.Count}.", nameof(states));
+        var policy = (IndexPolicy)new WhittlePlanner().Plan(problem);
+        byte[] s = states.ToArray();
+        var act = new byte[s.Length];
+        policy.Act(s, act, new Xoshiro256(Seeds.Derive(seed, "call-list")));
+        double IndexOf(int i) => s[i] == 0 ? policy.Index0[i] : policy.Index1[i];
+        int[] order = Enumerable.Range(0, s.Length).OrderByDescending(i => act[i]).ThenByDescending(IndexOf).ThenBy(i => i).ToArray();
+        var result = new CallListEntry[s.Length];
+        for (int r = 0; r < order.Length; r++)
+        {
+            int i = order[r];
+            result[r] = new CallListEntry(i, s[i], IndexOf(i), policy.Indexable[i], r + 1, act[i] == 1);
+        }
+        return result;
+    }
+}

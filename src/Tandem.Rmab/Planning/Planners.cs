@@ -1,0 +1,240 @@
+using Tandem.Core.Randomness;
+using Tandem.Rmab.Model;
+
+namespace Tandem.Rmab.Planning;
+
+/// <summary>What a planner plans for: the transitions it believes, the per-arm rewards of each state, the budget
+/// and the discount. The transitions may be the true ones or estimates (<see cref="Simulation.TransitionEstimator"/>).</summary>
+/// <param name="Dynamics">Per-arm transitions the planner uses.</param>
+/// <param name="Rewards">Per-arm rewards R(f_n, s) tabulated for s = 0, 1.</param>
+/// <param name="Budget">Calls per step B, 0 ≤ B ≤ N.</param>
+/// <param name="Discount">Discount γ in [0, 1).</param>
+public sealed record PlanningProblem(IReadOnlyList<ArmDynamics> Dynamics, RewardTable Rewards, int Budget, double Discount)
+{
+    /// <summary>Throws when the shapes or ranges are inconsistent.</summary>
+    public void Validate()
+    {
+        if (Rewards.ArmCount != Dynamics.Count) throw new ArgumentException($"The reward table has {Rewards.ArmCount} arms, the dynamics {Dynamics.Count}.");
+        if (Budget < 0 || Budget > Dynamics.Count) throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {Dynamics.Count}].");
+        if (!(Discount >= 0 && Discount < 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1).");
+    }
+}
+
+/// <summary>A per-arm, per-state table of rewards R(f_n, s), s ∈ {0, 1}.</summary>
+public sealed class RewardTable
+{
+    /// <summary>Create from the two columns (same length, finite values).</summary>
+    public RewardTable(double[] state0, double[] state1)
+    {
+        ArgumentNullException.ThrowIfNull(state0);
+        ArgumentNullException.ThrowIfNull(state1);
+        if (state0.Length != state1.Length) throw new ArgumentException("Both columns need one value per arm.", nameof(state1));
+        for (int i = 0; i < state0.Length; i++)
+        {
+            if (!double.IsFinite(state0[i]) || !double.IsFinite(state1[i]))
+                throw new ArgumentException($"Arm {i} has a non-finite reward.", nameof(state0));
+        }
+        State0 = state0;
+        State1 = state1;
+    }
+
+    /// <summary>Rewards of state 0 (not engaged).</summary>
+    public double[] State0 { get; }
+
+    /// <summary>Rewards of state 1 (engaged).</summary>
+    public double[] State1 { get; }
+
+    /// <summary>Number of arms.</summary>
+    public int ArmCount => State0.Length;
+
+    /// <summary>R(f_n, s).</summary>
+    public double this[int arm, int state] => state == 0 ? State0[arm] : State1[arm];
+
+    /// <summary>The Default reward R = state for <paramref name="arms"/> arms.</summary>
+    public static RewardTable EngagementOnly(int arms) => new(new double[arms], Enumerable.Repeat(1.0, arms).ToArray());
+}
+
+/// <summary>A planned RMAB policy: each step it picks at most B arms to call.</summary>
+public interface IRmabPolicy
+{
+    /// <summary>Set <c>actions[n] = 1</c> for the arms to call this step and 0 elsewhere.</summary>
+    /// <param name="states">Current state (0 or 1) of every arm.</param>
+    /// <param name="actions">Destination, one entry per arm.</param>
+    /// <param name="random">The policy's own stream (tie-breaks, random choice); never the environment's.</param>
+    void Act(ReadOnlySpan<byte> states, Span<byte> actions, Xoshiro256 random);
+}
+
+/// <summary>Plans a policy for a problem (the RMAB counterpart of a learner; ARCHITECTURE.md gives RMAB its own
+/// small interface).</summary>
+public interface IRmabPlanner
+{
+    /// <summary>Display name, e.g. "Whittle".</summary>
+    string Name { get; }
+
+    /// <summary>Plan a policy for <paramref name="problem"/>.</summary>
+    IRmabPolicy Plan(PlanningProblem problem);
+}
+
+/// <summary>The Whittle index planner (how ARMMAN's deployed RMAB works): each step call the B arms with the
+/// largest index for their current state, ties broken at random.</summary>
+public sealed class WhittlePlanner : IRmabPlanner
+{
+    /// <inheritdoc />
+    public string Name => "Whittle";
+
+    /// <inheritdoc />
+    public IRmabPolicy Plan(PlanningProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.Validate();
+        int n = problem.Dynamics.Count;
+        var i0 = new double[n];
+        var i1 = new double[n];
+        var indexable = new bool[n];
+        var dynamics = problem.Dynamics as ArmDynamics[] ?? problem.Dynamics.ToArray();
+        WhittleIndex.Compute(dynamics, problem.Rewards.State0, problem.Rewards.State1, problem.Discount, i0, i1, indexable);
+        return new IndexPolicy(i0, i1, indexable, problem.Budget);
+    }
+}
+
+/// <summary>Calls the B arms with the largest index for their current state; among arms with equal indices at the
+/// budget boundary, a uniformly random subset is called (drawn from the policy's stream).</summary>
+/// <remarks>The 2N (arm, state) indices are sorted once; each step walks them in order and keeps the entries that
+/// match an arm's current state, so a step costs O(N) with no sorting.</remarks>
+public sealed class IndexPolicy : IRmabPolicy
+{
+    private readonly double[] _index0;
+    private readonly double[] _index1;
+    private readonly int _budget;
+    private readonly double[] _sortedValue;
+    private readonly int[] _sortedArm;
+    private readonly byte[] _sortedState;
+    private int[] _tied = [];
+
+    /// <summary>Create from per-arm indices of state 0 and 1.</summary>
+    public IndexPolicy(double[] index0, double[] index1, bool[] indexable, int budget)
+    {
+        ArgumentNullException.ThrowIfNull(index0);
+        ArgumentNullException.ThrowIfNull(index1);
+        ArgumentNullException.ThrowIfNull(indexable);
+        _index0 = index0;
+        _index1 = index1;
+        Indexable = indexable;
+        _budget = budget;
+        int n = index0.Length;
+        var order = new int[2 * n];
+        var keys = new double[2 * n];
+        for (int i = 0; i < n; i++)
+        {
+            order[2 * i] = 2 * i;
+            keys[2 * i] = -index0[i];
+            order[2 * i + 1] = 2 * i + 1;
+            keys[2 * i + 1] = -index1[i];
+        }
+        Array.Sort(keys, order);
+        _sortedValue = new double[2 * n];
+        _sortedArm = new int[2 * n];
+        _sortedState = new byte[2 * n];
+        for (int k = 0; k < order.Length; k++)
+        {
+            _sortedValue[k] = -keys[k];
+            _sortedArm[k] = order[k] >> 1;
+            _sortedState[k] = (byte)(order[k] & 1);
+        }
+    }
+
+    /// <summary>Index of each arm in state 0.</summary>
+    public IReadOnlyList<double> Index0 => _index0;
+
+    /// <summary>Index of each arm in state 1.</summary>
+    public IReadOnlyList<double> Index1 => _index1;
+
+    /// <summary>Whether each arm is indexable.</summary>
+    public IReadOnlyList<bool> Indexable { get; }
+
+    /// <inheritdoc />
+    public void Act(ReadOnlySpan<byte> states, Span<byte> actions, Xoshiro256 random)
+    {
+        if (states.Length != _index0.Length) throw new ArgumentException($"Expected {_index0.Length} states, got {states.Length}.", nameof(states));
+        actions.Clear();
+        if (_tied.Length != states.Length) _tied = new int[states.Length];
+        int remaining = _budget, i = 0, total = _sortedValue.Length;
+        while (remaining > 0 && i < total)
+        {
+            // One group of equal index values; collect the arms whose current state matches.
+            int j = i, count = 0;
+            double value = _sortedValue[i];
+            while (j < total && _sortedValue[j] == value)
+            {
+                if (states[_sortedArm[j]] == _sortedState[j]) _tied[count++] = _sortedArm[j];
+                j++;
+            }
+            if (count <= remaining)
+            {
+                for (int k = 0; k < count; k++) actions[_tied[k]] = 1;
+                remaining -= count;
+            }
+            else
+            {
+                // Partial Fisher–Yates: a uniform subset of the tied arms fills the budget.
+                for (int k = 0; k < remaining; k++)
+                {
+                    int r = k + random.Next(count - k);
+                    (_tied[k], _tied[r]) = (_tied[r], _tied[k]);
+                    actions[_tied[k]] = 1;
+                }
+                remaining = 0;
+            }
+            i = j;
+        }
+    }
+}
+
+/// <summary>Calls B arms chosen uniformly at random each step (the seed's Random baseline).</summary>
+public sealed class RandomPlanner : IRmabPlanner
+{
+    /// <inheritdoc />
+    public string Name => "Random";
+
+    /// <inheritdoc />
+    public IRmabPolicy Plan(PlanningProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return new RandomPolicy(problem.Budget);
+    }
+
+    private sealed class RandomPolicy(int budget) : IRmabPolicy
+    {
+        private int[] _order = [];
+
+        public void Act(ReadOnlySpan<byte> states, Span<byte> actions, Xoshiro256 random)
+        {
+            int n = states.Length;
+            if (_order.Length != n) _order = new int[n];
+            for (int i = 0; i < n; i++) _order[i] = i;
+            actions.Clear();
+            // Partial Fisher–Yates: the first B entries are a uniform B-subset.
+            for (int k = 0; k < budget && k < n; k++)
+            {
+                int j = k + random.Next(n - k);
+                (_order[k], _order[j]) = (_order[j], _order[k]);
+                actions[_order[k]] = 1;
+            }
+        }
+    }
+}
+
+/// <summary>Never calls anyone (the seed's No Action baseline).</summary>
+public sealed class NoActionPlanner : IRmabPlanner
+{
+    /// <inheritdoc />
+    public string Name => "No Action";
+
+    /// <inheritdoc />
+    public IRmabPolicy Plan(PlanningProblem problem) => new NoActionPolicy();
+
+    private sealed class NoActionPolicy : IRmabPolicy
+    {
+        public void Act(ReadOnlySpan<byte> states, Span<byte> actions, Xoshiro256 random) => actions.Clear();
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json.Nodes;
+
+namespace Tandem.Cli.Tests;
+
+public sealed class DlmCommandTests : IDisposable
+{
+    private static readonly string[] Keys = ["Random", "NoAction", "Default", "Base", "DLM (No Reflection)", "DLM (Reflection)"];
+    private readonly string _out = CliRunner.TempFolder();
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    private static string[] Small(params string[] extra) =>
+        ["dlm", "--tasks", "0,8", "--seeds", "3", "--arms", "24", "--budget", "6", "--stages", "2", "--candidates", "2", "--trials", "4", "--steps", "4", .. extra];
+
+    [Fact]
+    public async Task Json_PrintsExactlyOneObject_WithTheContractFields_AndWritesTheFiles()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run(Small("--json", "--out", _out));
+
+        Assert.True(exit == 0, stderr);
+        JsonNode root = JsonNode.Parse(stdout)!;
+        Assert.Equal("dlm", (string)root["command"]!);
+        Assert.Equal(3, (int)root["seeds"]!);
+        Assert.Equal(1UL, (ulong)root["seed"]!);
+        Assert.Equal(24, (int)root["arms"]!);
+        Assert.Equal(6, (int)root["budget"]!);
+        Assert.Equal("whittle", (string)root["planner"]!);
+        Assert.Equal("simulated", (string)root["designer"]!);
+        Assert.True((double)root["wallSeconds"]! >= 0);
+        JsonArray tasks = root["tasks"]!.AsArray();
+        Assert.Equal([0, 8], tasks.Select(t => (int)t!["index"]!).ToArray());
+        Assert.Equal("Older Bias", (string)tasks[0]!["label"]!);
+        foreach (JsonNode? t in tasks)
+        {
+            foreach (string k in Keys)
+            {
+                Assert.NotNull(t!["returns"]![k]);
+                foreach (string f in new[] { "iqm", "se", "mean" }) Assert.NotNull(t["mnr"]![k]![f]);
+            }
+            Assert.Equal(1.0, (double)t!["mnr"]!["Base"]!["iqm"]!);
+            Assert.Equal(0.0, (double)t["mnr"]!["Random"]!["mean"]!);
+            foreach (string p in new[] { "reflectionVsDefault", "noReflectionVsDefault", "reflectionVsNoReflection" }) Assert.NotNull(t["pValues"]![p]);
+            Assert.NotNull(t["precision"]);
+            Assert.NotNull(t["recall"]);
+            Assert.True(t.AsObject().ContainsKey("logicRecall"), "logicRecall may be null (no target arm) but is always present");
+        }
+        foreach (string k in Keys) Assert.NotNull(root["average"]!["mnr"]![k]!["iqm"]);
+        foreach (string file in new[] { "summary.json", "table4.csv", "returns.csv", "mnr.png", "mnr.svg", "rewards.md", "manifest.json", "report.html" })
+            Assert.True(File.Exists(Path.Combine(_out, file)), file);
+        Assert.Equal(JsonNode.Parse(File.ReadAllText(Path.Combine(_out, "summary.json")))!["tasks"]!.ToJsonString(), root["tasks"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task SameSeed_GivesByteIdenticalSummary_ApartFromWallTime()
+    {
+        var (e1, a, _) = await CliRunner.Run(Small("--json", "--out", Path.Combine(_out, "a")));
+        var (e2, b, _) = await CliRunner.Run(Small("--json", "--parallel", "1", "--out", Path.Combine(_out, "b")));
+        Assert.Equal(0, e1);
+        Assert.Equal(0, e2);
+        string Strip(string s)
+        {
+            JsonObject o = JsonNode.Parse(s)!.AsObject();
+            o.Remove("wallSeconds");
+            return o.ToJsonString();
+        }
+        Assert.Equal(Strip(a), Strip(b));
+    }
+
+    [Fact]
+    public async Task BaseDesigner_GivesMnrOneForBothDlmColumns()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run(Small("--designer", "base", "--json", "--out", _out));
+        Assert.True(exit == 0, stderr);
+        JsonNode avg = JsonNode.Parse(stdout)!["average"]!["mnr"]!;
+        Assert.Equal(1.0, (double)avg["DLM (Reflection)"]!["mean"]!);
+        Assert.Equal(1.0, (double)avg["DLM (No Reflection)"]!["mean"]!);
+    }
+
+    [Fact]
+    public async Task TextMode_PrintsTable4_WithTheAverageRow()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run(Small("--out", _out));
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Average MNR", stdout);
+        Assert.Contains("Marathi Speakers + Middle Aged", stdout);
+        Assert.DoesNotContain("DLM: 2 tasks", stdout);
+    }
+
+    [Theory]
+    [InlineData("--budget", "30", "--budget 30 exceeds --arms 24")]
+    [InlineData("--seeds", "0", "--seeds 0 must be at least 1")]
+    [InlineData("--tasks", "16", "--tasks 16 is unknown")]
+    [InlineData("--tasks", "x", "--tasks 'x' is not a task index")]
+    [InlineData("--designer", "gpt", "--designer 'gpt' is unknown")]
+    [InlineData("--discount", "1", "--discount 1 must lie in [0, 1)")]
+    public async Task BadOptions_ExitTwo_WithOneLine(string option, string value, string message)
+    {
+        string[] args = Small("--out", _out).Where((a, i) => true).ToArray();
+        int at = Array.IndexOf(args, option);
+        if (at >= 0) args[at + 1] = value;
+        else args = [.. args, option, value];
+
+        var (exit, stdout, stderr) = await CliRunner.Run(args);
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Contains(message, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task ArmsBelowOne_ExitTwo()
+    {
+        var (exit, _, stderr) = await CliRunner.Run("dlm", "--arms", "0", "--budget", "0", "--out", _out);
+        Assert.Equal(2, exit);
+        Assert.Contains("--arms 0 must be at least 1", stderr);
+    }
+}
+
+public sealed class DlmCheckRewardTests
+{
+    [Fact]
+    public async Task Accepted_ExitZero_PrintsFeaturesAndValues()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run("dlm", "check-reward", "--expr", "state * (1.0 + 2.0 * feats[11] + feats[36])", "--json");
+        Assert.True(exit == 0, stderr);
+        JsonNode root = JsonNode.Parse(stdout)!;
+        Assert.True((bool)root["accepted"]!);
+        Assert.Equal([11, 36], root["featuresUsed"]!.AsArray().Select(x => (int)x!).ToArray());
+        Assert.Equal("Ages 51-60", (string)root["featureNames"]![0]!);
+        double[] values = root["values"]!.AsArray().Select(x => (double)x!).ToArray();
+        Assert.Equal(0.0, values[0]);
+        Assert.True(values[1] >= 1.0);
+    }
+
+    [Fact]
+    public async Task Refused_ExitThree_WithOneLineReason()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run("dlm", "check-reward", "--expr", "new System.Net.WebClient() == null ? 1.0 : 0.0");
+        Assert.Equal(3, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal("refused: object creation with 'new' at column 1 is not allowed", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Refused_Json_PrintsOneObject()
+    {
+        var (exit, stdout, _) = await CliRunner.Run("dlm", "check-reward", "--expr", "feats[i]", "--json");
+        Assert.Equal(3, exit);
+        JsonNode root = JsonNode.Parse(stdout)!;
+        Assert.False((bool)root["accepted"]!);
+        Assert.Contains("non-constant index", (string)root["reason"]!);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+
+namespace Tandem.Cli.Tests;
+
+public sealed class DlmRmabCommandTests : IDisposable
+{
+    private readonly string _dir = CliRunner.TempFolder();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private const string Arms = """
+        [{"id": "flat", "transitions": [[[0.8, 0.2], [0.8, 0.2]], [[0.4, 0.6], [0.4, 0.6]]], "reward": [0, 1]},
+         {"id": "inert", "transitions": [[[0.7, 0.3], [0.2, 0.8]], [[0.7, 0.3], [0.2, 0.8]]], "reward": [0, 1]}]
+        """;
+
+    private const string Beneficiaries = """
+        id,state,p01_passive,p11_passive,p01_active,p11_active,age_51_60,lang_hindi
+        a,0,0.1,0.6,0.5,0.8,1,0
+        b,0,0.1,0.6,0.5,0.8,0,1
+        c,1,0.2,0.7,0.2,0.7,1,0
+        d,1,0.2,0.5,0.3,0.9,0,0
+        """;
+
+    [Fact]
+    public async Task Whittle_Json_GivesKnownIndices()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run("rmab", "whittle", "--arms", Write("arms.json", Arms), "--discount", "0.9", "--json");
+        Assert.True(exit == 0, stderr);
+        JsonNode root = JsonNode.Parse(stdout)!;
+        Assert.Equal(0.9, (double)root["discount"]!);
+        JsonArray arms = root["arms"]!.AsArray();
+        Assert.Equal("flat", (string)arms[0]!["id"]!);
+        // State-independent transitions: W = γ (0.6 − 0.2)(1 − 0) = 0.36 in both states.
+        Assert.Equal(0.36, (double)arms[0]!["index"]![0]!, 9);
+        Assert.Equal(0.36, (double)arms[0]!["index"]![1]!, 9);
+        Assert.True((bool)arms[0]!["indexable"]!);
+        Assert.Equal(0.0, (double)arms[1]!["index"]![0]!, 9);
+    }
+
+    [Fact]
+    public async Task Whittle_Text_ShowsATable()
+    {
+        var (exit, stdout, _) = await CliRunner.Run("rmab", "whittle", "--arms", Write("arms.json", Arms));
+        Assert.Equal(0, exit);
+        Assert.Contains("flat", stdout);
+        Assert.Contains("0.36", stdout);
+    }
+
+    [Theory]
+    [InlineData("""[{"id": "x", "transitions": [[[0.8, 0.3], [0.8, 0.2]], [[0.4, 0.6], [0.4, 0.6]]], "reward": [0, 1]}]""", "arm 0 (id 'x'), field transitions[0][0]: probabilities sum to 1.1")]
+    [InlineData("""[{"id": "x", "transitions": [[[1.2, -0.2], [0.8, 0.2]], [[0.4, 0.6], [0.4, 0.6]]], "reward": [0, 1]}]""", "field transitions[0][0][0]: probability 1.2 is outside [0, 1]")]
+    [InlineData("""[{"id": "x", "transitions": [[[0.8, 0.2], [0.8, 0.2]], [[0.4, 0.6], [0.4, "a"]]], "reward": [0, 1]}]""", "field transitions[1][1][1]: 'a' is not a number")]
+    [InlineData("""[{"id": "x", "transitions": [[[0.8, 0.2], [0.8, 0.2]], [[0.4, 0.6], [0.4, 0.6]]]}]""", "field reward: missing")]
+    [InlineData("""[{"transitions": []}]""", "arm 0, field id: missing")]
+    [InlineData("""{""", "not valid JSON")]
+    public async Task Whittle_BadFile_ExitTwo_NamingFileRowAndField(string json, string message)
+    {
+        string path = Write("bad.json", json);
+        var (exit, stdout, stderr) = await CliRunner.Run("rmab", "whittle", "--arms", path);
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Contains(path, stderr);
+        Assert.Contains(message, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Plan_Task0_CallsTheOldestFirst_AndWritesTheRanking()
+    {
+        string outDir = Path.Combine(_dir, "out");
+        var (exit, stdout, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--task", "0", "--json", "--out", outDir);
+        Assert.True(exit == 0, stderr);
+        JsonNode root = JsonNode.Parse(stdout)!;
+        Assert.Equal(4, (int)root["beneficiaries"]!);
+        JsonArray calls = root["calls"]!.AsArray();
+        Assert.Equal("a", (string)Assert.Single(calls)!["id"]!);
+        Assert.Equal(4, root["all"]!.AsArray().Count);
+        string[] csv = File.ReadAllLines(Path.Combine(outDir, "plan.csv"));
+        Assert.Equal(5, csv.Length);
+        Assert.StartsWith("rank,id,state,whittle_index,indexable,call", csv[0]);
+        Assert.True(File.Exists(Path.Combine(outDir, "summary.json")));
+    }
+
+    [Fact]
+    public async Task Plan_ExpressionFavouringHindi_CallsB()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--expr", "state * (0.1 + 5.0 * feats[12])");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Call 1 of 4", stdout);
+        Assert.Matches(@"│\s+1 │ b\s", stdout);
+    }
+
+    [Theory]
+    [InlineData("id,state,p01_passive,p11_passive,p01_active\na,0,0.1,0.2,0.3\n", "row 1 (header), field p11_active: missing column")]
+    [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active\na,0,0.1,0.2,1.3,0.5\n", "row 2, field p01_active: probability 1.3 is outside [0, 1]")]
+    [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active\na,0,0.1,x,0.3,0.5\n", "row 2, field p11_passive: 'x' is not a number")]
+    [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active\na,2,0.1,0.2,0.3,0.5\n", "row 2, field state: 2 is not 0 or 1")]
+    [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active,shoe_size\na,0,0.1,0.2,0.3,0.5,3\n", "field shoe_size: unknown column")]
+    [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active\na,0,0.1,0.2,0.3,0.5\na,1,0.1,0.2,0.3,0.5\n", "row 3, field id: 'a' appears twice")]
+    public async Task Plan_BadFile_ExitTwo_NamingFileRowAndField(string csv, string message)
+    {
+        string path = Write("bad.csv", csv);
+        var (exit, _, stderr) = await CliRunner.Run("rmab", "plan", "--arms", path, "--budget", "1", "--task", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains(path, stderr);
+        Assert.Contains(message, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Theory]
+    [InlineData("--budget", "9", "--task", "0", "--budget 9 exceeds the 4 beneficiaries")]
+    [InlineData("--budget", "1", "--task", "16", "--task 16 is unknown")]
+    [InlineData("--budget", "1", "--expr", "feats[50]", "--expr refused: out-of-range index")]
+    public async Task Plan_BadOptions_ExitTwo(string o1, string v1, string o2, string v2, string message)
+    {
+        var (exit, _, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), o1, v1, o2, v2);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
+    public async Task Plan_NeedsExactlyOneRewardSource()
+    {
+        var (exit, _, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1");
+        Assert.Equal(2, exit);
+        Assert.Contains("exactly one of --expr or --task", stderr);
+    }
+}

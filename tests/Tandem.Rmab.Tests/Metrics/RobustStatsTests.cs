@@ -1,0 +1,75 @@
+using Tandem.Rmab.Metrics;
+
+namespace Tandem.Rmab.Tests.Metrics;
+
+public class RobustStatsTests
+{
+    [Fact]
+    public void Iqm_IsTheMeanOfTheMiddleHalf()
+    {
+        // Sorted: −50, 1, 2, 3, 4, 5, 6, 100; drop 2 at each end → mean of {2, 3, 4, 5} = 3.5.
+        Aggregate a = RobustStats.Summarize([100, 1, 2, 3, 4, 5, 6, -50]);
+        Assert.Equal(3.5, a.Iqm, 12);
+        Assert.Equal(Math.Sqrt(5.0 / 3) / 2, a.Se, 12);
+        Assert.Equal(71.0 / 8, a.Mean, 12);
+    }
+
+    [Fact]
+    public void Iqm_OfFewValues_UsesAll_AndIgnoresNaN()
+    {
+        Aggregate a = RobustStats.Summarize([1, 2, double.NaN]);
+        Assert.Equal(1.5, a.Iqm, 12);
+        Assert.Equal(1.5, a.Mean, 12);
+    }
+
+    [Fact]
+    public void Mnr_IsZeroForRandom_AndOneForBase_Exactly()
+    {
+        Assert.Equal(0.0, RobustStats.MeanNormalizedReward(3.7, 3.7, 9.1));
+        Assert.Equal(1.0, RobustStats.MeanNormalizedReward(9.1, 3.7, 9.1));
+        Assert.True(double.IsNaN(RobustStats.MeanNormalizedReward(1, 2, 2)));
+    }
+
+    [Fact]
+    public void Welch_KnownValue()
+    {
+        // a = {1,2,3,4,5}, b = {2,3,4,5,6}: equal variances 2.5, t = −1/√1 = −1, df = 8; P(T8 > −1) = 0.8267.
+        double p = RobustStats.WelchGreater([1, 2, 3, 4, 5], [2, 3, 4, 5, 6]);
+        Assert.Equal(0.82670, p, 4);
+        Assert.Equal(1 - p, RobustStats.WelchGreater([2, 3, 4, 5, 6], [1, 2, 3, 4, 5]), 12);
+        Assert.Equal(0.5, RobustStats.WelchGreater([1, 1, 1], [1, 1, 1]));
+    }
+
+    [Fact]
+    public void PrecisionRecall_CountsSharedFeatures()
+    {
+        var (p, r) = RobustStats.PrecisionRecall([9, 10, 11], [11]);
+        Assert.Equal(1.0 / 3, p, 12);
+        Assert.Equal(1.0, r);
+        Assert.True(double.IsNaN(RobustStats.PrecisionRecall([], [11]).Precision));
+    }
+}
+
+public class LogicRecallTests
+{
+    [Fact]
+    public void RankingExactlyTheTargetArmsFirst_GivesOne()
+    {
+        // Base favours arms 1 and 3; a candidate that lifts them most (whatever the scale) recovers them.
+        Assert.Equal(1.0, RobustStats.LogicRecall([0.1, 5, 1, 3, 0.1], [0.1, 2.1, 0.1, 2.1, 0.1]));
+    }
+
+    [Fact]
+    public void AnOrWhereTheBaseHasAnAnd_LosesTheTiedShare()
+    {
+        // Base: AND (arm 0 only). Candidate: OR of the two features, lifting arms 0, 1, 2 equally: arm 0 shares
+        // the single place with two others → 1/3.
+        Assert.Equal(1.0 / 3, RobustStats.LogicRecall([1, 1, 1, 0], [2.1, 0.1, 0.1, 0.1]), 12);
+    }
+
+    [Fact]
+    public void NoTargetArm_IsUndefined()
+    {
+        Assert.True(double.IsNaN(RobustStats.LogicRecall([1, 2], [0.1, 0.1])));
+    }
+}
