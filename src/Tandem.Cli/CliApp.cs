@@ -25,6 +25,7 @@ public static class CliApp
         var io = new CliIo(output, error);
         root.Add(LibraCommand.Create(io));
         root.Add(DemoCommand.Create(io));
+        root.Add(GambittsCommand.Create(io));
         return root;
     }
 
