@@ -134,7 +134,7 @@ public sealed class BayesianLinearRegression
         if (destination.Length != Dimension) throw new ArgumentException($"Expected {Dimension} values; got {destination.Length}.", nameof(destination));
         Refresh();
         Span<double> g = _scratch.AsSpan(0, Dimension);
-        random.FillGaussian(g);
+        Sampling.FillStandardNormal(random, g);
         for (int i = 0; i < Dimension; i++)
         {
             double v = _mean[i];

@@ -163,7 +163,7 @@ public sealed class EnsembleGambitts : GambitAgent
                 int d = _dimension;
                 for (int s = 0; s < _draws; s++)
                 {
-                    Random.FillGaussian(_g);
+                    Sampling.FillStandardNormal(Random, _g);
                     for (int i = 0; i < d; i++)
                     {
                         double v = _m[i];
@@ -198,7 +198,7 @@ public sealed class EnsembleGambitts : GambitAgent
         _treatment?[decision.Arm * GambitContext.Count + context.Index].Update(z);
         RewardFeatures.WriteInputs(z, context, Options.ContextTerms, _row);
         double y = outcome.Reward - Options.EnsembleTargetOffset;
-        for (int j = 0; j < _targets.Length; j++) _targets[j] = y + Options.PerturbationSd * Random.NextGaussian();
+        for (int j = 0; j < _targets.Length; j++) _targets[j] = y + Options.PerturbationSd * Sampling.StandardNormal(Random);
         _buffer.Add(_row, _targets);
         _steps++;
         if (_steps > Options.EnsembleBurnIn) Train();

@@ -54,6 +54,6 @@ public readonly record struct NormalInverseGamma(double Mean, double Kappa, doub
     public double SampleMean(Random random)
     {
         double variance = Sampling.InverseGamma(random, Alpha, Beta);
-        return Mean + Math.Sqrt(variance / Kappa) * Core.Randomness.RandomExtensions.NextGaussian(random);
+        return Mean + Math.Sqrt(variance / Kappa) * Sampling.StandardNormal(random);
     }
 }

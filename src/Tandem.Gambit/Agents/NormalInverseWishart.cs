@@ -91,7 +91,7 @@ public sealed class NormalInverseWishart
         double u = Sampling.ChiSquared(random, Nu - d + 1);
         double s = 1.0 / Math.Sqrt(Kappa * u);
         Span<double> g = _work.AsSpan(0, d);
-        random.FillGaussian(g);
+        Sampling.FillStandardNormal(random, g);
         for (int i = 0; i < d; i++)
         {
             double v = 0;
@@ -126,7 +126,7 @@ public sealed class NormalInverseWishart
         for (int i = 0; i < d; i++)
         {
             a[i * d + i] = Math.Sqrt(Sampling.ChiSquared(random, Nu - i));
-            for (int j = 0; j < i; j++) a[i * d + j] = random.NextGaussian();
+            for (int j = 0; j < i; j++) a[i * d + j] = Sampling.StandardNormal(random);
         }
         t.Clear();
         for (int i = 0; i < d; i++)
@@ -151,7 +151,7 @@ public sealed class NormalInverseWishart
         }
         for (int i = 0; i < d; i++)
             for (int j = 0; j < d; j++) covarianceFactor[i * d + j] = u[j * d + i];
-        random.FillGaussian(g);
+        Sampling.FillStandardNormal(random, g);
         double scale = 1.0 / Math.Sqrt(Kappa);
         for (int i = 0; i < d; i++)
         {
