@@ -10,6 +10,9 @@ namespace Tandem.Cli.Gambit;
 /// <summary>Wires `tandem gambitts`: loads or builds the bank, runs the experiment, hands results to <see cref="GambittsOutputs"/>.</summary>
 public static class GambittsRunner
 {
+    // The default synthetic bank is deterministic and immutable: build it once per process.
+    private static readonly Lazy<ResponseBank> Synthetic = new(() => SyntheticBank.Create());
+
     /// <summary>Run one invocation; returns the exit code.</summary>
     public static async Task<int> RunAsync(GambittsSettings settings, CliIo io, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
@@ -58,7 +61,7 @@ public static class GambittsRunner
 
     private static ResponseBank LoadBank(string? path)
     {
-        if (path is null) return SyntheticBank.Create();
+        if (path is null) return Synthetic.Value;
         try
         {
             return BankCsv.Load(path);
