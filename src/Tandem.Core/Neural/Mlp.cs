@@ -132,6 +132,34 @@ public sealed class Mlp
         return all[0];
     }
 
+    /// <summary>
+    /// Forward passes of <paramref name="count"/> inputs without keeping activations (for prediction). Networks with
+    /// one hidden layer and one output take a fused path: h = act(b₁ + Σ_i x_i W₁[i, :]) and y = b₂ + w₂ᵀh are formed
+    /// in registers without writing h.
+    /// </summary>
+    /// <param name="inputs">count × <see cref="InputSize"/>, row-major.</param>
+    /// <param name="outputs">Receives count × <see cref="OutputSize"/>, row-major.</param>
+    /// <param name="count">Range: ≥ 0.</param>
+    public void PredictBatch(ReadOnlySpan<double> inputs, Span<double> outputs, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (inputs.Length != count * InputSize) throw new ArgumentException($"Expected {count * InputSize} inputs; got {inputs.Length}.", nameof(inputs));
+        if (outputs.Length != count * OutputSize) throw new ArgumentException($"Expected {count * OutputSize} outputs; got {outputs.Length}.", nameof(outputs));
+        if (LayerCount == 2 && OutputSize == 1 && HiddenActivation == Activation.ReLU)
+        {
+            int nIn = _sizes[0], hidden = _sizes[1];
+            ReadOnlySpan<double> w1 = _parameters.AsSpan(_offsets[0], nIn * hidden);
+            ReadOnlySpan<double> b1 = _parameters.AsSpan(_offsets[0] + nIn * hidden, hidden);
+            ReadOnlySpan<double> w2 = _parameters.AsSpan(_offsets[1], hidden);
+            double b2 = _parameters[_offsets[1] + hidden];
+            for (int s = 0; s < count; s++)
+                outputs[s] = b2 + SmallKernels.ReluLayerDot(inputs.Slice(s * nIn, nIn), w1, b1, w2);
+            return;
+        }
+        for (int s = 0; s < count; s++)
+            ForwardUnchecked(inputs.Slice(s * InputSize, InputSize), outputs.Slice(s * OutputSize, OutputSize));
+    }
+
     internal void ForwardUnchecked(ReadOnlySpan<double> input, Span<double> output)
     {
         ReadOnlySpan<double> current = input;
@@ -214,6 +242,24 @@ public sealed class Mlp
                 ReadOnlySpan<double> w = _parameters.AsSpan(_offsets[l], nIn * nOut);
                 Span<double> gw = _gradients.AsSpan(_offsets[l], nIn * nOut);
                 Span<double> gb = _gradients.AsSpan(_offsets[l] + nIn * nOut, nOut);
+                if (nOut == 1)
+                {
+                    // Single output: contiguous axpy over the inputs instead of nIn axpys of length 1.
+                    double g = delta[0];
+                    gb[0] += g;
+                    SmallKernels.Axpy(g, x, gw);
+                    if (l == 0) break;
+                    Span<double> down = (inA ? _deltaB : _deltaA).AsSpan(0, nIn);
+                    inA = !inA;
+                    for (int i = 0; i < nIn; i++)
+                    {
+                        double a = x[i];
+                        double gi = w[i] * g;
+                        down[i] = HiddenActivation == Activation.ReLU ? (a > 0 ? gi : 0) : gi * (1 - a * a);
+                    }
+                    delta = down;
+                    continue;
+                }
                 SmallKernels.Axpy(1.0, delta, gb);
                 for (int i = 0; i < nIn; i++) SmallKernels.Axpy(x[i], delta, gw.Slice(i * nOut, nOut));
                 if (l == 0) break;
@@ -244,6 +290,31 @@ public sealed class Mlp
         int n = batch * OutputSize;
         if (workspace.Length < n) throw new ArgumentException($"The workspace needs at least {n} values; got {workspace.Length}.", nameof(workspace));
         Span<double> outputs = workspace[..n];
+        if (LayerCount == 2 && OutputSize == 1 && HiddenActivation == Activation.ReLU)
+        {
+            // Fused path for d → H → 1 ReLU networks (ensemble sampling): no activations are stored.
+            if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch must lie in [1, {MaxBatch}].");
+            if (inputs.Length != batch * InputSize) throw new ArgumentException($"Expected {batch * InputSize} inputs; got {inputs.Length}.", nameof(inputs));
+            PredictBatch(inputs, outputs, batch);
+            double fusedLoss = MeanSquaredError.LossAndGradient(outputs, targets, outputs);
+            ZeroGradients();
+            int nIn = _sizes[0], hidden = _sizes[1];
+            ReadOnlySpan<double> w1 = _parameters.AsSpan(_offsets[0], nIn * hidden);
+            ReadOnlySpan<double> b1 = _parameters.AsSpan(_offsets[0] + nIn * hidden, hidden);
+            ReadOnlySpan<double> w2 = _parameters.AsSpan(_offsets[1], hidden);
+            Span<double> gw1 = _gradients.AsSpan(_offsets[0], nIn * hidden);
+            Span<double> gb1 = _gradients.AsSpan(_offsets[0] + nIn * hidden, hidden);
+            Span<double> gw2 = _gradients.AsSpan(_offsets[1], hidden);
+            double gb2 = 0;
+            for (int s = 0; s < batch; s++)
+            {
+                double g = outputs[s];
+                gb2 += g;
+                SmallKernels.ReluLayerBackward(inputs.Slice(s * nIn, nIn), w1, b1, w2, g, gw1, gb1, gw2);
+            }
+            _gradients[_offsets[1] + hidden] = gb2;
+            return fusedLoss;
+        }
         ForwardBatch(inputs, outputs, batch);
         double loss = MeanSquaredError.LossAndGradient(outputs, targets, outputs);
         ZeroGradients();

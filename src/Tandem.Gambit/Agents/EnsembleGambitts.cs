@@ -31,6 +31,7 @@ public sealed class EnsembleGambitts : GambitAgent
     private readonly int _draws;
     private readonly double[] _inputs;    // [prompt][draw][inputWidth]
     private readonly double[] _scores;
+    private readonly double[] _predictions;
     private readonly int[] _votes;
     private readonly double[] _z;
     private readonly double[] _m;
@@ -73,6 +74,7 @@ public sealed class EnsembleGambitts : GambitAgent
         }
         _inputs = new double[armCount * _draws * _inputWidth];
         _scores = new double[armCount];
+        _predictions = new double[armCount * _draws];
         _votes = new int[armCount];
         _z = new double[embeddingDimension];
         _m = new double[embeddingDimension];
@@ -178,15 +180,12 @@ public sealed class EnsembleGambitts : GambitAgent
 
     private void ScoreMember(Mlp member, Span<double> scores)
     {
-        Span<double> one = stackalloc double[1];
+        Span<double> outputs = _predictions;
+        member.PredictBatch(_inputs, outputs, ArmCount * _draws);
         for (int a = 0; a < ArmCount; a++)
         {
             double sum = 0;
-            for (int s = 0; s < _draws; s++)
-            {
-                member.Forward(_inputs.AsSpan((a * _draws + s) * _inputWidth, _inputWidth), one);
-                sum += one[0];
-            }
+            foreach (double y in outputs.Slice(a * _draws, _draws)) sum += y;
             scores[a] = sum / _draws;
         }
     }

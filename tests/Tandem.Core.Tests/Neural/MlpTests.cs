@@ -213,3 +213,28 @@ public class ReplayBufferTests
         foreach (int c in counts) Assert.InRange(c / 40000.0, 0.24, 0.26);
     }
 }
+
+public class MlpPredictBatchTests
+{
+    [Theory]
+    [InlineData(new[] { 3, 64, 1 }, Activation.ReLU)]   // fused path
+    [InlineData(new[] { 6, 7, 1 }, Activation.ReLU)]    // fused path with a scalar remainder
+    [InlineData(new[] { 2, 5, 3, 2 }, Activation.Tanh)] // general path
+    public void PredictBatch_EqualsForwardPerSample(int[] sizes, Activation activation)
+    {
+        var random = Tandem.Core.Randomness.Seeds.CreateRandom(4);
+        var net = new Mlp(sizes, activation);
+        net.InitializeUniform(random);
+        const int count = 11;
+        var inputs = new double[count * net.InputSize];
+        Tandem.Core.Randomness.RandomExtensions.FillGaussian(random, inputs);
+        var batch = new double[count * net.OutputSize];
+        net.PredictBatch(inputs, batch, count);
+        var one = new double[net.OutputSize];
+        for (int s = 0; s < count; s++)
+        {
+            net.Forward(inputs.AsSpan(s * net.InputSize, net.InputSize), one);
+            for (int o = 0; o < net.OutputSize; o++) Assert.Equal(one[o], batch[s * net.OutputSize + o], 12);
+        }
+    }
+}
