@@ -7,7 +7,7 @@ namespace Tandem.Gambit.Experiments;
 
 /// <summary>One setting of an experiment: the world the agents meet and their options.</summary>
 /// <param name="Label">"K=5", "sd=6.68", ...; null when the experiment varies nothing.</param>
-/// <param name="Value">The varied value (for summary figures); 0 when nothing varies.</param>
+/// <param name="Value">The varied value as the summary figure's x axis plots it (log10 M for simulator access); 0 when nothing varies.</param>
 /// <param name="World">Ground truth.</param>
 /// <param name="Options">Agent settings.</param>
 public sealed record ExperimentSetting(string? Label, double Value, GambitWorld World, AgentOptions Options);
@@ -52,7 +52,7 @@ public static class GambittsExperiments
             "GAMBITTS agents beat standard TS, poGAMBITTS most; StdTS beats StdTS:Contextual.",
             bank => [new(null, 0, GambitWorld.Create(bank, LinearOutcomeModel.OneD(), [StyleDimensions.Optimism], 5), new AgentOptions())]),
 
-        new("misspecification", "§6.2, Fig 3", "working embedding = another dimension (1-D optimism outcome)", "working dimension", ["stdts", "fo", "po"],
+        new("misspecification", "§6.2, Fig 3", "working embedding = another dimension (1-D optimism outcome)", "|correlation of the working dimension with optimism| (Table 1)", ["stdts", "fo", "po"],
             "GAMBITTS degrades as the working embedding's correlation with optimism falls, below StdTS when it is low.",
             bank => new[] { StyleDimensions.Optimism, StyleDimensions.Encouragement, StyleDimensions.Severity, StyleDimensions.Clarity, StyleDimensions.Formality }
                 .Select((dim, i) => new ExperimentSetting($"z={dim} (r={Table1Correlation(dim):0.###})", Math.Abs(Table1Correlation(dim)),
@@ -77,12 +77,12 @@ public static class GambittsExperiments
                     GambitWorld.Create(bank, mlp.WithNoise(sd), ThreeD, 5), Contextual(sd))).ToArray();
             }),
 
-        new("simulator-access", "App. E.3, Fig 7", "offline draws per (context, prompt) for poGAMBITTS", "offline draws M", ["stdts", "po", "ens-po"],
+        new("simulator-access", "App. E.3, Fig 7", "offline draws per (context, prompt) for poGAMBITTS", "log10 of offline draws M", ["stdts", "po", "ens-po"],
             "Regret falls as offline draws grow and levels off after about 50.",
             bank =>
             {
                 GambitWorld world = GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(), ThreeD, 5);
-                return new[] { 1, 5, 10, 50, 100, 500 }.Select(m => new ExperimentSetting($"M={m}", m, world, Contextual(0.7098) with { OfflineDraws = m })).ToArray();
+                return new[] { 1, 5, 10, 50, 100, 500 }.Select(m => new ExperimentSetting($"M={m}", Math.Log10(m), world, Contextual(0.7098) with { OfflineDraws = m })).ToArray();
             }),
 
         new("dimension", "App. E.4, Fig 8", "working embedding dimension d_z (3-D outcome)", "d_z", ["stdts", "fo", "po", "ens-po"],
