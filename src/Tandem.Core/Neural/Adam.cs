@@ -67,7 +67,30 @@ public sealed class Adam
         double stepSize = Options.LearningRate / (1 - _beta1Power);
         double secondCorrection = 1.0 / Math.Sqrt(1 - _beta2Power);
         Span<double> m = _m, v = _v;
-        for (int i = 0; i < parameters.Length; i++)
+        int start = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            // The same arithmetic as the scalar loop below, Vector<double>.Count parameters at a time.
+            int width = System.Numerics.Vector<double>.Count;
+            var vb1 = new System.Numerics.Vector<double>(b1);
+            var vb2 = new System.Numerics.Vector<double>(b2);
+            var v1b1 = new System.Numerics.Vector<double>(1 - b1);
+            var v1b2 = new System.Numerics.Vector<double>(1 - b2);
+            var vStep = new System.Numerics.Vector<double>(stepSize);
+            var vCorr = new System.Numerics.Vector<double>(secondCorrection);
+            var vEps = new System.Numerics.Vector<double>(eps);
+            for (; start <= parameters.Length - width; start += width)
+            {
+                var g = new System.Numerics.Vector<double>(gradients[start..]);
+                var mi = vb1 * new System.Numerics.Vector<double>(m[start..]) + v1b1 * g;
+                var vi = vb2 * new System.Numerics.Vector<double>(v[start..]) + v1b2 * g * g;
+                mi.CopyTo(m[start..]);
+                vi.CopyTo(v[start..]);
+                var theta = new System.Numerics.Vector<double>(parameters[start..]) - vStep * mi / (System.Numerics.Vector.SquareRoot(vi) * vCorr + vEps);
+                theta.CopyTo(parameters[start..]);
+            }
+        }
+        for (int i = start; i < parameters.Length; i++)
         {
             double g = gradients[i];
             m[i] = b1 * m[i] + (1 - b1) * g;

@@ -160,6 +160,46 @@ public sealed class Mlp
             ForwardUnchecked(inputs.Slice(s * InputSize, InputSize), outputs.Slice(s * OutputSize, OutputSize));
     }
 
+    /// <summary>
+    /// Forward passes of <paramref name="count"/> inputs that share their last values: input s is
+    /// [varying row s, <paramref name="shared"/>] (for example Monte Carlo draws of a treatment followed by the
+    /// context, the same for all). For one-hidden-layer single-output ReLU networks the shared part of the first
+    /// layer, Σ_i shared_i W₁[i, :], is folded into the biases once, so each input costs only its varying width.
+    /// </summary>
+    /// <param name="varying">count × (<see cref="InputSize"/> − shared.Length), row-major.</param>
+    /// <param name="shared">The common trailing inputs; may be empty.</param>
+    /// <param name="outputs">Receives count × <see cref="OutputSize"/>.</param>
+    /// <param name="count">Range: ≥ 0.</param>
+    public void PredictBatch(ReadOnlySpan<double> varying, ReadOnlySpan<double> shared, Span<double> outputs, int count)
+    {
+        int width = InputSize - shared.Length;
+        if (width < 0) throw new ArgumentException($"At most {InputSize} shared inputs; got {shared.Length}.", nameof(shared));
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (varying.Length != count * width) throw new ArgumentException($"Expected {count * width} varying inputs; got {varying.Length}.", nameof(varying));
+        if (outputs.Length != count * OutputSize) throw new ArgumentException($"Expected {count * OutputSize} outputs; got {outputs.Length}.", nameof(outputs));
+        if (LayerCount == 2 && OutputSize == 1 && HiddenActivation == Activation.ReLU && width > 0)
+        {
+            int hidden = _sizes[1];
+            ReadOnlySpan<double> w1 = _parameters.AsSpan(_offsets[0], InputSize * hidden);
+            Span<double> bias = _scratchA.AsSpan(0, hidden);
+            _parameters.AsSpan(_offsets[0] + InputSize * hidden, hidden).CopyTo(bias);
+            for (int i = 0; i < shared.Length; i++) SmallKernels.Axpy(shared[i], w1.Slice((width + i) * hidden, hidden), bias);
+            ReadOnlySpan<double> w2 = _parameters.AsSpan(_offsets[1], hidden);
+            double b2 = _parameters[_offsets[1] + hidden];
+            ReadOnlySpan<double> w1Varying = w1[..(width * hidden)];
+            for (int s = 0; s < count; s++)
+                outputs[s] = b2 + SmallKernels.ReluLayerDot(varying.Slice(s * width, width), w1Varying, bias, w2);
+            return;
+        }
+        double[] row = _deltaA; // scratch of the widest layer, free outside BackwardBatch
+        for (int s = 0; s < count; s++)
+        {
+            varying.Slice(s * width, width).CopyTo(row);
+            shared.CopyTo(row.AsSpan(width));
+            ForwardUnchecked(row.AsSpan(0, InputSize), outputs.Slice(s * OutputSize, OutputSize));
+        }
+    }
+
     internal void ForwardUnchecked(ReadOnlySpan<double> input, Span<double> output)
     {
         ReadOnlySpan<double> current = input;

@@ -29,7 +29,8 @@ public sealed class EnsembleGambitts : GambitAgent
     private readonly int _dimension;
     private readonly int _inputWidth;
     private readonly int _draws;
-    private readonly double[] _inputs;    // [prompt][draw][inputWidth]
+    private readonly double[] _inputs;    // [prompt][draw][d_z]: the varying part of the network inputs
+    private readonly double[] _shared;    // the context terms, common to every draw of a decision
     private readonly double[] _scores;
     private readonly double[] _predictions;
     private readonly int[] _votes;
@@ -72,7 +73,8 @@ public sealed class EnsembleGambitts : GambitAgent
         {
             _draws = Math.Min(options.MonteCarloDraws, offline.DrawsPerCell);
         }
-        _inputs = new double[armCount * _draws * _inputWidth];
+        _inputs = new double[armCount * _draws * embeddingDimension];
+        _shared = new double[_inputWidth - embeddingDimension];
         _scores = new double[armCount];
         _predictions = new double[armCount * _draws];
         _votes = new int[armCount];
@@ -147,7 +149,11 @@ public sealed class EnsembleGambitts : GambitAgent
 
     private void FillTreatmentDraws(GambitContext context)
     {
-        bool ctx = Options.ContextTerms;
+        int dz = _dimension;
+        if (_shared.Length > 0)
+        {
+            RewardFeatures.WriteInputs(ReadOnlySpan<double>.Empty, context, contextTerms: true, _shared);
+        }
         for (int a = 0; a < ArmCount; a++)
         {
             if (_offline is not null)
@@ -155,8 +161,7 @@ public sealed class EnsembleGambitts : GambitAgent
                 bool all = _offline.DrawsPerCell <= Options.MonteCarloDraws;
                 for (int s = 0; s < _draws; s++)
                 {
-                    ReadOnlySpan<double> z = _offline.Draw(a, context, all ? s : Random.Next(_offline.DrawsPerCell));
-                    RewardFeatures.WriteInputs(z, context, ctx, _inputs.AsSpan((a * _draws + s) * _inputWidth, _inputWidth));
+                    _offline.Draw(a, context, all ? s : Random.Next(_offline.DrawsPerCell)).CopyTo(_inputs.AsSpan((a * _draws + s) * dz, dz));
                 }
             }
             else
@@ -172,7 +177,7 @@ public sealed class EnsembleGambitts : GambitAgent
                         for (int j = i; j < d; j++) v += _factor[i * d + j] * _g[j];
                         _z[i] = v;
                     }
-                    RewardFeatures.WriteInputs(_z, context, ctx, _inputs.AsSpan((a * _draws + s) * _inputWidth, _inputWidth));
+                    _z.CopyTo(_inputs.AsSpan((a * _draws + s) * dz, dz));
                 }
             }
         }
@@ -181,7 +186,7 @@ public sealed class EnsembleGambitts : GambitAgent
     private void ScoreMember(Mlp member, Span<double> scores)
     {
         Span<double> outputs = _predictions;
-        member.PredictBatch(_inputs, outputs, ArmCount * _draws);
+        member.PredictBatch(_inputs, _shared, outputs, ArmCount * _draws);
         for (int a = 0; a < ArmCount; a++)
         {
             double sum = 0;

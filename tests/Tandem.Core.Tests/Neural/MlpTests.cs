@@ -237,4 +237,32 @@ public class MlpPredictBatchTests
             for (int o = 0; o < net.OutputSize; o++) Assert.Equal(one[o], batch[s * net.OutputSize + o], 12);
         }
     }
+
+    [Theory]
+    [InlineData(new[] { 6, 64, 1 }, Activation.ReLU, 3)] // fused path: the shared part folded into the biases
+    [InlineData(new[] { 6, 64, 1 }, Activation.ReLU, 0)]
+    [InlineData(new[] { 5, 4, 2 }, Activation.Tanh, 2)]  // general path
+    public void PredictBatch_WithSharedInputs_EqualsFullInputs(int[] sizes, Activation activation, int shared)
+    {
+        var random = Tandem.Core.Randomness.Seeds.CreateRandom(6);
+        var net = new Mlp(sizes, activation);
+        net.InitializeUniform(random);
+        const int count = 9;
+        int width = net.InputSize - shared;
+        var varying = new double[count * width];
+        var common = new double[shared];
+        Tandem.Core.Randomness.RandomExtensions.FillGaussian(random, varying);
+        Tandem.Core.Randomness.RandomExtensions.FillGaussian(random, common);
+        var full = new double[count * net.InputSize];
+        for (int s = 0; s < count; s++)
+        {
+            varying.AsSpan(s * width, width).CopyTo(full.AsSpan(s * net.InputSize));
+            common.CopyTo(full.AsSpan(s * net.InputSize + width));
+        }
+        var expected = new double[count * net.OutputSize];
+        var actual = new double[count * net.OutputSize];
+        net.PredictBatch(full, expected, count);
+        net.PredictBatch(varying, common, actual, count);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 12);
+    }
 }
