@@ -28,6 +28,7 @@ public static class CliApp
         root.Add(LlmCommand.Create(io));
         root.Add(DlmCommand.Create(io));
         root.Add(RmabCommand.Create(io));
+        root.Add(GambittsCommand.Create(io));
         return root;
     }
 

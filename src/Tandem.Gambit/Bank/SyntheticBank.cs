@@ -1,0 +1,183 @@
+using Tandem.Core.Numerics;
+using Tandem.Core.Randomness;
+using Tandem.Gambit.Model;
+
+namespace Tandem.Gambit.Bank;
+
+/// <summary>Settings of the synthetic response bank. Immutable; <see cref="Validate"/> names the first setting out of range.</summary>
+public sealed record SyntheticBankOptions
+{
+    /// <summary>Seed of the bank (its structure and every response). Default 2025.</summary>
+    public ulong Seed { get; init; } = 2025;
+
+    /// <summary>Responses per (prompt, context) cell. Range: ≥ 1. Default 1,000 (as the authors generated, seed 002 App. F).</summary>
+    public int ResponsesPerCell { get; init; } = 1000;
+
+    /// <summary>How far a prompt moves its own dimension (and, through the correlations, the others), in
+    /// within-cell standard deviations. Range: ≥ 0. Default 1.2 ("mildly" high or low, App. F.1).</summary>
+    public double PromptShift { get; init; } = 1.2;
+
+    /// <summary>Sd of a prompt's idiosyncratic shift on every dimension, in within-cell sds. Range: ≥ 0. Default 0.3.</summary>
+    public double PromptJitterSd { get; init; } = 0.3;
+
+    /// <summary>Sd of a context's shift on every dimension, in within-cell sds. Range: ≥ 0. Default 0.25.</summary>
+    public double ContextShiftSd { get; init; } = 0.25;
+
+    /// <summary>Sd of a (prompt, context) interaction shift, in within-cell sds. Range: ≥ 0. Default 0.1.</summary>
+    public double CellShiftSd { get; init; } = 0.1;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (ResponsesPerCell < 1) throw new ArgumentOutOfRangeException(nameof(ResponsesPerCell), ResponsesPerCell, "At least one response per cell is needed.");
+        foreach (var (name, v) in new[] { (nameof(PromptShift), PromptShift), (nameof(PromptJitterSd), PromptJitterSd), (nameof(ContextShiftSd), ContextShiftSd), (nameof(CellShiftSd), CellShiftSd) })
+            if (!(v >= 0) || !double.IsFinite(v)) throw new ArgumentOutOfRangeException(name, v, "Must be finite and ≥ 0.");
+    }
+}
+
+/// <summary>
+/// A seeded synthetic stand-in for the authors' private response_db (seed 002 App. F): 40 prompts (each of the
+/// 20 style dimensions × {high, low}) × 12 contexts, each cell a pool of responses scored on 20 dimensions.
+/// <para>Within a cell, scores are Gaussian with correlation C. The 5 × 5 block of the primary dimensions is
+/// App. F Table 1 (optimism–encouragement −0.96, optimism–severity 0.79, formality–severity −0.57, ...); each
+/// of the other 15 dimensions loads on the primary ones and on one of four latent clusters, so C is positive
+/// definite. Prompt "dimension k, high/low" shifts the cell mean by ±<see cref="SyntheticBankOptions.PromptShift"/>·C[:, k]
+/// (its own dimension most, correlated ones in proportion — "spills into correlated dimensions"), plus small
+/// prompt, context and cell shifts. Scores are scaled so that the within-cell spread of the 3-D outcome model
+/// (0.3523·optimism − 0.4994·formality − 0.1580·severity) is 0.7098, the seed's treatment-induced spread
+/// (App. E.1).</para>
+/// </summary>
+public static class SyntheticBank
+{
+    /// <summary>The within-cell sd of the 3-D linear outcome that the score scale is set to (seed 002 App. E.1).</summary>
+    public const double TreatmentSpread = 0.7098;
+
+    /// <summary>Build the bank.</summary>
+    public static ResponseBank Create(SyntheticBankOptions? options = null)
+    {
+        options ??= new SyntheticBankOptions();
+        options.Validate();
+        IReadOnlyList<string> dims = StyleDimensions.All;
+        int d = dims.Count;
+        double[] correlation = Correlation(options.Seed);
+        var lower = new double[d * d];
+        if (!Cholesky.TryFactor(correlation, lower, d)) throw new InvalidOperationException("The style correlation matrix is not positive definite.");
+
+        // Scale so that sd(βᵀz) within a cell equals TreatmentSpread for the 3-D outcome of App. E.
+        int[] idx3 = [0, 1, 3]; // optimism, formality, severity in StyleDimensions.All
+        double[] beta3 = [0.3523, -0.4994, -0.1580];
+        double variance = 0;
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) variance += beta3[i] * beta3[j] * correlation[idx3[i] * d + idx3[j]];
+        double scale = TreatmentSpread / Math.Sqrt(variance);
+
+        Random structure = Seeds.CreateRandom(Seeds.Derive(options.Seed, "bank-shifts"));
+        int prompts = 2 * d;
+        var promptMean = new double[prompts * d];
+        for (int p = 0; p < prompts; p++)
+        {
+            int k = p / 2;
+            double sign = p % 2 == 0 ? 1 : -1;
+            for (int j = 0; j < d; j++)
+                promptMean[p * d + j] = scale * (sign * options.PromptShift * correlation[j * d + k] + options.PromptJitterSd * structure.NextGaussian());
+        }
+        var contextMean = new double[GambitContext.Count * d];
+        for (int i = 0; i < contextMean.Length; i++) contextMean[i] = scale * options.ContextShiftSd * structure.NextGaussian();
+
+        var cells = new double[prompts * GambitContext.Count][];
+        int n = options.ResponsesPerCell;
+        Parallel.For(0, cells.Length, cell =>
+        {
+            int p = cell / GambitContext.Count, c = cell % GambitContext.Count;
+            Random random = Seeds.CreateRandom(Seeds.Derive(Seeds.Derive(options.Seed, "bank-responses"), cell));
+            var mean = new double[d];
+            for (int j = 0; j < d; j++) mean[j] = promptMean[p * d + j] + contextMean[c * d + j] + scale * options.CellShiftSd * random.NextGaussian();
+            var scores = new double[n * d];
+            Span<double> g = stackalloc double[d];
+            for (int r = 0; r < n; r++)
+            {
+                random.FillGaussian(g);
+                Span<double> row = scores.AsSpan(r * d, d);
+                for (int i = 0; i < d; i++)
+                {
+                    double s = 0;
+                    for (int j = 0; j <= i; j++) s += lower[i * d + j] * g[j];
+                    row[i] = mean[i] + scale * s;
+                }
+            }
+            cells[cell] = scores;
+        });
+        string[] names = new string[prompts];
+        for (int p = 0; p < prompts; p++) names[p] = dims[p / 2] + (p % 2 == 0 ? ":high" : ":low");
+        return new ResponseBank(names, dims, cells);
+    }
+
+    /// <summary>
+    /// The 20 × 20 within-cell correlation C, row-major in <see cref="StyleDimensions.All"/> order: Table 1 for the
+    /// primary five; each further dimension e_j = a_jᵀp + b·c_{cluster(j)} + s_j ε_j with small seeded loadings a_j
+    /// on the primary scores p, b = 0.45 on one of four cluster factors and s_j making its variance 1.
+    /// </summary>
+    public static double[] Correlation(ulong seed)
+    {
+        IReadOnlyList<string> dims = StyleDimensions.All;
+        int d = dims.Count, extra = d - 5;
+        // Table 1 in StyleDimensions.All order.
+        var r = new double[25];
+        int[] map = new int[5];
+        for (int i = 0; i < 5; i++) map[i] = StyleDimensions.Table1Order.ToList().IndexOf(dims[i]);
+        for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) r[i * 5 + j] = StyleDimensions.Table1[map[i], map[j]];
+
+        // C = M Mᵀ with M = [[chol(R), 0, 0], [A chol(R), B, S]] over u = (g_p (5), clusters (4), ε (15)).
+        var lr = new double[25];
+        if (!Cholesky.TryFactor(r, lr, 5))
+        {
+            // Table 1 is rounded to three decimals; should that leave it indefinite, shrink towards I just enough.
+            for (int step = 1; ; step++)
+            {
+                double lambda = 0.005 * step;
+                for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) r[i * 5 + j] = (i == j ? 1 : (1 - lambda) * StyleDimensions.Table1[map[i], map[j]]);
+                if (Cholesky.TryFactor(r, lr, 5)) break;
+            }
+        }
+        const int clusters = 4;
+        int width = 5 + clusters + extra;
+        var m = new double[d * width];
+        for (int i = 0; i < 5; i++) for (int j = 0; j <= i; j++) m[i * width + j] = lr[i * 5 + j];
+        Random random = Seeds.CreateRandom(Seeds.Derive(seed, "bank-correlation"));
+        const double b = 0.45;
+        for (int e = 0; e < extra; e++)
+        {
+            int row = 5 + e;
+            var a = new double[5];
+            for (int k = 0; k < 5; k++) a[k] = 0.22 * random.NextGaussian();
+            double explained = 0;
+            for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) explained += a[i] * a[j] * r[i * 5 + j];
+            if (explained > 0.5)
+            {
+                double shrink = Math.Sqrt(0.5 / explained);
+                for (int k = 0; k < 5; k++) a[k] *= shrink;
+                explained = 0.5;
+            }
+            // a ᵀ chol(R) gives the loadings on g_p.
+            for (int j = 0; j < 5; j++)
+            {
+                double s = 0;
+                for (int k = j; k < 5; k++) s += a[k] * lr[k * 5 + j];
+                m[row * width + j] = s;
+            }
+            m[row * width + 5 + e % clusters] = b;
+            m[row * width + 5 + clusters + e] = Math.Sqrt(1 - explained - b * b);
+        }
+        var c = new double[d * d];
+        for (int i = 0; i < d; i++)
+        {
+            for (int j = 0; j <= i; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < width; k++) s += m[i * width + k] * m[j * width + k];
+                c[i * d + j] = c[j * d + i] = s;
+            }
+        }
+        for (int i = 0; i < d; i++) c[i * d + i] = 1.0; // exact unit diagonal (equal up to rounding)
+        return c;
+    }
+}

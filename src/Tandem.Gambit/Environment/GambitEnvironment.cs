@@ -1,0 +1,96 @@
+using Tandem.Core.Abstractions;
+using Tandem.Core.Randomness;
+using Tandem.Core.Running;
+using Tandem.Gambit.Model;
+
+namespace Tandem.Gambit.Environment;
+
+/// <summary>
+/// The generator's port (seed 002 §4.2, "simulation access"): given a prompt and a context it returns the
+/// working embedding of one freshly generated response, without sending anything to a participant.
+/// In this toolkit the simulated implementation draws from the response bank; a language-model
+/// implementation would generate text and embed it.
+/// </summary>
+public interface ITreatmentGenerator
+{
+    /// <summary>K, the prompts it accepts.</summary>
+    int PromptCount { get; }
+
+    /// <summary>d_z, the length of the embeddings it writes.</summary>
+    int EmbeddingDimension { get; }
+
+    /// <summary>Generate one response for (<paramref name="prompt"/>, <paramref name="context"/>) and write its working embedding.</summary>
+    void Generate(int prompt, GambitContext context, Random random, Span<double> embedding);
+}
+
+/// <summary>Simulator access to the bank: a uniformly drawn response of the cell, its working dimensions.</summary>
+public sealed class BankTreatmentGenerator(GambitWorld world) : ITreatmentGenerator
+{
+    /// <inheritdoc />
+    public int PromptCount => world.PromptCount;
+
+    /// <inheritdoc />
+    public int EmbeddingDimension => world.EmbeddingDimension;
+
+    /// <inheritdoc />
+    public void Generate(int prompt, GambitContext context, Random random, Span<double> embedding)
+    {
+        ReadOnlySpan<double> cell = world.Bank.Cell(prompt, context, out int n);
+        int i = random.Next(n);
+        int d = world.Bank.DimensionCount;
+        for (int j = 0; j < world.WorkingDimensions.Count; j++) embedding[j] = cell[i * d + world.WorkingDimensions[j]];
+    }
+}
+
+/// <summary>
+/// One run's environment (seed 002 App. F, Algorithm 6): contexts uniform and independent over the 12 cells;
+/// the chosen prompt's response is drawn uniformly from its bank cell; the reward is f(z, x) + N(0, sd²);
+/// the agent sees the working embedding of the delivered response. Regret is exact: μ(x, a) comes from the bank.
+/// Each random stream is derived from the run's seed, so every policy of a run meets the same contexts.
+/// </summary>
+public sealed class GambitEnvironment : IEnvironment<GambitContext, GambitDecision, GambitOutcome>
+{
+    private readonly Random _contexts;
+    private readonly Random _responses;
+    private readonly Random _noise;
+    private readonly double[] _embedding;
+
+    /// <summary>The environment of run <paramref name="run"/> in <paramref name="world"/>.</summary>
+    public GambitEnvironment(GambitWorld world, RunContext run)
+    {
+        World = world ?? throw new ArgumentNullException(nameof(world));
+        _contexts = run.CreateRandom("gambit-contexts");
+        _responses = run.CreateRandom("gambit-responses");
+        _noise = run.CreateRandom("gambit-noise");
+        _embedding = new double[world.EmbeddingDimension];
+    }
+
+    /// <summary>The shared truth.</summary>
+    public GambitWorld World { get; }
+
+    /// <inheritdoc />
+    public int ArmCount => World.ArmCount;
+
+    /// <inheritdoc />
+    public GambitContext NextContext() => new(_contexts.Next(GambitContext.Count));
+
+    /// <inheritdoc />
+    public GambitOutcome Respond(GambitContext context, GambitDecision decision)
+    {
+        int arm = decision.Arm;
+        double noise = World.Outcome.NoiseSd * _noise.NextGaussian();
+        if (World.AllowNoMessage && arm == World.PromptCount)
+        {
+            double m = World.NoMessageReward(context);
+            return new GambitOutcome(m + noise, m, ReadOnlyMemory<double>.Empty, -1);
+        }
+        ReadOnlySpan<double> cell = World.Bank.Cell(arm, context, out int n);
+        int i = _responses.Next(n);
+        int d = World.Bank.DimensionCount;
+        for (int j = 0; j < _embedding.Length; j++) _embedding[j] = cell[i * d + World.WorkingDimensions[j]];
+        return new GambitOutcome(World.ResponseMean(arm, context, i) + noise, World.ExpectedReward(arm, context), _embedding, i);
+    }
+
+    /// <inheritdoc />
+    public double OptimalExpectedReward(GambitContext context) => World.OptimalReward(context);
+}

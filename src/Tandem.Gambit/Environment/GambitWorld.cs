@@ -1,0 +1,164 @@
+using Tandem.Gambit.Bank;
+using Tandem.Gambit.Model;
+
+namespace Tandem.Gambit.Environment;
+
+/// <summary>
+/// The ground truth shared by every run of a study (immutable, thread-safe): the response bank restricted to
+/// the K prompts in play, the outcome model, which dimensions the agents see (the working embedding Z), and
+/// f(z, x) of every response, so μ(x, a) — the mean over a cell's responses — and the best prompt per
+/// context are exact (seed 002 §3: μ(x, a) = ∫ f(z, x) p(z | x, a) dz with p the bank's empirical law).
+/// </summary>
+public sealed class GambitWorld
+{
+    private readonly double[][] _responseMeans; // per cell, f(z_i, x) of each response
+    private readonly double[] _expected;        // per cell, μ(x, a)
+    private readonly double[] _optimal;         // per context
+
+    private readonly double[]? _noMessage;      // per context, when the no-message arm exists
+
+    private GambitWorld(ResponseBank bank, IOutcomeModel outcome, int[] outcomeDims, int[] workingDims, double[][] responseMeans, double[]? noMessage)
+    {
+        Bank = bank;
+        Outcome = outcome;
+        OutcomeDimensions = outcomeDims;
+        WorkingDimensions = workingDims;
+        _noMessage = noMessage;
+        _responseMeans = responseMeans;
+        _expected = responseMeans.Select(r => r.Average()).ToArray();
+        _optimal = new double[GambitContext.Count];
+        for (int c = 0; c < GambitContext.Count; c++)
+        {
+            double best = noMessage?[c] ?? double.NegativeInfinity;
+            for (int a = 0; a < bank.PromptCount; a++) best = Math.Max(best, _expected[a * GambitContext.Count + c]);
+            _optimal[c] = best;
+        }
+    }
+
+    /// <summary>The bank, holding exactly the K prompts in play.</summary>
+    public ResponseBank Bank { get; }
+
+    /// <summary>The true outcome model.</summary>
+    public IOutcomeModel Outcome { get; }
+
+    /// <summary>Indices into the bank's dimensions of what the outcome reads.</summary>
+    public IReadOnlyList<int> OutcomeDimensions { get; }
+
+    /// <summary>Indices into the bank's dimensions of the working embedding the agents observe (d_z of them).</summary>
+    public IReadOnlyList<int> WorkingDimensions { get; }
+
+    /// <summary>Names of the working dimensions.</summary>
+    public IReadOnlyList<string> WorkingDimensionNames => WorkingDimensions.Select(i => Bank.Dimensions[i]).ToArray();
+
+    /// <summary>K, the prompts in play.</summary>
+    public int PromptCount => Bank.PromptCount;
+
+    /// <summary>d_z, the working embedding's dimension.</summary>
+    public int EmbeddingDimension => WorkingDimensions.Count;
+
+    /// <summary>Whether "send nothing" (arm K) is allowed, for optional prompting (seed 002 App. A).</summary>
+    public bool AllowNoMessage => _noMessage is not null;
+
+    /// <summary>Arms the environment accepts: K, or K + 1 with the no-message arm.</summary>
+    public int ArmCount => PromptCount + (AllowNoMessage ? 1 : 0);
+
+    /// <summary>μ(x, a), exact: the mean of f over the cell's responses.</summary>
+    public double ExpectedReward(int prompt, GambitContext context) =>
+        prompt == PromptCount && AllowNoMessage ? NoMessageReward(context) : _expected[prompt * GambitContext.Count + context.Index];
+
+    /// <summary>max over arms of μ(x, a).</summary>
+    public double OptimalReward(GambitContext context) => _optimal[context.Index];
+
+    /// <summary>f(z_i, x) of response i of a cell.</summary>
+    public double ResponseMean(int prompt, GambitContext context, int response) => _responseMeans[prompt * GambitContext.Count + context.Index][response];
+
+    /// <summary>The expected reward of a day without a message: the outcome model at the bank's mean style
+    /// (averaged over all prompts and responses) in the context. Used only with <see cref="AllowNoMessage"/>.</summary>
+    public double NoMessageReward(GambitContext context) => _noMessage?[context.Index] ?? double.NaN;
+
+    /// <summary>
+    /// Build the world: pick K prompts of the bank "evenly distributed by expected outcome" (seed 002 App. F.1,
+    /// footnote 17: rank prompts by their mean μ over contexts and take ranks round(i (P − 1)/(K − 1))), and
+    /// resolve the outcome's and the agents' dimensions by name.
+    /// </summary>
+    /// <param name="bank">All prompts available.</param>
+    /// <param name="outcome">The true model; its dimensions must be in the bank.</param>
+    /// <param name="workingDimensions">Names of the dimensions the agents observe; in the bank; at least one.</param>
+    /// <param name="promptCount">K. Range: 1 ≤ K ≤ bank.PromptCount.</param>
+    /// <param name="allowNoMessage">Add the no-message arm K (optional prompting).</param>
+    public static GambitWorld Create(ResponseBank bank, IOutcomeModel outcome, IReadOnlyList<string> workingDimensions, int promptCount, bool allowNoMessage = false)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(workingDimensions);
+        if (promptCount < 1 || promptCount > bank.PromptCount)
+            throw new ArgumentOutOfRangeException(nameof(promptCount), promptCount, $"K must lie in [1, {bank.PromptCount}] (the prompts in the bank).");
+        if (workingDimensions.Count < 1) throw new ArgumentException("The working embedding needs at least one dimension.", nameof(workingDimensions));
+        int[] outcomeDims = Resolve(bank, outcome.Dimensions, "the outcome model");
+        int[] workingDims = Resolve(bank, workingDimensions, "the working embedding");
+
+        double[][] means = ResponseMeans(bank, outcome, outcomeDims);
+        var promptValue = new double[bank.PromptCount];
+        for (int p = 0; p < bank.PromptCount; p++)
+            for (int c = 0; c < GambitContext.Count; c++) promptValue[p] += means[p * GambitContext.Count + c].Average() / GambitContext.Count;
+        int[] ranked = Enumerable.Range(0, bank.PromptCount).OrderBy(p => promptValue[p]).ThenBy(p => p).ToArray();
+        int[] chosen = promptCount == 1
+            ? [ranked[(ranked.Length - 1) / 2]]
+            : Enumerable.Range(0, promptCount).Select(i => ranked[(int)Math.Round(i * (ranked.Length - 1.0) / (promptCount - 1), MidpointRounding.AwayFromZero)]).ToArray();
+        ResponseBank selected = bank.SelectPrompts(chosen);
+        var selectedMeans = new double[selected.PromptCount * GambitContext.Count][];
+        for (int k = 0; k < chosen.Length; k++)
+            for (int c = 0; c < GambitContext.Count; c++) selectedMeans[k * GambitContext.Count + c] = means[chosen[k] * GambitContext.Count + c];
+
+        double[]? noMessage = null;
+        if (allowNoMessage)
+        {
+            var centre = new double[outcomeDims.Length];
+            long n = 0;
+            for (int p = 0; p < bank.PromptCount; p++)
+                for (int c = 0; c < GambitContext.Count; c++)
+                {
+                    ReadOnlySpan<double> cell = bank.Cell(p, new GambitContext(c), out int r);
+                    for (int i = 0; i < r; i++) for (int j = 0; j < outcomeDims.Length; j++) centre[j] += cell[i * bank.DimensionCount + outcomeDims[j]];
+                    n += r;
+                }
+            for (int j = 0; j < centre.Length; j++) centre[j] /= n;
+            noMessage = Enumerable.Range(0, GambitContext.Count).Select(c => outcome.Mean(centre, new GambitContext(c))).ToArray();
+        }
+        return new GambitWorld(selected, outcome, outcomeDims, workingDims, selectedMeans, noMessage);
+    }
+
+    private static int[] Resolve(ResponseBank bank, IReadOnlyList<string> names, string what)
+    {
+        var idx = new int[names.Count];
+        for (int i = 0; i < names.Count; i++)
+        {
+            idx[i] = bank.DimensionIndex(names[i]);
+            if (idx[i] < 0)
+                throw new ArgumentException($"The bank has {bank.DimensionCount} style dimension(s) ({string.Join(", ", bank.Dimensions)}); {what} needs '{names[i]}' (all of: {string.Join(", ", names)}).");
+        }
+        return idx;
+    }
+
+    private static double[][] ResponseMeans(ResponseBank bank, IOutcomeModel outcome, int[] dims)
+    {
+        var means = new double[bank.PromptCount * GambitContext.Count][];
+        var z = new double[dims.Length];
+        for (int p = 0; p < bank.PromptCount; p++)
+        {
+            for (int c = 0; c < GambitContext.Count; c++)
+            {
+                var ctx = new GambitContext(c);
+                ReadOnlySpan<double> cell = bank.Cell(p, ctx, out int n);
+                var m = new double[n];
+                for (int i = 0; i < n; i++)
+                {
+                    for (int j = 0; j < dims.Length; j++) z[j] = cell[i * bank.DimensionCount + dims[j]];
+                    m[i] = outcome.Mean(z, ctx);
+                }
+                means[p * GambitContext.Count + c] = m;
+            }
+        }
+        return means;
+    }
+}

@@ -1,0 +1,159 @@
+using Tandem.Core.Neural;
+using Tandem.Core.Randomness;
+using Tandem.Gambit.Bank;
+using Tandem.Gambit.Model;
+
+namespace Tandem.Gambit.Environment;
+
+/// <summary>The true reward model E[Y | z, x] = f(z, x) of the environment, with Gaussian noise (seed 002 §3).</summary>
+public interface IOutcomeModel
+{
+    /// <summary>Short name ("1-D", "3-D", "3-D+context", "nonlinear").</summary>
+    string Name { get; }
+
+    /// <summary>The style dimensions f reads (the true embedding), by name.</summary>
+    IReadOnlyList<string> Dimensions { get; }
+
+    /// <summary>Sd of the reward noise ε. Range: ≥ 0.</summary>
+    double NoiseSd { get; }
+
+    /// <summary>f(z, x) for the scores of <see cref="Dimensions"/> (in that order).</summary>
+    double Mean(ReadOnlySpan<double> style, GambitContext context);
+
+    /// <summary>The same model with another noise sd.</summary>
+    IOutcomeModel WithNoise(double noiseSd);
+}
+
+/// <summary>
+/// A linear outcome f(z, x) = b₀ + βᵀz + w·[work] + h·[home] + s·bin, fitted by the authors on the 2023 Intern
+/// Health Study (their code; facts restated in specs/GAMBITTS.md). Rewards are square roots of next-day steps.
+/// </summary>
+public sealed record LinearOutcomeModel(
+    string Name,
+    double Intercept,
+    IReadOnlyList<string> Dimensions,
+    IReadOnlyList<double> Coefficients,
+    double NoiseSd,
+    double Work = 0,
+    double Home = 0,
+    double StepsBin = 0) : IOutcomeModel
+{
+    /// <summary>The noise sd grid of App. E.1; the first equals the spread the treatment itself induces.</summary>
+    public static IReadOnlyList<double> NoiseGrid { get; } = [0.7098, 6.6751, 12.6405, 18.6058, 24.5712];
+
+    /// <summary>§6.1: f = 82.7949 − 0.1396·optimism.</summary>
+    public static LinearOutcomeModel OneD(double noiseSd = 0.7098) =>
+        new("1-D", 82.7949, [StyleDimensions.Optimism], [-0.1396], noiseSd);
+
+    /// <summary>§6.3 / App. E: f = 82.836 + 0.3523·optimism − 0.4994·formality − 0.1580·severity.</summary>
+    public static LinearOutcomeModel ThreeD(double noiseSd = 0.7098) =>
+        new("3-D", 82.836, [StyleDimensions.Optimism, StyleDimensions.Formality, StyleDimensions.Severity], [0.3523, -0.4994, -0.1580], noiseSd);
+
+    /// <summary>The 3-D model with the context terms: work +0.035, home −0.035, previous-steps bin +0.026.</summary>
+    public static LinearOutcomeModel ThreeDWithContext(double noiseSd = 0.7098) =>
+        ThreeD(noiseSd) with { Name = "3-D+context", Work = 0.035, Home = -0.035, StepsBin = 0.026 };
+
+    /// <inheritdoc />
+    public double Mean(ReadOnlySpan<double> style, GambitContext context)
+    {
+        double y = Intercept + ContextTerm(context);
+        for (int i = 0; i < Coefficients.Count; i++) y += Coefficients[i] * style[i];
+        return y;
+    }
+
+    /// <summary>w·[work] + h·[home] + s·bin.</summary>
+    public double ContextTerm(GambitContext context) =>
+        (context.Location == Location.Work ? Work : 0) + (context.Location == Location.Home ? Home : 0) + StepsBin * context.StepsBin;
+
+    /// <inheritdoc />
+    public IOutcomeModel WithNoise(double noiseSd) => this with { NoiseSd = noiseSd };
+}
+
+/// <summary>
+/// The nonlinear outcome of App. E.2: an MLP 3 → 64 → 1 (ReLU) over (optimism, formality, severity) plus the
+/// linear context terms. The authors fitted theirs on IHS data, which is private; ours is fitted (seeded, Adam,
+/// 3,000 steps of batch 128) to the 3-D linear surface plus curvature,
+/// g(z) = linear(z) − 0.15·(optimism − m_o)² + 0.12·(formality − m_f)(severity − m_s) with m the bank means,
+/// over responses of the bank, so it bends where the responses are.
+/// </summary>
+public sealed class MlpOutcomeModel : IOutcomeModel
+{
+    private readonly Mlp _network;
+    private readonly LinearOutcomeModel _linear;
+    private readonly object _gate = new();
+
+    private MlpOutcomeModel(Mlp network, LinearOutcomeModel linear, double noiseSd)
+    {
+        _network = network;
+        _linear = linear;
+        NoiseSd = noiseSd;
+    }
+
+    /// <inheritdoc />
+    public string Name => "nonlinear";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Dimensions => _linear.Dimensions;
+
+    /// <inheritdoc />
+    public double NoiseSd { get; }
+
+    /// <summary>Fit the network to the curved surface over the responses of <paramref name="bank"/>.</summary>
+    public static MlpOutcomeModel Fit(ResponseBank bank, double noiseSd = 0.7098, ulong seed = 2)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        LinearOutcomeModel linear = LinearOutcomeModel.ThreeDWithContext(noiseSd);
+        int[] idx = linear.Dimensions.Select(bank.DimensionIndex).ToArray();
+        if (idx.Any(i => i < 0)) throw new ArgumentException("The bank lacks optimism, formality or severity.", nameof(bank));
+        Random random = Seeds.CreateRandom(Seeds.Derive(seed, "nonlinear-outcome"));
+        const int samples = 8192;
+        var xs = new double[samples * 3];
+        for (int s = 0; s < samples; s++)
+        {
+            int p = random.Next(bank.PromptCount);
+            var ctx = new GambitContext(random.Next(GambitContext.Count));
+            ReadOnlySpan<double> z = bank.Response(p, ctx, random.Next(bank.ResponseCount(p, ctx)));
+            for (int j = 0; j < 3; j++) xs[s * 3 + j] = z[idx[j]];
+        }
+        var mean = new double[3];
+        for (int s = 0; s < samples; s++) for (int j = 0; j < 3; j++) mean[j] += xs[s * 3 + j] / samples;
+        var ys = new double[samples];
+        for (int s = 0; s < samples; s++)
+        {
+            ReadOnlySpan<double> z = xs.AsSpan(s * 3, 3);
+            double lin = 0;
+            for (int j = 0; j < 3; j++) lin += linear.Coefficients[j] * z[j];
+            ys[s] = lin - 0.15 * (z[0] - mean[0]) * (z[0] - mean[0]) + 0.12 * (z[1] - mean[1]) * (z[2] - mean[2]);
+        }
+        const int batch = 128;
+        var net = new Mlp([3, 64, 1], Activation.ReLU, batch);
+        net.InitializeUniform(random);
+        var adam = new Adam(net.ParameterCount, new AdamOptions { LearningRate = 0.005 });
+        var bx = new double[batch * 3];
+        var by = new double[batch];
+        var work = new double[batch];
+        for (int step = 0; step < 3000; step++)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                int s = random.Next(samples);
+                xs.AsSpan(s * 3, 3).CopyTo(bx.AsSpan(b * 3, 3));
+                by[b] = ys[s];
+            }
+            net.MeanSquaredErrorGradient(bx, by, batch, work);
+            adam.Step(net.Parameters, net.Gradients);
+        }
+        return new MlpOutcomeModel(net, linear, noiseSd);
+    }
+
+    /// <inheritdoc />
+    public double Mean(ReadOnlySpan<double> style, GambitContext context)
+    {
+        double f;
+        lock (_gate) f = _network.Predict(style[..3]); // the network's scratch is not thread-safe
+        return _linear.Intercept + _linear.ContextTerm(context) + f;
+    }
+
+    /// <inheritdoc />
+    public IOutcomeModel WithNoise(double noiseSd) => new MlpOutcomeModel(_network, _linear, noiseSd);
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using Tandem.Gambit.Agents;
+using Tandem.Gambit.Bank;
+using Tandem.Gambit.Environment;
+
+namespace Tandem.Gambit.Experiments;
+
+/// <summary>One setting of an experiment: the world the agents meet and their options.</summary>
+/// <param name="Label">"K=5", "sd=6.68", ...; null when the experiment varies nothing.</param>
+/// <param name="Value">The varied value as the summary figure's x axis plots it (log10 M for simulator access); 0 when nothing varies.</param>
+/// <param name="World">Ground truth.</param>
+/// <param name="Options">Agent settings.</param>
+public sealed record ExperimentSetting(string? Label, double Value, GambitWorld World, AgentOptions Options);
+
+/// <summary>An experiment of the seed (specs/GAMBITTS.md, "Experiments the CLI must reproduce").</summary>
+/// <param name="Id">CLI id.</param>
+/// <param name="Section">Where the seed reports it ("§6.1, Fig 2").</param>
+/// <param name="Title">What it shows.</param>
+/// <param name="Varied">What the settings vary ("K", "noise sd", ...), or null.</param>
+/// <param name="DefaultAgents">Agent ids run when --agents is not given.</param>
+/// <param name="SeedFinding">What the seed reports, to compare against (not to tune toward).</param>
+/// <param name="Settings">Builds the settings from a bank.</param>
+public sealed record ExperimentDefinition(
+    string Id,
+    string Section,
+    string Title,
+    string? Varied,
+    IReadOnlyList<string> DefaultAgents,
+    string SeedFinding,
+    Func<ResponseBank, IReadOnlyList<ExperimentSetting>> Settings);
+
+/// <summary>The eight experiments (seed 002 §6 and App. E). All use 5 prompts unless K varies, noise sd 0.7098
+/// unless it varies, and the 3-D outcome with context terms from §6.3 on (App. E: "optimism, formality and
+/// severity as predictors").</summary>
+public static class GambittsExperiments
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    private static readonly string[] ThreeD = [StyleDimensions.Optimism, StyleDimensions.Formality, StyleDimensions.Severity];
+
+    /// <summary>The order in which working dimensions are added in the dimension experiment: the three the outcome
+    /// reads, the other primary two, then the remaining fifteen in the seed's order.</summary>
+    public static IReadOnlyList<string> DimensionOrder { get; } =
+        ThreeD.Concat([StyleDimensions.Encouragement, StyleDimensions.Clarity]).Concat(StyleDimensions.All.Skip(5)).ToArray();
+
+    /// <summary>Options for the 3-D outcome with context: context terms in the reward model, perturbation sd = noise sd.</summary>
+    private static AgentOptions Contextual(double noiseSd) => new() { ContextTerms = true, PerturbationSd = noiseSd };
+
+    /// <summary>All experiments, in the order of the spec's table.</summary>
+    public static IReadOnlyList<ExperimentDefinition> All { get; } =
+    [
+        new("illustrative", "§6.1, Fig 2", "1-D optimism outcome", null, ["stdts", "stdts-contextual", "fo", "po"],
+            "GAMBITTS agents beat standard TS, poGAMBITTS most; StdTS beats StdTS:Contextual.",
+            bank => [new(null, 0, GambitWorld.Create(bank, LinearOutcomeModel.OneD(), [StyleDimensions.Optimism], 5), new AgentOptions())]),
+
+        new("misspecification", "§6.2, Fig 3", "working embedding = another dimension (1-D optimism outcome)", "|correlation of the working dimension with optimism| (Table 1)", ["stdts", "fo", "po"],
+            "GAMBITTS degrades as the working embedding's correlation with optimism falls, below StdTS when it is low.",
+            bank => new[] { StyleDimensions.Optimism, StyleDimensions.Encouragement, StyleDimensions.Severity, StyleDimensions.Clarity, StyleDimensions.Formality }
+                .Select((dim, i) => new ExperimentSetting($"z={dim} (r={Table1Correlation(dim):0.###})", Math.Abs(Table1Correlation(dim)),
+                    GambitWorld.Create(bank, LinearOutcomeModel.OneD(), [dim], 5), new AgentOptions())).ToArray()),
+
+        new("arms", "§6.3, Fig 4", "number of prompts K, 3-D outcome", "K", ["stdts", "fo", "po", "ens-po"],
+            "Linear poGAMBITTS regret is flat in K; ens-poGAMBITTS grows slightly; foGAMBITTS is worse than StdTS when K is large.",
+            bank => new[] { 3, 5, 15, 30, 40 }.Where(k => k <= bank.PromptCount).Select(k => new ExperimentSetting($"K={k}", k,
+                GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(), ThreeD, k), Contextual(0.7098))).ToArray()),
+
+        new("variance", "App. E.1, Fig 5", "outcome noise sd, 3-D outcome", "noise sd", ["stdts", "fo", "po", "ens-po"],
+            "Linear GAMBITTS beats StdTS at every noise level; all deteriorate and converge as the noise grows.",
+            bank => LinearOutcomeModel.NoiseGrid.Select(sd => new ExperimentSetting(Sd(sd), sd,
+                GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, 5), Contextual(sd))).ToArray()),
+
+        new("nonlinear", "App. E.2, Fig 6", "MLP outcome over the noise grid", "noise sd", ["stdts", "fo", "po", "ens-po"],
+            "ens-poGAMBITTS is volatile; linear poGAMBITTS does relatively well despite the misspecification.",
+            bank =>
+            {
+                MlpOutcomeModel mlp = MlpOutcomeModel.Fit(bank);
+                return LinearOutcomeModel.NoiseGrid.Select(sd => new ExperimentSetting(Sd(sd), sd,
+                    GambitWorld.Create(bank, mlp.WithNoise(sd), ThreeD, 5), Contextual(sd))).ToArray();
+            }),
+
+        new("simulator-access", "App. E.3, Fig 7", "offline draws per (context, prompt) for poGAMBITTS", "log10 of offline draws M", ["stdts", "po", "ens-po"],
+            "Regret falls as offline draws grow and levels off after about 50.",
+            bank =>
+            {
+                GambitWorld world = GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(), ThreeD, 5);
+                return new[] { 1, 5, 10, 50, 100, 500 }.Select(m => new ExperimentSetting($"M={m}", Math.Log10(m), world, Contextual(0.7098) with { OfflineDraws = m })).ToArray();
+            }),
+
+        new("dimension", "App. E.4, Fig 8", "working embedding dimension d_z (3-D outcome)", "d_z", ["stdts", "fo", "po", "ens-po"],
+            "foGAMBITTS degrades relative to StdTS as d_z grows; linear poGAMBITTS stays competitive.",
+            bank =>
+            {
+                var available = DimensionOrder.Where(d => bank.DimensionIndex(d) >= 0).ToArray();
+                if (available.Length < 20)
+                    throw new ArgumentException($"The bank has {bank.DimensionCount} style dimension(s); the dimension experiment needs the 20 of the seed ({string.Join(", ", DimensionOrder)}).");
+                return new[] { 1, 3, 5, 10, 20 }.Select(d => new ExperimentSetting($"d={d}", d,
+                    GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(), DimensionOrder.Take(d).ToArray(), 5), Contextual(0.7098))).ToArray();
+            }),
+
+        new("fo-vs-contextual", "App. E.5, Fig 9", "foGAMBITTS vs StdTS:Contextual over the noise grid (horizon up to 10,000)", "noise sd", ["stdts", "stdts-contextual", "fo"],
+            "foGAMBITTS gains on StdTS as the noise grows and beats StdTS:Contextual even at small noise; regret has not levelled off by 10,000 steps.",
+            bank => LinearOutcomeModel.NoiseGrid.Select(sd => new ExperimentSetting(Sd(sd), sd,
+                GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, 5), Contextual(sd))).ToArray()),
+    ];
+
+    /// <summary>Experiment ids.</summary>
+    public static IReadOnlyList<string> Ids => All.Select(e => e.Id).ToArray();
+
+    /// <summary>The experiment of an id (case-insensitive), or null.</summary>
+    public static ExperimentDefinition? Find(string id) => All.FirstOrDefault(e => string.Equals(e.Id, id.Trim(), StringComparison.OrdinalIgnoreCase));
+
+    private static string Sd(double sd) => "sd=" + sd.ToString("0.####", Inv);
+
+    private static double Table1Correlation(string dimension)
+    {
+        int i = StyleDimensions.Table1Order.ToList().IndexOf(StyleDimensions.Optimism);
+        int j = StyleDimensions.Table1Order.ToList().IndexOf(dimension);
+        return StyleDimensions.Table1[i, j];
+    }
+}

@@ -1,0 +1,55 @@
+using Tandem.Core.Running;
+using Tandem.Gambit.Experiments;
+
+namespace Tandem.Gambit.Tests.Experiments;
+
+public class ExperimentTests
+{
+    [Fact]
+    public async Task SameSeed_IdenticalNumbers_WhateverTheParallelism()
+    {
+        ExperimentDefinition illustrative = GambittsExperiments.Find("illustrative")!;
+        var agents = new[] { "stdts", "fo", "po", "blended" }.Select(id => AgentCatalog.Find(id)!).ToArray();
+        var settings = illustrative.Settings(TestWorlds.SmallBank);
+        var a = await GambittsStudy.RunAsync(illustrative, settings, agents, new RunnerOptions { Runs = 4, Horizon = 40, Seed = 12, MaxDegreeOfParallelism = 2 });
+        var b = await GambittsStudy.RunAsync(illustrative, settings, agents, new RunnerOptions { Runs = 4, Horizon = 40, Seed = 12, MaxDegreeOfParallelism = 1 });
+        var c = await GambittsStudy.RunAsync(illustrative, settings, agents, new RunnerOptions { Runs = 4, Horizon = 40, Seed = 13, MaxDegreeOfParallelism = 1 });
+        for (int p = 0; p < agents.Length; p++)
+        {
+            for (int r = 0; r < 4; r++)
+            {
+                Assert.Equal(a.Settings[0].Result.Policies[p].Regret[r], b.Settings[0].Result.Policies[p].Regret[r]);
+                Assert.Equal(a.Settings[0].Result.Policies[p].Reward[r], b.Settings[0].Result.Policies[p].Reward[r]);
+            }
+        }
+        Assert.NotEqual(a.Settings[0].Result.Policies[0].Reward[0], c.Settings[0].Result.Policies[0].Reward[0]);
+    }
+
+    [Fact]
+    public void EveryExperiment_BuildsItsSettings_AndNamesItsAgents()
+    {
+        Assert.Equal(["illustrative", "misspecification", "arms", "variance", "nonlinear", "simulator-access", "dimension", "fo-vs-contextual"], GambittsExperiments.Ids);
+        foreach (ExperimentDefinition e in GambittsExperiments.All)
+        {
+            Assert.All(e.DefaultAgents, id => Assert.NotNull(AgentCatalog.Find(id)));
+            var settings = e.Settings(TestWorlds.SmallBank);
+            Assert.NotEmpty(settings);
+            Assert.Equal(e.Varied is null, settings.Count == 1 && settings[0].Label is null);
+        }
+        Assert.Equal([3, 5, 15, 30, 40], GambittsExperiments.Find("arms")!.Settings(TestWorlds.SmallBank).Select(s => s.World.PromptCount));
+        Assert.Equal([1, 3, 5, 10, 20], GambittsExperiments.Find("dimension")!.Settings(TestWorlds.SmallBank).Select(s => s.World.EmbeddingDimension));
+    }
+
+    [Fact]
+    public async Task Illustrative_GambittsBeatsStandardTs_OnASmallRun()
+    {
+        // The seed's §6.1 ordering, on 12 runs × 300 steps (a loose check of direction, not of size).
+        ExperimentDefinition illustrative = GambittsExperiments.Find("illustrative")!;
+        var agents = new[] { "stdts", "po" }.Select(id => AgentCatalog.Find(id)!).ToArray();
+        var result = await GambittsStudy.RunAsync(illustrative, illustrative.Settings(TestWorlds.SmallBank), agents,
+            new RunnerOptions { Runs = 12, Horizon = 300, Seed = 3 });
+        double std = result.Settings[0].Result.Policies[0].FinalCumulativeRegret().Average();
+        double po = result.Settings[0].Result.Policies[1].FinalCumulativeRegret().Average();
+        Assert.True(po < std, $"poGAMBITTS {po} vs StdTS {std}");
+    }
+}
