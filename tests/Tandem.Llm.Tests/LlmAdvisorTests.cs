@@ -19,7 +19,8 @@ public sealed class LlmAdvisorTests : IDisposable
 
     private static AdviceRequest Request() => new(AdviceParserTests.Problem, (double[])AdviceParserTests.Patient.Clone());
 
-    private static readonly ResilienceOptions Fast = new() { AttemptTimeout = TimeSpan.FromMilliseconds(400), MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(5) };
+    // Deadlines generous enough for a loaded CI machine; tests of timeouts set their own short ones.
+    private static readonly ResilienceOptions Fast = new() { AttemptTimeout = TimeSpan.FromSeconds(10), MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(5) };
 
     [Fact]
     public async Task ScriptedClient_GoodAnswer_IsAdvice()
@@ -39,7 +40,7 @@ public sealed class LlmAdvisorTests : IDisposable
     {
         var ledger = new LlmLedger();
         var slow = new ScriptedChatClient(async (_, _, ct) => { await Task.Delay(TimeSpan.FromSeconds(30), ct); return new ChatResponse(); });
-        var advisor = new LlmRecourseAdvisor(new ResilientChatClient(slow, Fast with { MaxRetries = 1 }), ledger, "slow");
+        var advisor = new LlmRecourseAdvisor(new ResilientChatClient(slow, Fast with { AttemptTimeout = TimeSpan.FromMilliseconds(300), MaxRetries = 1 }), ledger, "slow");
         Advice advice = await advisor.AdviseAsync(Request());
         Assert.StartsWith("timeout:", advice.Reason);
         Assert.Equal(2, slow.Calls);
@@ -130,7 +131,7 @@ public sealed class LlmAdvisorTests : IDisposable
         { "503 forever", new ScriptedLlmServer.Reply(Status: 503), "http" },
         { "429 forever", new ScriptedLlmServer.Reply(Status: 429), "http" },
         { "401", new ScriptedLlmServer.Reply(Status: 401), "http" },
-        { "slow", new ScriptedLlmServer.Reply(Content: Good, Delay: TimeSpan.FromSeconds(5)), "timeout" },
+        { "slow", new ScriptedLlmServer.Reply(Content: Good, Delay: TimeSpan.FromSeconds(60)), "timeout" },
         { "truncated json", new ScriptedLlmServer.Reply(RawBody: "{\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"treat"), "parse" },
         { "empty answer", new ScriptedLlmServer.Reply(Content: ""), "refused" },
         { "10 MB answer", new ScriptedLlmServer.Reply(Content: new string('a', 10_000_000)), "parse" },
@@ -149,7 +150,7 @@ public sealed class LlmAdvisorTests : IDisposable
         var ledger = new LlmLedger();
         string audit = Path.Combine(_dir, "audit.jsonl");
         IChatClient client = LlmClients.Create(LlmSpec.Parse($"openai:scripted@{server.BaseAddress}v1"), ledger,
-            new LlmClientOptions { Resilience = Fast, AuditPath = audit }, environment: name => name == "OPENAI_API_KEY" ? SecretKey : null);
+            new LlmClientOptions { Resilience = label == "slow" ? Fast with { AttemptTimeout = TimeSpan.FromSeconds(1), MaxRetries = 0 } : Fast, AuditPath = audit }, environment: name => name == "OPENAI_API_KEY" ? SecretKey : null);
         Advice advice = await new LlmRecourseAdvisor(client, ledger, "local").AdviseAsync(Request());
         Assert.True(advice.Status == AdviceStatus.Abstained, label);
         Assert.StartsWith(category + ":", advice.Reason);
