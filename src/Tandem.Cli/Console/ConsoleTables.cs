@@ -9,7 +9,7 @@ public static class ConsoleTables
     /// <summary>The study's summary table.</summary>
     public static void WriteStudy(TextWriter output, LibraSummary summary, string outDir)
     {
-        IAnsiConsole console = Create(output);
+        IAnsiConsole console = CreateConsole(output);
         console.MarkupLine($"[bold]LIBRA study — {Markup.Escape(summary.Env)}[/]: {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}, advisor {Markup.Escape(summary.Advisor)}, γ = {LibraOutputs.F(summary.Gamma)}, Δ = {LibraOutputs.F(summary.Delta)}, non-compliance {Markup.Escape(summary.Noncompliance)}");
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("policy");
@@ -36,7 +36,7 @@ public static class ConsoleTables
     /// <summary>The ablation's summary table.</summary>
     public static void WriteAblation(TextWriter output, AblationSummary summary, string outDir)
     {
-        IAnsiConsole console = Create(output);
+        IAnsiConsole console = CreateConsole(output);
         console.MarkupLine($"[bold]LIBRA ablation over {Markup.Escape(summary.Vary)} — {Markup.Escape(summary.Env)}[/]: {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}");
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn(summary.Vary == "delta" ? "Δ" : "q");
@@ -47,15 +47,19 @@ public static class ConsoleTables
         console.MarkupLine($"Report: {Markup.Escape(Path.Combine(outDir, "report.html"))}");
     }
 
-    private static IAnsiConsole Create(TextWriter output)
+    /// <summary>A console on <paramref name="output"/>: colours and live features on a terminal, plain
+    /// text and a 200-column width on pipes and logs (so tables and headers are not wrapped at 80).</summary>
+    internal static IAnsiConsole CreateConsole(TextWriter output)
     {
         bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
-        return AnsiConsole.Create(new AnsiConsoleSettings
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (!terminal) console.Profile.Width = 200;
+        return console;
     }
 }

@@ -9,7 +9,7 @@ public static class DlmConsole
     /// <summary>Table 4 with the average row.</summary>
     public static void WriteTable(TextWriter output, DlmSummary s, string outDir)
     {
-        IAnsiConsole console = Create(output);
+        IAnsiConsole console = Tandem.Cli.Console.ConsoleTables.CreateConsole(output);
         console.MarkupLine($"[bold]DLM (seed 001 Table 4)[/]: {s.Tasks.Count} tasks × {s.Seeds} seeds, {s.Arms} arms, budget {s.Budget}, designer {Markup.Escape(s.Designer)}, {s.Stages}×{s.Candidates} candidates");
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("idx");
@@ -21,20 +21,5 @@ public static class DlmConsole
         table.AddRow(["avg", "[bold]Average MNR[/]", .. DlmOutputs.TableMethods.Select(m => DlmOutputs.Pm(s.Average.Mnr[m])), ""]);
         console.Write(table);
         console.MarkupLine($"{s.WallSeconds:F1} s. Report: {Markup.Escape(Path.Combine(outDir, "report.html"))}");
-    }
-
-    internal static IAnsiConsole Create(TextWriter output)
-    {
-        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
-        });
-        // Pipes and logs get the whole table rather than one wrapped at 80 columns.
-        if (!terminal) console.Profile.Width = 200;
-        return console;
     }
 }

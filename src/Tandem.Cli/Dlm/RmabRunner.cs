@@ -42,7 +42,7 @@ public static class RmabRunner
             io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
             return CliApp.Ok;
         }
-        IAnsiConsole console = DlmConsole.Create(io.Output);
+        IAnsiConsole console = Tandem.Cli.Console.ConsoleTables.CreateConsole(io.Output);
         var table = new Table().Border(TableBorder.Rounded).Title($"Whittle indices, discount {discount.ToString(Inv)}");
         table.AddColumn("id");
         table.AddColumn(new TableColumn("index (state 0)").RightAligned());
@@ -100,7 +100,7 @@ public static class RmabRunner
             io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
             return CliApp.Ok;
         }
-        IAnsiConsole console = DlmConsole.Create(io.Output);
+        IAnsiConsole console = Tandem.Cli.Console.ConsoleTables.CreateConsole(io.Output);
         console.MarkupLine($"[bold]Call {summary.Calls.Count} of {rows.Count} beneficiaries this step[/] (budget {budget}, discount {discount.ToString(Inv)})");
         console.MarkupLine("Reward: " + Markup.Escape(rewardText) + (label is null ? "" : $" (task {task}: {Markup.Escape(label)})"));
         var view = new Table().Border(TableBorder.Rounded);

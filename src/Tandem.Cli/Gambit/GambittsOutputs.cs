@@ -72,14 +72,7 @@ public static class GambittsOutputs
     /// <summary>The console summary table.</summary>
     public static void WriteTable(TextWriter output, GambittsSummary summary, string outDir)
     {
-        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
-        });
+        IAnsiConsole console = Tandem.Cli.Console.ConsoleTables.CreateConsole(output);
         console.MarkupLine($"[bold]GAMBITTS — {Markup.Escape(summary.Experiment)}[/] ({Markup.Escape(summary.Section)}): {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}, bank {Markup.Escape(summary.Bank)}");
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("agent");
