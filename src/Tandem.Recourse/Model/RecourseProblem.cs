@@ -114,6 +114,17 @@ public sealed class RecourseProblem
         }
     }
 
+    /// <summary>What a learner checks before it learns (STYLE 5: once, at its public edge): the arm
+    /// exists (<see cref="ArgumentOutOfRangeException"/> naming "decision"), and the realized context and
+    /// the reward are present and finite (<see cref="ArgumentException"/> naming "outcome").</summary>
+    public void ValidateFeedback(in RecourseDecision decision, in RecourseOutcome outcome)
+    {
+        ValidateArm(decision.Arm, nameof(decision));
+        ArgumentNullException.ThrowIfNull(outcome.Realized, nameof(outcome));
+        if (!double.IsFinite(outcome.Reward)) throw new ArgumentException($"The reward is {outcome.Reward}; rewards must be finite.", nameof(outcome));
+        ValidateContext(outcome.Realized, nameof(outcome));
+    }
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming <paramref name="parameterName"/>
     /// unless 0 ≤ arm &lt; K.</summary>
     public void ValidateArm(int arm, string parameterName)

@@ -129,7 +129,7 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         ArgumentNullException.ThrowIfNull(context);
         _problem.ValidateContext(context, nameof(context));
         int best = 0;
-        double bestValue = double.NegativeInfinity;
+        double bestValue = double.NegativeInfinity, bestRho = 0;
         int iterations = 0;
         for (int a = 0; a < _arms.Length; a++)
         {
@@ -142,23 +142,21 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             if (solution.Value > bestValue)
             {
                 bestValue = solution.Value;
+                bestRho = rho;
                 best = a;
             }
         }
         LastIterations = iterations;
         double[] chosen = _candidates[best];
         // CI_t(x̃, a) = UCB − LCB = 2 L_μ ρ_{t,a} ‖x̃‖_{V⁻¹} (seed §3.1).
-        double width = 2 * _lipschitz * Options.Radius.Radius(_arms[best].Count) * _arms[best].ConfidenceNorm(chosen, _work);
+        double width = 2 * _lipschitz * bestRho * _arms[best].ConfidenceNorm(chosen, _work);
         return new RecourseDecision(best, chosen, 1.0, DecisionNotes.RecourseRecommended, width);
     }
 
     /// <inheritdoc />
     public void Learn(double[] context, RecourseDecision decision, RecourseOutcome outcome)
     {
-        _problem.ValidateArm(decision.Arm, nameof(decision));
-        ArgumentNullException.ThrowIfNull(outcome.Realized, nameof(outcome));
-        if (!double.IsFinite(outcome.Reward)) throw new ArgumentException($"The reward is {outcome.Reward}; rewards must be finite.", nameof(outcome));
-        _problem.ValidateContext(outcome.Realized, nameof(outcome));
+        _problem.ValidateFeedback(decision, outcome);
         _arms[decision.Arm].Update(outcome.Realized, outcome.Reward);
         if (_robustSolver is not null && decision.Recourse is not null)
         {

@@ -77,10 +77,7 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
     /// <inheritdoc />
     public void Learn(double[] context, RecourseDecision decision, RecourseOutcome outcome)
     {
-        _problem.ValidateArm(decision.Arm, nameof(decision));
-        ArgumentNullException.ThrowIfNull(outcome.Realized, nameof(outcome));
-        if (!double.IsFinite(outcome.Reward)) throw new ArgumentException($"The reward is {outcome.Reward}; rewards must be finite.", nameof(outcome));
-        _problem.ValidateContext(outcome.Realized, nameof(outcome));
+        _problem.ValidateFeedback(decision, outcome);
         _arms[decision.Arm].Update(outcome.Realized, outcome.Reward);
     }
 }
