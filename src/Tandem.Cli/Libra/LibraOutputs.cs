@@ -18,28 +18,35 @@ public static class LibraOutputs
     {
         JsonOutput.Write(Path.Combine(outDir, "summary.json"), summary);
 
+        // Each curve once: the summary's regret curve is the mean; sds and query curves are computed here.
+        var curves = result.Policies.Zip(summary.Policies, (trace, policy) =>
+        {
+            double[][] queries = trace.AdvisorQueries.Select(r => r.Select(q => q ? 1.0 : 0.0).ToArray()).ToArray();
+            return (trace.Name, RegretMean: policy.RegretCurve, RegretSd: Curves.SdOfCumulative(trace.Regret),
+                QueriesMean: Curves.MeanOfCumulative(queries), QueriesSd: Curves.SdOfCumulative(queries), Asked: queries.Any(r => r.Any(q => q > 0)));
+        }).ToArray();
+
         var headers = new List<string> { "step" };
         var columns = new List<IReadOnlyList<double>> { Enumerable.Range(1, summary.Horizon).Select(t => (double)t).ToArray() };
-        foreach (PolicyTrace trace in result.Policies)
+        foreach (var c in curves)
         {
-            headers.Add($"{trace.Name} regret mean");
-            columns.Add(trace.MeanCumulativeRegretCurve());
-            headers.Add($"{trace.Name} regret sd");
-            columns.Add(Curves.SdOfCumulative(trace.Regret));
-            headers.Add($"{trace.Name} queries mean");
-            columns.Add(trace.MeanCumulativeQueriesCurve());
+            headers.Add($"{c.Name} regret mean");
+            columns.Add(c.RegretMean);
+            headers.Add($"{c.Name} regret sd");
+            columns.Add(c.RegretSd);
+            headers.Add($"{c.Name} queries mean");
+            columns.Add(c.QueriesMean);
         }
         CsvTables.WriteColumns(Path.Combine(outDir, "curves.csv"), headers, columns);
 
         string where = Describe(summary);
         Figures.Line(Path.Combine(outDir, "regret"), $"Cumulative recourse regret — {where}", "step t", "cumulative recourse regret",
-            result.Policies.Select(t => new Series(t.Name, t.MeanCumulativeRegretCurve(), Curves.SdOfCumulative(t.Regret))).ToArray());
-        var asking = result.Policies.Where(t => t.AdvisorQueries.Any(r => r.Any(q => q))).ToArray();
+            curves.Select(c => new Series(c.Name, c.RegretMean, c.RegretSd)).ToArray());
+        var asking = curves.Where(c => c.Asked).ToArray();
         if (asking.Length > 0)
         {
             Figures.Line(Path.Combine(outDir, "queries"), $"Cumulative LLM queries — {where}", "step t", "cumulative LLM queries",
-                asking.Select(t => new Series(t.Name, t.MeanCumulativeQueriesCurve(),
-                    Curves.SdOfCumulative(t.AdvisorQueries.Select(r => r.Select(q => q ? 1.0 : 0.0).ToArray()).ToArray()))).ToArray());
+                asking.Select(c => new Series(c.Name, c.QueriesMean, c.QueriesSd)).ToArray());
         }
 
         RecourseProblem problem = plan.Problem;
