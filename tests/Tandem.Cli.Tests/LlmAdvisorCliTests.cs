@@ -55,6 +55,34 @@ public sealed class LlmAdvisorCliTests : IDisposable
         Assert.Equal(10, (int)summary["llm"]!["fallbacks"]!["http"]!);
     }
 
+    [Fact]
+    public async Task TwoModels_OneStudy_EachHasItsPolicies_AndItsOwnAccounting()
+    {
+        await using var good = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "treatment=2, DietScore=2.0, PhyActHours=1.0"));
+        await using var down = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 503));
+        await good.StartAsync();
+        await down.StartAsync();
+        string a = $"openai:good@{good.BaseAddress}v1", b = $"openai:down@{down.BaseAddress}v1";
+        var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "12", "--runs", "1", "--policies", "glrb,libra", "--json",
+            "--advisor", a, "--advisor", b, "--llm-retries", "0", "--out", _out);
+        Assert.True(run.Exit == 0, run.Err);
+        JsonNode summary = JsonNode.Parse(run.Out)!;
+        string[] names = summary["policies"]!.AsArray().Select(p => (string)p!["name"]!).ToArray();
+        Assert.Equal(["GLRB", $"LIBRA ({a})", $"LIBRA ({b})"], names);
+        JsonNode per = summary["llmByAdvisor"]!;
+        Assert.Equal(good.Requests, (long)per[a]!["calls"]!);
+        Assert.Null(per[a]!["fallbacks"]!["http"]);
+        Assert.Equal(12, (int)per[b]!["fallbacks"]!["http"]!);
+        Assert.Equal((long)per[a]!["calls"]! + (long)per[b]!["calls"]!, (long)summary["llm"]!["calls"]!);
+        Assert.True(File.Exists(Path.Combine(_out, "audit-1.jsonl")) && File.Exists(Path.Combine(_out, "audit-2.jsonl")));
+        Assert.Single(Directory.GetFiles(_out, "recourse-libra-openai-good-*.png"));
+
+        var record = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "3", "--runs", "1", "--advisor", a, "--advisor", b,
+            "--record", Path.Combine(_out, "x.jsonl"), "--out", _out);
+        Assert.Equal(2, record.Exit);
+        Assert.Contains("one language model at a time", record.Err);
+    }
+
     [Theory]
     [InlineData("openai:gpt-4o-mini", "OPENAI_API_KEY")]
     [InlineData("openai:", "names no model")]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Tandem.Cli.Libra;
+using Tandem.Cli.Llm;
 using Tandem.Llm.Providers;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Experiments;
@@ -22,7 +23,7 @@ public static class LibraCommand
         public Option<double?> Gamma { get; } = new("--gamma") { Description = "Recourse budget γ ≥ 0 (default per environment).", Recursive = true };
         public Option<string> Norm { get; } = new("--norm") { Description = "Recourse norm: l2, linf, l1 or mahalanobis.", DefaultValueFactory = _ => "l2", Recursive = true };
         public Option<double?> Delta { get; } = new("--delta") { Description = "LIBRA's confidence threshold Δ ≥ 0 (default per environment).", Recursive = true };
-        public Option<string?> Advisor { get; } = new("--advisor") { Description = "Advisor: simulated:q=Q or clinician (default per environment).", Recursive = true };
+        public Option<string[]> Advisor { get; } = new("--advisor") { Description = "Advisor: simulated:q=Q, clinician, or a language model (" + LlmSpec.Allowed + "); default per environment. Repeat to compare several in one study (seed Figs 6-7).", Recursive = true, Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
         public Option<string> NonCompliance { get; } = new("--noncompliance") { Description = "Patients: none, random:eps=E or adversarial:eps=E.", DefaultValueFactory = _ => "none", Recursive = true };
         public Option<double?> Rho { get; } = new("--rho") { Description = "Constant confidence radius ρ of GLRB/LIBRA and α of LinUCB (default per environment).", Recursive = true };
         public Option<double?> Lambda { get; } = new("--lambda") { Description = "Ridge λ > 0 (default 1).", Recursive = true };
@@ -30,15 +31,13 @@ public static class LibraCommand
         public Option<string?> Out { get; } = new("--out") { Description = "Output folder (default ./results/libra-ENV).", Recursive = true };
         public Option<bool> Json { get; } = new("--json") { Description = "Print exactly one JSON summary object on stdout.", Recursive = true };
         public Option<int?> Parallel { get; } = new("--parallel") { Description = "Runs in parallel at most (default: processor count).", Recursive = true };
-        public Option<string?> Record { get; } = new("--record") { Description = "With an LLM advisor: record every answer to this cassette (replay it later with --advisor replay:FILE).", Recursive = true };
-        public Option<double> LlmTimeout { get; } = new("--llm-timeout") { Description = "Seconds an LLM call may take before it counts as a timeout fallback.", DefaultValueFactory = _ => 30.0, Recursive = true };
-        public Option<int> LlmRetries { get; } = new("--llm-retries") { Description = "Retries of a failed LLM call (timeouts, connection errors, 429/5xx) before it falls back.", DefaultValueFactory = _ => 2, Recursive = true };
-        public Option<int> LlmConcurrency { get; } = new("--llm-concurrency") { Description = "LLM calls in flight at most, across all runs.", DefaultValueFactory = _ => 4, Recursive = true };
+        public LlmOptions Llm { get; } = new("--advisor");
 
         public void AddTo(Command command)
         {
-            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Seed, Gamma, Norm, Delta, Advisor, NonCompliance, Rho, Lambda, Solver, Out, Json, Parallel, Record, LlmTimeout, LlmRetries, LlmConcurrency })
+            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Seed, Gamma, Norm, Delta, Advisor, NonCompliance, Rho, Lambda, Solver, Out, Json, Parallel })
                 command.Add(o);
+            Llm.AddTo(command);
         }
 
         /// <summary>Read and validate the settings; throws <see cref="UsageException"/> naming the option.</summary>
@@ -67,28 +66,27 @@ public static class LibraCommand
             if (lambda is not null && (!double.IsFinite(lambda.Value) || lambda <= 0)) throw new UsageException($"--lambda {Fmt(lambda)} must be a finite number > 0.");
             string norm = parse.GetValue(Norm)!.Trim().ToLowerInvariant();
             if (norm is not ("l2" or "linf" or "l1" or "mahalanobis")) throw new UsageException($"--norm '{norm}' is unknown; allowed: l2, linf, l1, mahalanobis.");
-            AdvisorSpec? advisor = null;
-            LlmSpec? llm = null;
-            string? advisorText = parse.GetValue(Advisor);
-            if (advisorText is not null && LlmSpec.IsLlmSpec(advisorText.Trim()))
+            var advisors = new List<AdvisorArgument>();
+            foreach (string text in parse.GetValue(Advisor) ?? [])
             {
-                try { llm = LlmSpec.Parse(advisorText); }
-                catch (FormatException ex) { throw new UsageException("--advisor: " + ex.Message); }
-                advisor = AdvisorSpec.External(llm.ToString());
+                AdvisorArgument argument;
+                if (LlmSpec.IsLlmSpec(text.Trim()))
+                {
+                    LlmSpec llm = LlmOptions.ParseSpec(text, "--advisor");
+                    argument = new AdvisorArgument(AdvisorSpec.External(llm.ToString()), llm);
+                }
+                else
+                {
+                    try { argument = new AdvisorArgument(AdvisorSpec.Parse(text), null); }
+                    catch (ArgumentException) { throw new UsageException($"--advisor '{text}' is unknown; allowed: {AdvisorSpec.Allowed}, or a language model: {LlmSpec.Allowed}."); }
+                }
+                if (advisors.Any(a => a.Spec == argument.Spec)) throw new UsageException($"--advisor '{argument.Spec}' is given twice.");
+                advisors.Add(argument);
             }
-            else if (advisorText is not null)
-            {
-                try { advisor = AdvisorSpec.Parse(advisorText); }
-                catch (ArgumentException) { throw new UsageException($"--advisor '{advisorText}' is unknown; allowed: {AdvisorSpec.Allowed}, or a language model: {LlmSpec.Allowed}."); }
-            }
-            string? record = parse.GetValue(Record);
-            if (record is not null && llm is not { Kind: not LlmKind.Replay }) throw new UsageException("--record needs an --advisor that is a language model (openai:... or ollama:...).");
-            double llmTimeout = parse.GetValue(LlmTimeout);
-            if (!double.IsFinite(llmTimeout) || llmTimeout <= 0 || llmTimeout > 3600) throw new UsageException($"--llm-timeout {Fmt(llmTimeout)} must lie in (0, 3600] seconds.");
-            int llmRetries = parse.GetValue(LlmRetries);
-            if (llmRetries is < 0 or > 10) throw new UsageException($"--llm-retries {llmRetries} must lie in 0-10.");
-            int llmConcurrency = parse.GetValue(LlmConcurrency);
-            if (llmConcurrency is < 1 or > 256) throw new UsageException($"--llm-concurrency {llmConcurrency} must lie in 1-256.");
+            int live = advisors.Count(a => a.Llm is { Kind: not LlmKind.Replay });
+            LlmCallSettings llmCall = Llm.Read(parse, live > 0);
+            if (llmCall.Record is not null && live > 1)
+                throw new UsageException("--record records one language model at a time; give a single openai:/ollama: --advisor (several cassettes replay together as --advisor replay:A --advisor replay:B).");
             NonComplianceSpec nonCompliance;
             string ncText = parse.GetValue(NonCompliance)!;
             try { nonCompliance = NonComplianceSpec.Parse(ncText); }
@@ -119,7 +117,6 @@ public static class LibraCommand
                     Gamma = gamma,
                     Norm = norm,
                     Delta = delta,
-                    Advisor = advisor,
                     NonCompliance = nonCompliance,
                     Rho = rho,
                     Lambda = lambda,
@@ -128,11 +125,8 @@ public static class LibraCommand
                 Out: parse.GetValue(Out) ?? Path.Combine("results", "libra-" + env),
                 Json: parse.GetValue(Json),
                 Parallel: parallel ?? Environment.ProcessorCount,
-                Llm: llm,
-                Record: record,
-                LlmTimeoutSeconds: llmTimeout,
-                LlmConcurrency: llmConcurrency,
-                LlmRetries: llmRetries);
+                Advisors: advisors,
+                LlmCall: llmCall);
         }
 
         private static string Fmt(double v) => v.ToString(CultureInfo.InvariantCulture);

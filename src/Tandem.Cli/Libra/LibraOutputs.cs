@@ -5,6 +5,8 @@ using Tandem.Recourse.Experiments;
 using Tandem.Recourse.Model;
 using Tandem.Reporting;
 
+using Tandem.Cli.Llm;
+
 namespace Tandem.Cli.Libra;
 
 /// <summary>Writes a LIBRA study's files: summary.json, curves.csv, recourses.csv, figures (PNG + SVG)
@@ -53,7 +55,7 @@ public static class LibraOutputs
         string[] mutableNames = problem.MutableIndices.Select(i => problem.Features[i].Name).ToArray();
         var recourseRows = new List<IReadOnlyList<object?>>();
         var recourseFigures = new List<(string File, string Caption)>();
-        foreach (string policy in new[] { "LLM-only", "LIBRA", "GLRB" })
+        foreach (string policy in RecourseFigurePolicies(plan.PolicyNames))
         {
             if (!summary.Policies.Any(p => p.Name == policy)) continue;
             (double[][] mean, int[] count) = recorder.MeanChangeByArm(policy);
@@ -65,7 +67,7 @@ public static class LibraOutputs
             }
             if (mutableNames.Length <= 6 && policy != "GLRB")
             {
-                string file = "recourse-" + policy.ToLowerInvariant();
+                string file = "recourse-" + Slug(policy);
                 string after = recourseFromStep > 0 ? $", steps {recourseFromStep + 1}-{summary.Horizon}" : "";
                 Figures.Bars(Path.Combine(outDir, file), $"Mean recommended recourse by treatment — {policy}{after}", summary.Env == "hypertension" ? "mean change (standard deviations)" : "mean change (feature units)",
                     problem.Treatments.Select((t, a) => $"{t.Name} (n={count[a]})").ToArray(),
@@ -88,15 +90,17 @@ public static class LibraOutputs
             $"Recourse budget γ = {F(summary.Gamma)} ({summary.Norm} norm), LIBRA threshold Δ = {F(summary.Delta)}, confidence radius ρ = {F(summary.Rho)}, " +
             $"ridge λ = {F(summary.Lambda)}, advisor `{summary.Advisor}`, non-compliance `{summary.Noncompliance}`, (ORO-Arm) solver `{summary.Solver}`. " +
             $"Simulation wall time {summary.WallSeconds:F2} s ({summary.StepsPerSecond:N0} decide+learn rounds/s).");
-        if (summary.Advisor == "clinician" || summary.Advisor.StartsWith("simulated", StringComparison.Ordinal))
+        bool simulatedOnly = summary.Advisor.Split(", ").All(a => a == "clinician" || a.StartsWith("simulated", StringComparison.Ordinal));
+        if (simulatedOnly)
             report.AddParagraph("The advisor is a **simulation** of a language model (no model was called): " + AdvisorNote(summary.Advisor) + ".");
         if (summary.Llm is { } llm)
         {
-            report.AddParagraph($"The advisor is the language model `{summary.Advisor}`, asked with the seed's Figure 2 prompt generalized to this environment; every prompt and answer is in `audit.jsonl`. Answers that could not be used fell back to the bandit's own pair (LIBRA) or a random treatment without recourse (LLM-only).");
-            report.AddTable(["calls", "prompt tokens", "completion tokens", "cassette hits", "mean latency (ms)", "fallbacks by reason"],
-                [[llm.Calls.ToString(Inv), llm.PromptTokens.ToString(Inv), llm.CompletionTokens.ToString(Inv), llm.CacheHits.ToString(Inv), F(llm.MeanLatencyMs),
-                  llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}"))]],
-                "Model use over the whole study (all runs and both advisor-using policies).");
+            report.AddParagraph($"The advisor{(summary.LlmByAdvisor is null ? " is the language model" : "s include the language models")} `{summary.Advisor}`, asked with the seed's Figure 2 prompt generalized to this environment; every prompt and answer is in the audit log (`audit*.jsonl`). Answers that could not be used fell back to the bandit's own pair (LIBRA) or a random treatment without recourse (LLM-only).");
+            IEnumerable<(string Name, LlmSummary Use)> rows = summary.LlmByAdvisor is { } per ? per.Select(kv => (kv.Key, kv.Value)).Append(("all", llm)) : [("all", llm)];
+            report.AddTable(["model", "calls", "prompt tokens", "completion tokens", "cassette hits", "mean latency (ms)", "fallbacks by reason"],
+                rows.Select(r => (IReadOnlyList<string>)[r.Name, r.Use.Calls.ToString(Inv), r.Use.PromptTokens.ToString(Inv), r.Use.CompletionTokens.ToString(Inv), r.Use.CacheHits.ToString(Inv), F(r.Use.MeanLatencyMs),
+                  r.Use.Fallbacks.Count == 0 ? "none" : string.Join(", ", r.Use.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}"))]),
+                "Model use over the whole study (all runs and every advisor-using policy).");
         }
 
         report.AddHeading("Summary", 2);
@@ -168,6 +172,18 @@ public static class LibraOutputs
     private static string AdvisorNote(string advisor) => advisor == "clinician"
         ? "the simulated clinician of seed Fig 4a raises DietScore by 0.8 and PhyActHours by 1.1 for everyone and picks the combination therapy when this visit's SBP is above average, else a beta-blocker"
         : $"with probability q it returns the optimal treatment–recourse pair from the environment's truth, otherwise a random treatment and a random feasible recourse (seed §6), here `{advisor}`";
+
+    /// <summary>Policies whose recommended recourses are tabulated and drawn (seed Figs 4 and 11): LLM-only,
+    /// LIBRA (one per advisor) and GLRB, in the study's order.</summary>
+    public static IReadOnlyList<string> RecourseFigurePolicies(IReadOnlyList<string> policyNames) =>
+        policyNames.Where(n => n == "GLRB" || n.StartsWith("LIBRA", StringComparison.Ordinal) || n.StartsWith("LLM-only", StringComparison.Ordinal)).ToArray();
+
+    /// <summary>A file-name-safe slug of a policy name, e.g. "libra-openai-gpt-4o-mini".</summary>
+    internal static string Slug(string name)
+    {
+        var chars = name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c == '.' ? c : '-').ToArray();
+        return string.Join('-', new string(chars).Split('-', StringSplitOptions.RemoveEmptyEntries));
+    }
 
     internal static string F(double v) => double.IsFinite(v) ? v.ToString("0.###", Inv) : "—";
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Tandem.Cli.Console;
+using Tandem.Cli.Llm;
 using Tandem.Core.Randomness;
 using Microsoft.Extensions.AI;
 using Tandem.Core.Running;
@@ -26,13 +27,13 @@ public static class LibraRunner
         IRecourseScenario scenario = CreateScenario(settings.Env);
         RunnerOptions runner = RunnerOptionsFor(settings, scenario);
         string outDir = PrepareOut(settings.Out);
-        (LibraStudyOptions studyOptions, LlmLedger? ledger) = WithAdvisor(settings, outDir);
+        (LibraStudyOptions studyOptions, IReadOnlyDictionary<string, LlmLedger> ledgers) = WithAdvisors(settings, outDir);
         LibraStudyPlan plan = CreatePlan(scenario, studyOptions);
 
         // Fig 11 (fertility): recourses after step 70, as the seed plots them; elsewhere (Fig 4) the second
         // half of the horizon, what the policy recommends once it has learned (LLM-only is the same throughout).
         int fromStep = scenario.Name == "fertility" ? Math.Min(70, runner.Horizon - 1) : runner.Horizon / 2;
-        var recorder = new RecourseRecorder(plan.Problem, ["LLM-only", "LIBRA", "GLRB"], fromStep);
+        var recorder = new RecourseRecorder(plan.Problem, LibraOutputs.RecourseFigurePolicies(plan.PolicyNames), fromStep);
         string label = $"{scenario.Name}: {plan.PolicyNames.Count} policies × {runner.Runs} runs × {runner.Horizon} steps";
         StudyResult result = await RunGuarded(() => ProgressReporter.RunAsync(io, label, settings.Json, progress =>
             StudyRunner.RunAsync(plan.Study, runner, [recorder], progress, cancellationToken: cancellationToken))).ConfigureAwait(false);
@@ -46,7 +47,7 @@ public static class LibraRunner
             WallSeconds: result.SimulationWallTime.TotalSeconds,
             StepsPerSecond: result.StepsPerSecond,
             Policies: result.Policies.Select(PolicySummary.From).ToArray(),
-            Advisor: plan.Advisor.ToString(),
+            Advisor: plan.AdvisorText,
             Norm: plan.Problem.Set.Norm.Name,
             Gamma: plan.Gamma,
             Delta: plan.Delta,
@@ -56,12 +57,13 @@ public static class LibraRunner
             Solver: settings.Study.Solver == OroSolverKind.Global ? "global" : "cd",
             RewardLabel: scenario.RewardLabel,
             FittedMutableCoefficients: scenario is FertilityScenario fertility ? FertilityCoefficients(fertility, plan.Problem, runner) : null,
-            Llm: ledger is null ? null : LlmSummary.From(ledger));
+            Llm: LlmSummary.Sum(ledgers.Values),
+            LlmByAdvisor: ledgers.Count > 1 ? ledgers.ToDictionary(kv => kv.Key, kv => LlmSummary.From(kv.Value)) : null);
 
         LibraOutputs.WriteStudy(outDir, summary, result, plan, recorder, fromStep);
         double wall = (DateTimeOffset.UtcNow - started).TotalSeconds;
         RunManifest.Capture("tandem " + settings.Command, parse.Tokens.Select(t => t.Value).ToArray(), runner.Seed, started, wall,
-            new Dictionary<string, string> { ["env"] = scenario.Name, ["advisor"] = plan.Advisor.ToString() }).Write(Path.Combine(outDir, "manifest.json"));
+            new Dictionary<string, string> { ["env"] = scenario.Name, ["advisor"] = plan.AdvisorText }).Write(Path.Combine(outDir, "manifest.json"));
 
         if (settings.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
         else ConsoleTables.WriteStudy(io.Output, summary, outDir);
@@ -75,9 +77,10 @@ public static class LibraRunner
         IRecourseScenario scenario = CreateScenario(settings.Env);
         RunnerOptions runner = RunnerOptionsFor(settings, scenario);
         string outDir = PrepareOut(settings.Out);
-        if (vary == "q" && (settings.Study.Advisor?.Kind == "clinician" || settings.Llm is not null))
+        if (settings.Advisors.Count > 1) throw new UsageException("libra ablation takes one --advisor (compare several in `tandem libra`).");
+        if (vary == "q" && settings.Advisors is [{ Spec.Kind: not "simulated" }])
             throw new UsageException("--vary q needs a simulated advisor (simulated:q=Q).");
-        (LibraStudyOptions baseOptions, LlmLedger? ledger) = WithAdvisor(settings, outDir);
+        (LibraStudyOptions baseOptions, IReadOnlyDictionary<string, LlmLedger> ledgers) = WithAdvisors(settings, outDir);
 
         var series = new List<AblationSeries>();
         var traces = new List<(string Setting, PolicyTrace Trace)>();
@@ -87,7 +90,7 @@ public static class LibraRunner
         {
             LibraStudyOptions options = vary == "delta"
                 ? baseOptions with { Policies = ["libra"], Delta = value }
-                : baseOptions with { Policies = ["libra"], Advisor = new AdvisorSpec("simulated", value) };
+                : baseOptions with { Policies = ["libra"], Advisors = [new AdvisorSpec("simulated", value)] };
             LibraStudyPlan plan = CreatePlan(scenario, options);
             string setting = (vary == "delta" ? "Δ=" : "q=") + value.ToString(CultureInfo.InvariantCulture);
             StudyResult result = await RunGuarded(() => ProgressReporter.RunAsync(io, $"{scenario.Name} LIBRA {setting}", settings.Json, progress =>
@@ -101,7 +104,7 @@ public static class LibraRunner
         }
         var summary = new AblationSummary("libra ablation", scenario.Name, vary, runner.Horizon, runner.Runs, runner.Seed,
             simulationSeconds, simulationSeconds > 0 ? rounds / simulationSeconds : double.PositiveInfinity, "LIBRA", series,
-            ledger is null ? null : LlmSummary.From(ledger));
+            LlmSummary.Sum(ledgers.Values));
         LibraOutputs.WriteAblation(outDir, summary, traces);
         double wall = (DateTimeOffset.UtcNow - started).TotalSeconds;
         RunManifest.Capture("tandem libra ablation", parse.Tokens.Select(t => t.Value).ToArray(), runner.Seed, started, wall,
@@ -112,28 +115,28 @@ public static class LibraRunner
         return CliApp.Ok;
     }
 
-    /// <summary>With a language-model advisor: one client pipeline (audit log in the output folder,
-    /// optional recording) shared by every run, and one ledger for the summary.</summary>
-    private static (LibraStudyOptions Options, LlmLedger? Ledger) WithAdvisor(LibraSettings settings, string outDir)
+    /// <summary>The study's advisors. Each language model gets one client pipeline (audit log in the output
+    /// folder, optional recording) shared by every run, and one ledger for the summary, keyed by its spec.</summary>
+    private static (LibraStudyOptions Options, IReadOnlyDictionary<string, LlmLedger> Ledgers) WithAdvisors(LibraSettings settings, string outDir)
     {
-        if (settings.Llm is not { } spec) return (settings.Study, null);
-        var ledger = new LlmLedger();
-        IChatClient client;
-        try
+        var ledgers = new Dictionary<string, LlmLedger>(StringComparer.Ordinal);
+        int models = settings.Advisors.Count(a => a.Llm is not null);
+        var choices = new List<AdvisorChoice>();
+        foreach (AdvisorArgument advisor in settings.Advisors)
         {
-            client = LlmClients.Create(spec, ledger, new LlmClientOptions
+            if (advisor.Llm is not { } spec)
             {
-                Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(settings.LlmTimeoutSeconds), MaxRetries = settings.LlmRetries, MaxConcurrency = settings.LlmConcurrency },
-                RecordPath = settings.Record,
-                AuditPath = Path.Combine(outDir, "audit.jsonl"),
-            });
+                choices.Add(advisor.Spec);
+                continue;
+            }
+            var ledger = new LlmLedger();
+            string name = spec.ToString();
+            string audit = models == 1 ? "audit.jsonl" : $"audit-{ledgers.Count + 1}.jsonl";
+            IChatClient client = LlmOptions.CreateClient(spec, settings.LlmCall, ledger, outDir, "--advisor", audit);
+            ledgers[name] = ledger;
+            choices.Add(new AdvisorChoice(advisor.Spec, _ => new LlmRecourseAdvisor(client, ledger, name)));
         }
-        catch (LlmConfigurationException ex)
-        {
-            throw new UsageException("--advisor: " + ex.Message);
-        }
-        string name = spec.ToString();
-        return (settings.Study with { AdvisorFactory = _ => new LlmRecourseAdvisor(client, ledger, name) }, ledger);
+        return (settings.Study with { Advisors = choices }, ledgers);
     }
 
     private static async Task<T> RunGuarded<T>(Func<Task<T>> run)

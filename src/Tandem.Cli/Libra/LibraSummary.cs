@@ -1,3 +1,4 @@
+using Tandem.Cli.Llm;
 using Tandem.Core.Running;
 using Tandem.Core.Statistics;
 
@@ -15,11 +16,11 @@ public sealed record LibraSettings(
     string Out,
     bool Json,
     int Parallel,
-    Tandem.Llm.Providers.LlmSpec? Llm = null,
-    string? Record = null,
-    double LlmTimeoutSeconds = 30,
-    int LlmConcurrency = 4,
-    int LlmRetries = 2);
+    IReadOnlyList<AdvisorArgument> Advisors,
+    LlmCallSettings LlmCall);
+
+/// <summary>One `--advisor`: a built-in simulation, or a language model (<see cref="Llm"/> set).</summary>
+public sealed record AdvisorArgument(Tandem.Recourse.Experiments.AdvisorSpec Spec, Tandem.Llm.Providers.LlmSpec? Llm);
 
 /// <summary>Mean and sd over runs, as the JSON contract writes them.</summary>
 public sealed record Stat(double Mean, double Sd)
@@ -65,15 +66,8 @@ public sealed record LibraSummary(
     string Solver,
     string RewardLabel,
     IReadOnlyList<FittedCoefficients>? FittedMutableCoefficients,
-    LlmSummary? Llm);
-
-/// <summary>Model use in a study (present when the advisor is a language model).</summary>
-public sealed record LlmSummary(long Calls, long PromptTokens, long CompletionTokens, long CacheHits, IReadOnlyDictionary<string, int> Fallbacks, double MeanLatencyMs)
-{
-    /// <summary>From a ledger.</summary>
-    public static LlmSummary From(Tandem.Llm.Middleware.LlmLedger ledger) =>
-        new(ledger.Calls, ledger.PromptTokens, ledger.CompletionTokens, ledger.CacheHits, ledger.Fallbacks, ledger.MeanLatencyMs);
-}
+    LlmSummary? Llm,
+    IReadOnlyDictionary<string, LlmSummary>? LlmByAdvisor = null);
 
 /// <summary>Fertility: the mean fitted mutable coefficients of one arm beside the seed's.</summary>
 public sealed record FittedCoefficients(string Treatment, IReadOnlyList<string> Features, double[] Ours, double[] Seed);

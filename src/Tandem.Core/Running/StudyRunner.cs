@@ -108,7 +108,7 @@ public static class StudyRunner
             bool keepGoing = true;
             if (observers.Count > 0)
             {
-                var record = new StepRecord<TContext, TDecision, TOutcome>(run, policyIndex, policy.Name, t, context, decision, outcome, optimal, regret[t]);
+                var record = new StepRecord<TContext, TDecision, TOutcome>(run, policyIndex, trace.Name, t, context, decision, outcome, optimal, regret[t]);
                 foreach (var observer in observers) keepGoing &= observer.OnStep(record);
             }
             if (!keepGoing)

@@ -46,6 +46,32 @@ public class LibraStudyTests(ITestOutputHelper output)
         Assert.NotEqual(a.Policies[0].Reward, c.Policies[0].Reward);
     }
 
+    [Fact]
+    public async Task SeveralAdvisors_EachGetsItsOwnLibraAndLlmOnly_AndTheFirstDrawsAsIfAlone()
+    {
+        var two = new LibraStudyOptions { Advisors = [AdvisorSpec.Parse("simulated:q=0.9"), AdvisorSpec.Parse("simulated:q=0.1")] };
+        StudyResult both = await Run("synthetic", two, 300, 3, seed: 11);
+        StudyResult alone = await Run("synthetic", new LibraStudyOptions { Advisors = [AdvisorSpec.Parse("simulated:q=0.9")] }, 300, 3, seed: 11);
+
+        Assert.Equal(["LinUCB", "LLM-only (simulated:q=0.9)", "LLM-only (simulated:q=0.1)", "GLRB", "LIBRA (simulated:q=0.9)", "LIBRA (simulated:q=0.1)"],
+            both.Policies.Select(p => p.Name).ToArray());
+        PolicyTrace Named(StudyResult r, string name) => r.Policies.Single(p => p.Name == name);
+        // Adding a second advisor changes nothing for the first (its streams are named as before).
+        Assert.Equal(Named(alone, "LIBRA").Regret, Named(both, "LIBRA (simulated:q=0.9)").Regret);
+        Assert.Equal(Named(alone, "LLM-only").Regret, Named(both, "LLM-only (simulated:q=0.9)").Regret);
+        // A near-perfect advisor beats a mostly wrong one when followed blindly.
+        double Final(string name) => Named(both, name).FinalCumulativeRegret().Average();
+        Assert.True(Final("LLM-only (simulated:q=0.9)") < Final("LLM-only (simulated:q=0.1)"));
+    }
+
+    [Fact]
+    public void SameAdvisorTwice_IsRefused()
+    {
+        var options = new LibraStudyOptions { Advisors = [AdvisorSpec.Parse("simulated:q=0.5"), AdvisorSpec.Parse("simulated:q=0.5")] };
+        var ex = Assert.Throws<ArgumentException>(() => LibraStudy.Create(new SyntheticScenario(), options));
+        Assert.Contains("twice", ex.Message);
+    }
+
     [Theory]
     [InlineData("random:eps=0.5")]
     [InlineData("adversarial:eps=0.5")]
@@ -82,7 +108,7 @@ public class LibraStudyTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => AdvisorSpec.Parse("gpt"));
         Assert.Equal(0.25, NonComplianceSpec.Parse("random:eps=0.25").Epsilon);
         Assert.Throws<ArgumentException>(() => NonComplianceSpec.Parse("random:eps=-1"));
-        Assert.Throws<ArgumentException>(() => LibraStudy.Create(new SyntheticScenario(), new LibraStudyOptions { Advisor = AdvisorSpec.Parse("clinician") }));
+        Assert.Throws<ArgumentException>(() => LibraStudy.Create(new SyntheticScenario(), new LibraStudyOptions { Advisors = [AdvisorSpec.Parse("clinician")] }));
         Assert.Throws<ArgumentException>(() => LibraStudy.Create(new SyntheticScenario(), new LibraStudyOptions { Policies = ["ucb"] }));
     }
 }

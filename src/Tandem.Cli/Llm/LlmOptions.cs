@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.AI;
+using Tandem.Llm.Middleware;
+using Tandem.Llm.Providers;
+
+namespace Tandem.Cli.Llm;
+
+/// <summary>How every command calls a language model (validated; the same for libra, dlm and gambitts).</summary>
+/// <param name="Record">Record answers to this cassette, or null.</param>
+/// <param name="TimeoutSeconds">Deadline of one attempt.</param>
+/// <param name="Retries">Retries of a transient failure.</param>
+/// <param name="Concurrency">Calls in flight at most across the study.</param>
+public sealed record LlmCallSettings(string? Record = null, double TimeoutSeconds = 30, int Retries = 2, int Concurrency = 4);
+
+/// <summary>The `--record`, `--llm-timeout`, `--llm-retries` and `--llm-concurrency` options, shared by the
+/// commands that can call a language model.</summary>
+public sealed class LlmOptions
+{
+    /// <summary>Create the options; <paramref name="role"/> names the option that takes a model, e.g. "--advisor".</summary>
+    public LlmOptions(string role)
+    {
+        Role = role;
+        Record = new("--record") { Description = $"With a language model in {role}: record every answer to this cassette (replay it later with {role} replay:FILE).", Recursive = true };
+    }
+
+    /// <summary>The option that takes a model spec (for messages).</summary>
+    public string Role { get; }
+
+    /// <summary>`--record FILE`.</summary>
+    public Option<string?> Record { get; }
+
+    /// <summary>`--llm-timeout SECONDS`.</summary>
+    public Option<double> Timeout { get; } = new("--llm-timeout") { Description = "Seconds an LLM call may take before it counts as a timeout fallback.", DefaultValueFactory = _ => 30.0, Recursive = true };
+
+    /// <summary>`--llm-retries N`.</summary>
+    public Option<int> Retries { get; } = new("--llm-retries") { Description = "Retries of a failed LLM call (timeouts, connection errors, 429/5xx) before it falls back.", DefaultValueFactory = _ => 2, Recursive = true };
+
+    /// <summary>`--llm-concurrency N`.</summary>
+    public Option<int> Concurrency { get; } = new("--llm-concurrency") { Description = "LLM calls in flight at most, across all runs.", DefaultValueFactory = _ => 4, Recursive = true };
+
+    /// <summary>Add the four options to a command.</summary>
+    public void AddTo(Command command)
+    {
+        command.Add(Record);
+        command.Add(Timeout);
+        command.Add(Retries);
+        command.Add(Concurrency);
+    }
+
+    /// <summary>Read and validate; <paramref name="anyLiveModel"/> says whether some model spec can be recorded
+    /// (a provider, not a replay cassette). Throws <see cref="UsageException"/> naming the option.</summary>
+    public LlmCallSettings Read(ParseResult parse, bool anyLiveModel)
+    {
+        string? record = parse.GetValue(Record);
+        if (record is not null && !anyLiveModel) throw new UsageException($"--record needs {Role} to be a language model (openai:... or ollama:...).");
+        double timeout = parse.GetValue(Timeout);
+        if (!double.IsFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageException($"--llm-timeout {timeout.ToString(CultureInfo.InvariantCulture)} must lie in (0, 3600] seconds.");
+        int retries = parse.GetValue(Retries);
+        if (retries is < 0 or > 10) throw new UsageException($"--llm-retries {retries} must lie in 0-10.");
+        int concurrency = parse.GetValue(Concurrency);
+        if (concurrency is < 1 or > 256) throw new UsageException($"--llm-concurrency {concurrency} must lie in 1-256.");
+        return new LlmCallSettings(record, timeout, retries, concurrency);
+    }
+
+    /// <summary>Parse a model spec given to <paramref name="option"/>; a malformed spec is a usage error.</summary>
+    public static LlmSpec ParseSpec(string text, string option)
+    {
+        try
+        {
+            return LlmSpec.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(option + ": " + ex.Message);
+        }
+    }
+
+    /// <summary>Build the client pipeline for a spec (audit log in the output folder, optional recording); a
+    /// missing key or unreadable cassette is a usage error naming the option. The audit log's file name is
+    /// <c>auditName</c> (default audit.jsonl).</summary>
+    public static IChatClient CreateClient(LlmSpec spec, LlmCallSettings settings, LlmLedger ledger, string outDir, string option, string auditName = "audit.jsonl")
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(settings);
+        try
+        {
+            return LlmClients.Create(spec, ledger, new LlmClientOptions
+            {
+                Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(settings.TimeoutSeconds), MaxRetries = settings.Retries, MaxConcurrency = settings.Concurrency },
+                RecordPath = spec.Kind == LlmKind.Replay ? null : settings.Record,
+                AuditPath = Path.Combine(outDir, auditName),
+            });
+        }
+        catch (LlmConfigurationException ex)
+        {
+            throw new UsageException(option + ": " + ex.Message);
+        }
+    }
+}
+
+/// <summary>Model use in a study, the `llm` object of every `--json` summary (present when a language model was used).</summary>
+public sealed record LlmSummary(long Calls, long PromptTokens, long CompletionTokens, long CacheHits, IReadOnlyDictionary<string, int> Fallbacks, double MeanLatencyMs)
+{
+    /// <summary>From a ledger.</summary>
+    public static LlmSummary From(LlmLedger ledger) =>
+        new(ledger.Calls, ledger.PromptTokens, ledger.CompletionTokens, ledger.CacheHits, ledger.Fallbacks, ledger.MeanLatencyMs);
+
+    /// <summary>The sum over several ledgers (mean latency weighted by calls); null when there are none.</summary>
+    public static LlmSummary? Sum(IEnumerable<LlmLedger> ledgers)
+    {
+        LlmSummary[] parts = ledgers.Select(From).ToArray();
+        if (parts.Length == 0) return null;
+        if (parts.Length == 1) return parts[0];
+        var fallbacks = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (reason, n) in parts.SelectMany(p => p.Fallbacks)) fallbacks[reason] = fallbacks.GetValueOrDefault(reason) + n;
+        long calls = parts.Sum(p => p.Calls);
+        double latency = calls == 0 ? double.NaN : parts.Where(p => p.Calls > 0).Sum(p => p.MeanLatencyMs * p.Calls) / calls;
+        return new LlmSummary(calls, parts.Sum(p => p.PromptTokens), parts.Sum(p => p.CompletionTokens), parts.Sum(p => p.CacheHits), fallbacks, latency);
+    }
+}
