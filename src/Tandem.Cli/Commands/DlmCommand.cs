@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Tandem.Cli.Dlm;
+using Tandem.Cli.Llm;
+using Tandem.Llm.Providers;
 using Tandem.Rmab.Dlm;
 
 namespace Tandem.Cli.Commands;
@@ -18,7 +20,8 @@ public static class DlmCommand
         var budget = new Option<int>("--budget") { Description = "Calls per step B (≤ arms).", DefaultValueFactory = _ => 16 };
         var stages = new Option<int>("--stages") { Description = "Reflection stages R.", DefaultValueFactory = _ => 5 };
         var candidates = new Option<int>("--candidates") { Description = "Candidates K per stage.", DefaultValueFactory = _ => 3 };
-        var designer = new Option<string>("--designer") { Description = "Reward designer: simulated (a documented simulation of an LLM) or base (the ground truth; MNR 1).", DefaultValueFactory = _ => "simulated" };
+        var designer = new Option<string>("--designer") { Description = "Reward designer: simulated (a documented simulation of an LLM), base (the ground truth; MNR 1), or a language model: " + LlmSpec.Allowed + ". A model is asked about (stages × candidates + 1) × tasks × seeds times, plus retries and selections.", DefaultValueFactory = _ => "simulated" };
+        var llmOptions = new LlmOptions("--designer");
         var planner = new Option<string>("--planner") { Description = "Planner: whittle (true transitions) or whittle-estimated (transitions estimated from 7 simulated weeks).", DefaultValueFactory = _ => "whittle" };
         var trials = new Option<int>("--trials") { Description = "Evaluation trials per seed.", DefaultValueFactory = _ => 50 };
         var steps = new Option<int>("--steps") { Description = "Steps per trial.", DefaultValueFactory = _ => 10 };
@@ -29,6 +32,7 @@ public static class DlmCommand
 
         var dlm = new Command("dlm", "Reproduce seed 001 Table 4: language-designed rewards (DLM) for a restless bandit on an ARMMAN-like cohort, against Random, No Action, Default and Base.");
         foreach (Option o in new Option[] { tasks, seeds, seed, arms, budget, stages, candidates, designer, planner, trials, steps, discount, parallel, outDir, json }) dlm.Add(o);
+        llmOptions.AddTo(dlm);
         dlm.SetAction((parse, ct) =>
         {
             int nArms = parse.GetValue(arms), nSeeds = parse.GetValue(seeds), nBudget = parse.GetValue(budget);
@@ -43,8 +47,11 @@ public static class DlmCommand
             if (nSteps < 1) throw new UsageException($"--steps {nSteps} must be at least 1.");
             double gamma = parse.GetValue(discount);
             if (!(gamma >= 0 && gamma < 1)) throw new UsageException($"--discount {gamma.ToString(CultureInfo.InvariantCulture)} must lie in [0, 1).");
-            string who = parse.GetValue(designer)!.Trim().ToLowerInvariant();
-            if (who is not ("simulated" or "base")) throw new UsageException($"--designer '{who}' is unknown; allowed: simulated, base.");
+            string who = parse.GetValue(designer)!.Trim();
+            LlmSpec? llm = LlmSpec.IsLlmSpec(who) ? LlmOptions.ParseSpec(who, "--designer") : null;
+            if (llm is null) who = who.ToLowerInvariant();
+            if (llm is null && who is not ("simulated" or "base")) throw new UsageException($"--designer '{who}' is unknown; allowed: simulated, base, or a language model: {LlmSpec.Allowed}.");
+            LlmCallSettings llmCall = llmOptions.Read(parse, llm is { Kind: not LlmKind.Replay });
             string plan = parse.GetValue(planner)!.Trim().ToLowerInvariant();
             if (plan is not ("whittle" or "whittle-estimated")) throw new UsageException($"--planner '{plan}' is unknown; allowed: whittle, whittle-estimated.");
             int? par = parse.GetValue(parallel);
@@ -64,7 +71,7 @@ public static class DlmCommand
                 Tasks = ParseTasks(parse.GetValue(tasks)!),
                 MaxDegreeOfParallelism = par ?? Environment.ProcessorCount,
             };
-            return DlmRunner.RunAsync(new DlmSettings(options, who, plan, parse.GetValue(outDir)!, parse.GetValue(json)), io, parse, ct);
+            return DlmRunner.RunAsync(new DlmSettings(options, who, plan, parse.GetValue(outDir)!, parse.GetValue(json), llm, llmCall), io, parse, ct);
         });
 
         var expr = new Option<string>("--expr") { Description = "The reward expression (C# over state and feats[0..42]).", Required = true };

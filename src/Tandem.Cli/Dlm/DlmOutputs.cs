@@ -96,6 +96,14 @@ public static class DlmOutputs
             $"Wall time {s.WallSeconds:F1} s. Non-indexable arms over all plans: {s.NonIndexableArms}. Refused proposals: {s.Refusals}.");
         if (s.Designer == "simulated")
             report.AddParagraph("The designer is a **simulation** of a language model (no model was called): it reads each task's true feature set and corrupts it to about the seed's zero-shot precision 0.6 and recall 0.75 (Table 1), and its reflector favours the candidate whose state-feature distribution gives the target features the largest share with probability 0.8. The cohort is Tandem's ARMMAN-like generator (docs/dlm-cohort.md), not ARMMAN's data.");
+        if (s.Llm is { } llm)
+        {
+            report.AddParagraph($"The designer and reflector are the language model `{s.Designer}`, asked with Tandem's prompts after the authors' (docs/dlm-llm.md); every prompt and answer is in `audit.jsonl`. Unusable answers were retried with their reason (up to 10 times per candidate); an unusable selection kept candidate 0.");
+            report.AddTable(["calls", "prompt tokens", "completion tokens", "cassette hits", "mean latency (ms)", "fallbacks by reason"],
+                [[llm.Calls.ToString(Inv), llm.PromptTokens.ToString(Inv), llm.CompletionTokens.ToString(Inv), llm.CacheHits.ToString(Inv), F(llm.MeanLatencyMs),
+                  llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}"))]],
+                "Model use over the whole study.");
+        }
         report.AddHeading("Mean normalized reward (Table 4)", 2);
         report.AddTable(["idx", "label", .. TableMethods.Select(Display)],
             s.Tasks.Select(t => (IReadOnlyList<string>)[t.Index.ToString(Inv), t.Label, .. TableMethods.Select(m => Pm(t.Mnr[m]))])

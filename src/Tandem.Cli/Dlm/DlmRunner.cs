@@ -1,5 +1,9 @@
 using System.CommandLine;
 using Tandem.Cli.Console;
+using Tandem.Cli.Llm;
+using Tandem.Llm.Dlm;
+using Tandem.Llm.Middleware;
+using Tandem.Llm.Providers;
 using Tandem.Rmab.Cohort;
 using Tandem.Rmab.Dlm;
 using Tandem.Reporting;
@@ -7,7 +11,7 @@ using Tandem.Reporting;
 namespace Tandem.Cli.Dlm;
 
 /// <summary>Validated settings of `tandem dlm`.</summary>
-public sealed record DlmSettings(DlmExperimentOptions Experiment, string Designer, string Planner, string Out, bool Json);
+public sealed record DlmSettings(DlmExperimentOptions Experiment, string Designer, string Planner, string Out, bool Json, LlmSpec? DesignerLlm = null, LlmCallSettings? LlmCall = null);
 
 /// <summary>Runs `tandem dlm` and hands the result to <see cref="DlmOutputs"/>.</summary>
 public static class DlmRunner
@@ -39,14 +43,25 @@ public static class DlmRunner
         CohortGenerator generator = LoadGenerator();
         if (settings.Experiment.Arms > generator.Parameters.PopulationSize)
             throw new UsageException($"--arms {settings.Experiment.Arms} exceeds the generated population of {generator.Parameters.PopulationSize}.");
-        IRewardDesigner designer = settings.Designer == "base" ? new BaseDesigner() : new SimulatedDesigner();
         string outDir = PrepareOut(settings.Out);
+        LlmLedger? ledger = settings.DesignerLlm is null ? null : new LlmLedger();
+        IRewardDesigner designer = settings.DesignerLlm is { } spec
+            ? new LlmRewardDesigner(LlmOptions.CreateClient(spec, settings.LlmCall ?? new LlmCallSettings(), ledger!, outDir, "--designer"), ledger!, spec.ToString())
+            : settings.Designer == "base" ? new BaseDesigner() : new SimulatedDesigner();
         int taskCount = settings.Experiment.Tasks?.Count ?? tasks.Tasks.Count;
         string label = $"DLM: {taskCount} tasks × {settings.Experiment.Seeds} seeds";
-        DlmExperimentResult result = await ProgressReporter.RunAsync(io, label, settings.Json, progress =>
-            DlmExperiment.RunAsync(tasks, generator, designer, settings.Experiment, progress, cancellationToken)).ConfigureAwait(false);
+        DlmExperimentResult result;
+        try
+        {
+            result = await ProgressReporter.RunAsync(io, label, settings.Json, progress =>
+                DlmExperiment.RunAsync(tasks, generator, designer, settings.Experiment, progress, cancellationToken)).ConfigureAwait(false);
+        }
+        catch (CassetteMissException ex)
+        {
+            throw new UsageException("--designer: " + ex.Message);
+        }
 
-        DlmSummary summary = DlmOutputs.Summarize(result, settings.Planner);
+        DlmSummary summary = DlmOutputs.Summarize(result, settings.Planner) with { Llm = ledger is null ? null : LlmSummary.From(ledger) };
         DlmOutputs.Write(outDir, summary, result);
         double wall = (DateTimeOffset.UtcNow - started).TotalSeconds;
         RunManifest.Capture("tandem dlm", parse.Tokens.Select(t => t.Value).ToArray(), settings.Experiment.Seed, started, wall,

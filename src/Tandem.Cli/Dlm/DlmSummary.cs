@@ -38,4 +38,5 @@ public sealed record DlmSummary(
     long NonIndexableArms,
     long Refusals,
     IReadOnlyList<DlmTaskSummary> Tasks,
-    DlmAverage Average);
+    DlmAverage Average,
+    Tandem.Cli.Llm.LlmSummary? Llm = null);

@@ -1,0 +1,118 @@
+using Microsoft.Extensions.AI;
+using Tandem.Llm.Middleware;
+using Tandem.Llm.Providers;
+using Tandem.Rmab.Dlm;
+
+namespace Tandem.Llm.Dlm;
+
+/// <summary>Options of the DLM designer and reflector on a language model.</summary>
+public sealed record LlmDesignerOptions
+{
+    /// <summary>Sampling temperature of proposals. Range: [0, 2]. Default 1 (candidates of a stage should differ).</summary>
+    public float Temperature { get; init; } = 1f;
+
+    /// <summary>Sampling temperature of the selection. Range: [0, 2]. Default 0.</summary>
+    public float SelectionTemperature { get; init; }
+
+    /// <summary>Answer length limit in tokens. Range: 32-8192. Default 400.</summary>
+    public int MaxOutputTokens { get; init; } = 400;
+
+    /// <summary>Throws naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (!(Temperature >= 0 && Temperature <= 2)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must lie in [0, 2].");
+        if (!(SelectionTemperature >= 0 && SelectionTemperature <= 2)) throw new ArgumentOutOfRangeException(nameof(SelectionTemperature), SelectionTemperature, "The selection temperature must lie in [0, 2].");
+        if (MaxOutputTokens is < 32 or > 8192) throw new ArgumentOutOfRangeException(nameof(MaxOutputTokens), MaxOutputTokens, "Max output tokens must lie in 32-8192.");
+    }
+}
+
+/// <summary>
+/// The DLM designer and reflector (seed 001 Algorithm 1, lines 1 and 15) on any <see cref="IChatClient"/>.
+/// Proposals use <see cref="RewardPrompt.Proposal"/>; the request's seed is sent as the provider's sampling
+/// seed, so every (task, seed, stage, candidate, attempt) is a distinct, repeatable request (and a distinct
+/// cassette entry). Every failure — timeout, HTTP error, unreadable answer — is an abstention with a reason,
+/// counted in the ledger; the loop retries a candidate with the reason, or keeps candidate 0 of a stage. A
+/// replay-cassette miss throws <see cref="CassetteMissException"/>: a recorded study must not silently change.
+/// </summary>
+public sealed class LlmRewardDesigner : IRewardDesigner
+{
+    private readonly IChatClient _client;
+    private readonly LlmLedger _ledger;
+    private readonly LlmDesignerOptions _options;
+
+    /// <summary>Create a designer named <paramref name="name"/> (its spec, e.g. "openai:gpt-4o-mini").</summary>
+    public LlmRewardDesigner(IChatClient client, LlmLedger ledger, string name, LlmDesignerOptions? options = null)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _ledger = ledger ?? throw new ArgumentNullException(nameof(ledger));
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        _options = options ?? new LlmDesignerOptions();
+        _options.Validate();
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public async ValueTask<RewardProposal> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var chat = new ChatOptions
+        {
+            Temperature = _options.Temperature,
+            MaxOutputTokens = _options.MaxOutputTokens,
+            Seed = (long)(request.Seed >> 1),
+            AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = $"dlm designer: task {request.Task.Index}, stage {request.Stage}, candidate {request.Candidate}" },
+        };
+        (string? text, string? failure) = await AskAsync(RewardPrompt.Proposal(request), chat, cancellationToken).ConfigureAwait(false);
+        RewardProposal proposal = failure is not null ? RewardProposal.Abstain(failure) : RewardAnswerParser.ParseProposal(text);
+        if (proposal.Abstained) _ledger.RecordFallback(proposal.AbstainReason);
+        return proposal;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ReflectionVerdict> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var chat = new ChatOptions
+        {
+            Temperature = _options.SelectionTemperature,
+            MaxOutputTokens = _options.MaxOutputTokens,
+            Seed = (long)(request.Seed >> 1),
+            AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = $"dlm reflector: task {request.Task.Index}, stage {request.Stage}" },
+        };
+        (string? text, string? failure) = await AskAsync(RewardPrompt.Selection(request), chat, cancellationToken).ConfigureAwait(false);
+        ReflectionVerdict verdict = failure is not null ? ReflectionVerdict.Abstain(failure) : RewardAnswerParser.ParseSelection(text, request.Candidates.Count);
+        if (verdict.SelectedIndex is null) _ledger.RecordFallback(verdict.AbstainReason);
+        return verdict;
+    }
+
+    private async Task<(string? Text, string? Failure)> AskAsync(IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ChatResponse response = await _client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            return (response.Text, null);
+        }
+        catch (CassetteMissException)
+        {
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (TimeoutException ex)
+        {
+            return (null, $"{FallbackReasons.Timeout}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException)
+        {
+            return (null, $"{FallbackReasons.Parse}: unreadable response ({ex.GetType().Name})");
+        }
+        catch (Exception ex) when (ex is not LlmConfigurationException)
+        {
+            return (null, $"{FallbackReasons.Http}: {ex.GetType().Name}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using Tandem.Testing;
+
+namespace Tandem.Cli.Tests;
+
+public sealed class DlmLlmCliTests : IDisposable
+{
+    private readonly string _out = CliRunner.TempFolder();
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    private static string[] Small(params string[] extra) => Sized(2, extra);
+
+    private static string[] Sized(int stagesAndCandidates, params string[] extra) =>
+        ["dlm", "--tasks", "0", "--seeds", "2", "--arms", "16", "--budget", "4", "--stages", $"{stagesAndCandidates}", "--candidates", $"{stagesAndCandidates}",
+         "--trials", "2", "--steps", "3", "--json", .. extra];
+
+    [Fact]
+    public async Task LocalServerDesigner_RecordThenReplay_GivesTheSameTable_WithoutCalls()
+    {
+        // One answer serves both roles: the designer reads the marked reward, the reflector the index sentence.
+        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content:
+            "Older mothers first.\n<reward>state * (1.0 + 3.0 * feats[11])</reward>\nThe best reward function is at index: 1"));
+        await server.StartAsync();
+        string cassette = Path.Combine(_out, "dlm.cassette.jsonl");
+
+        var recorded = await CliRunner.Run(Small("--designer", $"openai:scripted@{server.BaseAddress}v1", "--record", cassette, "--out", Path.Combine(_out, "a")));
+        Assert.True(recorded.Exit == 0, recorded.Err);
+        JsonNode a = JsonNode.Parse(recorded.Out)!;
+        long calls = (long)a["llm"]!["calls"]!;
+        // Per seed: No Reflection 1 proposal; Reflection 2 stages × (2 proposals + 1 selection).
+        Assert.Equal(2 * (1 + 2 * 3), calls);
+        Assert.Equal(calls, server.Requests);
+        Assert.Equal("state * (1.0 + 3.0 * feats[11])", (string)a["tasks"]![0]!["exampleReward"]!);
+        Assert.True(File.Exists(Path.Combine(_out, "a", "audit.jsonl")));
+        Assert.Contains("language model", File.ReadAllText(Path.Combine(_out, "a", "report.html")));
+
+        var replayed = await CliRunner.Run(Small("--designer", "replay:" + cassette, "--out", Path.Combine(_out, "b")));
+        Assert.True(replayed.Exit == 0, replayed.Err);
+        JsonNode b = JsonNode.Parse(replayed.Out)!;
+        Assert.Equal(calls, server.Requests);
+        Assert.Equal(0L, (long)b["llm"]!["calls"]!);
+        Assert.Equal(calls, (long)b["llm"]!["cacheHits"]!);
+        Assert.Equal(a["tasks"]!.ToJsonString(), b["tasks"]!.ToJsonString());
+
+        var miss = await CliRunner.Run(Small("--seed", "99", "--designer", "replay:" + cassette, "--out", Path.Combine(_out, "c")));
+        Assert.Equal(2, miss.Exit);
+        Assert.Contains("--designer", miss.Err);
+        Assert.Single(miss.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task DeadServer_StudyCompletes_AndEveryFallbackIsCountedAsHttp()
+    {
+        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 503));
+        await server.StartAsync();
+        var run = await CliRunner.Run(Sized(1, "--designer", $"openai:down@{server.BaseAddress}v1", "--llm-retries", "0", "--out", _out));
+        Assert.True(run.Exit == 0, run.Err);
+        JsonNode summary = JsonNode.Parse(run.Out)!;
+        // 2 seeds × 2 loops (no reflection, reflection) × 11 attempts, all failing.
+        Assert.Equal(44, (int)summary["llm"]!["fallbacks"]!["http"]!);
+        Assert.Null(summary["tasks"]![0]!["exampleReward"]);
+    }
+
+    [Theory]
+    [InlineData("openai:", "names no model")]
+    [InlineData("replay:/nonexistent/dlm.jsonl", "does not exist")]
+    [InlineData("gemini-pro", "unknown")]
+    public async Task BadDesigner_Exit2_WithOneLine(string designer, string mentions)
+    {
+        var run = await CliRunner.Run(Small("--designer", designer, "--out", _out));
+        Assert.Equal(2, run.Exit);
+        Assert.Contains(mentions, run.Err);
+        Assert.Single(run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Record_WithoutAModel_Exit2()
+    {
+        var run = await CliRunner.Run(Small("--record", Path.Combine(_out, "x.jsonl"), "--out", _out));
+        Assert.Equal(2, run.Exit);
+        Assert.Contains("--record needs --designer", run.Err);
+    }
+}
