@@ -1,11 +1,17 @@
 using BenchmarkDotNet.Running;
 using Tandem.Benchmarks;
 
-// `-- solver-stats` prints how many Algorithm 2 iterations GLRB needs per arm and decision; anything
+// `-- solver-stats` prints how many Algorithm 2 iterations GLRB needs per arm and decision; `-- replay-speed`
+// times a LIBRA study on a replay cassette against the simulated advisor; anything
 // else goes to BenchmarkDotNet (e.g. `-- --filter '*'`).
 if (args.Length > 0 && args[0] == "solver-stats")
 {
     SolverStats.Print();
+    return;
+}
+if (args.Length > 0 && args[0] == "replay-speed")
+{
+    await ReplaySpeed.PrintAsync(args.Length > 2 && args[1] == "--keep" ? args[2] : null);
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(PolicyBenchmarks).Assembly).Run(args);

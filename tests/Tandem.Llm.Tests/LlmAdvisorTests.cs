@@ -161,6 +161,35 @@ public sealed class LlmAdvisorTests : IDisposable
     }
 
     [Fact]
+    public async Task AuditLog_ModelCallsCarryTheirPrompt_ReplaysTheirCassetteKey_AndDisposeCompletesTheFile()
+    {
+        string cassette = Path.Combine(_dir, "c.jsonl"), recordAudit = Path.Combine(_dir, "a1.jsonl"), replayAudit = Path.Combine(_dir, "a2.jsonl");
+        var model = ScriptedChatClient.Answering(Good);
+        using (IChatClient recording = new AuditChatClient(new CassetteChatClient(model, cassette, CassetteMode.Record), recordAudit))
+        {
+            await new LlmRecourseAdvisor(recording, new LlmLedger(), "m").AdviseAsync(Request());
+        }
+        using (IChatClient replaying = LlmClients.Create(LlmSpec.Parse("replay:" + cassette), new LlmLedger(), new LlmClientOptions { AuditPath = replayAudit }))
+        {
+            for (int i = 0; i < 3; i++) await new LlmRecourseAdvisor(replaying, new LlmLedger(), "m").AdviseAsync(Request());
+        }
+
+        var recorded = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllLines(recordAudit).Single())!;
+        Assert.Contains("DietScore", recorded["prompt"]![1]!["text"]!.ToString());
+        Assert.False((bool)recorded["cacheHit"]!);
+        string[] replayed = File.ReadAllLines(replayAudit);
+        Assert.Equal(3, replayed.Length);
+        string key = File.ReadAllLines(cassette).Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["key"]!.ToString()).Single();
+        Assert.All(replayed.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!), r =>
+        {
+            Assert.True((bool)r["cacheHit"]!);
+            Assert.Equal(key, r["cassetteKey"]!.ToString());
+            Assert.Null(r["prompt"]);
+            Assert.Equal(Good, r["answer"]!.ToString());
+        });
+    }
+
+    [Fact]
     public async Task OpenAiProtocol_RetriesA503_ThenAdvises()
     {
         await using var server = new ScriptedLlmServer(n => n == 0 ? new ScriptedLlmServer.Reply(Status: 503) : new ScriptedLlmServer.Reply(Content: Good));

@@ -45,8 +45,9 @@ public static class DlmRunner
             throw new UsageException($"--arms {settings.Experiment.Arms} exceeds the generated population of {generator.Parameters.PopulationSize}.");
         string outDir = PrepareOut(settings.Out);
         LlmLedger? ledger = settings.DesignerLlm is null ? null : new LlmLedger();
+        using var session = new LlmSession(settings.LlmCall ?? new LlmCallSettings(), outDir, "--designer");
         IRewardDesigner designer = settings.DesignerLlm is { } spec
-            ? new LlmRewardDesigner(LlmOptions.CreateClient(spec, settings.LlmCall ?? new LlmCallSettings(), ledger!, outDir, "--designer"), ledger!, spec.ToString())
+            ? new LlmRewardDesigner(session.Open(spec, ledger!), ledger!, spec.ToString())
             : settings.Designer == "base" ? new BaseDesigner() : new SimulatedDesigner();
         int taskCount = settings.Experiment.Tasks?.Count ?? tasks.Tasks.Count;
         string label = $"DLM: {taskCount} tasks × {settings.Experiment.Seeds} seeds";

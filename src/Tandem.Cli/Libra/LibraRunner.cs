@@ -27,7 +27,8 @@ public static class LibraRunner
         IRecourseScenario scenario = CreateScenario(settings.Env);
         RunnerOptions runner = RunnerOptionsFor(settings, scenario);
         string outDir = PrepareOut(settings.Out);
-        (LibraStudyOptions studyOptions, IReadOnlyDictionary<string, LlmLedger> ledgers) = WithAdvisors(settings, outDir);
+        using var session = new LlmSession(settings.LlmCall, outDir, "--advisor");
+        (LibraStudyOptions studyOptions, IReadOnlyDictionary<string, LlmLedger> ledgers) = WithAdvisors(settings, session);
         LibraStudyPlan plan = CreatePlan(scenario, studyOptions);
 
         // Fig 11 (fertility): recourses after step 70, as the seed plots them; elsewhere (Fig 4) the second
@@ -80,7 +81,8 @@ public static class LibraRunner
         if (settings.Advisors.Count > 1) throw new UsageException("libra ablation takes one --advisor (compare several in `tandem libra`).");
         if (vary == "q" && settings.Advisors is [{ Spec.Kind: not "simulated" }])
             throw new UsageException("--vary q needs a simulated advisor (simulated:q=Q).");
-        (LibraStudyOptions baseOptions, IReadOnlyDictionary<string, LlmLedger> ledgers) = WithAdvisors(settings, outDir);
+        using var session = new LlmSession(settings.LlmCall, outDir, "--advisor");
+        (LibraStudyOptions baseOptions, IReadOnlyDictionary<string, LlmLedger> ledgers) = WithAdvisors(settings, session);
 
         var series = new List<AblationSeries>();
         var traces = new List<(string Setting, PolicyTrace Trace)>();
@@ -117,7 +119,7 @@ public static class LibraRunner
 
     /// <summary>The study's advisors. Each language model gets one client pipeline (audit log in the output
     /// folder, optional recording) shared by every run, and one ledger for the summary, keyed by its spec.</summary>
-    private static (LibraStudyOptions Options, IReadOnlyDictionary<string, LlmLedger> Ledgers) WithAdvisors(LibraSettings settings, string outDir)
+    private static (LibraStudyOptions Options, IReadOnlyDictionary<string, LlmLedger> Ledgers) WithAdvisors(LibraSettings settings, LlmSession session)
     {
         var ledgers = new Dictionary<string, LlmLedger>(StringComparer.Ordinal);
         int models = settings.Advisors.Count(a => a.Llm is not null);
@@ -132,7 +134,7 @@ public static class LibraRunner
             var ledger = new LlmLedger();
             string name = spec.ToString();
             string audit = models == 1 ? "audit.jsonl" : $"audit-{ledgers.Count + 1}.jsonl";
-            IChatClient client = LlmOptions.CreateClient(spec, settings.LlmCall, ledger, outDir, "--advisor", audit);
+            IChatClient client = session.Open(spec, ledger, audit);
             ledgers[name] = ledger;
             choices.Add(new AdvisorChoice(advisor.Spec, _ => new LlmRecourseAdvisor(client, ledger, name)));
         }

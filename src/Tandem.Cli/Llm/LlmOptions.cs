@@ -119,3 +119,25 @@ public sealed record LlmSummary(long Calls, long PromptTokens, long CompletionTo
         return new LlmSummary(calls, parts.Sum(p => p.PromptTokens), parts.Sum(p => p.CompletionTokens), parts.Sum(p => p.CacheHits), fallbacks, latency);
     }
 }
+
+/// <summary>The model clients one command opens (one per spec), closed together when the command ends so their
+/// audit logs and cassettes are complete.</summary>
+public sealed class LlmSession(LlmCallSettings settings, string outDir, string option) : IDisposable
+{
+    private readonly List<IChatClient> _clients = [];
+
+    /// <summary>Open the pipeline of <paramref name="spec"/> (see <see cref="LlmOptions.CreateClient"/>).</summary>
+    public IChatClient Open(LlmSpec spec, LlmLedger ledger, string auditName = "audit.jsonl")
+    {
+        IChatClient client = LlmOptions.CreateClient(spec, settings, ledger, outDir, option, auditName);
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (IChatClient client in _clients) client.Dispose();
+        _clients.Clear();
+    }
+}

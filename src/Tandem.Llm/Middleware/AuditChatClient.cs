@@ -8,7 +8,10 @@ namespace Tandem.Llm.Middleware;
 /// Appends every prompt and answer (or error) to a JSON-lines audit log, with the time, the model, the
 /// latency, whether the cassette answered, and the purpose the caller tagged the request with
 /// (<see cref="PurposeKey"/> in <see cref="ChatOptions.AdditionalProperties"/>). Never writes keys: none
-/// pass through this layer. Thread-safe.
+/// pass through this layer. Thread-safe. The file stays open while the client lives and is flushed when the
+/// client is disposed (and whenever its buffer fills); a model call's line is flushed at once, so a study that
+/// stops half-way still has every real call logged. An answer replayed from a cassette is logged by the
+/// cassette key of its prompt (the cassette holds the prompt), which keeps replays as fast as the simulation.
 /// </summary>
 public sealed class AuditChatClient(IChatClient inner, string path, TimeProvider? timeProvider = null) : DelegatingChatClient(inner)
 {
@@ -16,7 +19,8 @@ public sealed class AuditChatClient(IChatClient inner, string path, TimeProvider
     public const string PurposeKey = "tandem.purpose";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-    private static readonly object FileGate = new();
+    private readonly object _gate = new();
+    private StreamWriter? _writer;
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly string _path = Path.GetFullPath(path);
 
@@ -30,28 +34,49 @@ public sealed class AuditChatClient(IChatClient inner, string path, TimeProvider
         try
         {
             ChatResponse response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
-            bool cached = response.AdditionalProperties?.ContainsKey("tandem.cacheHit") == true;
-            Write(new AuditRecord(at, purpose, response.ModelId ?? options?.ModelId, list.Select(m => new CassetteMessage(m.Role.Value, m.Text)).ToArray(),
-                response.Text, null, _time.GetElapsedTime(start).TotalMilliseconds, cached));
+            object? key = null;
+            bool cached = response.AdditionalProperties?.TryGetValue(CassetteChatClient.KeyProperty, out key) == true;
+            Write(new AuditRecord(at, purpose, response.ModelId ?? options?.ModelId,
+                cached ? null : list.Select(m => new CassetteMessage(m.Role.Value, m.Text)).ToArray(),
+                response.Text, null, _time.GetElapsedTime(start).TotalMilliseconds, cached, cached ? key?.ToString() : null), flush: !cached);
             return response;
         }
         catch (Exception ex)
         {
             Write(new AuditRecord(at, purpose, options?.ModelId, list.Select(m => new CassetteMessage(m.Role.Value, m.Text)).ToArray(),
-                null, ex.GetType().Name + ": " + ex.Message, _time.GetElapsedTime(start).TotalMilliseconds, false));
+                null, ex.GetType().Name + ": " + ex.Message, _time.GetElapsedTime(start).TotalMilliseconds, false, null), flush: true);
             throw;
         }
     }
 
-    private void Write(AuditRecord record)
+    private void Write(AuditRecord record, bool flush)
     {
-        string line = JsonSerializer.Serialize(record, Json) + "\n";
-        lock (FileGate)
+        string line = JsonSerializer.Serialize(record, Json);
+        lock (_gate)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-            File.AppendAllText(_path, line);
+            if (_writer is null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                _writer = new StreamWriter(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { NewLine = "\n" };
+            }
+            _writer.WriteLine(line);
+            if (flush) _writer.Flush();
         }
     }
 
-    private sealed record AuditRecord(DateTimeOffset At, string? Purpose, string? Model, IReadOnlyList<CassetteMessage> Prompt, string? Answer, string? Error, double LatencyMs, bool CacheHit);
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            lock (_gate)
+            {
+                _writer?.Dispose();
+                _writer = null;
+            }
+        }
+        base.Dispose(disposing);
+    }
+
+    private sealed record AuditRecord(DateTimeOffset At, string? Purpose, string? Model, IReadOnlyList<CassetteMessage>? Prompt, string? Answer, string? Error, double LatencyMs, bool CacheHit, string? CassetteKey);
 }

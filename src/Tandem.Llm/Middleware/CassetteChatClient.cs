@@ -78,6 +78,9 @@ public sealed class CassetteChatClient : DelegatingChatClient
         get { lock (_gate) return _entries.Count; }
     }
 
+    /// <summary>The response property that marks a cassette answer; its value is the request's key.</summary>
+    public const string KeyProperty = "tandem.cacheHit";
+
     /// <summary>The key of a request.</summary>
     public static string Key(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
@@ -105,7 +108,7 @@ public sealed class CassetteChatClient : DelegatingChatClient
             {
                 ModelId = hit.Model,
                 Usage = new UsageDetails { InputTokenCount = hit.PromptTokens, OutputTokenCount = hit.CompletionTokens },
-                AdditionalProperties = new AdditionalPropertiesDictionary { ["tandem.cacheHit"] = true },
+                AdditionalProperties = new AdditionalPropertiesDictionary { [KeyProperty] = key },
             };
         }
         if (_mode == CassetteMode.Replay)
