@@ -1,6 +1,5 @@
 using Microsoft.Extensions.AI;
 using Tandem.Llm.Middleware;
-using Tandem.Llm.Providers;
 using Tandem.Rmab.Dlm;
 
 namespace Tandem.Llm.Dlm;
@@ -64,8 +63,8 @@ public sealed class LlmRewardDesigner : IRewardDesigner
             Seed = (long)(request.Seed >> 1),
             AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = $"dlm designer: task {request.Task.Index}, stage {request.Stage}, candidate {request.Candidate}" },
         };
-        (string? text, string? failure) = await AskAsync(RewardPrompt.Proposal(request), chat, cancellationToken).ConfigureAwait(false);
-        RewardProposal proposal = failure is not null ? RewardProposal.Abstain(failure) : RewardAnswerParser.ParseProposal(text);
+        ModelAnswer answer = await ModelCall.AskAsync(_client, RewardPrompt.Proposal(request), chat, cancellationToken).ConfigureAwait(false);
+        RewardProposal proposal = answer.Failure is { } failure ? RewardProposal.Abstain(failure) : RewardAnswerParser.ParseProposal(answer.Text);
         if (proposal.Abstained) _ledger.RecordFallback(proposal.AbstainReason);
         return proposal;
     }
@@ -81,38 +80,9 @@ public sealed class LlmRewardDesigner : IRewardDesigner
             Seed = (long)(request.Seed >> 1),
             AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = $"dlm reflector: task {request.Task.Index}, stage {request.Stage}" },
         };
-        (string? text, string? failure) = await AskAsync(RewardPrompt.Selection(request), chat, cancellationToken).ConfigureAwait(false);
-        ReflectionVerdict verdict = failure is not null ? ReflectionVerdict.Abstain(failure) : RewardAnswerParser.ParseSelection(text, request.Candidates.Count);
+        ModelAnswer answer = await ModelCall.AskAsync(_client, RewardPrompt.Selection(request), chat, cancellationToken).ConfigureAwait(false);
+        ReflectionVerdict verdict = answer.Failure is { } failure ? ReflectionVerdict.Abstain(failure) : RewardAnswerParser.ParseSelection(answer.Text, request.Candidates.Count);
         if (verdict.SelectedIndex is null) _ledger.RecordFallback(verdict.AbstainReason);
         return verdict;
-    }
-
-    private async Task<(string? Text, string? Failure)> AskAsync(IList<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
-    {
-        try
-        {
-            ChatResponse response = await _client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-            return (response.Text, null);
-        }
-        catch (CassetteMissException)
-        {
-            throw;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (TimeoutException ex)
-        {
-            return (null, $"{FallbackReasons.Timeout}: {ex.Message}");
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException)
-        {
-            return (null, $"{FallbackReasons.Parse}: unreadable response ({ex.GetType().Name})");
-        }
-        catch (Exception ex) when (ex is not LlmConfigurationException)
-        {
-            return (null, $"{FallbackReasons.Http}: {ex.GetType().Name}");
-        }
     }
 }

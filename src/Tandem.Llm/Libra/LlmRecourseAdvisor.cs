@@ -1,6 +1,5 @@
 using Microsoft.Extensions.AI;
 using Tandem.Llm.Middleware;
-using Tandem.Llm.Providers;
 using Tandem.Recourse.Advisors;
 
 namespace Tandem.Llm.Libra;
@@ -58,32 +57,16 @@ public sealed class LlmRecourseAdvisor : IRecourseAdvisor
     public async ValueTask<Advice> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Advice advice;
+        ModelAnswer answer;
         try
         {
-            ChatResponse response = await _client.GetResponseAsync(RecoursePrompt.Build(request.Problem, request.Context), _chatOptions, cancellationToken).ConfigureAwait(false);
-            advice = AdviceParser.Parse(response.Text, request.Problem, request.Context);
+            answer = await ModelCall.AskAsync(_client, RecoursePrompt.Build(request.Problem, request.Context), _chatOptions, cancellationToken).ConfigureAwait(false);
         }
         catch (CassetteMissException ex)
         {
             throw new AdvisorSetupException(ex.Message);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (TimeoutException ex)
-        {
-            advice = Advice.Abstain($"{FallbackReasons.Timeout}: {ex.Message}");
-        }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException)
-        {
-            advice = Advice.Abstain($"{FallbackReasons.Parse}: unreadable response ({ex.GetType().Name})");
-        }
-        catch (Exception ex) when (ex is not LlmConfigurationException)
-        {
-            advice = Advice.Abstain($"{FallbackReasons.Http}: {ex.GetType().Name}");
-        }
+        Advice advice = answer.Failure is { } failure ? Advice.Abstain(failure) : AdviceParser.Parse(answer.Text, request.Problem, request.Context);
         if (advice.Status == AdviceStatus.Abstained) _ledger.RecordFallback(advice.Reason);
         return advice;
     }
