@@ -93,9 +93,11 @@ public static class LibraOutputs
         bool simulatedOnly = summary.Advisor.Split(", ").All(a => a == "clinician" || a.StartsWith("simulated", StringComparison.Ordinal));
         if (simulatedOnly)
             report.AddParagraph("The advisor is a **simulation** of a language model (no model was called): " + AdvisorNote(summary.Advisor) + ".");
+        else if (summary.Llm is not null && summary.Advisor.Split(", ").Any(a => a == "clinician" || a.StartsWith("simulated", StringComparison.Ordinal)))
+            report.AddParagraph("Beside the language models, simulated advisors: " + AdvisorNote(string.Join(", ", summary.Advisor.Split(", ").Where(a => a == "clinician" || a.StartsWith("simulated", StringComparison.Ordinal)))) + ".");
         if (summary.Llm is { } llm)
         {
-            report.AddParagraph($"The advisor{(summary.LlmByAdvisor is null ? " is the language model" : "s include the language models")} `{summary.Advisor}`, asked with the seed's Figure 2 prompt generalized to this environment; every prompt and answer is in the audit log (`audit*.jsonl`). Answers that could not be used fell back to the bandit's own pair (LIBRA) or a random treatment without recourse (LLM-only).");
+            report.AddParagraph($"The advisors include the language model(s) of `{summary.Advisor}`, asked with the seed's Figure 2 prompt generalized to this environment; every prompt and answer is in the audit log (`audit*.jsonl`). Answers that could not be used fell back to the bandit's own pair (LIBRA) or a random treatment without recourse (LLM-only).");
             IEnumerable<(string Name, LlmSummary Use)> rows = summary.LlmByAdvisor is { } per ? per.Select(kv => (kv.Key, kv.Value)).Append(("all", llm)) : [("all", llm)];
             report.AddTable(["model", "calls", "prompt tokens", "completion tokens", "cassette hits", "mean latency (ms)", "fallbacks by reason"],
                 rows.Select(r => (IReadOnlyList<string>)[r.Name, r.Use.Calls.ToString(Inv), r.Use.PromptTokens.ToString(Inv), r.Use.CompletionTokens.ToString(Inv), r.Use.CacheHits.ToString(Inv), F(r.Use.MeanLatencyMs),
@@ -169,9 +171,9 @@ public static class LibraOutputs
 
     private static string FigureNumber(string env) => env switch { "hypertension" => "3", "synthetic" => "8", "fertility" => "10", _ => "?" };
 
-    private static string AdvisorNote(string advisor) => advisor == "clinician"
+    private static string AdvisorNote(string advisors) => string.Join("; ", advisors.Split(", ").Select(advisor => advisor == "clinician"
         ? "the simulated clinician of seed Fig 4a raises DietScore by 0.8 and PhyActHours by 1.1 for everyone and picks the combination therapy when this visit's SBP is above average, else a beta-blocker"
-        : $"with probability q it returns the optimal treatment–recourse pair from the environment's truth, otherwise a random treatment and a random feasible recourse (seed §6), here `{advisor}`";
+        : $"`{advisor}` returns with probability q the optimal treatment–recourse pair from the environment's truth, otherwise a random treatment and a random feasible recourse (seed §6)"));
 
     /// <summary>Policies whose recommended recourses are tabulated and drawn (seed Figs 4 and 11): LLM-only,
     /// LIBRA (one per advisor) and GLRB, in the study's order.</summary>
