@@ -97,7 +97,7 @@ public static class LibraOutputs
             report.AddParagraph("Beside the language models, simulated advisors: " + AdvisorNote(string.Join(", ", summary.Advisor.Split(", ").Where(a => a == "clinician" || a.StartsWith("simulated", StringComparison.Ordinal)))) + ".");
         if (summary.Llm is { } llm)
         {
-            report.AddParagraph($"The advisors include the language model(s) of `{summary.Advisor}`, asked with the seed's Figure 2 prompt generalized to this environment; every prompt and answer is in the audit log (`audit*.jsonl`). Answers that could not be used fell back to the bandit's own pair (LIBRA) or a random treatment without recourse (LLM-only).");
+            report.AddParagraph($"{(summary.Advisor.Contains(", ", StringComparison.Ordinal) ? "The advisors are" : "The advisor is")} `{summary.Advisor}`, asked with the seed's Figure 2 prompt generalized to this environment; every prompt and answer is in the audit log (`audit*.jsonl`). Answers that could not be used fell back to the bandit's own pair (LIBRA) or a random treatment without recourse (LLM-only).");
             IEnumerable<(string Name, LlmSummary Use)> rows = summary.LlmByAdvisor is { } per ? per.Select(kv => (kv.Key, kv.Value)).Append(("all", llm)) : [("all", llm)];
             report.AddTable(["model", "calls", "prompt tokens", "completion tokens", "cassette hits", "mean latency (ms)", "fallbacks by reason"],
                 rows.Select(r => (IReadOnlyList<string>)[r.Name, r.Use.Calls.ToString(Inv), r.Use.PromptTokens.ToString(Inv), r.Use.CompletionTokens.ToString(Inv), r.Use.CacheHits.ToString(Inv), F(r.Use.MeanLatencyMs),
