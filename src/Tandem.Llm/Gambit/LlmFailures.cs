@@ -1,0 +1,34 @@
+using Tandem.Llm.Middleware;
+using Tandem.Llm.Providers;
+
+namespace Tandem.Llm.Gambit;
+
+/// <summary>A setup problem met while a bank is built (a replay cassette without the answer, too few
+/// calibration labels): the build must stop with this message rather than change silently.</summary>
+public sealed class BankSetupException(string message) : Exception(message);
+
+/// <summary>Turns an exception of a model call into a "category: detail" fallback reason (<see cref="FallbackReasons"/>),
+/// or rethrows what must stop the build (cancellation, setup problems). Messages carry types, never keys.</summary>
+internal static class LlmFailures
+{
+    public static string Reason(Exception ex, CancellationToken cancellationToken)
+    {
+        switch (ex)
+        {
+            case CassetteMissException miss:
+                throw new BankSetupException(miss.Message);
+            case LlmConfigurationException config:
+                throw new BankSetupException(config.Message);
+            case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
+                return null!; // unreachable
+            case TimeoutException:
+            case OperationCanceledException:
+                return $"{FallbackReasons.Timeout}: {ex.Message}";
+            case System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException or InvalidDataException:
+                return $"{FallbackReasons.Parse}: unreadable response ({ex.GetType().Name})";
+            default:
+                return $"{FallbackReasons.Http}: {ex.GetType().Name}";
+        }
+    }
+}
