@@ -25,9 +25,14 @@ internal static class LlmFailures
             case TimeoutException:
             case OperationCanceledException:
                 return $"{FallbackReasons.Timeout}: {ex.Message}";
-            case System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException or InvalidDataException:
-                return $"{FallbackReasons.Parse}: unreadable response ({ex.GetType().Name})";
             default:
+                // A body that is not JSON, or JSON with invalid UTF-8 (System.Text.Json wraps the decoder's error in an
+                // InvalidOperationException), is unreadable, not a transport failure.
+                for (Exception? e = ex; e is not null; e = e.InnerException)
+                {
+                    if (e is System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException or InvalidDataException)
+                        return $"{FallbackReasons.Parse}: unreadable response ({e.GetType().Name})";
+                }
                 return $"{FallbackReasons.Http}: {ex.GetType().Name}";
         }
     }
