@@ -168,7 +168,12 @@ public static class BankBuildRunner
     private static string MissingMessage(BankBuildSettings settings, IReadOnlyList<MissingCell> missing, string what)
     {
         string cells = string.Join("; ", missing.Take(3).Select(m => m.ToString())) + (missing.Count > 3 ? $"; and {missing.Count - 3} more" : "");
-        return $"{settings.Option}: {missing.Count} (prompt, context) cell(s) have no {what} response after {new BankBuildOptions().MaxAttempts} attempts each, so no bank was written: {cells}.";
+        return $"{settings.Option}: {missing.Count} (prompt, context) cell(s) have no {what} response after {BankBuildDefaults.MaxAttempts} attempts each, so no bank was written: {cells}.";
+    }
+
+    private static class BankBuildDefaults
+    {
+        public static readonly int MaxAttempts = new BankBuildOptions().MaxAttempts;
     }
 
     private sealed class SyncProgress<T>(Action<T> handler) : IProgress<T>

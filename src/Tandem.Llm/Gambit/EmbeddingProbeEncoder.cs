@@ -63,7 +63,7 @@ public sealed class EmbeddingProbeEncoder : IStyleEncoder
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            reason = LlmFailures.Reason(ex, cancellationToken);
+            reason = LlmFailures.Reason(ex);
         }
         ledger.RecordFallback(reason);
         return (null, reason);

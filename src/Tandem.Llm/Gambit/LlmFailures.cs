@@ -8,10 +8,11 @@ namespace Tandem.Llm.Gambit;
 public sealed class BankSetupException(string message) : Exception(message);
 
 /// <summary>Turns an exception of a model call into a "category: detail" fallback reason (<see cref="FallbackReasons"/>),
-/// or rethrows what must stop the build (cancellation, setup problems). Messages carry types, never keys.</summary>
+/// or throws <see cref="BankSetupException"/> for what must stop the build (a cassette miss, a configuration problem).
+/// Callers let the caller's own cancellation pass before asking. Messages carry types, never keys.</summary>
 internal static class LlmFailures
 {
-    public static string Reason(Exception ex, CancellationToken cancellationToken)
+    public static string Reason(Exception ex)
     {
         switch (ex)
         {
@@ -19,9 +20,6 @@ internal static class LlmFailures
                 throw new BankSetupException(miss.Message);
             case LlmConfigurationException config:
                 throw new BankSetupException(config.Message);
-            case OperationCanceledException when cancellationToken.IsCancellationRequested:
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex);
-                return null!; // unreachable
             case TimeoutException:
             case OperationCanceledException:
                 return $"{FallbackReasons.Timeout}: {ex.Message}";

@@ -185,7 +185,7 @@ public sealed class MessageGenerator
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            message = GeneratedMessage.Abstain(LlmFailures.Reason(ex, cancellationToken));
+            message = GeneratedMessage.Abstain(LlmFailures.Reason(ex));
         }
         if (!message.IsMessage) _ledger.RecordFallback(message.Reason);
         return message;

@@ -214,7 +214,7 @@ public sealed class RatingEncoder : IStyleEncoder
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            scores = StyleScores.Abstain(LlmFailures.Reason(ex, cancellationToken));
+            scores = StyleScores.Abstain(LlmFailures.Reason(ex));
         }
         if (!scores.HasScores) _ledger.RecordFallback(scores.Reason);
         return scores;

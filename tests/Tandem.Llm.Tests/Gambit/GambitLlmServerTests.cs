@@ -196,6 +196,23 @@ public sealed class GambitLlmServerTests : IDisposable
         Assert.True(ledger.Calls >= 1);
     }
 
+    [LiveLlmFact]
+    public async Task Live_BuildsAOnePromptBank_ThatBankCsvReads()
+    {
+        LlmSpec spec = LlmSpec.Parse(LiveLlmFactAttribute.Spec!);
+        var ledger = new LlmLedger();
+        IChatClient client = LlmClients.Create(spec, ledger, Options(retries: 1, timeoutSeconds: 120));
+        var options = new BankBuildOptions { PerCell = 1 };
+        GeneratedMessages messages = await BankBuilder.GenerateAsync(new MessageGenerator(client, ledger), [Prompt], options);
+        BankBuildResult result = await BankBuilder.EncodeAsync(messages, new RatingEncoder(client, ledger, StyleDimensions.Table1Order), options);
+        Assert.True(result.Bank is not null, string.Join("; ", result.Missing));
+        var csv = new StringWriter();
+        GeneratedBankCsv.Write(result.Bank!, csv);
+        ResponseBank back = BankCsv.Parse(new StringReader(csv.ToString()), "live.csv");
+        Assert.Equal(StyleDimensions.Table1Order, back.Dimensions);
+        Assert.All(Enumerable.Range(0, 12), c => Assert.Equal(1, back.ResponseCount(0, new GambitContext(c))));
+    }
+
     private static byte[] InvalidUtf8Completion()
     {
         byte[] head = Encoding.UTF8.GetBytes("{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Walk ");
