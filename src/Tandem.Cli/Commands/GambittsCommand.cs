@@ -1,32 +1,86 @@
 using System.CommandLine;
 using Tandem.Cli.Gambit;
+using Tandem.Cli.Llm;
 using Tandem.Gambit.Experiments;
+using Tandem.Llm.Providers;
 
 namespace Tandem.Cli.Commands;
 
-/// <summary>`tandem gambitts` (CLI contract of issue 4; keep stable).</summary>
+/// <summary>`tandem gambitts` (CLI contract of issue 4; keep stable) and `tandem gambitts bank build` (issue 5).</summary>
 public static class GambittsCommand
 {
     /// <summary>Create the command.</summary>
     public static Command Create(CliIo io)
     {
-        var experiment = new Option<string>("--experiment") { Description = "Experiment: " + string.Join(", ", GambittsExperiments.Ids) + ".", Required = true };
+        // --experiment is checked in the action (not Required) so that `gambitts bank build` parses without it.
+        var experiment = new Option<string?>("--experiment") { Description = "Experiment (required): " + string.Join(", ", GambittsExperiments.Ids) + "." };
         var agents = new Option<string?>("--agents") { Description = "Comma-separated agents: " + string.Join(",", AgentCatalog.All.Select(a => a.Id)) + " (default per experiment)." };
         var runs = new Option<int>("--runs") { Description = "Independent runs R ≥ 1.", DefaultValueFactory = _ => 250 };
         var horizon = new Option<int>("--horizon") { Description = "Steps per run T ≥ 1.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "Study seed; run i uses a seed derived from it and i.", DefaultValueFactory = _ => 1UL };
         var bank = new Option<string?>("--bank") { Description = "A response bank CSV (prompt,context,<style scores...>[,text]) instead of the synthetic one." };
+        var generator = new Option<string?>("--generator") { Description = "Generate the bank with a language model (" + LlmSpec.Allowed + ") before the study, as the seed does (App. F: responses pre-generated, then sampled uniformly); it is saved as bank.csv in --out for reuse with --bank. Costs 2 x prompts x 12 contexts x --per-cell calls with --encoder ratings: 4,800 for the default 40 prompts and N = 5." };
         var output = new Option<string?>("--out") { Description = "Output folder (default ./results/gambitts-EXPERIMENT)." };
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
+        var build = new BankBuildCliOptions();
+        var llm = new LlmOptions("--generator");
         var command = new Command("gambitts", "Run a GAMBITTS experiment (seed 002): Thompson sampling through generated treatments, with figures of cumulative regret and a report.");
-        foreach (Option o in new Option[] { experiment, agents, runs, horizon, seed, bank, output, json }) command.Add(o);
+        foreach (Option o in new Option[] { experiment, agents, runs, horizon, seed, bank, generator, output, json }) command.Add(o);
+        build.AddTo(command);
+        AddLocal(llm, command);
         command.SetAction((parse, ct) =>
         {
+            string experimentId = parse.GetValue(experiment)
+                ?? throw new UsageException($"--experiment is required; allowed: {string.Join(", ", GambittsExperiments.Ids)}.");
             GambittsSettings settings = GambittsSettings.Read(
-                parse.GetValue(experiment)!, parse.GetValue(agents), parse.GetValue(runs), parse.GetValue(horizon),
+                experimentId, parse.GetValue(agents), parse.GetValue(runs), parse.GetValue(horizon),
                 parse.GetValue(seed), parse.GetValue(bank), parse.GetValue(output), parse.GetValue(json));
+            if (parse.GetValue(generator) is { } spec)
+            {
+                if (settings.Bank is not null) throw new UsageException("--generator and --bank exclude each other: a study runs on one bank.");
+                LlmSpec parsed = LlmOptions.ParseSpec(spec, "--generator");
+                settings = settings with { Generator = build.Read(parse, parsed, "--generator", settings.Seed, llm.Read(parse, parsed.Kind != LlmKind.Replay)) };
+            }
+            else if (parse.GetValue(llm.Record) is not null) throw new UsageException("--record needs --generator to be a language model (openai:... or ollama:...).");
             return GambittsRunner.RunAsync(settings, io, parse.Tokens.Select(t => t.Value).ToArray(), ct);
         });
+        command.Add(CreateBank(io));
         return command;
+    }
+
+    private static Command CreateBank(CliIo io)
+    {
+        var model = new Option<string?>("--llm") { Description = "The language model that writes and rates the messages (required): " + LlmSpec.Allowed + "." };
+        var output = new Option<string?>("--out") { Description = "The bank CSV to write (required): prompt,context,<20 style scores>,text, the format --bank reads." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the per-request sampling seeds (the same seed and cassette give the same bank).", DefaultValueFactory = _ => 1UL };
+        var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
+        var build = new BankBuildCliOptions();
+        var llm = new LlmOptions("--llm");
+        var command = new Command("build", "Generate a real response bank with a language model (seed 002 App. F.1 prompt: one message per prompt = style dimension x high/low, per context, N per cell) and score each message; writes the CSV that `tandem gambitts --bank` reads. Calls: prompts x 12 x N generations + as many ratings (4,800 in all for 40 prompts and N = 5); with --encoder embeddings:MODEL, one embedding per message instead of a rating, plus a rating and an embedding per --calibration message.");
+        foreach (Option o in new Option[] { model, output, seed, json }) command.Add(o);
+        build.AddTo(command);
+        AddLocal(llm, command);
+        command.SetAction((parse, ct) =>
+        {
+            string specText = parse.GetValue(model) ?? throw new UsageException("--llm is required: the model that writes the messages (" + LlmSpec.Allowed + ").");
+            string outFile = parse.GetValue(output) ?? throw new UsageException("--out is required: the bank CSV to write.");
+            if (string.IsNullOrWhiteSpace(outFile) || Directory.Exists(outFile)) throw new UsageException($"--out '{outFile}' must name a file (e.g. bank.csv).");
+            LlmSpec spec = LlmOptions.ParseSpec(specText, "--llm");
+            BankBuildSettings settings = build.Read(parse, spec, "--llm", parse.GetValue(seed), llm.Read(parse, spec.Kind != LlmKind.Replay));
+            return BankBuildCommandRunner.RunAsync(settings, outFile, parse.GetValue(json), io, ct);
+        });
+        var bank = new Command("bank", "Response banks for GAMBITTS.");
+        bank.Add(command);
+        return bank;
+    }
+
+    // The shared LLM options are recursive by default; here each command has its own set.
+    private static void AddLocal(LlmOptions llm, Command command)
+    {
+        foreach (Option o in new Option[] { llm.Record, llm.Timeout, llm.Retries, llm.Concurrency })
+        {
+            o.Recursive = false;
+            command.Add(o);
+        }
     }
 }

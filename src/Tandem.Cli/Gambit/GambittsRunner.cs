@@ -1,4 +1,7 @@
 using Tandem.Cli.Console;
+using Tandem.Cli.Llm;
+using Tandem.Llm.Gambit;
+using Tandem.Llm.Middleware;
 using Tandem.Core.Running;
 using Tandem.Core.Statistics;
 using Tandem.Gambit.Bank;
@@ -18,18 +21,35 @@ public static class GambittsRunner
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         long startTicks = System.Diagnostics.Stopwatch.GetTimestamp();
-        ResponseBank bank = LoadBank(settings.Bank);
-        string bankName = settings.Bank is null ? "synthetic" : Path.GetFileName(settings.Bank);
+        ResponseBank bank;
+        string bankName;
+        string outDir;
+        LlmLedger? ledger = null;
+        if (settings.Generator is { } generator)
+        {
+            // The seed's design (App. F): generate the responses first, then sample them uniformly during the study.
+            outDir = PrepareOut(settings.Out);
+            ledger = new LlmLedger();
+            (bank, _) = await BankBuildRunner.BuildAsync(generator, ledger, outDir, "audit.jsonl", io, settings.Json, cancellationToken).ConfigureAwait(false);
+            GeneratedBankCsv.Write(bank, Path.Combine(outDir, "bank.csv"));
+            bankName = $"bank.csv ({generator.Spec}, {generator.EncoderText}, {generator.PerCell} per cell)";
+        }
+        else
+        {
+            bank = LoadBank(settings.Bank);
+            bankName = settings.Bank is null ? "synthetic" : Path.GetFileName(settings.Bank);
+            outDir = "";
+        }
         IReadOnlyList<ExperimentSetting> experimentSettings;
         try
         {
             experimentSettings = settings.Experiment.Settings(bank);
         }
-        catch (ArgumentException ex) when (settings.Bank is not null)
+        catch (ArgumentException ex) when (settings.Bank is not null || settings.Generator is not null)
         {
             throw new UsageException($"{bankName}: {FirstSentence(ex.Message)}");
         }
-        string outDir = PrepareOut(settings.Out);
+        if (settings.Generator is null) outDir = PrepareOut(settings.Out);
         var runner = new RunnerOptions { Runs = settings.Runs, Horizon = settings.Horizon, Seed = settings.Seed };
 
         string label = $"{settings.Experiment.Id}: {settings.Agents.Count} agents × {experimentSettings.Count} setting(s) × {settings.Runs} runs × {settings.Horizon} steps";
@@ -49,7 +69,8 @@ public static class GambittsRunner
         }
         double wall = System.Diagnostics.Stopwatch.GetElapsedTime(startTicks).TotalSeconds;
         var summary = new GambittsSummary("gambitts", settings.Experiment.Id, settings.Runs, settings.Horizon, settings.Seed, wall, series,
-            settings.Experiment.Section, bankName, settings.Experiment.Varied, result.SimulationWallTime.TotalSeconds);
+            settings.Experiment.Section, bankName, settings.Experiment.Varied, result.SimulationWallTime.TotalSeconds,
+            ledger is null ? null : LlmSummary.From(ledger));
         GambittsOutputs.Write(outDir, summary, result);
         RunManifest.Capture("tandem gambitts", arguments, settings.Seed, started, wall,
             new Dictionary<string, string> { ["experiment"] = settings.Experiment.Id, ["bank"] = bankName }).Write(Path.Combine(outDir, "manifest.json"));

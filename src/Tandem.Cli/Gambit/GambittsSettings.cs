@@ -13,6 +13,9 @@ public sealed record GambittsSettings(
     string Out,
     bool Json)
 {
+    /// <summary>With `--generator SPEC`: build the bank with a language model first; null = use --bank or the synthetic bank.</summary>
+    public BankBuildSettings? Generator { get; init; }
+
     /// <summary>Validate raw option values; throws <see cref="UsageException"/> naming the option.</summary>
     public static GambittsSettings Read(string experiment, string? agents, int runs, int horizon, ulong seed, string? bank, string? output, bool json)
     {

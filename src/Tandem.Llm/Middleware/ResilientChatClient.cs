@@ -56,34 +56,7 @@ public sealed class ResilientChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages as IList<ChatMessage> ?? messages.ToList();
-        for (int attempt = 0; ; attempt++)
-        {
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                using var deadline = new CancellationTokenSource(_options.AttemptTimeout, _time);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-                try
-                {
-                    return await base.GetResponseAsync(list, options, linked.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    if (attempt >= _options.MaxRetries)
-                        throw new LlmTimeoutException($"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s ({attempt + 1} attempts)");
-                }
-                catch (Exception ex) when (IsTransient(ex) && attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
-                {
-                    // fall through to the backoff below
-                }
-            }
-            finally
-            {
-                _gate.Release();
-            }
-            double factor = Math.Pow(2, attempt) * (0.75 + 0.5 * Random.Shared.NextDouble());
-            await Task.Delay(TimeSpan.FromTicks((long)(_options.BaseDelay.Ticks * factor)), _time, cancellationToken).ConfigureAwait(false);
-        }
+        return await ResilientCalls.RunAsync(token => base.GetResponseAsync(list, options, token), _options, _gate, _time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Connection errors, timeouts and HTTP 408/429/5xx are worth another try; 4xx are not.</summary>

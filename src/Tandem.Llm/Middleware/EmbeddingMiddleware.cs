@@ -1,0 +1,164 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.AI;
+
+namespace Tandem.Llm.Middleware;
+
+/// <summary>Counts embedding requests, input tokens, latency and failures into an <see cref="LlmLedger"/> (calls
+/// and prompt tokens, as for chat; embeddings have no completion tokens).</summary>
+public sealed class AccountingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, LlmLedger ledger, TimeProvider? timeProvider = null)
+    : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <inheritdoc />
+    public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        long start = _time.GetTimestamp();
+        try
+        {
+            GeneratedEmbeddings<Embedding<float>> result = await base.GenerateAsync(values, options, cancellationToken).ConfigureAwait(false);
+            ledger.RecordCall(_time.GetElapsedTime(start), result.Usage?.InputTokenCount ?? 0, 0, failed: false);
+            return result;
+        }
+        catch
+        {
+            ledger.RecordCall(_time.GetElapsedTime(start), 0, 0, failed: true);
+            throw;
+        }
+    }
+}
+
+/// <summary>Deadline, retries with backoff and a concurrency limit for embedding requests (<see cref="ResilienceOptions"/>).</summary>
+public sealed class ResilientEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
+{
+    private readonly ResilienceOptions _options;
+    private readonly SemaphoreSlim _gate;
+    private readonly TimeProvider _time;
+
+    /// <summary>Wrap <paramref name="inner"/>.</summary>
+    public ResilientEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, ResilienceOptions? options = null, TimeProvider? timeProvider = null) : base(inner)
+    {
+        _options = options ?? new ResilienceOptions();
+        _options.Validate();
+        _gate = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public override Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var list = values as IList<string> ?? values.ToList();
+        return ResilientCalls.RunAsync(token => base.GenerateAsync(list, options, token), _options, _gate, _time, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _gate.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>One recorded embedding (a line of an embedding cassette).</summary>
+public sealed record EmbeddingCassetteEntry(string Key, string Model, string Text, float[] Vector, long Tokens);
+
+/// <summary>
+/// Record/replay of embeddings in a JSON-lines file, keyed by a SHA-256 of the model and the text, so a recorded
+/// bank build replays with no calls. In <see cref="CassetteMode.Replay"/> a miss throws
+/// <see cref="CassetteMissException"/>; the file must exist. Only finite vectors are recorded. Thread-safe.
+/// </summary>
+public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    private readonly Dictionary<string, EmbeddingCassetteEntry> _entries = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private readonly string _path;
+    private readonly string _model;
+    private readonly CassetteMode _mode;
+    private readonly LlmLedger? _ledger;
+
+    /// <summary>Open (or start) the cassette at <paramref name="path"/> for embeddings of <paramref name="model"/>.</summary>
+    public CassetteEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, string path, string model, CassetteMode mode, LlmLedger? ledger = null) : base(inner)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        _path = Path.GetFullPath(path);
+        _model = model;
+        _mode = mode;
+        _ledger = ledger;
+        if (!File.Exists(_path))
+        {
+            if (mode == CassetteMode.Replay) throw new FileNotFoundException($"Embedding cassette '{path}' does not exist.", path);
+            return;
+        }
+        int lineNumber = 0;
+        foreach (string line in File.ReadLines(_path))
+        {
+            lineNumber++;
+            if (line.Length == 0) continue;
+            EmbeddingCassetteEntry? entry;
+            try
+            {
+                entry = JsonSerializer.Deserialize<EmbeddingCassetteEntry>(line, Json);
+            }
+            catch (JsonException ex)
+            {
+                throw new FormatException($"{path}:{lineNumber}: not an embedding cassette entry ({ex.Message}).");
+            }
+            if (entry is null || entry.Key is null || entry.Vector is null || entry.Vector.Length == 0 || entry.Vector.Any(v => !float.IsFinite(v)))
+                throw new FormatException($"{path}:{lineNumber}: not an embedding cassette entry.");
+            _entries[entry.Key] = entry;
+        }
+    }
+
+    /// <summary>The key of a text under a model.</summary>
+    public static string Key(string model, string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("embedding-model=" + model + "\n" + text.Length + ":" + text)));
+
+    /// <inheritdoc />
+    public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var texts = values as IList<string> ?? values.ToList();
+        var result = new Embedding<float>?[texts.Count];
+        var missing = new List<int>();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            EmbeddingCassetteEntry? hit;
+            lock (_gate) _entries.TryGetValue(Key(_model, texts[i]), out hit);
+            if (hit is null) missing.Add(i);
+            else
+            {
+                _ledger?.RecordCacheHit();
+                result[i] = new Embedding<float>(hit.Vector) { ModelId = hit.Model };
+            }
+        }
+        if (missing.Count > 0)
+        {
+            if (_mode == CassetteMode.Replay)
+                throw new CassetteMissException($"the embedding cassette '{_path}' has no embedding of this text under '{_model}'; record it first");
+            GeneratedEmbeddings<Embedding<float>> fresh = await base.GenerateAsync(missing.Select(i => texts[i]).ToList(), options, cancellationToken).ConfigureAwait(false);
+            if (fresh.Count != missing.Count) throw new InvalidDataException($"asked for {missing.Count} embeddings, got {fresh.Count}");
+            long tokens = fresh.Usage?.InputTokenCount ?? 0;
+            for (int k = 0; k < missing.Count; k++)
+            {
+                int i = missing[k];
+                result[i] = fresh[k];
+                float[] vector = fresh[k].Vector.ToArray();
+                if (vector.Length == 0 || vector.Any(v => !float.IsFinite(v))) continue; // not worth replaying; the caller rejects it
+                var entry = new EmbeddingCassetteEntry(Key(_model, texts[i]), _model, texts[i], vector, k == 0 ? tokens : 0);
+                lock (_gate)
+                {
+                    if (_entries.TryAdd(entry.Key, entry))
+                    {
+                        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+                        File.AppendAllText(_path, JsonSerializer.Serialize(entry, Json) + "\n");
+                    }
+                }
+            }
+        }
+        return new GeneratedEmbeddings<Embedding<float>>(result.Select(e => e!));
+    }
+}

@@ -1,0 +1,73 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using Microsoft.Extensions.AI;
+using OllamaSharp;
+using OpenAI;
+using Tandem.Llm.Middleware;
+
+namespace Tandem.Llm.Providers;
+
+/// <summary>
+/// Builds the embedding pipeline for a provider spec and an embedding model, outermost first: cassette (record or
+/// replay) → resilience (deadline, retries, concurrency) → accounting → provider — the chat pipeline's order
+/// (<see cref="LlmClients"/>). The provider is the spec's endpoint (OpenAI's /v1/embeddings or Ollama's /api/embed)
+/// with the embedding model instead of the chat model; keys come from the environment only (<see cref="ApiKeys"/>).
+/// A <c>replay:PATH</c> spec replays embeddings from <see cref="CassettePathFor"/>(PATH).
+/// </summary>
+public static class LlmEmbeddings
+{
+    /// <summary>The embedding cassette beside a chat cassette: <c>x.jsonl</c> → <c>x.embeddings.jsonl</c>.</summary>
+    public static string CassettePathFor(string chatCassette)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(chatCassette);
+        string directory = Path.GetDirectoryName(chatCassette) ?? "";
+        return Path.Combine(directory, Path.GetFileNameWithoutExtension(chatCassette) + ".embeddings" + Path.GetExtension(chatCassette));
+    }
+
+    /// <summary>Create the pipeline; <paramref name="options"/>' record path is the chat cassette (embeddings go beside it).
+    /// Throws <see cref="LlmConfigurationException"/> when a key is needed and missing, or a replay cassette cannot be read.</summary>
+    public static IEmbeddingGenerator<string, Embedding<float>> Create(LlmSpec spec, string model, LlmLedger ledger, LlmClientOptions? options = null,
+        Func<string, string?>? environment = null, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(ledger);
+        if (string.IsNullOrWhiteSpace(model) || model.Any(char.IsWhiteSpace)) throw new LlmConfigurationException($"'{model}' is not an embedding model name.");
+        options ??= new LlmClientOptions();
+        try
+        {
+            if (spec.Kind == LlmKind.Replay)
+                return new CassetteEmbeddingGenerator(new UnreachableEmbeddingGenerator(), CassettePathFor(spec.CassettePath!), model, CassetteMode.Replay, ledger);
+            IEmbeddingGenerator<string, Embedding<float>> generator = new AccountingEmbeddingGenerator(CreateProvider(spec, model, environment), ledger, timeProvider);
+            generator = new ResilientEmbeddingGenerator(generator, options.Resilience, timeProvider);
+            if (options.RecordPath is not null) generator = new CassetteEmbeddingGenerator(generator, CassettePathFor(options.RecordPath), model, CassetteMode.Record, ledger);
+            return generator;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            throw new LlmConfigurationException(ex.Message);
+        }
+    }
+
+    private static IEmbeddingGenerator<string, Embedding<float>> CreateProvider(LlmSpec spec, string model, Func<string, string?>? environment)
+    {
+        if (spec.Kind == LlmKind.Ollama) return new OllamaApiClient(spec.Endpoint ?? LlmSpec.DefaultOllama, model);
+        string? key = ApiKeys.Find(environment);
+        if (key is null && spec.Endpoint is null)
+            throw new LlmConfigurationException($"{spec} needs an API key: set {string.Join(" or ", ApiKeys.Variables)} (keys are never read from the command line).");
+        var clientOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = Timeout.InfiniteTimeSpan };
+        if (spec.Endpoint is not null) clientOptions.Endpoint = spec.Endpoint;
+        return new OpenAI.Embeddings.EmbeddingClient(model, new ApiKeyCredential(key ?? "no-key"), clientOptions).AsIEmbeddingGenerator();
+    }
+
+    private sealed class UnreachableEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("A replay cassette never calls a model.");
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
