@@ -139,6 +139,7 @@ public sealed class LlmAdvisorTests : IDisposable
         { "1e308", new ScriptedLlmServer.Reply(Content: "treatment=1, DietScore=1e308, PhyActHours=0"), "parse" },
         { "unknown treatment", new ScriptedLlmServer.Reply(Content: "treatment=9, DietScore=1, PhyActHours=0"), "infeasible" },
         { "immutable change", new ScriptedLlmServer.Reply(Content: "treatment=1, CvdHistory=0, DietScore=1, PhyActHours=0"), "infeasible" },
+        { "invalid UTF-8 body", new ScriptedLlmServer.Reply(RawBytes: [.. "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"treatment=1 "u8, 0xC3, 0x28, 0xFF, .. "\"},\"finish_reason\":\"stop\"}]}"u8]), "parse" },
     };
 
     [Theory]

@@ -25,21 +25,37 @@ public static class ModelCall
             ChatResponse response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
             return new ModelAnswer(response.Text, null);
         }
-        catch (Exception ex) when (ex is CassetteMissException or LlmConfigurationException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (TimeoutException ex)
+        catch (Exception ex) when (FailureReason(ex) is { } reason)
         {
-            return new ModelAnswer(null, $"{FallbackReasons.Timeout}: {ex.Message}");
+            return new ModelAnswer(null, reason);
         }
-        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException)
+    }
+
+    /// <summary>The fallback reason of a failed call ("category: detail", types only, never keys), or null for what
+    /// must stop the study: a replay-cassette miss or a setup problem. The caller's own cancellation is the
+    /// caller's to handle first.</summary>
+    public static string? FailureReason(Exception ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        switch (ex)
         {
-            return new ModelAnswer(null, $"{FallbackReasons.Parse}: unreadable response ({ex.GetType().Name})");
-        }
-        catch (Exception ex)
-        {
-            return new ModelAnswer(null, $"{FallbackReasons.Http}: {ex.GetType().Name}");
+            case CassetteMissException or LlmConfigurationException:
+                return null;
+            case TimeoutException or OperationCanceledException:
+                return $"{FallbackReasons.Timeout}: {ex.Message}";
+            default:
+                // A body that is not JSON, or JSON with invalid UTF-8 (System.Text.Json wraps the decoder's error in an
+                // InvalidOperationException), is unreadable, not a transport failure.
+                for (Exception? e = ex; e is not null; e = e.InnerException)
+                {
+                    if (e is System.Text.Json.JsonException or FormatException or System.Text.DecoderFallbackException or InvalidDataException)
+                        return $"{FallbackReasons.Parse}: unreadable response ({e.GetType().Name})";
+                }
+                return $"{FallbackReasons.Http}: {ex.GetType().Name}";
         }
     }
 }
