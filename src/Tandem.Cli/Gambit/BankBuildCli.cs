@@ -109,10 +109,11 @@ public static class BankBuildRunner
     public static async Task<(ResponseBank Bank, BankBuildReport Report)> BuildAsync(BankBuildSettings settings, LlmLedger ledger, string auditDir, string auditName,
         CliIo io, bool quiet, CancellationToken cancellationToken)
     {
-        IChatClient client = LlmOptions.CreateClient(settings.Spec, settings.Call, ledger, auditDir, settings.Option, auditName);
+        // Disposed at the end so the audit log is complete (it flushes on dispose).
+        using IChatClient client = LlmOptions.CreateClient(settings.Spec, settings.Call, ledger, auditDir, settings.Option, auditName);
         var generator = new MessageGenerator(client, ledger, new MessageGeneratorOptions { Temperature = settings.Temperature });
         var ratings = new RatingEncoder(client, ledger, StyleDimensions.All);
-        IEmbeddingGenerator<string, Embedding<float>>? embeddings = settings.EmbeddingModel is null ? null : CreateEmbeddings(settings, ledger);
+        using IEmbeddingGenerator<string, Embedding<float>>? embeddings = settings.EmbeddingModel is null ? null : CreateEmbeddings(settings, ledger);
         var options = new BankBuildOptions { PerCell = settings.PerCell, Seed = settings.Seed };
         int requested = settings.Prompts.Count * GambitContext.Count * settings.PerCell;
         int calibration = embeddings is null ? 0 : Math.Min(settings.Calibration, requested);

@@ -8,10 +8,9 @@ namespace Tandem.Llm.Middleware;
 /// Appends every prompt and answer (or error) to a JSON-lines audit log, with the time, the model, the
 /// latency, whether the cassette answered, and the purpose the caller tagged the request with
 /// (<see cref="PurposeKey"/> in <see cref="ChatOptions.AdditionalProperties"/>). Never writes keys: none
-/// pass through this layer. Thread-safe. The file stays open while the client lives and is flushed when the
-/// client is disposed (and whenever its buffer fills); a model call's line is flushed at once, so a study that
-/// stops half-way still has every real call logged. An answer replayed from a cassette is logged by the
-/// cassette key of its prompt (the cassette holds the prompt), which keeps replays as fast as the simulation.
+/// pass through this layer. Thread-safe. The file stays open while the client lives and every line is flushed as
+/// it is written, so a study that stops half-way has logged everything it asked. An answer replayed from a
+/// cassette is logged by the cassette key of its prompt (the cassette holds the prompt), which keeps replays cheap.
 /// </summary>
 public sealed class AuditChatClient(IChatClient inner, string path, TimeProvider? timeProvider = null) : DelegatingChatClient(inner)
 {
@@ -38,18 +37,18 @@ public sealed class AuditChatClient(IChatClient inner, string path, TimeProvider
             bool cached = response.AdditionalProperties?.TryGetValue(CassetteChatClient.KeyProperty, out key) == true;
             Write(new AuditRecord(at, purpose, response.ModelId ?? options?.ModelId,
                 cached ? null : list.Select(m => new CassetteMessage(m.Role.Value, m.Text)).ToArray(),
-                response.Text, null, _time.GetElapsedTime(start).TotalMilliseconds, cached, cached ? key?.ToString() : null), flush: !cached);
+                response.Text, null, _time.GetElapsedTime(start).TotalMilliseconds, cached, cached ? key?.ToString() : null));
             return response;
         }
         catch (Exception ex)
         {
             Write(new AuditRecord(at, purpose, options?.ModelId, list.Select(m => new CassetteMessage(m.Role.Value, m.Text)).ToArray(),
-                null, ex.GetType().Name + ": " + ex.Message, _time.GetElapsedTime(start).TotalMilliseconds, false, null), flush: true);
+                null, ex.GetType().Name + ": " + ex.Message, _time.GetElapsedTime(start).TotalMilliseconds, false, null));
             throw;
         }
     }
 
-    private void Write(AuditRecord record, bool flush)
+    private void Write(AuditRecord record)
     {
         string line = JsonSerializer.Serialize(record, Json);
         lock (_gate)
@@ -57,10 +56,9 @@ public sealed class AuditChatClient(IChatClient inner, string path, TimeProvider
             if (_writer is null)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-                _writer = new StreamWriter(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { NewLine = "\n" };
+                _writer = new StreamWriter(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true, NewLine = "\n" };
             }
             _writer.WriteLine(line);
-            if (flush) _writer.Flush();
         }
     }
 
