@@ -15,9 +15,10 @@ public sealed record PpoOptions
     /// <summary>Hidden layers of the actor and of the critic. Range: ≥ 1. Default 2 (authors).</summary>
     public int HiddenLayers { get; init; } = 2;
 
-    /// <summary>Training epochs (one rollout and one update each). Range: ≥ 1. Default 60 (ours: the seed's
-    /// 500 samples an arm, 5 epochs, would leave λ at its start value under the authors' update schedule).</summary>
-    public int Epochs { get; init; } = 60;
+    /// <summary>Training epochs (one rollout and one update each). Range: ≥ 1. Default 40 (ours: the seed's
+    /// 500 samples an arm, 5 epochs, would leave λ at its start value under the authors' update schedule; 40 fits the
+    /// issue's time budget for `tandem dlm --seeds 20`, see docs/dlm-ppo.md).</summary>
+    public int Epochs { get; init; } = 40;
 
     /// <summary>Simulated steps of every arm per epoch. Range: ≥ 1. Default 100 (seed 001 §5, "100 simulation steps").</summary>
     public int StepsPerEpoch { get; init; } = 100;

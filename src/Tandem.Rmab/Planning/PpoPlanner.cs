@@ -40,7 +40,7 @@ public sealed record PpoTrainingResult(IndexPolicy Policy, double Lambda, double
 /// </remarks>
 public sealed class PpoPlanner : IRmabPlanner
 {
-    private const int InputWidth = 7; // one-hot state (2), λ, four transition probabilities
+    private const int InputWidth = 9; // one-hot state (2), λ, four transition probabilities, the arm's two rewards
 
     private readonly IProgress<PpoEpoch>? _progress;
 
@@ -84,6 +84,8 @@ public sealed class PpoPlanner : IRmabPlanner
         private readonly double[] _r0, _r1;
         private readonly int _n, _rows, _budget;
         private readonly double _gamma;
+        private readonly double _rewardScale;            // max |R|: rewards and λ enter the networks divided by it
+        private readonly double _valueScale;             // the critic predicts V / valueScale (see UpdateCritic)
         private readonly Xoshiro256 _rng;
         private readonly Mlp _actor, _critic;
         private readonly Adam _actorOpt, _criticOpt;
@@ -106,6 +108,10 @@ public sealed class PpoPlanner : IRmabPlanner
             _rows = 2 * _n;
             _budget = problem.Budget;
             _gamma = problem.Discount;
+            double top = 0;
+            for (int n = 0; n < _n; n++) top = Math.Max(top, Math.Max(Math.Abs(_r0[n]), Math.Abs(_r1[n])));
+            _rewardScale = top > 0 ? top : 1;
+            _valueScale = _rewardScale / (1 - _gamma);
             _rng = new Xoshiro256(seed);
             int[] actorSizes = Sizes(options, 2), criticSizes = Sizes(options, 1);
             _actor = new Mlp(actorSizes, Activation.Tanh, maxBatch: _rows);
@@ -127,6 +133,8 @@ public sealed class PpoPlanner : IRmabPlanner
                     x[4] = d.Active0;  // P[0, 1, 1]
                     x[5] = d.Passive1; // P[1, 0, 1]
                     x[6] = d.Active1;  // P[1, 1, 1]
+                    x[7] = _r0[n] / _rewardScale;
+                    x[8] = _r1[n] / _rewardScale;
                 }
             }
             _logits = new double[_rows * 2];
@@ -209,7 +217,7 @@ public sealed class PpoPlanner : IRmabPlanner
 
         private void SetLambda(double lambda)
         {
-            for (int g = 0; g < _rows; g++) _inputs[g * InputWidth + 2] = lambda;
+            for (int g = 0; g < _rows; g++) _inputs[g * InputWidth + 2] = lambda / _rewardScale;
         }
 
         // Algorithm 1 lines 9-12: simulate every arm under the charge λ with actions drawn from the current policy
@@ -220,6 +228,7 @@ public sealed class PpoPlanner : IRmabPlanner
             int steps = _o.StepsPerEpoch, n = _n;
             _actor.ForwardBatch(_inputs, _logits, _rows);
             _critic.ForwardBatch(_inputs, _values, _rows);
+            for (int g = 0; g < _rows; g++) _values[g] *= _valueScale;
             for (int g = 0; g < _rows; g++) Categorical.LogSoftmax(_logits.AsSpan(2 * g, 2), _oldLogp.AsSpan(2 * g, 2));
             long calls = 0;
             double reward = 0;
@@ -298,14 +307,16 @@ public sealed class PpoPlanner : IRmabPlanner
         }
 
         // Algorithm 1 line 13 (critic): mean squared error to the rewards-to-go, (1/M) Σ_i (V(x_i) − ret_i)², whose
-        // gradient in the value of row g is (2/M)(n_g V_g − Σ_{i in g} ret_i).
+        // gradient in the value of row g is (2/M)(n_g V_g − Σ_{i in g} ret_i). The network outputs V / c with
+        // c = max |R| / (1 − γ), the largest possible value, so that its output lives on a unit scale whatever the
+        // reward's units (returns reach tens here; an unscaled output would need thousands of Adam steps of 2e-3 to get there).
         private void UpdateCritic()
         {
-            double scale = 2.0 / ((double)_o.StepsPerEpoch * _n);
+            double scale = 2.0 / ((double)_o.StepsPerEpoch * _n), c = _valueScale;
             for (int it = 0; it < _o.ValueIterations; it++)
             {
                 _critic.ForwardBatch(_inputs, _values, _rows);
-                for (int g = 0; g < _rows; g++) _valueGrad[g] = scale * (_rowCount[g] * _values[g] - _retSum[g]);
+                for (int g = 0; g < _rows; g++) _valueGrad[g] = scale * c * (_rowCount[g] * c * _values[g] - _retSum[g]);
                 _critic.ZeroGradients();
                 _critic.BackwardBatch(_valueGrad, _rows);
                 _criticOpt.Step(_critic.Parameters, _critic.Gradients);
