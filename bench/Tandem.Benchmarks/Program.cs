@@ -1,8 +1,13 @@
 using BenchmarkDotNet.Running;
 using Tandem.Benchmarks;
 
-// `-- solver-stats` prints how many Algorithm 2 iterations GLRB needs per arm and decision; anything
+// `-- ppo-timing` prints the wall time of one PPO training (N = 48); `-- solver-stats` prints how many Algorithm 2 iterations GLRB needs per arm and decision; anything
 // else goes to BenchmarkDotNet (e.g. `-- --filter '*'`).
+if (args.Length > 0 && args[0] == "ppo-timing")
+{
+    PpoTiming.Print();
+    return;
+}
 if (args.Length > 0 && args[0] == "solver-stats")
 {
     SolverStats.Print();

@@ -22,6 +22,7 @@ public static class DlmCommand
         var planner = new Option<string>("--planner") { Description = "Planner: whittle (true transitions), whittle-estimated (transitions estimated from 7 simulated weeks), ppo (the seed's Lagrangian PPO, docs/dlm-ppo.md) or ppo-estimated.", DefaultValueFactory = _ => "whittle" };
         var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default 40)." };
         var ppoLr = new Option<double?>("--ppo-lr") { Description = "PPO actor and critic learning rate (default 2e-3, the authors')." };
+        var compare = new Option<string?>("--compare") { Description = "Another tandem dlm output folder (e.g. the Whittle run with the same seeds): the report sets its Table 4 beside this run's." };
         var trials = new Option<int>("--trials") { Description = "Evaluation trials per seed.", DefaultValueFactory = _ => 50 };
         var steps = new Option<int>("--steps") { Description = "Steps per trial.", DefaultValueFactory = _ => 10 };
         var discount = new Option<double>("--discount") { Description = "Discount γ in [0, 1).", DefaultValueFactory = _ => 0.9 };
@@ -30,7 +31,7 @@ public static class DlmCommand
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
 
         var dlm = new Command("dlm", "Reproduce seed 001 Table 4: language-designed rewards (DLM) for a restless bandit on an ARMMAN-like cohort, against Random, No Action, Default and Base.");
-        foreach (Option o in new Option[] { tasks, seeds, seed, arms, budget, stages, candidates, designer, planner, ppoEpochs, ppoLr, trials, steps, discount, parallel, outDir, json }) dlm.Add(o);
+        foreach (Option o in new Option[] { tasks, seeds, seed, arms, budget, stages, candidates, designer, planner, ppoEpochs, ppoLr, compare, trials, steps, discount, parallel, outDir, json }) dlm.Add(o);
         dlm.SetAction((parse, ct) =>
         {
             int nArms = parse.GetValue(arms), nSeeds = parse.GetValue(seeds), nBudget = parse.GetValue(budget);
@@ -70,7 +71,7 @@ public static class DlmCommand
                 Tasks = ParseTasks(parse.GetValue(tasks)!),
                 MaxDegreeOfParallelism = par ?? Environment.ProcessorCount,
             };
-            return DlmRunner.RunAsync(new DlmSettings(options, who, plan, parse.GetValue(outDir)!, parse.GetValue(json)), io, parse, ct);
+            return DlmRunner.RunAsync(new DlmSettings(options, who, plan, parse.GetValue(outDir)!, parse.GetValue(json), parse.GetValue(compare)), io, parse, ct);
         });
 
         var expr = new Option<string>("--expr") { Description = "The reward expression (C# over state and feats[0..42]).", Required = true };

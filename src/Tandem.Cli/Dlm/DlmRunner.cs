@@ -7,7 +7,7 @@ using Tandem.Reporting;
 namespace Tandem.Cli.Dlm;
 
 /// <summary>Validated settings of `tandem dlm`.</summary>
-public sealed record DlmSettings(DlmExperimentOptions Experiment, string Designer, string Planner, string Out, bool Json);
+public sealed record DlmSettings(DlmExperimentOptions Experiment, string Designer, string Planner, string Out, bool Json, string? Compare = null);
 
 /// <summary>Runs `tandem dlm` and hands the result to <see cref="DlmOutputs"/>.</summary>
 public static class DlmRunner
@@ -39,6 +39,7 @@ public static class DlmRunner
         CohortGenerator generator = LoadGenerator();
         if (settings.Experiment.Arms > generator.Parameters.PopulationSize)
             throw new UsageException($"--arms {settings.Experiment.Arms} exceeds the generated population of {generator.Parameters.PopulationSize}.");
+        DlmSummary? compare = settings.Compare is null ? null : DlmOutputs.LoadSummary(settings.Compare);
         IRewardDesigner designer = settings.Designer == "base" ? new BaseDesigner() : new SimulatedDesigner();
         string outDir = PrepareOut(settings.Out);
         int taskCount = settings.Experiment.Tasks?.Count ?? tasks.Tasks.Count;
@@ -47,7 +48,7 @@ public static class DlmRunner
             DlmExperiment.RunAsync(tasks, generator, designer, settings.Experiment, progress, cancellationToken)).ConfigureAwait(false);
 
         DlmSummary summary = DlmOutputs.Summarize(result, settings.Planner);
-        DlmOutputs.Write(outDir, summary, result);
+        DlmOutputs.Write(outDir, summary, result, compare);
         double wall = (DateTimeOffset.UtcNow - started).TotalSeconds;
         RunManifest.Capture("tandem dlm", parse.Tokens.Select(t => t.Value).ToArray(), settings.Experiment.Seed, started, wall,
             new Dictionary<string, string> { ["designer"] = designer.Name, ["planner"] = settings.Planner }).Write(Path.Combine(outDir, "manifest.json"));

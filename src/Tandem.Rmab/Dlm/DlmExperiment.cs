@@ -19,10 +19,10 @@ public static class DlmMethods
     /// <summary>No calls.</summary>
     public const string NoAction = "NoAction";
 
-    /// <summary>Whittle on the Default reward <c>state</c>.</summary>
+    /// <summary>The planner (Whittle by default) on the Default reward <c>state</c>.</summary>
     public const string Default = "Default";
 
-    /// <summary>Whittle on the task's Base reward (MNR 1 by definition).</summary>
+    /// <summary>The planner on the task's Base reward (MNR 1 by definition).</summary>
     public const string Base = "Base";
 
     /// <summary>DLM with one stage of one candidate.</summary>
@@ -135,7 +135,7 @@ public sealed record DlmExperimentResult(DlmExperimentOptions Options, string De
 
 /// <summary>
 /// Reproduces seed 001 Table 4 (and Tables 1 and 5): for each seed, sample N arms from the generated population;
-/// for each task, plan with the Whittle index under Random, No Action, Default, Base, DLM (No Reflection) and
+/// for each task, plan with the options' planner (the Whittle index by default, or Lagrangian PPO) under Random, No Action, Default, Base, DLM (No Reflection) and
 /// DLM (Reflection) rewards, and evaluate every policy by its discounted Base reward under common random numbers.
 /// </summary>
 public static class DlmExperiment

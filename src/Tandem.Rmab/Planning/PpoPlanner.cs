@@ -92,6 +92,7 @@ public sealed class PpoPlanner : IRmabPlanner
         private readonly double[] _inputs;               // rows × 7, row g = 2n + s
         private readonly double[] _logits, _logitGrad;   // rows × 2
         private readonly double[] _oldLogp;              // rows × 2
+        private readonly double[] _actProbability;       // rows: π_old(call | row)
         private readonly double[] _values, _valueGrad;   // rows
         private readonly double[] _pos, _neg, _count;    // rows × 2: merged advantages and counts per (row, action)
         private readonly double[] _retSum, _rowCount;    // rows: merged returns and counts for the critic
@@ -140,6 +141,7 @@ public sealed class PpoPlanner : IRmabPlanner
             _logits = new double[_rows * 2];
             _logitGrad = new double[_rows * 2];
             _oldLogp = new double[_rows * 2];
+            _actProbability = new double[_rows];
             _values = new double[_rows];
             _valueGrad = new double[_rows];
             _pos = new double[_rows * 2];
@@ -229,7 +231,11 @@ public sealed class PpoPlanner : IRmabPlanner
             _actor.ForwardBatch(_inputs, _logits, _rows);
             _critic.ForwardBatch(_inputs, _values, _rows);
             for (int g = 0; g < _rows; g++) _values[g] *= _valueScale;
-            for (int g = 0; g < _rows; g++) Categorical.LogSoftmax(_logits.AsSpan(2 * g, 2), _oldLogp.AsSpan(2 * g, 2));
+            for (int g = 0; g < _rows; g++)
+            {
+                Categorical.LogSoftmax(_logits.AsSpan(2 * g, 2), _oldLogp.AsSpan(2 * g, 2));
+                _actProbability[g] = Math.Exp(_oldLogp[2 * g + 1]);
+            }
             long calls = 0;
             double reward = 0;
             for (int t = 0; t < steps; t++)
@@ -238,7 +244,7 @@ public sealed class PpoPlanner : IRmabPlanner
                 for (int i = 0; i < n; i++)
                 {
                     int s = _states[i];
-                    byte a = _rng.NextDouble() < Math.Exp(_oldLogp[2 * (2 * i + s) + 1]) ? (byte)1 : (byte)0;
+                    byte a = _rng.NextDouble() < _actProbability[2 * i + s] ? (byte)1 : (byte)0;
                     byte next = _rng.NextDouble() < _arms[i].ToEngaged(s, a) ? (byte)1 : (byte)0;
                     double r = next == 0 ? _r0[i] : _r1[i];
                     _visited[o + i] = (byte)s;
