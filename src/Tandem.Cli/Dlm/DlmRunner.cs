@@ -43,7 +43,7 @@ public static class DlmRunner
         IRewardDesigner designer = settings.Designer == "base" ? new BaseDesigner() : new SimulatedDesigner();
         string outDir = PrepareOut(settings.Out);
         int taskCount = settings.Experiment.Tasks?.Count ?? tasks.Tasks.Count;
-        string label = $"DLM: {taskCount} tasks × {settings.Experiment.Seeds} seeds";
+        string label = $"DLM ({settings.Planner}): {taskCount} tasks × {settings.Experiment.Seeds} seeds";
         DlmExperimentResult result = await ProgressReporter.RunAsync(io, label, settings.Json, progress =>
             DlmExperiment.RunAsync(tasks, generator, designer, settings.Experiment, progress, cancellationToken)).ConfigureAwait(false);
 
