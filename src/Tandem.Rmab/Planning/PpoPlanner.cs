@@ -27,8 +27,10 @@ public sealed record PpoTrainingResult(IndexPolicy Policy, double Lambda, double
 /// (clipped surrogate, GAE advantages, an annealed entropy bonus), and λ follows the Appendix F rule
 /// λ ← max(0, λ − α (B/(1−γ) − C)) every few epochs, C the discounted number of calls, so that the discounted cost is
 /// held at the budget; λ is frozen for the last epochs. The network input of arm n is [one-hot state, λ, P_n[s, a, 1]
-/// for (s, a) = (0,0), (0,1), (1,0), (1,1)] (the authors' 2026 re-implementation: the flattened transition matrix
-/// without its redundant last axis). At test time it acts on the B arms with the largest P(act).
+/// for (s, a) = (0,0), (0,1), (1,0), (1,1), R_n(0), R_n(1)]: the authors' 2026 re-implementation (the flattened
+/// transition matrix without its redundant last axis) plus the arm's two rewards, without which a shared network
+/// cannot tell a target-group arm from another with the same transitions (docs/dlm-ppo.md); λ and the rewards are
+/// divided by max |R|. At test time it acts on the B arms with the largest P(act).
 /// </summary>
 /// <remarks>
 /// <para>Seeds: the planner holds one seed and every <see cref="Plan"/> call trains from a fresh generator on it, so the
