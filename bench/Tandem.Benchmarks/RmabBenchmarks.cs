@@ -104,3 +104,24 @@ public class Table4Benchmarks
         return r.AverageMnr(DlmMethods.Reflection).Iqm;
     }
 }
+
+/// <summary>One Lagrangian PPO training of N = 48 arms with the default options (issue 6 target: ≤ 2 s on one thread;
+/// about 0.19 s is what `tandem dlm --planner ppo --seeds 20` needs to finish in 10 minutes on two cores).</summary>
+[MemoryDiagnoser]
+public class PpoBenchmarks
+{
+    private PlanningProblem _problem = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string data = Path.Combine(AppContext.BaseDirectory, "data", "dlm");
+        var generator = new CohortGenerator(CohortParameters.Load(Path.Combine(data, "cohort.json")));
+        RmabInstance instance = CohortGenerator.Sample(generator.Population(1), 48, 16, 7);
+        RewardTable table = DlmTaskSet.Load(Path.Combine(data, "tasks.json")).Tasks[0].BaseExpression.Tabulate(instance.FeatureRows);
+        _problem = new PlanningProblem(instance.Dynamics, table, 16, 0.9);
+    }
+
+    [Benchmark]
+    public double TrainN48() => new PpoPlanner(new PpoOptions(), 1).Train(_problem).Lambda;
+}

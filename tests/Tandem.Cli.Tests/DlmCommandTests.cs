@@ -83,7 +83,7 @@ public sealed class DlmCommandTests : IDisposable
         Assert.True(exit == 0, stderr);
         Assert.Contains("Average MNR", stdout);
         Assert.Contains("Marathi Speakers + Middle Aged", stdout);
-        Assert.DoesNotContain("DLM: 2 tasks", stdout);
+        Assert.DoesNotContain("DLM (whittle): 2 tasks", stdout);
     }
 
     [Theory]

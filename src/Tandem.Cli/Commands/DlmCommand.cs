@@ -22,7 +22,10 @@ public static class DlmCommand
         var candidates = new Option<int>("--candidates") { Description = "Candidates K per stage.", DefaultValueFactory = _ => 3 };
         var designer = new Option<string>("--designer") { Description = "Reward designer: simulated (a documented simulation of an LLM), base (the ground truth; MNR 1), or a language model: " + LlmSpec.Allowed + ". A model is asked about (stages × candidates + 1) × tasks × seeds times, plus retries and selections.", DefaultValueFactory = _ => "simulated" };
         var llmOptions = new LlmOptions("--designer");
-        var planner = new Option<string>("--planner") { Description = "Planner: whittle (true transitions) or whittle-estimated (transitions estimated from 7 simulated weeks).", DefaultValueFactory = _ => "whittle" };
+        var planner = new Option<string>("--planner") { Description = "Planner: whittle (true transitions), whittle-estimated (transitions estimated from 7 simulated weeks), ppo (the seed's Lagrangian PPO, docs/dlm-ppo.md) or ppo-estimated.", DefaultValueFactory = _ => "whittle" };
+        var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default 40)." };
+        var ppoLr = new Option<double?>("--ppo-lr") { Description = "PPO actor and critic learning rate (default 2e-3, the authors')." };
+        var compare = new Option<string?>("--compare") { Description = "Another tandem dlm output folder (e.g. the Whittle run with the same seeds): the report sets its Table 4 beside this run's." };
         var trials = new Option<int>("--trials") { Description = "Evaluation trials per seed.", DefaultValueFactory = _ => 50 };
         var steps = new Option<int>("--steps") { Description = "Steps per trial.", DefaultValueFactory = _ => 10 };
         var discount = new Option<double>("--discount") { Description = "Discount γ in [0, 1).", DefaultValueFactory = _ => 0.9 };
@@ -31,7 +34,7 @@ public static class DlmCommand
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
 
         var dlm = new Command("dlm", "Reproduce seed 001 Table 4: language-designed rewards (DLM) for a restless bandit on an ARMMAN-like cohort, against Random, No Action, Default and Base.");
-        foreach (Option o in new Option[] { tasks, seeds, seed, arms, budget, stages, candidates, designer, planner, trials, steps, discount, parallel, outDir, json }) dlm.Add(o);
+        foreach (Option o in new Option[] { tasks, seeds, seed, arms, budget, stages, candidates, designer, planner, ppoEpochs, ppoLr, compare, trials, steps, discount, parallel, outDir, json }) dlm.Add(o);
         llmOptions.AddTo(dlm);
         dlm.SetAction((parse, ct) =>
         {
@@ -53,7 +56,10 @@ public static class DlmCommand
             if (llm is null && who is not ("simulated" or "base")) throw new UsageException($"--designer '{who}' is unknown; allowed: simulated, base, or a language model: {LlmSpec.Allowed}.");
             LlmCallSettings llmCall = llmOptions.Read(parse, llm is { Kind: not LlmKind.Replay });
             string plan = parse.GetValue(planner)!.Trim().ToLowerInvariant();
-            if (plan is not ("whittle" or "whittle-estimated")) throw new UsageException($"--planner '{plan}' is unknown; allowed: whittle, whittle-estimated.");
+            if (plan is not ("whittle" or "whittle-estimated" or "ppo" or "ppo-estimated")) throw new UsageException($"--planner '{plan}' is unknown; allowed: whittle, whittle-estimated, ppo, ppo-estimated.");
+            Func<ulong, Tandem.Rmab.Planning.IRmabPlanner> plannerFactory = plan.StartsWith("ppo", StringComparison.Ordinal)
+                ? DlmPlanners.Ppo(parse.GetValue(ppoEpochs), parse.GetValue(ppoLr))
+                : _ => new Tandem.Rmab.Planning.WhittlePlanner();
             int? par = parse.GetValue(parallel);
             if (par is < 1) throw new UsageException($"--parallel {par} must be at least 1.");
             var options = new DlmExperimentOptions
@@ -67,11 +73,12 @@ public static class DlmCommand
                 Trials = nTrials,
                 Steps = nSteps,
                 Discount = gamma,
-                EstimatedTransitions = plan == "whittle-estimated",
+                EstimatedTransitions = plan.EndsWith("-estimated", StringComparison.Ordinal),
+                Planner = plannerFactory,
                 Tasks = ParseTasks(parse.GetValue(tasks)!),
                 MaxDegreeOfParallelism = par ?? Environment.ProcessorCount,
             };
-            return DlmRunner.RunAsync(new DlmSettings(options, who, plan, parse.GetValue(outDir)!, parse.GetValue(json), llm, llmCall), io, parse, ct);
+            return DlmRunner.RunAsync(new DlmSettings(options, who, plan, parse.GetValue(outDir)!, parse.GetValue(json), llm, llmCall, parse.GetValue(compare)), io, parse, ct);
         });
 
         var expr = new Option<string>("--expr") { Description = "The reward expression (C# over state and feats[0..42]).", Required = true };

@@ -36,8 +36,24 @@ public static class DlmOutputs
             r.NonIndexableArms, r.Refusals, tasks, new DlmAverage(DlmMethods.All.ToDictionary(m => m, r.AverageMnr)));
     }
 
-    /// <summary>Write every file into <paramref name="outDir"/>.</summary>
-    public static void Write(string outDir, DlmSummary summary, DlmExperimentResult result)
+    /// <summary>Read the summary.json of another `tandem dlm` output folder (for <c>--compare</c>); a missing or
+    /// unreadable file is bad input.</summary>
+    public static DlmSummary LoadSummary(string folder)
+    {
+        string path = Path.Combine(folder, "summary.json");
+        try
+        {
+            return JsonOutput.Deserialize<DlmSummary>(File.ReadAllText(path)) ?? throw new UsageException($"--compare '{folder}': summary.json is empty.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or NotSupportedException)
+        {
+            throw new UsageException($"--compare '{folder}' has no readable summary.json of tandem dlm: {ex.Message}");
+        }
+    }
+
+    /// <summary>Write every file into <paramref name="outDir"/>; with <paramref name="compare"/> (another run, e.g. the
+    /// other planner on the same seeds) the report also sets the two Table 4s side by side.</summary>
+    public static void Write(string outDir, DlmSummary summary, DlmExperimentResult result, DlmSummary? compare = null)
     {
         JsonOutput.Write(Path.Combine(outDir, "summary.json"), summary);
         CsvTables.WriteRows(Path.Combine(outDir, "table4.csv"),
@@ -58,7 +74,7 @@ public static class DlmOutputs
 
         string rewards = RewardsMarkdown(result);
         File.WriteAllText(Path.Combine(outDir, "rewards.md"), rewards);
-        WriteReport(outDir, summary, result);
+        WriteReport(outDir, summary, result, compare);
     }
 
     private static string Display(string method) => method == DlmMethods.NoAction ? "No Action" : method;
@@ -87,11 +103,11 @@ public static class DlmOutputs
         return sb.ToString();
     }
 
-    private static void WriteReport(string outDir, DlmSummary s, DlmExperimentResult result)
+    private static void WriteReport(string outDir, DlmSummary s, DlmExperimentResult result, DlmSummary? compare)
     {
         var report = new HtmlReport("Tandem — DLM: language-designed rewards for restless bandits");
         report.AddHeading("DLM: language-designed rewards (seed 001)", 1);
-        report.AddParagraph($"{s.Tasks.Count} tasks × {s.Seeds} seeds (seed {s.Seed}); {s.Arms} arms, budget {s.Budget}; planner {s.Planner} index; " +
+        report.AddParagraph($"{s.Tasks.Count} tasks × {s.Seeds} seeds (seed {s.Seed}); {s.Arms} arms, budget {s.Budget}; planner {s.Planner}; " +
             $"designer `{s.Designer}`; {s.Stages} stages × {s.Candidates} candidates; evaluation {s.Trials} trials × {s.Steps} steps, discount {F(s.Discount)}. " +
             $"Wall time {s.WallSeconds:F1} s. Non-indexable arms over all plans: {s.NonIndexableArms}. Refused proposals: {s.Refusals}.");
         if (s.Designer == "simulated")
@@ -110,6 +126,7 @@ public static class DlmOutputs
                 .Append(["avg", "Average MNR", .. TableMethods.Select(m => Pm(s.Average.Mnr[m]))]),
             "Interquartile mean ± standard error over seeds (Average: pooled over tasks and seeds). The seed reports averages Base 1.00, No Action −0.06, Default 0.57, DLM (No Reflection) 0.85, DLM (Reflection) 0.92 (Gemini Pro on ARMMAN data).");
         report.AddFigure("mnr.png", "IQM of the MNR per task with ± 1 SE error bars; Random is 0 and Base is 1 by definition.");
+        if (compare is not null) AddSideBySide(report, s, compare);
         report.AddHeading("Statistical tests (Table 5) and feature extraction (Table 1)", 2);
         report.AddTable(["idx", "label", "p: Refl > Default", "p: No Refl > Default", "p: Refl > No Refl", "precision", "recall", "logic recall"],
             s.Tasks.Select(t => (IReadOnlyList<string>)[t.Index.ToString(Inv), t.Label, P(t.PValues.ReflectionVsDefault), P(t.PValues.NoReflectionVsDefault),
@@ -128,6 +145,23 @@ public static class DlmOutputs
         report.AddHeading("Files", 2);
         report.AddParagraph("`summary.json` (the `--json` object), `table4.csv`, `returns.csv` (per task, seed and method), `mnr.png`/`mnr.svg`, `rewards.md`, `manifest.json`.");
         report.Save(Path.Combine(outDir, "report.html"));
+    }
+
+    // Table 4 of this run and of another (typically the other planner with the same seeds), column by column.
+    private static void AddSideBySide(HtmlReport report, DlmSummary s, DlmSummary other)
+    {
+        string[] methods = [DlmMethods.NoAction, DlmMethods.Default, DlmMethods.NoReflection, DlmMethods.Reflection];
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (DlmTaskSummary t in s.Tasks)
+        {
+            DlmTaskSummary? o = other.Tasks.FirstOrDefault(x => x.Index == t.Index);
+            if (o is null) continue;
+            rows.Add([t.Index.ToString(Inv), t.Label, .. methods.SelectMany(m => new[] { Pm(t.Mnr[m]), o.Mnr.TryGetValue(m, out Aggregate a) ? Pm(a) : "—" })]);
+        }
+        rows.Add(["avg", "Average MNR", .. methods.SelectMany(m => new[] { Pm(s.Average.Mnr[m]), other.Average.Mnr.TryGetValue(m, out Aggregate a) ? Pm(a) : "—" })]);
+        report.AddHeading($"Table 4 side by side: planner {s.Planner} and planner {other.Planner}", 2);
+        report.AddTable(["idx", "label", .. methods.SelectMany(m => new[] { $"{Display(m)} ({s.Planner})", $"{Display(m)} ({other.Planner})" })], rows,
+            $"MNR interquartile mean ± SE; this run: {s.Tasks.Count} tasks × {s.Seeds} seeds (seed {s.Seed}), designer `{s.Designer}`; compared run: {other.Tasks.Count} tasks × {other.Seeds} seeds (seed {other.Seed}), designer `{other.Designer}`. Each planner normalizes by its own Base policy (MNR 1) and the common Random policy (MNR 0).");
     }
 
     internal static string F(double v) => double.IsFinite(v) ? v.ToString("0.00", Inv) : "—";

@@ -11,7 +11,7 @@ using Tandem.Reporting;
 namespace Tandem.Cli.Dlm;
 
 /// <summary>Validated settings of `tandem dlm`.</summary>
-public sealed record DlmSettings(DlmExperimentOptions Experiment, string Designer, string Planner, string Out, bool Json, LlmSpec? DesignerLlm = null, LlmCallSettings? LlmCall = null);
+public sealed record DlmSettings(DlmExperimentOptions Experiment, string Designer, string Planner, string Out, bool Json, LlmSpec? DesignerLlm = null, LlmCallSettings? LlmCall = null, string? Compare = null);
 
 /// <summary>Runs `tandem dlm` and hands the result to <see cref="DlmOutputs"/>.</summary>
 public static class DlmRunner
@@ -43,6 +43,7 @@ public static class DlmRunner
         CohortGenerator generator = LoadGenerator();
         if (settings.Experiment.Arms > generator.Parameters.PopulationSize)
             throw new UsageException($"--arms {settings.Experiment.Arms} exceeds the generated population of {generator.Parameters.PopulationSize}.");
+        DlmSummary? compare = settings.Compare is null ? null : DlmOutputs.LoadSummary(settings.Compare);
         string outDir = PrepareOut(settings.Out);
         LlmLedger? ledger = settings.DesignerLlm is null ? null : new LlmLedger();
         using var session = new LlmSession(settings.LlmCall ?? new LlmCallSettings(), outDir, "--designer");
@@ -50,7 +51,7 @@ public static class DlmRunner
             ? new LlmRewardDesigner(session.Open(spec, ledger!), ledger!, spec.ToString())
             : settings.Designer == "base" ? new BaseDesigner() : new SimulatedDesigner();
         int taskCount = settings.Experiment.Tasks?.Count ?? tasks.Tasks.Count;
-        string label = $"DLM: {taskCount} tasks × {settings.Experiment.Seeds} seeds";
+        string label = $"DLM ({settings.Planner}): {taskCount} tasks × {settings.Experiment.Seeds} seeds";
         DlmExperimentResult result;
         try
         {
@@ -63,7 +64,7 @@ public static class DlmRunner
         }
 
         DlmSummary summary = DlmOutputs.Summarize(result, settings.Planner) with { Llm = ledger is null ? null : LlmSummary.From(ledger) };
-        DlmOutputs.Write(outDir, summary, result);
+        DlmOutputs.Write(outDir, summary, result, compare);
         double wall = (DateTimeOffset.UtcNow - started).TotalSeconds;
         RunManifest.Capture("tandem dlm", parse.Tokens.Select(t => t.Value).ToArray(), settings.Experiment.Seed, started, wall,
             new Dictionary<string, string> { ["designer"] = designer.Name, ["planner"] = settings.Planner }).Write(Path.Combine(outDir, "manifest.json"));

@@ -223,14 +223,13 @@ public sealed class Mlp
             output[0] = b[0] + SmallKernels.Dot(input, w);
             return;
         }
-        b.CopyTo(output);
-        for (int i = 0; i < nIn; i++) SmallKernels.Axpy(input[i], w.Slice(i * nOut, nOut), output);
+        SmallKernels.DenseForward(input, w, b, output);
     }
 
     private void Activate(Span<double> values)
     {
         if (HiddenActivation == Activation.ReLU) SmallKernels.Relu(values);
-        else for (int i = 0; i < values.Length; i++) values[i] = Math.Tanh(values[i]);
+        else System.Numerics.Tensors.TensorPrimitives.Tanh(values, values); // vectorised; within a few ulp of Math.Tanh
     }
 
     /// <summary>Forward pass of a batch, keeping the activations that <see cref="BackwardBatch"/> needs.</summary>
@@ -301,15 +300,18 @@ public sealed class Mlp
                     continue;
                 }
                 SmallKernels.Axpy(1.0, delta, gb);
-                for (int i = 0; i < nIn; i++) SmallKernels.Axpy(x[i], delta, gw.Slice(i * nOut, nOut));
-                if (l == 0) break;
-                // δ_in[i] = Σ_j W[i, j] δ[j], then through the activation of the layer below.
+                if (l == 0)
+                {
+                    SmallKernels.DenseBackward(x, w, delta, gw, default);
+                    break;
+                }
+                // gW[i, :] += x_i δ and δ_in[i] = Σ_j W[i, j] δ[j] in one pass, then through the activation of the layer below.
                 Span<double> below = (inA ? _deltaB : _deltaA).AsSpan(0, nIn);
                 inA = !inA;
+                SmallKernels.DenseBackward(x, w, delta, gw, below);
                 for (int i = 0; i < nIn; i++)
                 {
-                    double g = SmallKernels.Dot(w.Slice(i * nOut, nOut), delta);
-                    double a = x[i];
+                    double g = below[i], a = x[i];
                     below[i] = HiddenActivation == Activation.ReLU ? (a > 0 ? g : 0) : g * (1 - a * a);
                 }
                 delta = below;

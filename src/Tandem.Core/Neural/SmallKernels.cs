@@ -44,6 +44,72 @@ internal static class SmallKernels
         return sum;
     }
 
+    // y = b + Σ_i x_i W[i, :] with W input-major (nIn × nOut). Each block of Vector<double>.Count outputs is summed
+    // over the inputs in a register, in the same order and with the same operations as b.CopyTo(y) followed by
+    // Axpy(x_i, W[i, :], y) for i = 0, 1, ..., so the results are bitwise those of that loop, without its stores.
+    public static void DenseForward(ReadOnlySpan<double> x, ReadOnlySpan<double> w, ReadOnlySpan<double> b, Span<double> y)
+    {
+        int nIn = x.Length, nOut = y.Length;
+        if (w.Length < nIn * nOut || b.Length < nOut) throw new ArgumentException("The weights or biases are too short.", nameof(w));
+        int j = 0;
+        if (Vector.IsHardwareAccelerated && nOut >= Vector<double>.Count)
+        {
+            int width = Vector<double>.Count;
+            ref double rw = ref MemoryMarshal.GetReference(w);
+            ref double rb = ref MemoryMarshal.GetReference(b);
+            ref double ry = ref MemoryMarshal.GetReference(y);
+            for (; j <= nOut - width; j += width)
+            {
+                Vector<double> acc = Vector.LoadUnsafe(ref rb, (nuint)j);
+                for (int i = 0; i < nIn; i++) acc += new Vector<double>(x[i]) * Vector.LoadUnsafe(ref rw, (nuint)(i * nOut + j));
+                acc.StoreUnsafe(ref ry, (nuint)j);
+            }
+        }
+        for (; j < nOut; j++)
+        {
+            double acc = b[j];
+            for (int i = 0; i < nIn; i++) acc += x[i] * w[i * nOut + j];
+            y[j] = acc;
+        }
+    }
+
+    // Backward of a dense layer for one sample: gW[i, :] += x_i δ for every i and, when down is not empty,
+    // down[i] = Σ_j W[i, j] δ_j. Bitwise the same arithmetic as Axpy(x_i, δ, gW[i, :]) and Dot(W[i, :], δ) per row,
+    // in one pass over the rows.
+    public static void DenseBackward(ReadOnlySpan<double> x, ReadOnlySpan<double> w, ReadOnlySpan<double> delta, Span<double> gw, Span<double> down)
+    {
+        int nIn = x.Length, nOut = delta.Length;
+        if (w.Length < nIn * nOut || gw.Length < nIn * nOut) throw new ArgumentException("The weights or their gradients are too short.", nameof(w));
+        bool wantDown = !down.IsEmpty;
+        if (wantDown && down.Length < nIn) throw new ArgumentException("The input gradient is too short.", nameof(down));
+        int width = Vector<double>.Count;
+        int blocks = Vector.IsHardwareAccelerated && nOut >= width ? nOut / width : 0;
+        int tail = blocks * width;
+        ref double rw = ref MemoryMarshal.GetReference(w);
+        ref double rgw = ref MemoryMarshal.GetReference(gw);
+        ref double rd = ref MemoryMarshal.GetReference(delta);
+        for (int i = 0; i < nIn; i++)
+        {
+            int row = i * nOut;
+            var xi = new Vector<double>(x[i]);
+            Vector<double> acc = Vector<double>.Zero;
+            for (int k = 0; k < blocks; k++)
+            {
+                nuint at = (nuint)(row + k * width);
+                Vector<double> d = Vector.LoadUnsafe(ref rd, (nuint)(k * width));
+                (Vector.LoadUnsafe(ref rgw, at) + xi * d).StoreUnsafe(ref rgw, at);
+                if (wantDown) acc += Vector.LoadUnsafe(ref rw, at) * d;
+            }
+            double sum = blocks > 0 ? Vector.Sum(acc) : 0;
+            for (int j = tail; j < nOut; j++)
+            {
+                gw[row + j] += x[i] * delta[j];
+                if (wantDown) sum += w[row + j] * delta[j];
+            }
+            if (wantDown) down[i] = sum;
+        }
+    }
+
     // y = max(y, 0)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Relu(Span<double> y)

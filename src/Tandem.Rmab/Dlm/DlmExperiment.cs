@@ -19,10 +19,10 @@ public static class DlmMethods
     /// <summary>No calls.</summary>
     public const string NoAction = "NoAction";
 
-    /// <summary>Whittle on the Default reward <c>state</c>.</summary>
+    /// <summary>The planner (Whittle by default) on the Default reward <c>state</c>.</summary>
     public const string Default = "Default";
 
-    /// <summary>Whittle on the task's Base reward (MNR 1 by definition).</summary>
+    /// <summary>The planner on the task's Base reward (MNR 1 by definition).</summary>
     public const string Base = "Base";
 
     /// <summary>DLM with one stage of one candidate.</summary>
@@ -67,6 +67,12 @@ public sealed record DlmExperimentOptions
 
     /// <summary>Discount γ ∈ [0, 1) of planning and returns (authors: 0.9).</summary>
     public double Discount { get; init; } = 0.9;
+
+    /// <summary>Builds the planner of one (task, seed) cell from a seed derived for that cell; every plan of the cell
+    /// (Default, Base, each DLM candidate) uses that one planner, so planners that learn (PPO) give the same policy for
+    /// the same reward and candidates see common random numbers. Planners that do not draw (Whittle) ignore the seed.
+    /// Default: the Whittle index planner.</summary>
+    public Func<ulong, IRmabPlanner> Planner { get; init; } = _ => new WhittlePlanner();
 
     /// <summary>Plan on transitions estimated from simulated history instead of the true ones.</summary>
     public bool EstimatedTransitions { get; init; }
@@ -129,7 +135,7 @@ public sealed record DlmExperimentResult(DlmExperimentOptions Options, string De
 
 /// <summary>
 /// Reproduces seed 001 Table 4 (and Tables 1 and 5): for each seed, sample N arms from the generated population;
-/// for each task, plan with the Whittle index under Random, No Action, Default, Base, DLM (No Reflection) and
+/// for each task, plan with the options' planner (the Whittle index by default, or Lagrangian PPO) under Random, No Action, Default, Base, DLM (No Reflection) and
 /// DLM (Reflection) rewards, and evaluate every policy by its discounted Base reward under common random numbers.
 /// </summary>
 public static class DlmExperiment
@@ -143,13 +149,13 @@ public static class DlmExperiment
         ArgumentNullException.ThrowIfNull(designer);
         ArgumentNullException.ThrowIfNull(options);
         options.Validated(tasks.Tasks.Count);
+        ArgumentNullException.ThrowIfNull(options.Planner, nameof(options.Planner));
         if (options.Arms > generator.Parameters.PopulationSize)
             throw new ArgumentOutOfRangeException(nameof(options), options.Arms, $"At most {generator.Parameters.PopulationSize} arms (the population size).");
         var clock = Stopwatch.StartNew();
         DlmTask[] selected = (options.Tasks ?? Enumerable.Range(0, tasks.Tasks.Count).ToArray()).Select(i => tasks.Tasks[i]).ToArray();
         Beneficiary[] population = generator.Population(options.Seed);
         RewardExpression defaultReward = RewardSandbox.Parse(tasks.Default);
-        var planner = new WhittlePlanner();
         var loop = new DlmLoopOptions(options.Stages, options.Candidates, options.MaxRetries, options.Evaluation);
         var zeroShot = new DlmLoopOptions(1, 1, options.MaxRetries, options.Evaluation);
 
@@ -169,6 +175,8 @@ public static class DlmExperiment
                     : instance.Dynamics;
                 ulong evalSeed = Seeds.Derive(seed, "evaluation");
                 RewardTable baseTable = task.BaseExpression.Tabulate(instance.FeatureRows);
+                RewardTable defaultTable = defaultReward.Tabulate(instance.FeatureRows);
+                var planner = new CellPlanner(options.Planner(Seeds.Derive(Seeds.Derive(seed, "planner"), task.Index)));
                 long badArms = 0;
                 double Evaluate(IRmabPolicy policy) => RmabSimulator.Run(instance, policy, baseTable, options.Evaluation, evalSeed).MeanReturn;
                 IRmabPolicy PlanFor(RewardTable table)
@@ -182,15 +190,15 @@ public static class DlmExperiment
                 {
                     [DlmMethods.Random] = Evaluate(new RandomPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
                     [DlmMethods.NoAction] = Evaluate(new NoActionPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
-                    [DlmMethods.Default] = Evaluate(PlanFor(defaultReward.Tabulate(instance.FeatureRows))),
+                    [DlmMethods.Default] = Evaluate(PlanFor(defaultTable)),
                     [DlmMethods.Base] = Evaluate(PlanFor(baseTable)),
                 };
                 ulong dlmSeed = Seeds.Derive(Seeds.Derive(seed, "dlm"), task.Index);
                 DlmRunResult single = await DlmLoop.RunAsync(task, instance, planning, planner, designer, zeroShot, Seeds.Derive(dlmSeed, "no-reflection"), options.Discount, ct).ConfigureAwait(false);
                 DlmRunResult full = await DlmLoop.RunAsync(task, instance, planning, planner, designer, loop, Seeds.Derive(dlmSeed, "reflection"), options.Discount, ct).ConfigureAwait(false);
                 // A run with no valid candidate falls back to the Default reward (what the programme ran before).
-                returns[DlmMethods.NoReflection] = Evaluate(PlanFor(single.SelectedTable ?? defaultReward.Tabulate(instance.FeatureRows)));
-                returns[DlmMethods.Reflection] = Evaluate(PlanFor(full.SelectedTable ?? defaultReward.Tabulate(instance.FeatureRows)));
+                returns[DlmMethods.NoReflection] = Evaluate(PlanFor(single.SelectedTable ?? defaultTable));
+                returns[DlmMethods.Reflection] = Evaluate(PlanFor(full.SelectedTable ?? defaultTable));
 
                 var zero = single.Stages[0].Candidates.Concat(full.Stages[0].Candidates).Where(c => c.Expression is not null).ToArray();
                 var pr = zero.Select(c => RobustStats.PrecisionRecall(c.FeaturesUsed.ToArray(), task.TrueFeatures.ToArray())).ToArray();
@@ -222,6 +230,23 @@ public static class DlmExperiment
             results.Add(new DlmTaskResult(selected[t], returns, mnr, precision, recall, logicRecall, cellsOfTask[0].Example!, cellsOfTask.Select(c => c.Selected).ToArray()));
         }
         return new DlmExperimentResult(options, designer.Name, results, nonIndexable, refusals, clock.Elapsed);
+    }
+
+    // Within one cell the dynamics, budget and discount are fixed and the planner is a function of the reward, so a
+    // table planned once (a DLM run's selected candidate) is not planned again for its evaluation.
+    private sealed class CellPlanner(IRmabPlanner inner) : IRmabPlanner
+    {
+        private readonly Dictionary<RewardTable, IRmabPolicy> _planned = new(ReferenceEqualityComparer.Instance);
+
+        public string Name => inner.Name;
+
+        public IRmabPolicy Plan(PlanningProblem problem)
+        {
+            if (_planned.TryGetValue(problem.Rewards, out IRmabPolicy? known)) return known;
+            IRmabPolicy policy = inner.Plan(problem);
+            _planned[problem.Rewards] = policy;
+            return policy;
+        }
     }
 
     private sealed record CellOutcome(Dictionary<string, double> Returns, (double Precision, double Recall)[] PrecisionRecall, double[] LogicRecall, DlmRunResult? Example, string? Selected);

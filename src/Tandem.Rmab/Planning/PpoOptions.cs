@@ -1,0 +1,107 @@
+namespace Tandem.Rmab.Planning;
+
+/// <summary>
+/// Hyper-parameters of the Lagrangian PPO planner (<see cref="PpoPlanner"/>; seed 001 Appendix F and Algorithm 1
+/// lines 5-13). Defaults are the authors' values where they are known (specs/DLM.md "Planners"; the public RMAB-PPO
+/// scripts the seed builds on: hidden 16 × 2, 100 steps an epoch, 20 policy and 20 value iterations, learning rates
+/// 2e-3, clip ratio 2, λ updated every 4 epochs and frozen for the last 2, entropy 0.5 → 0). The number of epochs
+/// is ours (docs/dlm-ppo.md says why). Immutable; <see cref="Validate"/> names the first setting out of range.
+/// </summary>
+public sealed record PpoOptions
+{
+    /// <summary>Width of each hidden layer of the actor and of the critic. Range: ≥ 1. Default 16 (authors).</summary>
+    public int HiddenWidth { get; init; } = 16;
+
+    /// <summary>Hidden layers of the actor and of the critic. Range: ≥ 1. Default 2 (authors).</summary>
+    public int HiddenLayers { get; init; } = 2;
+
+    /// <summary>Training epochs (one rollout and one update each). Range: ≥ 1. Default 40 (ours: the seed's
+    /// 500 samples an arm, 5 epochs, would leave λ at its start value under the authors' update schedule; 40 fits the
+    /// issue's time budget for `tandem dlm --seeds 20`, see docs/dlm-ppo.md).</summary>
+    public int Epochs { get; init; } = 40;
+
+    /// <summary>Simulated steps of every arm per epoch. Range: ≥ 1. Default 100 (seed 001 §5, "100 simulation steps").</summary>
+    public int StepsPerEpoch { get; init; } = 100;
+
+    /// <summary>Adam step size of the actor. Range: &gt; 0. Default 2e-3 (authors).</summary>
+    public double PolicyLearningRate { get; init; } = 2e-3;
+
+    /// <summary>Adam step size of the critic. Range: &gt; 0. Default 2e-3 (authors).</summary>
+    public double ValueLearningRate { get; init; } = 2e-3;
+
+    /// <summary>Gradient step size α of the action charge λ (Appendix F: λ ← λ − α (B/(1−γ) − discounted cost)).
+    /// Range: &gt; 0. Default 2e-3 (authors).</summary>
+    public double LambdaLearningRate { get; init; } = 2e-3;
+
+    /// <summary>Factor applied to the λ step size after every λ update (the authors' exponential schedule).
+    /// Range: (0, 1]. Default 0.95 (authors).</summary>
+    public double LambdaLearningRateDecay { get; init; } = 0.95;
+
+    /// <summary>Actor gradient steps per epoch. Range: ≥ 1. Default 20 (authors).</summary>
+    public int PolicyIterations { get; init; } = 20;
+
+    /// <summary>Critic gradient steps per epoch. Range: ≥ 1. Default 20 (authors).</summary>
+    public int ValueIterations { get; init; } = 20;
+
+    /// <summary>PPO clip ratio ε. Range: &gt; 0. Default 2 (authors; so wide that clipping rarely binds).</summary>
+    public double ClipRatio { get; init; } = 2.0;
+
+    /// <summary>GAE parameter λ_GAE (not the action charge). Range: [0, 1]. Default 0.97 (Spinning Up, which the authors' code adapts).</summary>
+    public double GaeLambda { get; init; } = 0.97;
+
+    /// <summary>Epochs between λ updates. Range: ≥ 1. Default 4 (authors).</summary>
+    public int LambdaUpdatePeriod { get; init; } = 4;
+
+    /// <summary>Final epochs in which λ is frozen and only the actor and critic train. Range: [0, Epochs). Default 2 (authors).</summary>
+    public int FinalFrozenEpochs { get; init; } = 2;
+
+    /// <summary>Entropy coefficient at the first epoch. Range: ≥ 0. Default 0.5 (authors).</summary>
+    public double StartEntropy { get; init; } = 0.5;
+
+    /// <summary>Entropy coefficient reached at the last epoch. Range: ≥ 0. Default 0 (authors).</summary>
+    public double EndEntropy { get; init; }
+
+    /// <summary>Action charge λ at the start. Range: ≥ 0. Default 0.</summary>
+    public double InitialLambda { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range; returns this.</summary>
+    public PpoOptions Validated()
+    {
+        Validate();
+        return this;
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        if (HiddenWidth < 1) throw new ArgumentOutOfRangeException(nameof(HiddenWidth), HiddenWidth, "The hidden width must be at least 1.");
+        if (HiddenLayers < 1) throw new ArgumentOutOfRangeException(nameof(HiddenLayers), HiddenLayers, "At least one hidden layer.");
+        if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "At least one epoch.");
+        if (StepsPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(StepsPerEpoch), StepsPerEpoch, "At least one step per epoch.");
+        Positive(PolicyLearningRate, nameof(PolicyLearningRate));
+        Positive(ValueLearningRate, nameof(ValueLearningRate));
+        Positive(LambdaLearningRate, nameof(LambdaLearningRate));
+        if (!(LambdaLearningRateDecay > 0 && LambdaLearningRateDecay <= 1))
+            throw new ArgumentOutOfRangeException(nameof(LambdaLearningRateDecay), LambdaLearningRateDecay, "The λ step-size decay must lie in (0, 1].");
+        if (PolicyIterations < 1) throw new ArgumentOutOfRangeException(nameof(PolicyIterations), PolicyIterations, "At least one policy iteration.");
+        if (ValueIterations < 1) throw new ArgumentOutOfRangeException(nameof(ValueIterations), ValueIterations, "At least one value iteration.");
+        Positive(ClipRatio, nameof(ClipRatio));
+        if (!(GaeLambda >= 0 && GaeLambda <= 1)) throw new ArgumentOutOfRangeException(nameof(GaeLambda), GaeLambda, "λ_GAE must lie in [0, 1].");
+        if (LambdaUpdatePeriod < 1) throw new ArgumentOutOfRangeException(nameof(LambdaUpdatePeriod), LambdaUpdatePeriod, "The λ update period must be at least 1 epoch.");
+        if (FinalFrozenEpochs < 0 || FinalFrozenEpochs >= Epochs)
+            throw new ArgumentOutOfRangeException(nameof(FinalFrozenEpochs), FinalFrozenEpochs, $"The frozen epochs must lie in [0, {Epochs - 1}] (fewer than the epochs).");
+        NonNegative(StartEntropy, nameof(StartEntropy));
+        NonNegative(EndEntropy, nameof(EndEntropy));
+        NonNegative(InitialLambda, nameof(InitialLambda));
+    }
+
+    private static void Positive(double value, string name)
+    {
+        if (!(value > 0) || !double.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and > 0.");
+    }
+
+    private static void NonNegative(double value, string name)
+    {
+        if (!(value >= 0) || !double.IsFinite(value)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be finite and ≥ 0.");
+    }
+}
