@@ -82,3 +82,33 @@ public sealed class DlmLlmCliTests : IDisposable
         Assert.Contains("--record needs --designer", run.Err);
     }
 }
+
+public sealed class SimulatedSpecCliTests : IDisposable
+{
+    private readonly string _out = CliRunner.TempFolder();
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    [Fact]
+    public async Task GeneratorSimulated_IsTheSyntheticBank_AndGivesTheSameNumbersAsNoGenerator()
+    {
+        string[] common = ["gambitts", "--experiment", "illustrative", "--runs", "2", "--horizon", "20", "--json"];
+        var a = await CliRunner.Run([.. common, "--generator", "simulated", "--out", Path.Combine(_out, "a")]);
+        var b = await CliRunner.Run([.. common, "--out", Path.Combine(_out, "b")]);
+        Assert.True(a.Exit == 0, a.Err);
+        Assert.True(b.Exit == 0, b.Err);
+        Assert.Equal(JsonNode.Parse(b.Out)!["series"]!.ToJsonString(), JsonNode.Parse(a.Out)!["series"]!.ToJsonString());
+
+        var bad = await CliRunner.Run([.. common, "--generator", "simulated:q=1", "--out", _out]);
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("takes no settings", bad.Err);
+    }
+
+    [Fact]
+    public async Task LlmCheck_Simulated_SaysThereIsNothingToCheck()
+    {
+        var run = await CliRunner.Run("llm", "check", "--llm", "simulated");
+        Assert.Equal(0, run.Exit);
+        Assert.Contains("no model is called", run.Out);
+    }
+}

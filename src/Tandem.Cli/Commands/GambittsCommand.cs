@@ -19,7 +19,7 @@ public static class GambittsCommand
         var horizon = new Option<int>("--horizon") { Description = "Steps per run T ≥ 1.", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "Study seed; run i uses a seed derived from it and i.", DefaultValueFactory = _ => 1UL };
         var bank = new Option<string?>("--bank") { Description = "A response bank CSV (prompt,context,<style scores...>[,text]) instead of the synthetic one." };
-        var generator = new Option<string?>("--generator") { Description = "Generate the bank with a language model (" + LlmSpec.Allowed + ") before the study, as the seed does (App. F: responses pre-generated, then sampled uniformly); it is saved as bank.csv in --out for reuse with --bank. Costs 2 x prompts x 12 contexts x --per-cell calls with --encoder ratings: 4,800 for the default 40 prompts and N = 5." };
+        var generator = new Option<string?>("--generator") { Description = "simulated (the synthetic bank, default) or a language model (" + LlmSpec.Allowed + ") that generates the bank before the study, as the seed does (App. F: responses pre-generated, then sampled uniformly); it is saved as bank.csv in --out for reuse with --bank. Costs 2 x prompts x 12 contexts x --per-cell calls with --encoder ratings: 4,800 for the default 40 prompts and N = 5." };
         var output = new Option<string?>("--out") { Description = "Output folder (default ./results/gambitts-EXPERIMENT)." };
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
         var build = new BankBuildCliOptions();
@@ -35,7 +35,14 @@ public static class GambittsCommand
             GambittsSettings settings = GambittsSettings.Read(
                 experimentId, parse.GetValue(agents), parse.GetValue(runs), parse.GetValue(horizon),
                 parse.GetValue(seed), parse.GetValue(bank), parse.GetValue(output), parse.GetValue(json));
-            if (parse.GetValue(generator) is { } spec)
+            string? generatorText = parse.GetValue(generator);
+            if (generatorText is not null && LlmSpec.IsSimulated(generatorText))
+            {
+                if (!generatorText.Trim().Equals("simulated", StringComparison.OrdinalIgnoreCase))
+                    throw new UsageException($"--generator '{generatorText}': the simulated generator (the synthetic bank) takes no settings.");
+                generatorText = null;
+            }
+            if (generatorText is { } spec)
             {
                 if (settings.Bank is not null) throw new UsageException("--generator and --bank exclude each other: a study runs on one bank.");
                 LlmSpec parsed = LlmOptions.ParseSpec(spec, "--generator");

@@ -12,13 +12,18 @@ public static class LlmCommand
     /// <summary>Create `llm` with its `check` subcommand.</summary>
     public static Command Create(CliIo io)
     {
-        var spec = new Option<string>("--llm") { Description = "The model: " + LlmSpec.Allowed + ". Keys come from TANDEM_LLM_API_KEY or OPENAI_API_KEY.", Required = true };
+        var spec = new Option<string>("--llm") { Description = "The model: " + LlmSpec.Allowed + " (simulated needs no check). Keys come from TANDEM_LLM_API_KEY or OPENAI_API_KEY.", Required = true };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer.", DefaultValueFactory = _ => 30.0 };
         var check = new Command("check", "Send one tiny request to a model and print its name, latency and token counts.");
         check.Add(spec);
         check.Add(timeout);
         check.SetAction(async (parse, ct) =>
         {
+            if (LlmSpec.IsSimulated(parse.GetValue(spec)!))
+            {
+                io.Output.WriteLine("simulated: the offline default; no model is called, so there is nothing to check.");
+                return CliApp.Ok;
+            }
             LlmSpec llm;
             try { llm = LlmSpec.Parse(parse.GetValue(spec)!); }
             catch (FormatException ex) { throw new UsageException("--llm: " + ex.Message); }

@@ -34,6 +34,11 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
         || text.StartsWith("ollama:", StringComparison.OrdinalIgnoreCase)
         || text.StartsWith("replay:", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>True for <c>simulated</c> or <c>simulated:...</c>: the offline default every command has, which is
+    /// not a model (LIBRA's simulated advisor, DLM's simulated designer, GAMBITTS's synthetic bank).</summary>
+    public static bool IsSimulated(string text) =>
+        text.Trim().Equals("simulated", StringComparison.OrdinalIgnoreCase) || text.Trim().StartsWith("simulated:", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Parse; throws <see cref="FormatException"/> with a one-line reason naming the spec.</summary>
     public static LlmSpec Parse(string text)
     {
