@@ -32,10 +32,7 @@ public sealed record CassetteMessage(string Role, string Text);
 /// </summary>
 public sealed class CassetteChatClient : DelegatingChatClient
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-    private readonly Dictionary<string, CassetteEntry> _entries = new(StringComparer.Ordinal);
-    private readonly object _gate = new();
-    private readonly string _path;
+    private readonly CassetteStore<CassetteEntry> _store;
     private readonly CassetteMode _mode;
     private readonly LlmLedger? _ledger;
 
@@ -44,38 +41,15 @@ public sealed class CassetteChatClient : DelegatingChatClient
     /// replay cassette and <see cref="FormatException"/> naming the line of a malformed one.</summary>
     public CassetteChatClient(IChatClient inner, string path, CassetteMode mode, LlmLedger? ledger = null) : base(inner)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        _path = Path.GetFullPath(path);
         _mode = mode;
         _ledger = ledger;
-        if (!File.Exists(_path))
-        {
-            if (mode == CassetteMode.Replay) throw new FileNotFoundException($"Cassette '{path}' does not exist.", path);
-            return;
-        }
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(_path))
-        {
-            lineNumber++;
-            if (line.Length == 0) continue;
-            CassetteEntry? entry;
-            try
-            {
-                entry = JsonSerializer.Deserialize<CassetteEntry>(line, Json);
-            }
-            catch (JsonException ex)
-            {
-                throw new FormatException($"{path}:{lineNumber}: not a cassette entry ({ex.Message}).");
-            }
-            if (entry is null || entry.Key is null || entry.Answer is null) throw new FormatException($"{path}:{lineNumber}: not a cassette entry.");
-            _entries[entry.Key] = entry;
-        }
+        _store = new CassetteStore<CassetteEntry>(path, mode, "Cassette", e => e.Key, e => e.Key is not null && e.Answer is not null);
     }
 
     /// <summary>Entries loaded or recorded.</summary>
     public int Count
     {
-        get { lock (_gate) return _entries.Count; }
+        get => _store.Count;
     }
 
     /// <summary>The response property that marks a cassette answer; its value is the request's key.</summary>
@@ -99,8 +73,7 @@ public sealed class CassetteChatClient : DelegatingChatClient
     {
         var list = messages as IList<ChatMessage> ?? messages.ToList();
         string key = Key(list, options);
-        CassetteEntry? hit;
-        lock (_gate) _entries.TryGetValue(key, out hit);
+        CassetteEntry? hit = _store.Find(key);
         if (hit is not null)
         {
             _ledger?.RecordCacheHit();
@@ -112,20 +85,13 @@ public sealed class CassetteChatClient : DelegatingChatClient
             };
         }
         if (_mode == CassetteMode.Replay)
-            throw new CassetteMissException($"the cassette '{_path}' has no answer for this request (key {key[..12]}); record it first");
+            throw new CassetteMissException($"the cassette '{_store.Path}' has no answer for this request (key {key[..12]}); record it first");
 
         ChatResponse response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
         var entry = new CassetteEntry(key, response.ModelId ?? options?.ModelId,
             list.Select(m => new CassetteMessage(m.Role.Value, m.Text)).ToArray(), response.Text,
             response.Usage?.InputTokenCount ?? 0, response.Usage?.OutputTokenCount ?? 0);
-        lock (_gate)
-        {
-            if (_entries.TryAdd(key, entry))
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-                File.AppendAllText(_path, JsonSerializer.Serialize(entry, Json) + "\n");
-            }
-        }
+        _store.Add(entry);
         return response;
     }
 }

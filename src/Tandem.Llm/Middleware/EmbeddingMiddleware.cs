@@ -72,10 +72,7 @@ public sealed record EmbeddingCassetteEntry(string Key, string Model, string Tex
 /// </summary>
 public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
-    private readonly Dictionary<string, EmbeddingCassetteEntry> _entries = new(StringComparer.Ordinal);
-    private readonly object _gate = new();
-    private readonly string _path;
+    private readonly CassetteStore<EmbeddingCassetteEntry> _store;
     private readonly string _model;
     private readonly CassetteMode _mode;
     private readonly LlmLedger? _ledger;
@@ -83,35 +80,12 @@ public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<st
     /// <summary>Open (or start) the cassette at <paramref name="path"/> for embeddings of <paramref name="model"/>.</summary>
     public CassetteEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, string path, string model, CassetteMode mode, LlmLedger? ledger = null) : base(inner)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
-        _path = Path.GetFullPath(path);
         _model = model;
         _mode = mode;
         _ledger = ledger;
-        if (!File.Exists(_path))
-        {
-            if (mode == CassetteMode.Replay) throw new FileNotFoundException($"Embedding cassette '{path}' does not exist.", path);
-            return;
-        }
-        int lineNumber = 0;
-        foreach (string line in File.ReadLines(_path))
-        {
-            lineNumber++;
-            if (line.Length == 0) continue;
-            EmbeddingCassetteEntry? entry;
-            try
-            {
-                entry = JsonSerializer.Deserialize<EmbeddingCassetteEntry>(line, Json);
-            }
-            catch (JsonException ex)
-            {
-                throw new FormatException($"{path}:{lineNumber}: not an embedding cassette entry ({ex.Message}).");
-            }
-            if (entry is null || entry.Key is null || entry.Vector is null || entry.Vector.Length == 0 || entry.Vector.Any(v => !float.IsFinite(v)))
-                throw new FormatException($"{path}:{lineNumber}: not an embedding cassette entry.");
-            _entries[entry.Key] = entry;
-        }
+        _store = new CassetteStore<EmbeddingCassetteEntry>(path, mode, "Embedding cassette", e => e.Key,
+            e => e.Key is not null && e.Vector is { Length: > 0 } && e.Vector.All(float.IsFinite));
     }
 
     /// <summary>The key of a text under a model.</summary>
@@ -126,8 +100,7 @@ public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<st
         var missing = new List<int>();
         for (int i = 0; i < texts.Count; i++)
         {
-            EmbeddingCassetteEntry? hit;
-            lock (_gate) _entries.TryGetValue(Key(_model, texts[i]), out hit);
+            EmbeddingCassetteEntry? hit = _store.Find(Key(_model, texts[i]));
             if (hit is null) missing.Add(i);
             else
             {
@@ -138,7 +111,7 @@ public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<st
         if (missing.Count > 0)
         {
             if (_mode == CassetteMode.Replay)
-                throw new CassetteMissException($"the embedding cassette '{_path}' has no embedding of this text under '{_model}'; record it first");
+                throw new CassetteMissException($"the embedding cassette '{_store.Path}' has no embedding of this text under '{_model}'; record it first");
             GeneratedEmbeddings<Embedding<float>> fresh = await base.GenerateAsync(missing.Select(i => texts[i]).ToList(), options, cancellationToken).ConfigureAwait(false);
             if (fresh.Count != missing.Count) throw new InvalidDataException($"asked for {missing.Count} embeddings, got {fresh.Count}");
             long tokens = fresh.Usage?.InputTokenCount ?? 0;
@@ -148,15 +121,7 @@ public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<st
                 result[i] = fresh[k];
                 float[] vector = fresh[k].Vector.ToArray();
                 if (vector.Length == 0 || vector.Any(v => !float.IsFinite(v))) continue; // not worth replaying; the caller rejects it
-                var entry = new EmbeddingCassetteEntry(Key(_model, texts[i]), _model, texts[i], vector, k == 0 ? tokens : 0);
-                lock (_gate)
-                {
-                    if (_entries.TryAdd(entry.Key, entry))
-                    {
-                        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-                        File.AppendAllText(_path, JsonSerializer.Serialize(entry, Json) + "\n");
-                    }
-                }
+                _store.Add(new EmbeddingCassetteEntry(Key(_model, texts[i]), _model, texts[i], vector, k == 0 ? tokens : 0));
             }
         }
         return new GeneratedEmbeddings<Embedding<float>>(result.Select(e => e!));
