@@ -56,7 +56,7 @@ public static class ReplaySpeed
                     if (mode != "simulated" && ledger.CacheHits == 0) throw new InvalidOperationException("the replay answered nothing from the cassette");
                 }
             }
-            PrintPerCallCosts(scenario);
+            PrintPerCallCosts(scenario, cassette);
             if (keep is not null) File.Copy(cassette, keep, overwrite: true);
             double baseline = Median(times["simulated"]);
             foreach (var (mode, list) in times)
@@ -69,7 +69,7 @@ public static class ReplaySpeed
     }
 
     /// <summary>Per-consultation costs of the replay path's parts, single thread.</summary>
-    private static void PrintPerCallCosts(IRecourseScenario scenario)
+    private static void PrintPerCallCosts(IRecourseScenario scenario, string cassette)
     {
         var problem = scenario.CreateProblem(Tandem.Recourse.Geometry.RecourseNorm.L2, 3);
         var world = scenario.CreateWorld(problem, new RunContext(0, 1));
@@ -85,8 +85,13 @@ public static class ReplaySpeed
             for (int i = 0; i < n; i++) action();
             return clock.Elapsed.TotalMicroseconds / n;
         }
+        var ledger = new LlmLedger();
+        var replay = new CassetteChatClient(new FixedAnswer(), cassette, CassetteMode.Record, ledger);
+        var advisor = new LlmRecourseAdvisor(replay, ledger, "replay");
+        var request = new Tandem.Recourse.Advisors.AdviceRequest(problem, context);
         Console.WriteLine($"per consultation: prompt {Time(() => RecoursePrompt.Build(problem, context)):F2} µs ({messages[1].Text.Length} chars), " +
-            $"cassette key {Time(() => CassetteChatClient.Key(messages, options)):F2} µs, parse {Time(() => AdviceParser.Parse(Answer, problem, context)):F2} µs");
+            $"cassette key {Time(() => CassetteChatClient.Key(messages, options)):F2} µs, parse {Time(() => AdviceParser.Parse(Answer, problem, context)):F2} µs, " +
+            $"whole advisor call from the cassette {Time(() => advisor.AdviseAsync(request).AsTask().GetAwaiter().GetResult()):F2} µs");
     }
 
     private static LibraStudyOptions WithModel(IChatClient client, LlmLedger ledger) => new()
