@@ -334,28 +334,31 @@ public sealed class Mlp
         Span<double> outputs = workspace[..n];
         if (LayerCount == 2 && OutputSize == 1 && HiddenActivation == Activation.ReLU)
         {
-            // Fused path for d → H → 1 ReLU networks (ensemble sampling): no activations are stored.
+            // Fused path for d → H → 1 ReLU networks (ensemble sampling): one pass per sample, forward then backward,
+            // with the hidden pre-activations kept in scratch (bitwise the unfused computation, tested).
             if (batch < 1 || batch > MaxBatch) throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch must lie in [1, {MaxBatch}].");
             if (inputs.Length != batch * InputSize) throw new ArgumentException($"Expected {batch * InputSize} inputs; got {inputs.Length}.", nameof(inputs));
-            PredictBatch(inputs, outputs, batch);
-            double fusedLoss = MeanSquaredError.LossAndGradient(outputs, targets, outputs);
+            if (targets.Length != n) throw new ArgumentException($"Expected {n} targets; got {targets.Length}.", nameof(targets));
             ZeroGradients();
             int nIn = _sizes[0], hidden = _sizes[1];
             ReadOnlySpan<double> w1 = _parameters.AsSpan(_offsets[0], nIn * hidden);
             ReadOnlySpan<double> b1 = _parameters.AsSpan(_offsets[0] + nIn * hidden, hidden);
             ReadOnlySpan<double> w2 = _parameters.AsSpan(_offsets[1], hidden);
+            double b2 = _parameters[_offsets[1] + hidden];
             Span<double> gw1 = _gradients.AsSpan(_offsets[0], nIn * hidden);
             Span<double> gb1 = _gradients.AsSpan(_offsets[0] + nIn * hidden, hidden);
             Span<double> gw2 = _gradients.AsSpan(_offsets[1], hidden);
-            double gb2 = 0;
+            Span<double> pre = _scratchA.AsSpan(0, hidden);
+            double scale = 2.0 / n, fusedLoss = 0, gb2 = 0;
             for (int s = 0; s < batch; s++)
             {
-                double g = outputs[s];
-                gb2 += g;
-                SmallKernels.ReluLayerBackward(inputs.Slice(s * nIn, nIn), w1, b1, w2, g, gw1, gb1, gw2);
+                double r = SmallKernels.ReluLayerSquaredErrorStep(inputs.Slice(s * nIn, nIn), w1, b1, w2, b2, targets[s], scale, pre, gw1, gb1, gw2);
+                fusedLoss += r * r;
+                outputs[s] = scale * r;
+                gb2 += outputs[s];
             }
             _gradients[_offsets[1] + hidden] = gb2;
-            return fusedLoss;
+            return fusedLoss / n;
         }
         ForwardBatch(inputs, outputs, batch);
         double loss = MeanSquaredError.LossAndGradient(outputs, targets, outputs);

@@ -50,4 +50,46 @@ public class SmallKernelsTests
         SmallKernels.DenseBackward(x, w, delta, gwOnly, default);
         Assert.Equal(expectedGw, gwOnly);
     }
+
+    // The one-pass squared-error step of the ensemble networks must give bitwise what the two passes it replaces gave:
+    // ReluLayerDot for the output, then ReluLayerBackward with g = scale · (y − target).
+    [Theory]
+    [InlineData(3, 64)]
+    [InlineData(6, 64)]
+    [InlineData(7, 13)]
+    [InlineData(1, 3)]
+    public void ReluSquaredErrorStep_IsBitwiseTheDotThenBackward(int nIn, int hidden)
+    {
+        var random = Seeds.CreateRandom(23);
+        var w1 = new double[nIn * hidden];
+        var b1 = new double[hidden];
+        var w2 = new double[hidden];
+        random.FillGaussian(w1);
+        random.FillGaussian(b1);
+        random.FillGaussian(w2);
+        double b2 = 0.3, scale = 2.0 / 100;
+        var gw1 = new double[nIn * hidden];
+        var gb1 = new double[hidden];
+        var gw2 = new double[hidden];
+        var ew1 = new double[nIn * hidden];
+        var eb1 = new double[hidden];
+        var ew2 = new double[hidden];
+        var pre = new double[hidden];
+        for (int s = 0; s < 50; s++)
+        {
+            var x = new double[nIn];
+            random.FillGaussian(x);
+            double target = random.NextDouble() * 4 - 2;
+            double expectedResidual = b2 + SmallKernels.ReluLayerDot(x, w1, b1, w2) - target;
+            SmallKernels.ReluLayerBackward(x, w1, b1, w2, scale * expectedResidual, ew1, eb1, ew2);
+
+            double residual = SmallKernels.ReluLayerSquaredErrorStep(x, w1, b1, w2, b2, target, scale, pre, gw1, gb1, gw2);
+
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedResidual), BitConverter.DoubleToInt64Bits(residual));
+        }
+        Assert.Equal(ew1, gw1);
+        Assert.Equal(eb1, gb1);
+        Assert.Equal(ew2, gw2);
+        Assert.Contains(gw1, v => v != 0);
+    }
 }
