@@ -59,6 +59,8 @@ public sealed class DlmLlmCliTests : IDisposable
         JsonNode summary = JsonNode.Parse(run.Out)!;
         // 2 seeds × 2 loops (no reflection, reflection) × 11 attempts, all failing.
         Assert.Equal(44, (int)summary["llm"]!["fallbacks"]!["http"]!);
+        // After 8 failed calls in a row the circuit opens: the rest fail at once without reaching the server.
+        Assert.InRange(server.Requests, 8, 8 + 4);
         Assert.Null(summary["tasks"]![0]!["exampleReward"]);
     }
 

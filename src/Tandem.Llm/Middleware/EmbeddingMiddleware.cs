@@ -35,7 +35,7 @@ public sealed class AccountingEmbeddingGenerator(IEmbeddingGenerator<string, Emb
 public sealed class ResilientEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
 {
     private readonly ResilienceOptions _options;
-    private readonly SemaphoreSlim _gate;
+    private readonly ResilientCalls _calls;
     private readonly TimeProvider _time;
 
     /// <summary>Wrap <paramref name="inner"/>.</summary>
@@ -43,21 +43,21 @@ public sealed class ResilientEmbeddingGenerator : DelegatingEmbeddingGenerator<s
     {
         _options = options ?? new ResilienceOptions();
         _options.Validate();
-        _gate = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         _time = timeProvider ?? TimeProvider.System;
+        _calls = new ResilientCalls(_options, _time);
     }
 
     /// <inheritdoc />
     public override Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = values as IList<string> ?? values.ToList();
-        return ResilientCalls.RunAsync(token => base.GenerateAsync(list, options, token), _options, _gate, _time, cancellationToken);
+        return _calls.RunAsync(token => base.GenerateAsync(list, options, token), cancellationToken);
     }
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _gate.Dispose();
+        if (disposing) _calls.Dispose();
         base.Dispose(disposing);
     }
 }

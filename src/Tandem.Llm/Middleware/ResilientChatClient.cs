@@ -20,9 +20,18 @@ public sealed record ResilienceOptions
     /// <summary>Model calls in flight at most, across all runs of a study. Range: 1-256. Default 4.</summary>
     public int MaxConcurrency { get; init; } = 4;
 
+    /// <summary>Calls in a row that failed (after their retries) before the circuit opens and calls fail at once.
+    /// Range: 0-1000, 0 = never. Default 8.</summary>
+    public int BreakAfter { get; init; } = 8;
+
+    /// <summary>How long an open circuit fails calls at once before one is let through again. Range: &gt; 0. Default 60 s.</summary>
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
+        if (BreakAfter is < 0 or > 1000) throw new ArgumentOutOfRangeException(nameof(BreakAfter), BreakAfter, "BreakAfter must lie in 0-1000.");
+        if (BreakDuration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(BreakDuration), BreakDuration, "The break duration must be positive.");
         if (AttemptTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), AttemptTimeout, "The timeout must be positive.");
         if (MaxRetries is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "Retries must lie in 0-10.");
         if (BaseDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(BaseDelay), BaseDelay, "The delay must be ≥ 0.");
@@ -34,13 +43,14 @@ public sealed record ResilienceOptions
 public sealed class LlmTimeoutException(string message) : TimeoutException(message);
 
 /// <summary>
-/// Runs each call under a deadline, retries transient failures with exponential backoff and jitter, and
-/// limits the calls in flight. Jitter only changes timing, never results, so it uses a shared source.
+/// Runs each call under a deadline, retries transient failures with exponential backoff and jitter, limits the
+/// calls in flight, and stops calling a model that keeps failing for a while (circuit breaker). Jitter only changes
+/// timing, never results, so it uses a shared source.
 /// </summary>
 public sealed class ResilientChatClient : DelegatingChatClient
 {
     private readonly ResilienceOptions _options;
-    private readonly SemaphoreSlim _gate;
+    private readonly ResilientCalls _calls;
     private readonly TimeProvider _time;
 
     /// <summary>Wrap <paramref name="inner"/>.</summary>
@@ -48,15 +58,15 @@ public sealed class ResilientChatClient : DelegatingChatClient
     {
         _options = options ?? new ResilienceOptions();
         _options.Validate();
-        _gate = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         _time = timeProvider ?? TimeProvider.System;
+        _calls = new ResilientCalls(_options, _time);
     }
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages as IList<ChatMessage> ?? messages.ToList();
-        return await ResilientCalls.RunAsync(token => base.GetResponseAsync(list, options, token), _options, _gate, _time, cancellationToken).ConfigureAwait(false);
+        return await _calls.RunAsync(token => base.GetResponseAsync(list, options, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Connection errors, timeouts and HTTP 408/429/5xx are worth another try; 4xx are not.</summary>
@@ -75,7 +85,7 @@ public sealed class ResilientChatClient : DelegatingChatClient
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _gate.Dispose();
+        if (disposing) _calls.Dispose();
         base.Dispose(disposing);
     }
 }
