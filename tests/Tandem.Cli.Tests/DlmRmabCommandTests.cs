@@ -89,6 +89,34 @@ public sealed class DlmRmabCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Plan_WithPpo_CallsTheOldArmWhereCallingHelps_AndIsRepeatable()
+    {
+        // Task 0 rewards engagement of the 51-60 age group; a is in it and a call lifts it (0.1 → 0.5), c is in it
+        // but calls do nothing, b and d are not in it. The trained policy must rank a first, as Whittle does.
+        string[] args = ["rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--task", "0", "--planner", "ppo", "--json"];
+        var first = await CliRunner.Run(args);
+        Assert.True(first.Exit == 0, first.Err);
+        JsonNode root = JsonNode.Parse(first.Out)!;
+        Assert.Equal("ppo", (string)root["planner"]!);
+        Assert.Equal("a", (string)Assert.Single(root["calls"]!.AsArray())!["id"]!);
+        var second = await CliRunner.Run(args);
+        Assert.Equal(root["all"]!.ToJsonString(), JsonNode.Parse(second.Out)!["all"]!.ToJsonString());
+        Assert.Equal("whittle", (string)JsonNode.Parse((await CliRunner.Run("rmab", "plan", "--arms", Write("c.csv", Beneficiaries), "--budget", "1", "--task", "0", "--json")).Out)!["planner"]!);
+    }
+
+    [Theory]
+    [InlineData("--planner", "exact", "--planner 'exact' is unknown")]
+    [InlineData("--ppo-epochs", "0", "--ppo-epochs 0 must be at least 1")]
+    [InlineData("--ppo-lr", "-1", "--ppo-lr -1 must be finite and > 0")]
+    public async Task Plan_BadPlannerSettings_Exit2(string option, string value, string message)
+    {
+        string[] planner = option == "--planner" ? [] : ["--planner", "ppo"];
+        var (exit, _, stderr) = await CliRunner.Run(["rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--task", "0", .. planner, option, value]);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
     public async Task Plan_ExpressionFavouringHindi_CallsB()
     {
         var (exit, stdout, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--expr", "state * (0.1 + 5.0 * feats[12])");

@@ -34,10 +34,22 @@ public static class RmabCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the tie-break among equal indices.", DefaultValueFactory = _ => 1UL };
         var outDir = new Option<string?>("--out") { Description = "Folder for plan.csv, summary.json and manifest.json (nothing is written without it)." };
         var planJson = new Option<bool>("--json") { Description = "Print exactly one JSON object on stdout." };
-        var plan = new Command("plan", "Who to call this step: rank beneficiaries by Whittle index under a reward and pick the top B.");
-        foreach (Option o in new Option[] { armsCsv, budget, expr, task, planDiscount, seed, outDir, planJson }) plan.Add(o);
-        plan.SetAction(parse => RmabRunner.Plan(parse.GetValue(armsCsv)!, parse.GetValue(budget), parse.GetValue(expr), parse.GetValue(task),
-            parse.GetValue(planDiscount), parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(planJson), io, parse));
+        var planner = new Option<string>("--planner") { Description = "Planner: whittle (the index policy ARMMAN deploys) or ppo (the seed's Lagrangian PPO, trained on these beneficiaries; docs/dlm-ppo.md).", DefaultValueFactory = _ => "whittle" };
+        var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default: 40 for 48 or more beneficiaries, more for fewer, so that training sees as many arm-steps as the authors' 48 arms × 40 epochs)." };
+        var ppoLr = new Option<double?>("--ppo-lr") { Description = "PPO actor and critic learning rate (default 2e-3, the authors')." };
+        var plan = new Command("plan", "Who to call this step: rank beneficiaries by Whittle index (or a PPO policy's index) under a reward and pick the top B.");
+        foreach (Option o in new Option[] { armsCsv, budget, expr, task, planDiscount, seed, planner, ppoEpochs, ppoLr, outDir, planJson }) plan.Add(o);
+        plan.SetAction((parse, ct) =>
+        {
+            string which = parse.GetValue(planner)!.Trim().ToLowerInvariant();
+            if (which is not ("whittle" or "ppo")) throw new UsageException($"--planner '{which}' is unknown; allowed: whittle, ppo.");
+            int? epochs = parse.GetValue(ppoEpochs);
+            double? lr = parse.GetValue(ppoLr);
+            if (which == "ppo") DlmPlanners.PpoSettings(epochs, lr); // a bad setting is refused before any file is read
+            Func<int, Tandem.Rmab.Planning.PpoOptions>? ppo = which == "ppo" ? arms => DlmPlanners.PpoSettings(epochs ?? DlmPlanners.EpochsFor(arms), lr) : null;
+            return RmabRunner.Plan(parse.GetValue(armsCsv)!, parse.GetValue(budget), parse.GetValue(expr), parse.GetValue(task),
+                parse.GetValue(planDiscount), parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(planJson), io, parse, ppo);
+        });
         rmab.Add(plan);
         return rmab;
     }

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Spectre.Console;
+using Tandem.Cli.Console;
+using Tandem.Core.Randomness;
+using Tandem.Core.Running;
 using Tandem.Rmab.Dlm;
 using Tandem.Rmab.Planning;
 using Tandem.Rmab.Rewards;
@@ -19,7 +22,7 @@ public sealed record PlanEntry(int Rank, string Id, int State, double Index, boo
 
 /// <summary>The object `tandem rmab plan --json` prints and summary.json holds.</summary>
 public sealed record PlanSummary(string Command, string File, int Beneficiaries, int Budget, double Discount, string Reward, int? Task, string? TaskLabel,
-    IReadOnlyList<PlanEntry> Calls, IReadOnlyList<string> NonIndexable, IReadOnlyList<PlanEntry> All);
+    IReadOnlyList<PlanEntry> Calls, IReadOnlyList<string> NonIndexable, IReadOnlyList<PlanEntry> All, string Planner = "whittle");
 
 /// <summary>`tandem rmab whittle` and `tandem rmab plan`: I/O and rendering around <see cref="WhittleIndex"/> and
 /// <see cref="CallList"/>.</summary>
@@ -55,8 +58,10 @@ public static class RmabRunner
         return CliApp.Ok;
     }
 
-    /// <summary>`tandem rmab plan`.</summary>
-    public static int Plan(string file, int budget, string? expr, int? task, double discount, ulong seed, string? outDir, bool json, CliIo io, ParseResult parse)
+    /// <summary>`tandem rmab plan`. With PPO settings the call list ranks by the trained policy's index (the log-odds of
+    /// P(call)), training with a seed derived from the tie-break seed, under a progress display.</summary>
+    public static async Task<int> Plan(string file, int budget, string? expr, int? task, double discount, ulong seed, string? outDir, bool json, CliIo io, ParseResult parse,
+        Func<int, PpoOptions>? planner = null)
     {
         DateTimeOffset started = DateTimeOffset.UtcNow;
         if ((expr is null) == (task is null)) throw new UsageException("give exactly one of --expr or --task.");
@@ -80,20 +85,27 @@ public static class RmabRunner
         if (!reward.TryTabulate(rows.Select(r => r.Features).ToArray(), out RewardTable? table, out string? error))
             throw new UsageException($"--expr cannot be evaluated on {file}: {error}.");
         var problem = new PlanningProblem(rows.Select(r => r.Dynamics).ToArray(), table, budget, discount);
-        IReadOnlyList<CallListEntry> plan = CallList.Plan(problem, rows.Select(r => r.State).ToArray(), seed);
+        byte[] states = rows.Select(r => r.State).ToArray();
+        PpoOptions? ppo = planner?.Invoke(rows.Count);
+        IReadOnlyList<CallListEntry> plan = ppo is null
+            ? CallList.Plan(problem, states, seed)
+            : await ProgressReporter.RunAsync(io, $"PPO training on {rows.Count} beneficiaries ({ppo.Epochs} epochs)", json, progress =>
+                Task.Run(() => CallList.Plan(problem, states, seed, new PpoPlanner(ppo, Seeds.Derive(seed, "ppo"),
+                    new EpochProgress(e => progress.Report(new StudyProgress(e.Epoch + 1, ppo.Epochs))))))).ConfigureAwait(false);
+        string plannerName = planner is null ? "whittle" : "ppo";
         var all = plan.Select(e => new PlanEntry(e.Rank, rows[e.Arm].Id, e.State, e.Index, e.Indexable, e.Call)).ToArray();
         var summary = new PlanSummary("rmab plan", Path.GetFileName(file), rows.Count, budget, discount, rewardText, task, label,
-            all.Where(e => e.Call).ToArray(), all.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), all);
+            all.Where(e => e.Call).ToArray(), all.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), all, plannerName);
 
         string? written = null;
         if (outDir is not null)
         {
             written = DlmRunner.PrepareOut(outDir);
             JsonOutput.Write(Path.Combine(written, "summary.json"), summary);
-            CsvTables.WriteRows(Path.Combine(written, "plan.csv"), ["rank", "id", "state", "whittle_index", "indexable", "call"],
+            CsvTables.WriteRows(Path.Combine(written, "plan.csv"), ["rank", "id", "state", planner is null ? "whittle_index" : "ppo_index", "indexable", "call"],
                 all.Select(e => (IReadOnlyList<object?>)[e.Rank, e.Id, e.State, e.Index, e.Indexable ? 1 : 0, e.Call ? 1 : 0]));
             RunManifest.Capture("tandem rmab plan", parse.Tokens.Select(x => x.Value).ToArray(), seed, started, (DateTimeOffset.UtcNow - started).TotalSeconds,
-                new Dictionary<string, string> { ["reward"] = rewardText }).Write(Path.Combine(written, "manifest.json"));
+                new Dictionary<string, string> { ["reward"] = rewardText, ["planner"] = plannerName }).Write(Path.Combine(written, "manifest.json"));
         }
         if (json)
         {
@@ -101,13 +113,13 @@ public static class RmabRunner
             return CliApp.Ok;
         }
         IAnsiConsole console = Tandem.Cli.Console.ConsoleTables.CreateConsole(io.Output);
-        console.MarkupLine($"[bold]Call {summary.Calls.Count} of {rows.Count} beneficiaries this step[/] (budget {budget}, discount {discount.ToString(Inv)})");
+        console.MarkupLine($"[bold]Call {summary.Calls.Count} of {rows.Count} beneficiaries this step[/] (budget {budget}, discount {discount.ToString(Inv)}, {(planner is null ? "Whittle index" : "PPO policy: index = log-odds of P(call)")})");
         console.MarkupLine("Reward: " + Markup.Escape(rewardText) + (label is null ? "" : $" (task {task}: {Markup.Escape(label)})"));
         var view = new Table().Border(TableBorder.Rounded);
         view.AddColumn(new TableColumn("rank").RightAligned());
         view.AddColumn("id");
         view.AddColumn("state");
-        view.AddColumn(new TableColumn("Whittle index").RightAligned());
+        view.AddColumn(new TableColumn(planner is null ? "Whittle index" : "PPO index").RightAligned());
         foreach (PlanEntry e in summary.Calls) view.AddRow(e.Rank.ToString(Inv), Markup.Escape(e.Id), e.State == 1 ? "engaged" : "not engaged", G(e.Index));
         console.Write(view);
         PlanEntry? next = all.FirstOrDefault(e => !e.Call);
@@ -118,4 +130,9 @@ public static class RmabRunner
     }
 
     private static string G(double v) => v.ToString("0.######", Inv);
+
+    private sealed class EpochProgress(Action<PpoEpoch> report) : IProgress<PpoEpoch>
+    {
+        public void Report(PpoEpoch value) => report(value);
+    }
 }

@@ -5,26 +5,33 @@ namespace Tandem.Rmab.Planning;
 /// <summary>One beneficiary in this step's plan.</summary>
 /// <param name="Arm">Row index of the arm.</param>
 /// <param name="State">Its current state.</param>
-/// <param name="Index">Its Whittle index for the current state.</param>
+/// <param name="Index">Its index for the current state (the Whittle index, or the log-odds of P(act) of a PPO policy).</param>
 /// <param name="Indexable">Whether the arm is indexable.</param>
 /// <param name="Rank">1-based rank by index (called arms first).</param>
 /// <param name="Call">Whether to call it this step.</param>
 public sealed record CallListEntry(int Arm, int State, double Index, bool Indexable, int Rank, bool Call);
 
 /// <summary>
-/// What a programme runs every week: the Whittle index of each beneficiary in its current state, and the B
+/// What a programme runs every week: the index of each beneficiary in its current state under an index planner
+/// (Whittle by default, or the Lagrangian PPO planner, whose index is the log-odds of P(act)), and the B
 /// beneficiaries to call (largest indices; a seeded uniform choice among equal indices at the boundary).
 /// </summary>
 public static class CallList
 {
     /// <summary>Rank every arm and mark the B to call.</summary>
-    public static IReadOnlyList<CallListEntry> Plan(PlanningProblem problem, IReadOnlyList<byte> states, ulong seed)
+    /// <param name="problem">Arms, rewards, budget and discount.</param>
+    /// <param name="states">Each arm's current state.</param>
+    /// <param name="seed">Seed of the tie-break among equal indices.</param>
+    /// <param name="planner">An index planner (its policy must be an <see cref="IndexPolicy"/>); null = Whittle.</param>
+    public static IReadOnlyList<CallListEntry> Plan(PlanningProblem problem, IReadOnlyList<byte> states, ulong seed, IRmabPlanner? planner = null)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(states);
         problem.Validate();
         if (states.Count != problem.Dynamics.Count) throw new ArgumentException($"Expected {problem.Dynamics.Count} states, got {states.Count}.", nameof(states));
-        var policy = (IndexPolicy)new WhittlePlanner().Plan(problem);
+        planner ??= new WhittlePlanner();
+        if (planner.Plan(problem) is not IndexPolicy policy)
+            throw new ArgumentException($"Planner '{planner.Name}' does not rank arms by an index.", nameof(planner));
         byte[] s = states.ToArray();
         var act = new byte[s.Length];
         policy.Act(s, act, new Xoshiro256(Seeds.Derive(seed, "call-list")));
