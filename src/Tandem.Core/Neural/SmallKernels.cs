@@ -156,8 +156,8 @@ internal static class SmallKernels
 
     // One sample of a squared-error step on y = b2 + w2ᵀ relu(b1 + W1ᵀx) in one pass: the forward pass keeps the
     // pre-activations in `pre` (the same arithmetic, in the same order, as ReluLayerDot), then with
-    // g = scale · (y − target) the backward pass of ReluLayerBackward reads them instead of recomputing them.
-    // Returns the residual y − target; the results are bitwise those of ReluLayerDot followed by ReluLayerBackward.
+    // g = scale · (y − target) the backward pass reads them: gb2 += g (by the caller); gw2 += g·h; δ = g·w2 ⊙ [h > 0];
+    // gb1 += δ; gW1[i, :] += x_i δ. Returns the residual y − target, bitwise b2 + ReluLayerDot(x) − target.
     public static double ReluLayerSquaredErrorStep(ReadOnlySpan<double> x, ReadOnlySpan<double> w1, ReadOnlySpan<double> b1, ReadOnlySpan<double> w2,
         double b2, double target, double scale, Span<double> pre, Span<double> gw1, Span<double> gb1, Span<double> gw2)
     {
@@ -229,48 +229,4 @@ internal static class SmallKernels
         return residual;
     }
 
-    // Backward of y = b2 + w2ᵀ relu(b1 + W1ᵀx) for one sample with ∂L/∂y = g, accumulating into the gradients:
-    // gb2 += g; gw2 += g·h; δ = g·w2 ⊙ [h > 0]; gb1 += δ; gW1[i, :] += x_i δ. h is recomputed in registers.
-    public static void ReluLayerBackward(ReadOnlySpan<double> x, ReadOnlySpan<double> w1, ReadOnlySpan<double> b1, ReadOnlySpan<double> w2, double g,
-        Span<double> gw1, Span<double> gb1, Span<double> gw2)
-    {
-        int hidden = b1.Length, nIn = x.Length;
-        int j = 0;
-        if (Vector.IsHardwareAccelerated && hidden >= Vector<double>.Count && w1.Length >= nIn * hidden && w2.Length >= hidden
-            && gw1.Length >= nIn * hidden && gb1.Length >= hidden && gw2.Length >= hidden)
-        {
-            int width = Vector<double>.Count;
-            ref double rw1 = ref MemoryMarshal.GetReference(w1);
-            ref double rb1 = ref MemoryMarshal.GetReference(b1);
-            ref double rw2 = ref MemoryMarshal.GetReference(w2);
-            ref double rgw1 = ref MemoryMarshal.GetReference(gw1);
-            ref double rgb1 = ref MemoryMarshal.GetReference(gb1);
-            ref double rgw2 = ref MemoryMarshal.GetReference(gw2);
-            var vg = new Vector<double>(g);
-            for (; j <= hidden - width; j += width)
-            {
-                Vector<double> pre = Vector.LoadUnsafe(ref rb1, (nuint)j);
-                for (int i = 0; i < nIn; i++) pre += new Vector<double>(x[i]) * Vector.LoadUnsafe(ref rw1, (nuint)(i * hidden + j));
-                Vector<double> h = Vector.Max(pre, Vector<double>.Zero);
-                (Vector.LoadUnsafe(ref rgw2, (nuint)j) + vg * h).StoreUnsafe(ref rgw2, (nuint)j);
-                Vector<double> delta = Vector.ConditionalSelect(Vector.GreaterThan(pre, Vector<double>.Zero), vg * Vector.LoadUnsafe(ref rw2, (nuint)j), Vector<double>.Zero);
-                (Vector.LoadUnsafe(ref rgb1, (nuint)j) + delta).StoreUnsafe(ref rgb1, (nuint)j);
-                for (int i = 0; i < nIn; i++)
-                {
-                    nuint at = (nuint)(i * hidden + j);
-                    (Vector.LoadUnsafe(ref rgw1, at) + new Vector<double>(x[i]) * delta).StoreUnsafe(ref rgw1, at);
-                }
-            }
-        }
-        for (; j < hidden; j++)
-        {
-            double pre = b1[j];
-            for (int i = 0; i < nIn; i++) pre += x[i] * w1[i * hidden + j];
-            if (!(pre > 0)) continue;
-            gw2[j] += g * pre;
-            double delta = g * w2[j];
-            gb1[j] += delta;
-            for (int i = 0; i < nIn; i++) gw1[i * hidden + j] += x[i] * delta;
-        }
-    }
 }
