@@ -83,6 +83,33 @@ public sealed class LlmAdvisorCliTests : IDisposable
         Assert.Contains("one language model at a time", record.Err);
     }
 
+    [Fact]
+    public async Task MaxCalls_StopsTheStudy_AndARerunWithTheSameCassetteResumesForFree()
+    {
+        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "treatment=2, DietScore=2.0, PhyActHours=1.0"));
+        await server.StartAsync();
+        string cassette = Path.Combine(_out, "budget.cassette.jsonl");
+        string[] args = ["libra", "--env", "hypertension", "--horizon", "12", "--runs", "1", "--policies", "llm-only", "--parallel", "1",
+            "--json", "--advisor", $"openai:scripted@{server.BaseAddress}v1", "--record", cassette, "--llm-max-calls", "5", "--out", _out];
+
+        var first = await CliRunner.Run(args);
+        Assert.Equal(2, first.Exit);
+        Assert.Contains("budget of 5 model calls", first.Err);
+        Assert.Single(first.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(5, server.Requests);
+        Assert.Equal(5, File.ReadAllLines(cassette).Length);
+
+        // The first five requests come from the cassette; five more reach the model before the budget stops it again.
+        var second = await CliRunner.Run(args);
+        Assert.Equal(2, second.Exit);
+        Assert.Equal(10, server.Requests);
+        Assert.Equal(10, File.ReadAllLines(cassette).Length);
+
+        var bad = await CliRunner.Run([.. args[..^4], "--llm-max-calls", "0", "--out", _out]);
+        Assert.Equal(2, bad.Exit);
+        Assert.Contains("--llm-max-calls 0 must be at least 1", bad.Err);
+    }
+
     [Theory]
     [InlineData("openai:gpt-4o-mini", "OPENAI_API_KEY")]
     [InlineData("openai:", "names no model")]

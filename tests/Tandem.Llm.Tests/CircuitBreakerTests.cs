@@ -81,3 +81,25 @@ public class CircuitBreakerTests
     public void OutOfRange_Throws(int breakAfter, int seconds) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new ResilienceOptions { BreakAfter = breakAfter, BreakDuration = TimeSpan.FromSeconds(seconds) }.Validate());
 }
+
+public class CallBudgetTests
+{
+    [Fact]
+    public async Task TheCallAfterTheBudget_StopsTheStudy_ItIsNotAFallback()
+    {
+        var model = ScriptedChatClient.Answering("treatment=2, DietScore=1.0, PhyActHours=0.5");
+        var ledger = new LlmLedger();
+        var advisor = new LlmRecourseAdvisor(new CallBudgetChatClient(model, 3), ledger, "budgeted");
+        var request = new AdviceRequest(AdviceParserTests.Problem, (double[])AdviceParserTests.Patient.Clone());
+        for (int i = 0; i < 3; i++) Assert.Equal(AdviceStatus.Given, (await advisor.AdviseAsync(request)).Status);
+        var stop = await Assert.ThrowsAsync<AdvisorSetupException>(async () => await advisor.AdviseAsync(request));
+        Assert.Contains("budget of 3 model calls", stop.Message);
+        Assert.Equal(3, model.Calls);
+        Assert.Empty(ledger.Fallbacks);
+        // Through the shared call path too: the call after the budget throws instead of returning a fallback reason.
+        var one = new CallBudgetChatClient(model, 1);
+        ChatMessage[] hello = [new ChatMessage(ChatRole.User, "hi")];
+        Assert.Null((await ModelCall.AskAsync(one, hello, new ChatOptions(), default)).Failure);
+        await Assert.ThrowsAsync<LlmBudgetExhaustedException>(() => ModelCall.AskAsync(one, hello, new ChatOptions(), default));
+    }
+}

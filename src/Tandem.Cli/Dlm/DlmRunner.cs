@@ -58,7 +58,7 @@ public static class DlmRunner
             result = await ProgressReporter.RunAsync(io, label, settings.Json, progress =>
                 DlmExperiment.RunAsync(tasks, generator, designer, settings.Experiment, progress, cancellationToken)).ConfigureAwait(false);
         }
-        catch (CassetteMissException ex)
+        catch (LlmStopException ex)
         {
             throw new UsageException("--designer: " + ex.Message);
         }

@@ -11,10 +11,11 @@ namespace Tandem.Cli.Llm;
 /// <param name="TimeoutSeconds">Deadline of one attempt.</param>
 /// <param name="Retries">Retries of a transient failure.</param>
 /// <param name="Concurrency">Calls in flight at most across the study.</param>
-public sealed record LlmCallSettings(string? Record = null, double TimeoutSeconds = 30, int Retries = 2, int Concurrency = 4);
+/// <param name="MaxCalls">Model calls allowed before the study stops, or null for no limit.</param>
+public sealed record LlmCallSettings(string? Record = null, double TimeoutSeconds = 30, int Retries = 2, int Concurrency = 4, long? MaxCalls = null);
 
-/// <summary>The `--record`, `--llm-timeout`, `--llm-retries` and `--llm-concurrency` options, shared by the
-/// commands that can call a language model.</summary>
+/// <summary>The `--record`, `--llm-timeout`, `--llm-retries`, `--llm-concurrency` and `--llm-max-calls` options, shared
+/// by the commands that can call a language model.</summary>
 public sealed class LlmOptions
 {
     /// <summary>Create the options; <paramref name="role"/> names the option that takes a model, e.g. "--advisor".</summary>
@@ -36,6 +37,9 @@ public sealed class LlmOptions
     /// <summary>`--llm-retries N`.</summary>
     public Option<int> Retries { get; } = new("--llm-retries") { Description = "Retries of a failed LLM call (timeouts, connection errors, 429/5xx) before it falls back.", DefaultValueFactory = _ => 2, Recursive = true };
 
+    /// <summary>`--llm-max-calls N`.</summary>
+    public Option<long?> MaxCalls { get; } = new("--llm-max-calls") { Description = "Stop the study (exit 2) instead of making more than N calls to a model (per model, retries included; a cost guard; answers so far stay in the --record cassette, and a rerun with the same --record answers them from it for free). Default: no limit.", Recursive = true };
+
     /// <summary>`--llm-concurrency N`.</summary>
     public Option<int> Concurrency { get; } = new("--llm-concurrency") { Description = "LLM calls in flight at most, across all runs.", DefaultValueFactory = _ => 4, Recursive = true };
 
@@ -46,6 +50,7 @@ public sealed class LlmOptions
         command.Add(Timeout);
         command.Add(Retries);
         command.Add(Concurrency);
+        command.Add(MaxCalls);
     }
 
     /// <summary>Read and validate; <paramref name="anyLiveModel"/> says whether some model spec can be recorded
@@ -60,7 +65,9 @@ public sealed class LlmOptions
         if (retries is < 0 or > 10) throw new UsageException($"--llm-retries {retries} must lie in 0-10.");
         int concurrency = parse.GetValue(Concurrency);
         if (concurrency is < 1 or > 256) throw new UsageException($"--llm-concurrency {concurrency} must lie in 1-256.");
-        return new LlmCallSettings(record, timeout, retries, concurrency);
+        long? maxCalls = parse.GetValue(MaxCalls);
+        if (maxCalls is < 1) throw new UsageException($"--llm-max-calls {maxCalls} must be at least 1.");
+        return new LlmCallSettings(record, timeout, retries, concurrency, maxCalls);
     }
 
     /// <summary>Parse a model spec given to <paramref name="option"/>; a malformed spec is a usage error.</summary>
@@ -90,6 +97,7 @@ public sealed class LlmOptions
                 Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(settings.TimeoutSeconds), MaxRetries = settings.Retries, MaxConcurrency = settings.Concurrency },
                 RecordPath = spec.Kind == LlmKind.Replay ? null : settings.Record,
                 AuditPath = Path.Combine(outDir, auditName),
+                MaxCalls = settings.MaxCalls,
             });
         }
         catch (LlmConfigurationException ex)

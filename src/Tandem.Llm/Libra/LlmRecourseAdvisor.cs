@@ -62,7 +62,7 @@ public sealed class LlmRecourseAdvisor : IRecourseAdvisor
         {
             answer = await ModelCall.AskAsync(_client, RecoursePrompt.Build(request.Problem, request.Context), _chatOptions, cancellationToken).ConfigureAwait(false);
         }
-        catch (CassetteMissException ex)
+        catch (LlmStopException ex)
         {
             throw new AdvisorSetupException(ex.Message);
         }

@@ -17,7 +17,7 @@ public enum CassetteMode
 }
 
 /// <summary>A request the cassette has no answer for, in replay mode.</summary>
-public sealed class CassetteMissException(string message) : Exception(message);
+public sealed class CassetteMissException(string message) : LlmStopException(message);
 
 /// <summary>One recorded exchange (a line of the cassette file).</summary>
 public sealed record CassetteEntry(string Key, string? Model, IReadOnlyList<CassetteMessage> Prompt, string Answer, long PromptTokens, long CompletionTokens);

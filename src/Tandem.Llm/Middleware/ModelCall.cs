@@ -11,7 +11,7 @@ public readonly record struct ModelAnswer(string? Text, string? Failure);
 /// <summary>
 /// One request as every port makes it: a timeout, an HTTP or connection failure, or an unreadable response
 /// becomes a <see cref="ModelAnswer"/> with a reason, never an exception into an algorithm. A replay-cassette miss
-/// (<see cref="CassetteMissException"/>), a setup error (<see cref="LlmConfigurationException"/>) and the caller's
+/// or a used-up call budget (<see cref="LlmStopException"/>), a setup error (<see cref="LlmConfigurationException"/>) and the caller's
 /// own cancellation still throw: they mean the study itself must stop.
 /// </summary>
 public static class ModelCall
@@ -43,7 +43,7 @@ public static class ModelCall
         ArgumentNullException.ThrowIfNull(ex);
         switch (ex)
         {
-            case CassetteMissException or LlmConfigurationException:
+            case LlmStopException or LlmConfigurationException:
                 return null;
             case TimeoutException or OperationCanceledException:
                 return $"{FallbackReasons.Timeout}: {ex.Message}";

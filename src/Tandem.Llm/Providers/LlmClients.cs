@@ -21,11 +21,15 @@ public sealed record LlmClientOptions
 
     /// <summary>Append every prompt and answer to this JSON-lines audit log; null = no audit.</summary>
     public string? AuditPath { get; init; }
+
+    /// <summary>Calls that may reach the provider (attempts, as the ledger counts them); the next one stops the study
+    /// (<see cref="LlmBudgetExhaustedException"/>). Null = no limit. Range: ≥ 1.</summary>
+    public long? MaxCalls { get; init; }
 }
 
 /// <summary>
 /// Builds the client pipeline for a spec, outermost first (STYLE 2): audit → cassette → resilience
-/// (deadline, retries, concurrency) → accounting → provider.
+/// (deadline, retries, concurrency, circuit breaker) → call budget → accounting → provider.
 /// </summary>
 public static class LlmClients
 {
@@ -36,6 +40,7 @@ public static class LlmClients
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(ledger);
         options ??= new LlmClientOptions();
+        if (options.MaxCalls is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxCalls, "MaxCalls must be at least 1.");
         IChatClient client;
         try
         {
@@ -47,6 +52,7 @@ public static class LlmClients
             {
                 // Accounting sits inside the retries so every attempt that reaches the provider is counted.
                 client = new AccountingChatClient(CreateProvider(spec, environment), ledger, timeProvider);
+                if (options.MaxCalls is { } max) client = new CallBudgetChatClient(client, max);
                 client = new ResilientChatClient(client, options.Resilience, timeProvider);
                 if (options.RecordPath is not null) client = new CassetteChatClient(client, options.RecordPath, CassetteMode.Record, ledger);
             }
