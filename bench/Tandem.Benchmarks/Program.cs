@@ -1,13 +1,19 @@
 using BenchmarkDotNet.Running;
 using Tandem.Benchmarks;
 
-// `-- ppo-timing` prints the wall time of one PPO training (N = 48); `-- solver-stats` prints how many Algorithm 2
+// `-- ppo-timing` prints the wall time of one PPO training (N = 48); `-- policy-timing` LinUCB's and GLRB's
+// rounds per second in a steady-state loop; `-- solver-stats` prints how many Algorithm 2
 // iterations GLRB needs per arm and decision; `-- replay-speed` times a LIBRA study on a replay cassette against the
 // simulated advisor; anything
 // else goes to BenchmarkDotNet (e.g. `-- --filter '*'`).
 if (args.Length > 0 && args[0] == "ppo-timing")
 {
     PpoTiming.Print();
+    return;
+}
+if (args.Length > 0 && args[0] == "policy-timing")
+{
+    PolicyTiming.Print();
     return;
 }
 if (args.Length > 0 && args[0] == "solver-stats")

@@ -59,18 +59,20 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
         ArgumentNullException.ThrowIfNull(context);
         _problem.ValidateContext(context, nameof(context));
         int best = 0;
-        double bestValue = double.NegativeInfinity;
+        double bestValue = double.NegativeInfinity, bestNorm = 0;
         for (int a = 0; a < _arms.Length; a++)
         {
-            double ucb = _arms[a].LinearPredictor(context) + Options.Alpha * _arms[a].ConfidenceNorm(context, _work);
+            double norm = _arms[a].ConfidenceNorm(context, _work);
+            double ucb = _arms[a].LinearPredictor(context) + Options.Alpha * norm;
             if (ucb > bestValue)
             {
                 bestValue = ucb;
+                bestNorm = norm;
                 best = a;
             }
         }
         context.CopyTo(_decision, 0);
-        double width = 2 * Options.Alpha * _arms[best].ConfidenceNorm(context, _work);
+        double width = 2 * Options.Alpha * bestNorm;
         return ValueTask.FromResult(new RecourseDecision(best, _decision, 1.0, DecisionNotes.None, width));
     }
 
