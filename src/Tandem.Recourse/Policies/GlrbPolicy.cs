@@ -135,9 +135,12 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         {
             GlmArm arm = _arms[a];
             double rho = Options.Radius.Radius(arm.Count);
+            // The context is validated above and the arm's θ̂ and V⁻¹ are its own, so Algorithm 2 skips re-checking them.
             OroSolution solution = _robustSolver is not null
-                ? _robustSolver.Solve(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
-                : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
+                ? _robustSolver.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
+                : _solver is CoordinateDescentOroSolver coordinateDescent
+                    ? coordinateDescent.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, ReadOnlySpan<double>.Empty, _candidates[a])
+                    : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
             iterations += solution.Iterations;
             if (solution.Value > bestValue)
             {
