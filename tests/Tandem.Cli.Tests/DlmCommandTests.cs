@@ -66,10 +66,14 @@ public sealed class DlmCommandTests : IDisposable
         Assert.Equal(Strip(a), Strip(b));
     }
 
-    [Fact]
-    public async Task BaseDesigner_GivesMnrOneForBothDlmColumns()
+    // With PPO too: every plan of a (task, seed) cell uses one seeded planner, so the Base designer's reward gets the
+    // Base policy.
+    [Theory]
+    [InlineData("whittle")]
+    [InlineData("ppo")]
+    public async Task BaseDesigner_GivesMnrOneForBothDlmColumns(string planner)
     {
-        var (exit, stdout, stderr) = await CliRunner.Run(Small("--designer", "base", "--json", "--out", _out));
+        var (exit, stdout, stderr) = await CliRunner.Run(Small("--designer", "base", "--planner", planner, "--json", "--out", _out));
         Assert.True(exit == 0, stderr);
         JsonNode avg = JsonNode.Parse(stdout)!["average"]!["mnr"]!;
         Assert.Equal(1.0, (double)avg["DLM (Reflection)"]!["mean"]!);

@@ -27,17 +27,6 @@ public sealed class DlmPpoCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_out, "report.html")));
     }
 
-    // Every plan of a (task, seed) cell uses one seeded planner, so the Base designer's reward gets the Base policy.
-    [Fact]
-    public async Task PlannerPpo_WithTheBaseDesigner_GivesMnrOne()
-    {
-        var (exit, stdout, stderr) = await CliRunner.Run(Small("--designer", "base", "--json", "--out", _out));
-        Assert.True(exit == 0, stderr);
-        JsonNode avg = JsonNode.Parse(stdout)!["average"]!["mnr"]!;
-        Assert.Equal(1.0, (double)avg["DLM (Reflection)"]!["mean"]!);
-        Assert.Equal(1.0, (double)avg["DLM (No Reflection)"]!["mean"]!);
-    }
-
     [Fact]
     public async Task Compare_SetsTheTwoPlannersTable4SideBySide_InTheReport()
     {
