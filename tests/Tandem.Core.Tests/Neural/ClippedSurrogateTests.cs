@@ -69,18 +69,8 @@ public class ClippedSurrogateTests
         (double[] logits, double[] old, var samples) = Problem(rows: 5, k, m: 200, seed: 5);
         var gradient = new double[logits.Length];
         Merged(logits, old, samples, k, clip, c, gradient);
-        const double h = 1e-6;
-        for (int i = 0; i < logits.Length; i++)
-        {
-            double keep = logits[i];
-            logits[i] = keep + h;
-            double plus = PerSampleLoss(logits, old, samples, k, clip, c);
-            logits[i] = keep - h;
-            double minus = PerSampleLoss(logits, old, samples, k, clip, c);
-            logits[i] = keep;
-            double numeric = (plus - minus) / (2 * h);
-            Assert.True(Math.Abs(numeric - gradient[i]) < 1e-7, $"logit {i}: numeric {numeric}, analytic {gradient[i]}");
-        }
+        FiniteDifferences.AssertMatches(() => logits, () => PerSampleLoss(logits, old, samples, k, clip, c), gradient,
+            (numeric, analytic) => Math.Abs(numeric - analytic) < 1e-7, "logit");
     }
 
     // The kernel's logit gradients backpropagated through an Mlp equal finite differences in the network's parameters.
@@ -109,18 +99,8 @@ public class ClippedSurrogateTests
             return PerSampleLoss(z, old, samples, 2, 0.2, 0.3);
         }
 
-        const double h = 1e-6;
-        for (int p = 0; p < net.ParameterCount; p++)
-        {
-            double keep = net.Parameters[p];
-            net.Parameters[p] = keep + h;
-            double plus = Loss();
-            net.Parameters[p] = keep - h;
-            double minus = Loss();
-            net.Parameters[p] = keep;
-            double numeric = (plus - minus) / (2 * h);
-            Assert.True(Math.Abs(numeric - analytic[p]) <= 1e-6 * Math.Max(1, Math.Abs(numeric)), $"parameter {p}: numeric {numeric}, backprop {analytic[p]}");
-        }
+        FiniteDifferences.AssertMatches(() => net.Parameters, Loss, analytic,
+            (numeric, backprop) => Math.Abs(numeric - backprop) <= 1e-6 * Math.Max(1, Math.Abs(numeric)), "parameter");
     }
 
     [Fact]

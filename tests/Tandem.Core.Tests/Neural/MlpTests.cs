@@ -33,18 +33,8 @@ public class MlpTests
             return l / outputs.Length;
         }
 
-        const double h = 1e-6;
-        for (int p = 0; p < net.ParameterCount; p++)
-        {
-            double keep = net.Parameters[p];
-            net.Parameters[p] = keep + h;
-            double plus = Loss();
-            net.Parameters[p] = keep - h;
-            double minus = Loss();
-            net.Parameters[p] = keep;
-            double numeric = (plus - minus) / (2 * h);
-            Assert.True(Math.Abs(numeric - analytic[p]) <= 1e-6 * Math.Max(1, Math.Abs(numeric)), $"parameter {p}: numeric {numeric}, backprop {analytic[p]}");
-        }
+        FiniteDifferences.AssertMatches(() => net.Parameters, Loss, analytic,
+            (numeric, backprop) => Math.Abs(numeric - backprop) <= 1e-6 * Math.Max(1, Math.Abs(numeric)), "parameter");
     }
 
     [Fact]
