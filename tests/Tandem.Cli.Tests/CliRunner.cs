@@ -11,6 +11,29 @@ internal static class CliRunner
         return (exit, output.ToString(), error.ToString());
     }
 
+    /// <summary>A copy of <paramref name="args"/> with <paramref name="option"/> set to <paramref name="value"/>
+    /// (replaced when present, appended otherwise).</summary>
+    public static string[] WithOption(string[] args, string option, string value)
+    {
+        string[] copy = [.. args];
+        int at = Array.IndexOf(copy, option);
+        if (at >= 0)
+        {
+            copy[at + 1] = value;
+            return copy;
+        }
+        return [.. copy, option, value];
+    }
+
+    /// <summary>The CLI contract for bad input: exit code 2, nothing on stdout, one line on stderr that says <paramref name="message"/>.</summary>
+    public static void AssertUsageError((int Exit, string Out, string Err) run, string message)
+    {
+        Assert.Equal(2, run.Exit);
+        Assert.Equal("", run.Out);
+        Assert.Contains(message, run.Err);
+        Assert.Single(run.Err.Trim().Split('\n'));
+    }
+
     public static string TempFolder()
     {
         string path = Path.Combine(Path.GetTempPath(), "tandem-cli-" + Guid.NewGuid().ToString("N"));

@@ -60,16 +60,6 @@ public sealed class DlmPpoCommandTests : IDisposable
     [InlineData("--budget", "13", "--budget 13 exceeds --arms 12")]
     public async Task BadHyperParameters_ExitTwo_WithOneLineNamingTheOption(string option, string value, string message)
     {
-        string[] args = Small("--out", _out);
-        int at = Array.IndexOf(args, option);
-        if (at >= 0) args[at + 1] = value;
-        else args = [.. args, option, value];
-
-        var (exit, stdout, stderr) = await CliRunner.Run(args);
-
-        Assert.Equal(2, exit);
-        Assert.Equal("", stdout);
-        Assert.Contains(message, stderr);
-        Assert.Single(stderr.Trim().Split('\n'));
+        CliRunner.AssertUsageError(await CliRunner.Run(CliRunner.WithOption(Small("--out", _out), option, value)), message);
     }
 }
