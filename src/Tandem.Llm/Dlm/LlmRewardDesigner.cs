@@ -19,9 +19,9 @@ public sealed record LlmDesignerOptions
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
-        if (!(Temperature >= 0 && Temperature <= 2)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must lie in [0, 2].");
-        if (!(SelectionTemperature >= 0 && SelectionTemperature <= 2)) throw new ArgumentOutOfRangeException(nameof(SelectionTemperature), SelectionTemperature, "The selection temperature must lie in [0, 2].");
-        if (MaxOutputTokens is < 32 or > 8192) throw new ArgumentOutOfRangeException(nameof(MaxOutputTokens), MaxOutputTokens, "Max output tokens must lie in 32-8192.");
+        ModelCall.CheckTemperature(Temperature);
+        ModelCall.CheckTemperature(SelectionTemperature, nameof(SelectionTemperature));
+        ModelCall.CheckMaxOutputTokens(MaxOutputTokens, 32, 8192);
     }
 }
 
@@ -56,13 +56,8 @@ public sealed class LlmRewardDesigner : IRewardDesigner
     public async ValueTask<RewardProposal> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var chat = new ChatOptions
-        {
-            Temperature = _options.Temperature,
-            MaxOutputTokens = _options.MaxOutputTokens,
-            Seed = (long)(request.Seed >> 1),
-            AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = $"dlm designer: task {request.Task.Index}, stage {request.Stage}, candidate {request.Candidate}" },
-        };
+        ChatOptions chat = ModelCall.Options(_options.Temperature, _options.MaxOutputTokens, (long)(request.Seed >> 1),
+            $"dlm designer: task {request.Task.Index}, stage {request.Stage}, candidate {request.Candidate}");
         ModelAnswer answer = await ModelCall.AskAsync(_client, RewardPrompt.Proposal(request), chat, cancellationToken).ConfigureAwait(false);
         RewardProposal proposal = answer.Failure is { } failure ? RewardProposal.Abstain(failure) : RewardAnswerParser.ParseProposal(answer.Text);
         if (proposal.Abstained) _ledger.RecordFallback(proposal.AbstainReason);
@@ -73,13 +68,8 @@ public sealed class LlmRewardDesigner : IRewardDesigner
     public async ValueTask<ReflectionVerdict> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var chat = new ChatOptions
-        {
-            Temperature = _options.SelectionTemperature,
-            MaxOutputTokens = _options.MaxOutputTokens,
-            Seed = (long)(request.Seed >> 1),
-            AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = $"dlm reflector: task {request.Task.Index}, stage {request.Stage}" },
-        };
+        ChatOptions chat = ModelCall.Options(_options.SelectionTemperature, _options.MaxOutputTokens, (long)(request.Seed >> 1),
+            $"dlm reflector: task {request.Task.Index}, stage {request.Stage}");
         ModelAnswer answer = await ModelCall.AskAsync(_client, RewardPrompt.Selection(request), chat, cancellationToken).ConfigureAwait(false);
         ReflectionVerdict verdict = answer.Failure is { } failure ? ReflectionVerdict.Abstain(failure) : RewardAnswerParser.ParseSelection(answer.Text, request.Candidates.Count);
         if (verdict.SelectedIndex is null) _ledger.RecordFallback(verdict.AbstainReason);

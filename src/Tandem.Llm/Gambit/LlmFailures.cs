@@ -12,4 +12,18 @@ public sealed class BankSetupException(string message) : Exception(message);
 internal static class LlmFailures
 {
     public static string Reason(Exception ex) => ModelCall.FailureReason(ex) ?? throw new BankSetupException(ex.Message);
+
+    /// <summary><see cref="ModelCall.AskAsync"/>, with what must stop the build raised as <see cref="BankSetupException"/>.</summary>
+    public static async Task<ModelAnswer> AskAsync(Microsoft.Extensions.AI.IChatClient client, IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages,
+        Microsoft.Extensions.AI.ChatOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ModelCall.AskAsync(client, messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is LlmStopException or Providers.LlmConfigurationException)
+        {
+            throw new BankSetupException(ex.Message);
+        }
+    }
 }

@@ -35,8 +35,8 @@ public sealed record MessageGeneratorOptions
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
-        if (!(Temperature >= 0 && Temperature <= 2)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must lie in [0, 2].");
-        if (MaxOutputTokens is < 16 or > 4096) throw new ArgumentOutOfRangeException(nameof(MaxOutputTokens), MaxOutputTokens, "Max output tokens must lie in 16-4096.");
+        ModelCall.CheckTemperature(Temperature);
+        ModelCall.CheckMaxOutputTokens(MaxOutputTokens, 16, 4096);
         if (MaxMessageLength is < 40 or > 10_000) throw new ArgumentOutOfRangeException(nameof(MaxMessageLength), MaxMessageLength, "The message length must lie in 40-10,000 characters.");
         if (!Enum.IsDefined(Overlong)) throw new ArgumentOutOfRangeException(nameof(Overlong), Overlong, "Unknown overlong policy.");
     }
@@ -170,23 +170,8 @@ public sealed class MessageGenerator
     public async Task<GeneratedMessage> GenerateAsync(StylePrompt prompt, GambitContext context, long seed, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<ChatMessage> messages = MessagePrompt.Build(prompt, context);
-        var chatOptions = new ChatOptions
-        {
-            Temperature = Options.Temperature,
-            MaxOutputTokens = Options.MaxOutputTokens,
-            Seed = seed,
-            AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = Purpose },
-        };
-        GeneratedMessage message;
-        try
-        {
-            ChatResponse response = await _client.GetResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false);
-            message = MessageText.Read(response.Text, Options);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            message = GeneratedMessage.Abstain(LlmFailures.Reason(ex));
-        }
+        ModelAnswer answer = await LlmFailures.AskAsync(_client, messages, ModelCall.Options(Options.Temperature, Options.MaxOutputTokens, seed, Purpose), cancellationToken).ConfigureAwait(false);
+        GeneratedMessage message = answer.Failure is { } failure ? GeneratedMessage.Abstain(failure) : MessageText.Read(answer.Text, Options);
         if (!message.IsMessage) _ledger.RecordFallback(message.Reason);
         return message;
     }

@@ -160,8 +160,8 @@ public sealed record RatingEncoderOptions
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
-        if (!(Temperature >= 0 && Temperature <= 2)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must lie in [0, 2].");
-        if (MaxOutputTokens is < 16 or > 4096) throw new ArgumentOutOfRangeException(nameof(MaxOutputTokens), MaxOutputTokens, "Max output tokens must lie in 16-4096.");
+        ModelCall.CheckTemperature(Temperature);
+        ModelCall.CheckMaxOutputTokens(MaxOutputTokens, 16, 4096);
     }
 }
 
@@ -199,23 +199,9 @@ public sealed class RatingEncoder : IStyleEncoder
     public async Task<StyleScores> EncodeAsync(string message, int variant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var chatOptions = new ChatOptions
-        {
-            Temperature = _options.Temperature,
-            MaxOutputTokens = _options.MaxOutputTokens,
-            Seed = variant,
-            AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = Purpose },
-        };
-        StyleScores scores;
-        try
-        {
-            ChatResponse response = await _client.GetResponseAsync(RatingPrompt.Build(message, Dimensions), chatOptions, cancellationToken).ConfigureAwait(false);
-            scores = RatingParser.Parse(response.Text, Dimensions);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            scores = StyleScores.Abstain(LlmFailures.Reason(ex));
-        }
+        ModelAnswer answer = await LlmFailures.AskAsync(_client, RatingPrompt.Build(message, Dimensions),
+            ModelCall.Options(_options.Temperature, _options.MaxOutputTokens, variant, Purpose), cancellationToken).ConfigureAwait(false);
+        StyleScores scores = answer.Failure is { } failure ? StyleScores.Abstain(failure) : RatingParser.Parse(answer.Text, Dimensions);
         if (!scores.HasScores) _ledger.RecordFallback(scores.Reason);
         return scores;
     }

@@ -16,8 +16,8 @@ public sealed record LlmAdvisorOptions
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
-        if (!(Temperature >= 0 && Temperature <= 2)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must lie in [0, 2].");
-        if (MaxOutputTokens is < 16 or > 4096) throw new ArgumentOutOfRangeException(nameof(MaxOutputTokens), MaxOutputTokens, "Max output tokens must lie in 16-4096.");
+        ModelCall.CheckTemperature(Temperature);
+        ModelCall.CheckMaxOutputTokens(MaxOutputTokens, 16, 4096);
     }
 }
 
@@ -42,12 +42,7 @@ public sealed class LlmRecourseAdvisor : IRecourseAdvisor
         Name = name ?? throw new ArgumentNullException(nameof(name));
         var o = options ?? new LlmAdvisorOptions();
         o.Validate();
-        _chatOptions = new ChatOptions
-        {
-            Temperature = o.Temperature,
-            MaxOutputTokens = o.MaxOutputTokens,
-            AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = "libra advisor" },
-        };
+        _chatOptions = ModelCall.Options(o.Temperature, o.MaxOutputTokens, seed: null, "libra advisor");
     }
 
     /// <inheritdoc />

@@ -16,6 +16,29 @@ public readonly record struct ModelAnswer(string? Text, string? Failure);
 /// </summary>
 public static class ModelCall
 {
+    /// <summary>The options of one port request: sampling temperature, answer length, the provider's sampling seed
+    /// (part of the cassette key, so distinct draws are distinct requests) and the purpose the audit log shows.</summary>
+    public static ChatOptions Options(float temperature, int maxOutputTokens, long? seed, string purpose) => new()
+    {
+        Temperature = temperature,
+        MaxOutputTokens = maxOutputTokens,
+        Seed = seed,
+        AdditionalProperties = new AdditionalPropertiesDictionary { [AuditChatClient.PurposeKey] = purpose },
+    };
+
+    /// <summary>Throws naming <paramref name="name"/> unless the temperature lies in [0, 2].</summary>
+    public static void CheckTemperature(float temperature, string name = "Temperature")
+    {
+        if (!(temperature >= 0 && temperature <= 2)) throw new ArgumentOutOfRangeException(name, temperature, $"{name} must lie in [0, 2].");
+    }
+
+    /// <summary>Throws naming <paramref name="name"/> unless the answer length lies in [<paramref name="min"/>, <paramref name="max"/>] tokens.</summary>
+    public static void CheckMaxOutputTokens(int maxOutputTokens, int min, int max, string name = "MaxOutputTokens")
+    {
+        if (maxOutputTokens < min || maxOutputTokens > max)
+            throw new ArgumentOutOfRangeException(name, maxOutputTokens, $"{name} must lie in {min}-{max}.");
+    }
+
     /// <summary>Send <paramref name="messages"/> and return the answer or the failure's reason.</summary>
     public static async Task<ModelAnswer> AskAsync(IChatClient client, IEnumerable<ChatMessage> messages, ChatOptions options, CancellationToken cancellationToken)
     {
