@@ -132,30 +132,21 @@ internal sealed class BinaryNode : Node
             bool x = _left.EvalBool(state, feats), y = _right.EvalBool(state, feats);
             return _op == BinaryOp.Equal ? x == y : x != y;
         }
-        if (_intOperands)
-        {
-            int a = _left.EvalInt(state, feats), b = _right.EvalInt(state, feats);
-            return _op switch
-            {
-                BinaryOp.Less => a < b,
-                BinaryOp.LessEqual => a <= b,
-                BinaryOp.Greater => a > b,
-                BinaryOp.GreaterEqual => a >= b,
-                BinaryOp.Equal => a == b,
-                _ => a != b,
-            };
-        }
-        double u = _left.EvalDouble(state, feats), v = _right.EvalDouble(state, feats);
-        return _op switch
-        {
-            BinaryOp.Less => u < v,
-            BinaryOp.LessEqual => u <= v,
-            BinaryOp.Greater => u > v,
-            BinaryOp.GreaterEqual => u >= v,
-            BinaryOp.Equal => u == v,
-            _ => u != v,
-        };
+        return _intOperands
+            ? Compare(_op, _left.EvalInt(state, feats), _right.EvalInt(state, feats))
+            : Compare(_op, _left.EvalDouble(state, feats), _right.EvalDouble(state, feats));
     }
+
+    // C#'s comparison operators of T (for double, false whenever NaN is involved, except !=).
+    private static bool Compare<T>(BinaryOp op, T a, T b) where T : System.Numerics.IComparisonOperators<T, T, bool> => op switch
+    {
+        BinaryOp.Less => a < b,
+        BinaryOp.LessEqual => a <= b,
+        BinaryOp.Greater => a > b,
+        BinaryOp.GreaterEqual => a >= b,
+        BinaryOp.Equal => a == b,
+        _ => a != b,
+    };
 
     public override string ToSource()
     {
