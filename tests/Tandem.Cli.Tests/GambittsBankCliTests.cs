@@ -5,6 +5,7 @@ using Tandem.Testing;
 
 namespace Tandem.Cli.Tests;
 
+[Collection(ApiKeyEnvironment.Name)]
 public sealed class GambittsBankCliTests : IDisposable
 {
     private const string Prompts = "optimism,formality,severity";
@@ -136,22 +137,11 @@ public sealed class GambittsBankCliTests : IDisposable
     [InlineData(new[] { "--per-cell", "2" }, "--llm is required")]
     public async Task BankBuild_BadInput_OneLineError_Exit2(string[] options, string message)
     {
-        string? saved = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
-        string? saved2 = Environment.GetEnvironmentVariable("TANDEM_LLM_API_KEY");
-        Environment.SetEnvironmentVariable("OPENAI_API_KEY", null);
-        Environment.SetEnvironmentVariable("TANDEM_LLM_API_KEY", null);
-        try
-        {
-            var run = await CliRunner.Run(["gambitts", "bank", "build", .. options, "--out", Path.Combine(_out, "bank.csv")]);
-            Assert.Equal(2, run.Exit);
-            Assert.Single(run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.Contains(message, run.Err);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("OPENAI_API_KEY", saved);
-            Environment.SetEnvironmentVariable("TANDEM_LLM_API_KEY", saved2);
-        }
+        using var noKeys = ApiKeyEnvironment.Set(null, null);
+        var run = await CliRunner.Run(["gambitts", "bank", "build", .. options, "--out", Path.Combine(_out, "bank.csv")]);
+        Assert.Equal(2, run.Exit);
+        Assert.Single(run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(message, run.Err);
     }
 
     [Fact]
@@ -160,29 +150,21 @@ public sealed class GambittsBankCliTests : IDisposable
         const string key = "sk-test-SECRET-cli-gambit-42";
         await using var server = ScriptedLlmServer.ForRequests(ScriptedGambitModel.Reply);
         await server.StartAsync();
-        string? saved = Environment.GetEnvironmentVariable("TANDEM_LLM_API_KEY");
-        Environment.SetEnvironmentVariable("TANDEM_LLM_API_KEY", key);
-        try
-        {
-            var run = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--generator", $"openai:scripted@{server.BaseAddress}v1", "--prompts", Prompts,
-                "--per-cell", "1", "--runs", "2", "--horizon", "10", "--json", "--out", _out);
-            Assert.True(run.Exit == 0, run.Err);
-            JsonNode summary = JsonNode.Parse(run.Out)!;
-            Assert.Equal(144L, (long)summary["llm"]!["calls"]!); // 6 prompts × 12 contexts × (1 generation + 1 rating)
-            Assert.StartsWith("bank.csv (openai:scripted@", (string)summary["bank"]!);
-            Assert.Equal(6, BankCsv.Load(Path.Combine(_out, "bank.csv")).PromptCount);
-            Assert.Contains($"Bearer {key}", server.Authorizations);
-            foreach (string file in Directory.GetFiles(_out))
-                Assert.DoesNotContain(key, File.ReadAllText(file));
-            Assert.DoesNotContain(key, run.Out + run.Err);
+        using var keys = ApiKeyEnvironment.Set(null, key);
+        var run = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--generator", $"openai:scripted@{server.BaseAddress}v1", "--prompts", Prompts,
+            "--per-cell", "1", "--runs", "2", "--horizon", "10", "--json", "--out", _out);
+        Assert.True(run.Exit == 0, run.Err);
+        JsonNode summary = JsonNode.Parse(run.Out)!;
+        Assert.Equal(144L, (long)summary["llm"]!["calls"]!); // 6 prompts × 12 contexts × (1 generation + 1 rating)
+        Assert.StartsWith("bank.csv (openai:scripted@", (string)summary["bank"]!);
+        Assert.Equal(6, BankCsv.Load(Path.Combine(_out, "bank.csv")).PromptCount);
+        Assert.Contains($"Bearer {key}", server.Authorizations);
+        foreach (string file in Directory.GetFiles(_out))
+            Assert.DoesNotContain(key, File.ReadAllText(file));
+        Assert.DoesNotContain(key, run.Out + run.Err);
 
-            var both = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--generator", "ollama:m", "--bank", "x.csv", "--out", _out);
-            Assert.Equal(2, both.Exit);
-            Assert.Contains("--generator and --bank exclude each other", both.Err);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("TANDEM_LLM_API_KEY", saved);
-        }
+        var both = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--generator", "ollama:m", "--bank", "x.csv", "--out", _out);
+        Assert.Equal(2, both.Exit);
+        Assert.Contains("--generator and --bank exclude each other", both.Err);
     }
 }

@@ -3,6 +3,7 @@ using Tandem.Testing;
 
 namespace Tandem.Cli.Tests;
 
+[Collection(ApiKeyEnvironment.Name)]
 public sealed class LlmAdvisorCliTests : IDisposable
 {
     private readonly string _out = CliRunner.TempFolder();
@@ -116,21 +117,10 @@ public sealed class LlmAdvisorCliTests : IDisposable
     [InlineData("replay:/nonexistent/cassette.jsonl", "does not exist")]
     public async Task LlmAdvisor_SetupProblems_Exit2(string advisor, string mentions)
     {
-        string? saved = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
-        string? saved2 = Environment.GetEnvironmentVariable("TANDEM_LLM_API_KEY");
-        Environment.SetEnvironmentVariable("OPENAI_API_KEY", null);
-        Environment.SetEnvironmentVariable("TANDEM_LLM_API_KEY", null);
-        try
-        {
-            var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "5", "--runs", "1", "--advisor", advisor, "--out", _out);
-            Assert.Equal(2, run.Exit);
-            Assert.Contains(mentions, run.Err);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("OPENAI_API_KEY", saved);
-            Environment.SetEnvironmentVariable("TANDEM_LLM_API_KEY", saved2);
-        }
+        using var noKeys = ApiKeyEnvironment.Set(null, null);
+        var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "5", "--runs", "1", "--advisor", advisor, "--out", _out);
+        Assert.Equal(2, run.Exit);
+        Assert.Contains(mentions, run.Err);
     }
 
     [Fact]
