@@ -46,12 +46,6 @@ public sealed class CassetteChatClient : DelegatingChatClient
         _store = new CassetteStore<CassetteEntry>(path, mode, "Cassette", e => e.Key, e => e.Key is not null && e.Answer is not null);
     }
 
-    /// <summary>Entries loaded or recorded.</summary>
-    public int Count
-    {
-        get => _store.Count;
-    }
-
     /// <summary>The response property that marks a cassette answer; its value is the request's key.</summary>
     public const string KeyProperty = "tandem.cacheHit";
 

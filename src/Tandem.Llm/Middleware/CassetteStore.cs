@@ -51,12 +51,6 @@ internal sealed class CassetteStore<T> where T : class
     /// <summary>The full path of the file.</summary>
     public string Path => _path;
 
-    /// <summary>Entries loaded or recorded.</summary>
-    public int Count
-    {
-        get { lock (_gate) return _entries.Count; }
-    }
-
     /// <summary>The entry of <paramref name="key"/>, or null.</summary>
     public T? Find(string key)
     {

@@ -75,6 +75,7 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
     private readonly GlmArm[] _arms;
     private readonly IOroSolver _solver;
     private readonly CoordinateDescentOroSolver? _robustSolver;
+    private readonly CoordinateDescentOroSolver? _coordinateDescent; // _solver when it is Algorithm 2
     private readonly double[][] _candidates;
     private readonly double[] _work;
     private readonly double[][] _meanDeviation;
@@ -95,8 +96,9 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             (_, OroSolverKind.Global) => new GlobalMahalanobisOroSolver(d, problem.MutableIndices, problem.Set),
             _ => new CoordinateDescentOroSolver(d, problem.MutableIndices, problem.Set, Options.SolverOptions),
         };
+        _coordinateDescent = _solver as CoordinateDescentOroSolver;
         if (Options.Guard == NonComplianceGuard.Random)
-            _robustSolver = _solver as CoordinateDescentOroSolver ?? new CoordinateDescentOroSolver(d, problem.MutableIndices, problem.Set, Options.SolverOptions);
+            _robustSolver = _coordinateDescent ?? new CoordinateDescentOroSolver(d, problem.MutableIndices, problem.Set, Options.SolverOptions);
         _candidates = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[d]).ToArray();
         _work = new double[d];
         _meanDeviation = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[problem.MutableIndices.Length]).ToArray();
@@ -138,7 +140,7 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             // The context is validated above and the arm's θ̂ and V⁻¹ are its own, so Algorithm 2 skips re-checking them.
             OroSolution solution = _robustSolver is not null
                 ? _robustSolver.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
-                : _solver is CoordinateDescentOroSolver coordinateDescent
+                : _coordinateDescent is { } coordinateDescent
                     ? coordinateDescent.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, ReadOnlySpan<double>.Empty, _candidates[a])
                     : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
             iterations += solution.Iterations;
