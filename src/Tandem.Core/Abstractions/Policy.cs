@@ -1,45 +1,6 @@
+using Tandem.Core.Decisions;
+
 namespace Tandem.Core.Abstractions;
-
-/// <summary>
-/// What every decision carries, whatever the problem: the chosen arm, the probability with which the
-/// policy chose it (when it can state one) and notes on how it was reached (STYLE 3: never lose the
-/// propensity).
-/// </summary>
-public interface IDecision
-{
-    /// <summary>The chosen arm, 0-based. Range: 0 ≤ Arm &lt; K.</summary>
-    int Arm { get; }
-
-    /// <summary>P(Arm | context) under the policy, or <see cref="double.NaN"/> when it cannot be known
-    /// (deterministic optimistic policies state 1; advice from a language model states NaN).</summary>
-    double Propensity { get; }
-
-    /// <summary>How the decision was reached.</summary>
-    DecisionNotes Notes { get; }
-}
-
-/// <summary>How a decision was reached. Flags, so a stage that wraps a policy can add its own.</summary>
-[Flags]
-public enum DecisionNotes
-{
-    /// <summary>The policy decided on its own.</summary>
-    None = 0,
-
-    /// <summary>The advisor (language model) was asked.</summary>
-    AdvisorConsulted = 1 << 0,
-
-    /// <summary>The advisor's pair was implemented.</summary>
-    AdvisorFollowed = 1 << 1,
-
-    /// <summary>The advisor's recourse lay outside the feasible set and was projected onto it.</summary>
-    AdviceProjected = 1 << 2,
-
-    /// <summary>The advisor abstained or failed; the policy fell back to itself.</summary>
-    AdvisorFallback = 1 << 3,
-
-    /// <summary>The decision changes mutable features (a recourse was recommended).</summary>
-    RecourseRecommended = 1 << 4,
-}
 
 /// <summary>What the environment returns after a decision is implemented.</summary>
 public interface IOutcome
@@ -53,33 +14,41 @@ public interface IOutcome
 }
 
 /// <summary>
-/// A policy decides and learns. Pure policies complete <see cref="DecideAsync"/> synchronously, so the
-/// <see cref="ValueTask{TResult}"/> costs nothing; policies that consult a language model may await it.
+/// A policy decides and learns. Pure policies complete both calls synchronously, so the
+/// <see cref="ValueTask"/> costs nothing; policies that consult a language model may await it.
 /// </summary>
+/// <remarks>
+/// Contract. The caller owns every decision returned: it is immutable and shares no buffer with the
+/// policy. <see cref="LearnAsync"/> depends only on its arguments, so learning from a decision made
+/// several calls ago equals learning from it at once, and a reward that arrives days later is learned
+/// correctly. A decision the policy never issued, or one already learned, is refused with an
+/// <see cref="UnknownDecisionException"/> and the policy is left unchanged. Policies are not
+/// thread-safe: one caller at a time.
+/// </remarks>
 /// <typeparam name="TContext">What the policy observes before deciding.</typeparam>
 /// <typeparam name="TDecision">What it decides.</typeparam>
 /// <typeparam name="TOutcome">What it learns from.</typeparam>
 public interface IPolicy<in TContext, TDecision, in TOutcome>
-    where TDecision : IDecision
+    where TDecision : Decision
     where TOutcome : IOutcome
 {
-    /// <summary>Display name, as in the seed (e.g. "GLRB").</summary>
+    /// <summary>Display name, as in the paper (e.g. "GLRB").</summary>
     string Name { get; }
 
-    /// <summary>Choose a decision for <paramref name="context"/>. Buffers inside the decision may be
-    /// owned by the policy and are valid until the next call.</summary>
+    /// <summary>Choose a decision for <paramref name="context"/>.</summary>
     ValueTask<TDecision> DecideAsync(TContext context, CancellationToken cancellationToken = default);
 
     /// <summary>Update from the outcome of <paramref name="decision"/>, taken in <paramref name="context"/>.</summary>
-    void Learn(TContext context, TDecision decision, TOutcome outcome);
+    ValueTask LearnAsync(TContext context, TDecision decision, TOutcome outcome, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
 /// An environment owns the ground truth: it yields contexts, samples outcomes with its own seeded
-/// random source, and knows the optimal expected reward of any context, so regret is exact.
+/// random source, and answers the expected reward of any (context, decision), so regret is exact and
+/// off-policy estimates can be scored against the truth.
 /// </summary>
 public interface IEnvironment<TContext, in TDecision, TOutcome>
-    where TDecision : IDecision
+    where TDecision : Decision
     where TOutcome : IOutcome
 {
     /// <summary>Number of arms K.</summary>
@@ -93,4 +62,9 @@ public interface IEnvironment<TContext, in TDecision, TOutcome>
 
     /// <summary>max over all decisions of the expected reward in <paramref name="context"/>.</summary>
     double OptimalExpectedReward(TContext context);
+
+    /// <summary>The noise-free expected reward if <paramref name="decision"/> (its arm and payload) were
+    /// implemented in <paramref name="context"/> as recommended. Draws nothing: the environment's random
+    /// stream is not touched, so asking it for every arm changes no outcome.</summary>
+    double ExpectedReward(TContext context, TDecision decision);
 }

@@ -112,4 +112,15 @@ public sealed class Xoshiro256 : Random
         while (s >= 1.0 || s == 0.0);
         return u * Math.Sqrt(-2.0 * Math.Log(s) / s);
     }
+
+    /// <summary>The generator's four state words (a copy), so a learner's snapshot can include its random stream.</summary>
+    public ulong[] GetState() => [_s0, _s1, _s2, _s3];
+
+    /// <summary>Continue from <paramref name="state"/>, four words as <see cref="GetState"/> returned, not all zero.</summary>
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4) throw new ArgumentException($"Expected 4 state words; got {state.Length}.", nameof(state));
+        if ((state[0] | state[1] | state[2] | state[3]) == 0) throw new ArgumentException("The all-zero state is not a xoshiro256** state.", nameof(state));
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+    }
 }

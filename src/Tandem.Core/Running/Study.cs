@@ -1,4 +1,5 @@
 using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Core.Randomness;
 
 namespace Tandem.Core.Running;
@@ -44,7 +45,7 @@ public readonly record struct RunContext(int Run, ulong Seed)
 public sealed record PolicyFactory<TContext, TDecision, TOutcome>(
     string Name,
     Func<RunContext, IEnvironment<TContext, TDecision, TOutcome>, IPolicy<TContext, TDecision, TOutcome>> Create)
-    where TDecision : IDecision
+    where TDecision : Decision
     where TOutcome : IOutcome;
 
 /// <summary>
@@ -55,11 +56,13 @@ public sealed record PolicyFactory<TContext, TDecision, TOutcome>(
 public sealed record Study<TContext, TDecision, TOutcome>(
     Func<RunContext, IEnvironment<TContext, TDecision, TOutcome>> CreateEnvironment,
     IReadOnlyList<PolicyFactory<TContext, TDecision, TOutcome>> Policies)
-    where TDecision : IDecision
+    where TDecision : Decision
     where TOutcome : IOutcome;
 
-/// <summary>One step as the runner saw it; passed to observers.</summary>
+/// <summary>One step as the runner saw it; passed to observers. <see cref="Environment"/> is the run's own
+/// environment, so an observer can ask it for the expected reward of other decisions (it draws nothing).</summary>
 public readonly record struct StepRecord<TContext, TDecision, TOutcome>(
+    IEnvironment<TContext, TDecision, TOutcome> Environment,
     int Run,
     int PolicyIndex,
     string Policy,
@@ -68,11 +71,15 @@ public readonly record struct StepRecord<TContext, TDecision, TOutcome>(
     TDecision Decision,
     TOutcome Outcome,
     double OptimalReward,
-    double Regret);
+    double Regret)
+    where TDecision : Decision
+    where TOutcome : IOutcome;
 
 /// <summary>Sees every step of every run (concurrently from several runs: implementations must be
 /// thread-safe). Returning false stops that policy's run early (stable-baselines3 callback style).</summary>
 public interface IStepObserver<TContext, TDecision, TOutcome>
+    where TDecision : Decision
+    where TOutcome : IOutcome
 {
     /// <summary>Called after the policy learned from the step.</summary>
     bool OnStep(in StepRecord<TContext, TDecision, TOutcome> step);

@@ -1,4 +1,5 @@
 using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Core.Randomness;
 
 namespace Tandem.Core.Running;
@@ -24,7 +25,7 @@ public static class StudyRunner
         IProgress<StudyProgress>? progress = null,
         TimeProvider? timeProvider = null,
         CancellationToken cancellationToken = default)
-        where TDecision : IDecision
+        where TDecision : Decision
         where TOutcome : IOutcome
     {
         ArgumentNullException.ThrowIfNull(study);
@@ -78,7 +79,7 @@ public static class StudyRunner
         IReadOnlyList<IStepObserver<TContext, TDecision, TOutcome>> observers,
         CancellationToken cancellationToken,
         Action onStep)
-        where TDecision : IDecision
+        where TDecision : Decision
         where TOutcome : IOutcome
     {
         var regret = new double[horizon];
@@ -96,19 +97,19 @@ public static class StudyRunner
             if ((uint)decision.Arm >= (uint)environment.ArmCount)
                 throw new InvalidOperationException($"Policy '{policy.Name}' chose arm {decision.Arm}; the environment has arms 0..{environment.ArmCount - 1}.");
             TOutcome outcome = environment.Respond(context, decision);
-            policy.Learn(context, decision, outcome);
+            await policy.LearnAsync(context, decision, outcome, cancellationToken).ConfigureAwait(false);
 
             regret[t] = optimal - outcome.ExpectedReward;
             reward[t] = outcome.Reward;
             expected[t] = outcome.ExpectedReward;
-            queries[t] = (decision.Notes & DecisionNotes.AdvisorConsulted) != 0;
+            queries[t] = decision.Notes.Contains(DecisionNotes.AdvisorConsulted);
             arms[t] = decision.Arm;
             onStep();
 
             bool keepGoing = true;
             if (observers.Count > 0)
             {
-                var record = new StepRecord<TContext, TDecision, TOutcome>(run, policyIndex, trace.Name, t, context, decision, outcome, optimal, regret[t]);
+                var record = new StepRecord<TContext, TDecision, TOutcome>(environment, run, policyIndex, trace.Name, t, context, decision, outcome, optimal, regret[t]);
                 foreach (var observer in observers) keepGoing &= observer.OnStep(record);
             }
             if (!keepGoing)
