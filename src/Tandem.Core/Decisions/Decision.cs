@@ -34,6 +34,32 @@ public abstract record Decision
     [JsonIgnore]
     public double Propensity => !Probabilities.IsDefault && (uint)Arm < (uint)Probabilities.Length ? Probabilities[Arm] : double.NaN;
 
+    /// <summary>Value equality: the probability vectors are compared element by element (NaN equals NaN),
+    /// not by reference, so a restored policy's decisions equal the original's.</summary>
+    public virtual bool Equals(Decision? other) =>
+        other is not null
+        && EqualityContract == other.EqualityContract
+        && Id == other.Id
+        && Time == other.Time
+        && Arm == other.Arm
+        && Notes == other.Notes
+        && SequenceEqual(Probabilities, other.Probabilities);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(EqualityContract, Id, Time, Arm, Notes, Probabilities.IsDefault ? 0 : Probabilities.Length);
+
+    /// <summary>Element-wise equality of two vectors, NaN equal to NaN (for payload equality in derived decisions).</summary>
+    public static bool SequenceEqual(ImmutableArray<double> left, ImmutableArray<double> right)
+    {
+        if (left.IsDefault || right.IsDefault) return left.IsDefault == right.IsDefault;
+        if (left.Length != right.Length) return false;
+        for (int i = 0; i < left.Length; i++)
+        {
+            if (!left[i].Equals(right[i])) return false;
+        }
+        return true;
+    }
+
     /// <summary>Write the paper-specific payload (everything the derived record adds) as JSON properties of
     /// the decision log's <c>payload</c> object. The default writes nothing.</summary>
     public virtual void WritePayload(Utf8JsonWriter writer)

@@ -1,4 +1,5 @@
 using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Core.Randomness;
 using Tandem.Core.Running;
 
@@ -89,11 +90,12 @@ public class StudyRunnerTests
         run => new TwoArmedBandit(run.CreateRandom("environment")),
         [new PolicyFactory<int, ArmDecision, Outcome>("always-0", (_, _) => new AlwaysArmZero())]);
 
-    private sealed record ArmDecision(int Arm) : IDecision
+    private sealed record ArmDecision : Decision
     {
-        public double Propensity => 1.0;
-
-        public DecisionNotes Notes => DecisionNotes.None;
+        public static ArmDecision Of(int arm, long id) => new()
+        {
+            Id = new DecisionId(id), Time = DateTimeOffset.UnixEpoch, Arm = arm, Probabilities = ProbabilityVectors.OneHot(2, arm),
+        };
     }
 
     private readonly record struct Outcome(double Reward, double ExpectedReward) : IOutcome;
@@ -111,17 +113,19 @@ public class StudyRunnerTests
             new(Means[decision.Arm] + random.NextGaussian(), Means[decision.Arm]);
 
         public double OptimalExpectedReward(int context) => Means[1];
+
+        public double ExpectedReward(int context, ArmDecision decision) => Means[decision.Arm];
     }
 
     private sealed class AlwaysArmZero : IPolicy<int, ArmDecision, Outcome>
     {
         public string Name => "always-0";
 
-        public ValueTask<ArmDecision> DecideAsync(int context, CancellationToken cancellationToken = default) => new(new ArmDecision(0));
+        private long _issued;
 
-        public void Learn(int context, ArmDecision decision, Outcome outcome)
-        {
-        }
+        public ValueTask<ArmDecision> DecideAsync(int context, CancellationToken cancellationToken = default) => new(ArmDecision.Of(0, ++_issued));
+
+        public ValueTask LearnAsync(int context, ArmDecision decision, Outcome outcome, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
     }
 
     private sealed class CallbackObserver(Func<StepRecord<int, ArmDecision, Outcome>, bool> onStep) : IStepObserver<int, ArmDecision, Outcome>
