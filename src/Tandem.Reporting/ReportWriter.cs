@@ -1,0 +1,107 @@
+using Tandem.Core.Reports;
+
+namespace Tandem.Reporting;
+
+/// <summary>
+/// Renders a <see cref="Report"/> (Core's report model, which every paper's result produces) into an output
+/// folder: <c>summary.json</c>, each CSV table, each figure as PNG and SVG, and <c>report.html</c>. One
+/// renderer for every paper, so hosts only choose the folder.
+/// </summary>
+public static class ReportWriter
+{
+    /// <summary>Write every file of <paramref name="report"/> into <paramref name="outDir"/> (created if needed).</summary>
+    /// <returns>The file names written, in order.</returns>
+    /// <exception cref="ArgumentException">A file name is empty, has a folder part, or repeats.</exception>
+    public static IReadOnlyList<string> Write(string outDir, Report report)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outDir);
+        ArgumentNullException.ThrowIfNull(report);
+        Directory.CreateDirectory(outDir);
+        var written = new List<string>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+
+        JsonOutput.Write(Path.Combine(outDir, "summary.json"), report.Summary);
+        written.Add("summary.json");
+
+        foreach (ReportFile file in report.Files)
+        {
+            string name = CheckName(file.Name, names);
+            string stem = Path.Combine(outDir, name);
+            switch (file)
+            {
+                case ColumnTable table:
+                    CsvTables.WriteColumns(stem, table.Headers, table.Columns);
+                    written.Add(name);
+                    break;
+                case RowTable table:
+                    CsvTables.WriteRows(stem, table.Headers, table.Rows);
+                    written.Add(name);
+                    break;
+                case LineFigure figure:
+                    Figures.Line(stem, figure.Title, figure.XLabel, figure.YLabel,
+                        figure.Series.Select(s => new Series(s.Name, s.Y, s.Band, s.X)).ToArray(), Options(figure.Layout));
+                    written.AddRange([name + ".png", name + ".svg"]);
+                    break;
+                case BarFigure figure:
+                    Figures.Bars(stem, figure.Title, figure.YLabel, figure.Categories,
+                        figure.Groups.Select(g => new BarSeries(g.Name, g.Values, g.Errors)).ToArray(), Options(figure.Layout));
+                    written.AddRange([name + ".png", name + ".svg"]);
+                    break;
+                case ScatterFigure figure:
+                    Figures.Scatter(stem, figure.Title, figure.XLabel, figure.YLabel,
+                        figure.Series.Select(s => new ScatterSeries(s.Name, s.X, s.Y)).ToArray(), Options(figure.Layout));
+                    written.AddRange([name + ".png", name + ".svg"]);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown report file type {file.GetType().Name}.", nameof(report));
+            }
+        }
+
+        Html(report).Save(Path.Combine(outDir, "report.html"));
+        written.Add("report.html");
+        return written;
+    }
+
+    /// <summary>The HTML report of <paramref name="report"/>'s body.</summary>
+    public static HtmlReport Html(Report report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var html = new HtmlReport(report.Title);
+        foreach (ReportBlock block in report.Body)
+        {
+            switch (block)
+            {
+                case HeadingBlock h: html.AddHeading(h.Text, h.Level); break;
+                case ParagraphBlock p: html.AddParagraph(p.Markdown); break;
+                case FigureBlock f: html.AddFigure(f.File, f.Caption); break;
+                case TableBlock t: html.AddTable(t.Headers, t.Rows, t.Caption); break;
+                case CodeBlock c: html.AddCode(c.Text); break;
+                default: throw new ArgumentException($"Unknown report block type {block.GetType().Name}.", nameof(report));
+            }
+        }
+        return html;
+    }
+
+    private static string CheckName(string name, HashSet<string> seen)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name != Path.GetFileName(name) || name is "." or "..")
+            throw new ArgumentException($"Report file name '{name}' must be a plain file name.", nameof(name));
+        if (!seen.Add(name)) throw new ArgumentException($"Report file name '{name}' appears twice.", nameof(name));
+        return name;
+    }
+
+    private static FigureOptions Options(FigureLayout? layout)
+    {
+        if (layout is null) return FigureOptions.Default;
+        LegendPosition legend = layout.Legend switch
+        {
+            "upper-left" => LegendPosition.UpperLeft,
+            "upper-right" => LegendPosition.UpperRight,
+            "lower-left" => LegendPosition.LowerLeft,
+            "lower-right" => LegendPosition.LowerRight,
+            "none" => LegendPosition.Hidden,
+            _ => throw new ArgumentException($"Unknown legend position '{layout.Legend}'; use upper-left, upper-right, lower-left, lower-right or none.", nameof(layout)),
+        };
+        return new FigureOptions(layout.Width, layout.Height, layout.LogY, Legend: legend);
+    }
+}
