@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Markdig;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
 
 namespace Tandem.Reporting;
 
@@ -200,7 +202,9 @@ public sealed class HtmlReport
     /// <returns>The HTML text.</returns>
     public string ToHtml()
     {
-        string body = Markdown.ToHtml(_markdown.ToString(), Pipeline);
+        MarkdownDocument document = Markdown.Parse(_markdown.ToString(), Pipeline);
+        Neutralize(document);
+        string body = document.ToHtml(Pipeline);
         return $"""
             <!DOCTYPE html>
             <html lang="en">
@@ -230,6 +234,54 @@ public sealed class HtmlReport
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         OutputFolder.EnsureParent(path);
         File.WriteAllText(path, ToHtml(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+    }
+
+    /// <summary>
+    /// A report must not phone home or run code when opened (issue 15, defect 4): links keep only http(s),
+    /// mailto and in-page or relative targets; images keep only relative paths (the report's own figures),
+    /// never a remote address, a data: URL or a script scheme. Anything else keeps its text and loses its target.
+    /// </summary>
+    private static void Neutralize(MarkdownDocument document)
+    {
+        foreach (LinkInline link in document.Descendants<LinkInline>().ToArray())
+        {
+            bool allowed = link.IsImage ? IsRelative(link.Url) : IsSafeLink(link.Url);
+            if (allowed) continue;
+            if (link.IsImage)
+            {
+                var text = new LiteralInline("[image removed: " + (link.FirstChild is LiteralInline l ? l.Content.ToString() : "untrusted address") + "]");
+                link.ReplaceBy(text);
+            }
+            else
+            {
+                link.Url = "";
+                link.Title = null;
+            }
+        }
+        foreach (AutolinkInline auto in document.Descendants<AutolinkInline>().ToArray())
+        {
+            if (!auto.IsEmail && !IsSafeLink(auto.Url)) auto.ReplaceBy(new LiteralInline(auto.Url));
+        }
+    }
+
+    private static bool IsRelative(string? url)
+    {
+        if (string.IsNullOrWhiteSpace(url)) return false;
+        string u = url.Trim();
+        if (u.StartsWith("//", StringComparison.Ordinal) || u.StartsWith('\\')) return false;
+        int colon = u.IndexOf(':');
+        int slash = u.IndexOfAny(['/', '?', '#']);
+        return colon < 0 || (slash >= 0 && slash < colon);
+    }
+
+    private static bool IsSafeLink(string? url)
+    {
+        if (string.IsNullOrWhiteSpace(url)) return true;
+        string u = url.Trim();
+        if (IsRelative(u)) return true;
+        return u.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+            || u.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+            || u.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase);
     }
 
     private HtmlReport AppendBlock(string markdown)

@@ -101,6 +101,9 @@ public static class CsvTables
                     case float f:
                         writer.WriteField(f, "R");
                         break;
+                    case string text:
+                        writer.WriteField(Defuse(text));
+                        break;
                     default:
                         writer.WriteField(value);
                         break;
@@ -110,6 +113,19 @@ public static class CsvTables
             writer.EndRecord();
             index++;
         }
+    }
+
+    /// <summary>
+    /// A text cell that a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage
+    /// return) gets a leading apostrophe (OWASP's CSV-injection rule; issue 15, defect 13). Numbers are never
+    /// touched, and a text that is a plain number ("-0.71") is left as it is: it cannot be a formula.
+    /// </summary>
+    public static string Defuse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length == 0 || text[0] is not ('=' or '+' or '-' or '@' or '\t' or '\r')) return text;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) return text;
+        return "'" + text;
     }
 
     private static void ValidateHeaders(IReadOnlyList<string> headers)
