@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tandem.Cli.Console;
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Tandem.Llm.Middleware;
@@ -49,7 +50,7 @@ public static class LlmCommand
             {
                 throw new UsageException($"--llm {llm}: no usable answer ({ex.GetType().Name}: {FirstLine(ex.Message)})");
             }
-            io.Output.WriteLine($"model: {response.ModelId ?? llm.Model}");
+            io.Output.WriteLine($"model: {ConsoleText.Safe(response.ModelId ?? llm.Model, 200)}");
             io.Output.WriteLine($"latency: {clock.Elapsed.TotalMilliseconds:F0} ms");
             io.Output.WriteLine($"tokens: {response.Usage?.InputTokenCount ?? 0} prompt, {response.Usage?.OutputTokenCount ?? 0} completion");
             io.Output.WriteLine($"answer: {FirstLine(response.Text)}");
@@ -60,9 +61,5 @@ public static class LlmCommand
         return llmCommand;
     }
 
-    private static string FirstLine(string text)
-    {
-        string line = text.Split('\n')[0].Trim();
-        return line.Length <= 200 ? line : line[..200] + "…";
-    }
+    private static string FirstLine(string text) => ConsoleText.Safe(text.Split('\n')[0].Trim(), 200);
 }
