@@ -182,7 +182,7 @@ public static class DlmExperiment
                 IRmabPolicy PlanFor(RewardTable table)
                 {
                     IRmabPolicy p = planner.Plan(new PlanningProblem(planning, table, options.Budget, options.Discount));
-                    if (p is IndexPolicy ip) badArms += ip.Indexable.Count(x => !x);
+                    if (p is IIndexRmabPolicy ip) badArms += ip.Indexable.Count(x => !x);
                     return p;
                 }
 
