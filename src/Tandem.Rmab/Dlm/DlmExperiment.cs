@@ -68,14 +68,11 @@ public sealed record DlmExperimentOptions
     /// <summary>Discount γ ∈ [0, 1) of planning and returns (authors: 0.9).</summary>
     public double Discount { get; init; } = 0.9;
 
-    /// <summary>Builds the planner of one (task, seed) cell from a seed derived for that cell; every plan of the cell
-    /// (Default, Base, each DLM candidate) uses that one planner, so planners that learn (PPO) give the same policy for
-    /// the same reward and candidates see common random numbers. Planners that do not draw (Whittle) ignore the seed.
-    /// Default: the Whittle index planner.</summary>
-    public Func<ulong, IRmabPlanner> Planner { get; init; } = _ => new WhittlePlanner();
-
-    /// <summary>Plan on transitions estimated from simulated history instead of the true ones.</summary>
-    public bool EstimatedTransitions { get; init; }
+    /// <summary>The planner, as data (catalog name and settings; <see cref="RmabPlanners"/>). Each (task, seed) cell builds
+    /// its planner from a seed derived for that cell; every plan of the cell (Default, Base, each DLM candidate) uses
+    /// that one planner, so planners that learn (PPO) give the same policy for the same reward and candidates see common
+    /// random numbers. Planners that do not draw (Whittle) ignore the seed. Default: Whittle on the true transitions.</summary>
+    public PlannerSpec Planner { get; init; } = PlannerSpec.Default;
 
     /// <summary>Task indices to run (null: all).</summary>
     public IReadOnlyList<int>? Tasks { get; init; }
@@ -91,6 +88,8 @@ public sealed record DlmExperimentOptions
         if (Budget < 0 || Budget > Arms) throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {Arms}] (the number of arms).");
         if (!(Discount >= 0 && Discount < 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1).");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "At least 1.");
+        ArgumentNullException.ThrowIfNull(Planner);
+        Planner.Validate();
         new DlmLoopOptions(Stages, Candidates, MaxRetries, Evaluation).Validated();
         foreach (int t in Tasks ?? [])
             if (t < 0 || t >= taskCount) throw new ArgumentOutOfRangeException(nameof(Tasks), t, $"Task indices lie in [0, {taskCount - 1}].");
@@ -98,6 +97,7 @@ public sealed record DlmExperimentOptions
     }
 
     /// <summary>The evaluation settings.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public EvaluationOptions Evaluation => new(Trials, Steps, Discount);
 }
 
@@ -149,7 +149,7 @@ public static class DlmExperiment
         ArgumentNullException.ThrowIfNull(designer);
         ArgumentNullException.ThrowIfNull(options);
         options.Validated(tasks.Tasks.Count);
-        ArgumentNullException.ThrowIfNull(options.Planner, nameof(options.Planner));
+        RmabPlannerEntry plannerEntry = RmabPlanners.Find(options.Planner.Name);
         if (options.Arms > generator.Parameters.PopulationSize)
             throw new ArgumentOutOfRangeException(nameof(options), options.Arms, $"At most {generator.Parameters.PopulationSize} arms (the population size).");
         var clock = Stopwatch.StartNew();
@@ -170,13 +170,13 @@ public static class DlmExperiment
                 DlmTask task = selected[t];
                 ulong seed = Seeds.Derive(options.Seed, s);
                 RmabInstance instance = CohortGenerator.Sample(population, options.Arms, options.Budget, seed);
-                IReadOnlyList<ArmDynamics> planning = options.EstimatedTransitions
+                IReadOnlyList<ArmDynamics> planning = plannerEntry.EstimatedTransitions
                     ? TransitionEstimator.Estimate(instance, Seeds.Derive(seed, "estimate"))
                     : instance.Dynamics;
                 ulong evalSeed = Seeds.Derive(seed, "evaluation");
                 RewardTable baseTable = task.BaseExpression.Tabulate(instance.FeatureRows);
                 RewardTable defaultTable = defaultReward.Tabulate(instance.FeatureRows);
-                var planner = new CellPlanner(options.Planner(Seeds.Derive(Seeds.Derive(seed, "planner"), task.Index)));
+                var planner = new CellPlanner(plannerEntry.Create(options.Planner, Seeds.Derive(Seeds.Derive(seed, "planner"), task.Index)));
                 long badArms = 0;
                 double Evaluate(IRmabPolicy policy) => RmabSimulator.Run(instance, policy, baseTable, options.Evaluation, evalSeed).MeanReturn;
                 IRmabPolicy PlanFor(RewardTable table)

@@ -182,7 +182,7 @@ public class DlmEstimatedTransitionsTests
     public async Task EstimatedTransitions_RunAndStillScoreBaseAtOne()
     {
         DlmExperimentResult r = await DlmExperiment.RunAsync(Fixtures.Tasks, Fixtures.Generator, new BaseDesigner(),
-            new DlmExperimentOptions { Seeds = 2, Arms = 24, Budget = 6, Stages = 1, Candidates = 1, Trials = 3, Steps = 3, Tasks = [2], EstimatedTransitions = true });
+            new DlmExperimentOptions { Seeds = 2, Arms = 24, Budget = 6, Stages = 1, Candidates = 1, Trials = 3, Steps = 3, Tasks = [2], Planner = new PlannerSpec { Name = RmabPlanners.WhittleEstimated } });
         Assert.All(r.Tasks[0].Mnr[DlmMethods.Reflection], v => Assert.Equal(1.0, v));
         Assert.All(r.Tasks[0].Returns[DlmMethods.Default], v => Assert.True(double.IsFinite(v)));
     }
