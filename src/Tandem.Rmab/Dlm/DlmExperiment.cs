@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tandem.Core.Randomness;
 using Tandem.Core.Running;
 using Tandem.Rmab.Cohort;
@@ -140,9 +139,17 @@ public sealed record DlmExperimentResult(DlmExperimentOptions Options, string De
 /// </summary>
 public static class DlmExperiment
 {
-    /// <summary>Run the table. Deterministic for a seed regardless of parallelism.</summary>
+    /// <summary>Run the table on the <see cref="ParallelCells"/> scaffold, one cell per (task, seed). Deterministic for a
+    /// seed regardless of parallelism.</summary>
+    /// <param name="tasks">The task list.</param>
+    /// <param name="generator">The cohort generator.</param>
+    /// <param name="designer">Designer and reflector; a <see cref="Core.Ports.StudyStopException"/> from it stops the study.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="progress">Cells done of all cells, at most every 1%.</param>
+    /// <param name="timeProvider">Clock of the wall time; <see cref="TimeProvider.System"/> if null.</param>
+    /// <param name="cancellationToken">Stops the study.</param>
     public static async Task<DlmExperimentResult> RunAsync(DlmTaskSet tasks, CohortGenerator generator, IRewardDesigner designer, DlmExperimentOptions options,
-        IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<StudyProgress>? progress = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(generator);
@@ -152,7 +159,8 @@ public static class DlmExperiment
         RmabPlannerEntry plannerEntry = RmabPlanners.Find(options.Planner.Name);
         if (options.Arms > generator.Parameters.PopulationSize)
             throw new ArgumentOutOfRangeException(nameof(options), options.Arms, $"At most {generator.Parameters.PopulationSize} arms (the population size).");
-        var clock = Stopwatch.StartNew();
+        timeProvider ??= TimeProvider.System;
+        long start = timeProvider.GetTimestamp();
         DlmTask[] selected = (options.Tasks ?? Enumerable.Range(0, tasks.Tasks.Count).ToArray()).Select(i => tasks.Tasks[i]).ToArray();
         Beneficiary[] population = generator.Population(options.Seed);
         RewardExpression defaultReward = RewardSandbox.Parse(tasks.Default);
@@ -161,12 +169,13 @@ public static class DlmExperiment
 
         int cells = selected.Length * options.Seeds;
         var outcome = new CellOutcome[cells];
-        long done = 0, nonIndexable = 0, refusals = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, cells),
-            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = cancellationToken },
-            async (cell, ct) =>
+        long nonIndexable = 0, refusals = 0;
+        // Cell (t, s) derives its seeds from the study seed and the seed index s (not the cell index), so every task of
+        // seed s sees the same arms.
+        await ParallelCells.RunAsync(cells, options.Seed, options.MaxDegreeOfParallelism, cells,
+            async (context, work, ct) =>
             {
-                int t = cell / options.Seeds, s = cell % options.Seeds;
+                int cell = context.Index, t = cell / options.Seeds, s = cell % options.Seeds;
                 DlmTask task = selected[t];
                 ulong seed = Seeds.Derive(options.Seed, s);
                 RmabInstance instance = CohortGenerator.Sample(population, options.Arms, options.Budget, seed);
@@ -212,9 +221,8 @@ public static class DlmExperiment
                 outcome[cell] = new CellOutcome(returns, pr, logic, s == 0 ? full : null, full.Selected?.Text);
                 Interlocked.Add(ref nonIndexable, badArms);
                 Interlocked.Add(ref refusals, refused);
-                long now = Interlocked.Increment(ref done);
-                progress?.Report(new StudyProgress(now, cells));
-            }).ConfigureAwait(false);
+                work.Advance();
+            }, progress, timeProvider, cancellationToken).ConfigureAwait(false);
 
         var results = new List<DlmTaskResult>();
         for (int t = 0; t < selected.Length; t++)
@@ -229,7 +237,7 @@ public static class DlmExperiment
             double logicRecall = cellsOfTask.SelectMany(c => c.LogicRecall).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             results.Add(new DlmTaskResult(selected[t], returns, mnr, precision, recall, logicRecall, cellsOfTask[0].Example!, cellsOfTask.Select(c => c.Selected).ToArray()));
         }
-        return new DlmExperimentResult(options, designer.Name, results, nonIndexable, refusals, clock.Elapsed);
+        return new DlmExperimentResult(options, designer.Name, results, nonIndexable, refusals, timeProvider.GetElapsedTime(start));
     }
 
     // Within one cell the dynamics, budget and discount are fixed and the planner is a function of the reward, so a

@@ -1,4 +1,5 @@
 using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Core.Randomness;
 using Tandem.Core.Running;
 
@@ -77,6 +78,26 @@ public class StudyRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_ReportsProgressOnTheOnePercentMarks_EndingAtTheTotal()
+    {
+        var options = new RunnerOptions { Horizon = 200, Runs = 3, MaxDegreeOfParallelism = 2 };
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<StudyProgress>();
+
+        await StudyRunner.RunAsync(CreateStudy(), options, progress: new Progress(reports.Enqueue));
+
+        StudyProgress[] seen = [.. reports];
+        Assert.All(seen, p => Assert.Equal(600, p.TotalSteps));
+        Assert.All(seen, p => Assert.Equal(0, p.CompletedSteps % 6));
+        Assert.InRange(seen.Length, 100, 102);
+        Assert.Equal(new StudyProgress(600, 600), seen[^1]);
+    }
+
+    private sealed class Progress(Action<StudyProgress> report) : IProgress<StudyProgress>
+    {
+        public void Report(StudyProgress value) => report(value);
+    }
+
+    [Fact]
     public async Task RunAsync_HorizonZero_Throws_WithParamNameHorizon()
     {
         var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
@@ -89,12 +110,7 @@ public class StudyRunnerTests
         run => new TwoArmedBandit(run.CreateRandom("environment")),
         [new PolicyFactory<int, ArmDecision, Outcome>("always-0", (_, _) => new AlwaysArmZero())]);
 
-    private sealed record ArmDecision(int Arm) : IDecision
-    {
-        public double Propensity => 1.0;
-
-        public DecisionNotes Notes => DecisionNotes.None;
-    }
+    private sealed record ArmDecision : Decision;
 
     private readonly record struct Outcome(double Reward, double ExpectedReward) : IOutcome;
 
@@ -111,16 +127,27 @@ public class StudyRunnerTests
             new(Means[decision.Arm] + random.NextGaussian(), Means[decision.Arm]);
 
         public double OptimalExpectedReward(int context) => Means[1];
+
+        public double ExpectedReward(int context, ArmDecision decision) => Means[decision.Arm];
     }
 
     private sealed class AlwaysArmZero : IPolicy<int, ArmDecision, Outcome>
     {
         public string Name => "always-0";
 
-        public ValueTask<ArmDecision> DecideAsync(int context, CancellationToken cancellationToken = default) => new(new ArmDecision(0));
+        private readonly DecisionIssuer _issuer = new();
 
-        public void Learn(int context, ArmDecision decision, Outcome outcome)
+        public ValueTask<ArmDecision> DecideAsync(int context, CancellationToken cancellationToken = default)
         {
+            DecisionStamp stamp = _issuer.Issue();
+            return new(new ArmDecision { Id = stamp.Id, Time = stamp.Time, Arm = 0, Probabilities = ProbabilityVectors.OneHot(2, 0) });
+        }
+
+        public ValueTask LearnAsync(int context, ArmDecision decision, Outcome outcome, CancellationToken cancellationToken = default)
+        {
+            _issuer.EnsurePending(decision.Id);
+            _issuer.Settle(decision.Id);
+            return ValueTask.CompletedTask;
         }
     }
 
