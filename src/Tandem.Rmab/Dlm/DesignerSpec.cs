@@ -24,7 +24,7 @@ public sealed record DesignerSpec
 
 /// <summary>
 /// Supplies the designers the library does not own (language models, which live in Tandem.Llm): the host implements
-/// it and passes it to the study entry point. Not an options field, so options stay data.
+/// it and passes it to <see cref="DlmStudy.RunAsync"/>. Not an options field, so options stay data.
 /// </summary>
 public interface IRewardDesignerFactory
 {
