@@ -147,9 +147,10 @@ public static class DlmExperiment
     /// <param name="options">The settings.</param>
     /// <param name="progress">Cells done of all cells, at most every 1%.</param>
     /// <param name="timeProvider">Clock of the wall time; <see cref="TimeProvider.System"/> if null.</param>
+    /// <param name="log">Receives every evaluated step of every method (null: none); logging changes no number.</param>
     /// <param name="cancellationToken">Stops the study.</param>
     public static async Task<DlmExperimentResult> RunAsync(DlmTaskSet tasks, CohortGenerator generator, IRewardDesigner designer, DlmExperimentOptions options,
-        IProgress<StudyProgress>? progress = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+        IProgress<StudyProgress>? progress = null, TimeProvider? timeProvider = null, DlmDecisionLog? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(generator);
@@ -187,7 +188,8 @@ public static class DlmExperiment
                 RewardTable defaultTable = defaultReward.Tabulate(instance.FeatureRows);
                 var planner = new CellPlanner(plannerEntry.Create(options.Planner, Seeds.Derive(Seeds.Derive(seed, "planner"), task.Index)));
                 long badArms = 0;
-                double Evaluate(IRmabPolicy policy) => RmabSimulator.Run(instance, policy, baseTable, options.Evaluation, evalSeed).MeanReturn;
+                double Evaluate(string method, IRmabPolicy policy) =>
+                    RmabSimulator.Run(instance, policy, baseTable, options.Evaluation, evalSeed, log?.For(method, task.Index, s)).MeanReturn;
                 IRmabPolicy PlanFor(RewardTable table)
                 {
                     IRmabPolicy p = planner.Plan(new PlanningProblem(planning, table, options.Budget, options.Discount));
@@ -197,17 +199,17 @@ public static class DlmExperiment
 
                 var returns = new Dictionary<string, double>
                 {
-                    [DlmMethods.Random] = Evaluate(new RandomPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
-                    [DlmMethods.NoAction] = Evaluate(new NoActionPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
-                    [DlmMethods.Default] = Evaluate(PlanFor(defaultTable)),
-                    [DlmMethods.Base] = Evaluate(PlanFor(baseTable)),
+                    [DlmMethods.Random] = Evaluate(DlmMethods.Random, new RandomPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
+                    [DlmMethods.NoAction] = Evaluate(DlmMethods.NoAction, new NoActionPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
+                    [DlmMethods.Default] = Evaluate(DlmMethods.Default, PlanFor(defaultTable)),
+                    [DlmMethods.Base] = Evaluate(DlmMethods.Base, PlanFor(baseTable)),
                 };
                 ulong dlmSeed = Seeds.Derive(Seeds.Derive(seed, "dlm"), task.Index);
                 DlmRunResult single = await DlmLoop.RunAsync(task, instance, planning, planner, designer, zeroShot, Seeds.Derive(dlmSeed, "no-reflection"), options.Discount, ct).ConfigureAwait(false);
                 DlmRunResult full = await DlmLoop.RunAsync(task, instance, planning, planner, designer, loop, Seeds.Derive(dlmSeed, "reflection"), options.Discount, ct).ConfigureAwait(false);
                 // A run with no valid candidate falls back to the Default reward (what the programme ran before).
-                returns[DlmMethods.NoReflection] = Evaluate(PlanFor(single.SelectedTable ?? defaultTable));
-                returns[DlmMethods.Reflection] = Evaluate(PlanFor(full.SelectedTable ?? defaultTable));
+                returns[DlmMethods.NoReflection] = Evaluate(DlmMethods.NoReflection, PlanFor(single.SelectedTable ?? defaultTable));
+                returns[DlmMethods.Reflection] = Evaluate(DlmMethods.Reflection, PlanFor(full.SelectedTable ?? defaultTable));
 
                 var zero = single.Stages[0].Candidates.Concat(full.Stages[0].Candidates).Where(c => c.Expression is not null).ToArray();
                 var pr = zero.Select(c => RobustStats.PrecisionRecall(c.FeaturesUsed.ToArray(), task.TrueFeatures.ToArray())).ToArray();

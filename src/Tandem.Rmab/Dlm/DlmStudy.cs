@@ -224,11 +224,12 @@ public static class DlmStudy
     /// <param name="designers">The host's designers (language models); null: only the built-in ones.</param>
     /// <param name="progress">Cells done of all cells, at most every 1%.</param>
     /// <param name="timeProvider">Clock of the wall time; <see cref="TimeProvider.System"/> if null.</param>
+    /// <param name="log">The decision log (`--log`), streamed; null: none.</param>
     /// <param name="cancellationToken">Stops the study.</param>
     /// <exception cref="FormatException">A data file is malformed (names the file and field).</exception>
     /// <exception cref="Core.Ports.StudyStopException">The designer stopped the study.</exception>
     public static async Task<DlmStudyResult> RunAsync(DlmStudyOptions options, IRewardDesignerFactory? designers = null, IProgress<StudyProgress>? progress = null,
-        TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+        TimeProvider? timeProvider = null, DlmDecisionLog? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -236,7 +237,7 @@ public static class DlmStudy
         DlmTaskSet tasks = DlmTaskSet.Load(Path.Combine(data, "tasks.json"));
         var generator = new CohortGenerator(CohortParameters.Load(Path.Combine(data, "cohort.json")));
         IRewardDesigner designer = RewardDesigners.Create(options.Designer, designers);
-        DlmExperimentResult result = await DlmExperiment.RunAsync(tasks, generator, designer, options.Experiment, progress, timeProvider, cancellationToken).ConfigureAwait(false);
+        DlmExperimentResult result = await DlmExperiment.RunAsync(tasks, generator, designer, options.Experiment, progress, timeProvider, log, cancellationToken).ConfigureAwait(false);
         return new DlmStudyResult(result, options);
     }
 }
