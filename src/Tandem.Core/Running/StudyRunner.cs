@@ -1,6 +1,5 @@
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
-using Tandem.Core.Randomness;
 
 namespace Tandem.Core.Running;
 
@@ -33,39 +32,23 @@ public static class StudyRunner
         options.Validate();
         if (study.Policies.Count == 0) throw new ArgumentException("A study needs at least one policy.", nameof(study));
         observers ??= [];
-        timeProvider ??= TimeProvider.System;
 
         var traces = study.Policies.Select(p => new PolicyTrace(p.Name, options.Runs)).ToArray();
         long total = (long)options.Runs * options.Horizon * study.Policies.Count;
-        long completed = 0;
-        long reportEvery = Math.Max(1, total / 100);
         long rounds = 0;
 
-        long start = timeProvider.GetTimestamp();
-        var parallel = new ParallelOptions
+        TimeSpan wall = await ParallelCells.RunAsync(options.Runs, options.Seed, options.MaxDegreeOfParallelism, total, async (cell, work, ct) =>
         {
-            MaxDegreeOfParallelism = options.MaxDegreeOfParallelism,
-            CancellationToken = cancellationToken,
-        };
-        await Parallel.ForEachAsync(Enumerable.Range(0, options.Runs), parallel, async (run, ct) =>
-        {
-            var runContext = new RunContext(run, Seeds.Derive(options.Seed, run));
+            var runContext = new RunContext(cell.Index, cell.Seed);
             for (int p = 0; p < study.Policies.Count; p++)
             {
                 var environment = study.CreateEnvironment(runContext);
                 var policy = study.Policies[p].Create(runContext, environment);
-                int steps = await RunOneAsync(run, p, environment, policy, options.Horizon, traces[p], observers, ct,
-                    onStep: () =>
-                    {
-                        long done = Interlocked.Increment(ref completed);
-                        if (progress is not null && (done % reportEvery == 0 || done == total)) progress.Report(new StudyProgress(done, total));
-                    }).ConfigureAwait(false);
+                int steps = await RunOneAsync(cell.Index, p, environment, policy, options.Horizon, traces[p], observers, ct, onStep: () => work.Advance()).ConfigureAwait(false);
                 Interlocked.Add(ref rounds, steps);
             }
-        }).ConfigureAwait(false);
+        }, progress, timeProvider, cancellationToken).ConfigureAwait(false);
 
-        var wall = timeProvider.GetElapsedTime(start);
-        progress?.Report(new StudyProgress(total, total));
         return new StudyResult(options, traces, wall, rounds);
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Tandem.Core.Randomness;
 using Tandem.Core.Running;
 using Tandem.Rmab.Cohort;
@@ -68,14 +67,11 @@ public sealed record DlmExperimentOptions
     /// <summary>Discount γ ∈ [0, 1) of planning and returns (authors: 0.9).</summary>
     public double Discount { get; init; } = 0.9;
 
-    /// <summary>Builds the planner of one (task, seed) cell from a seed derived for that cell; every plan of the cell
-    /// (Default, Base, each DLM candidate) uses that one planner, so planners that learn (PPO) give the same policy for
-    /// the same reward and candidates see common random numbers. Planners that do not draw (Whittle) ignore the seed.
-    /// Default: the Whittle index planner.</summary>
-    public Func<ulong, IRmabPlanner> Planner { get; init; } = _ => new WhittlePlanner();
-
-    /// <summary>Plan on transitions estimated from simulated history instead of the true ones.</summary>
-    public bool EstimatedTransitions { get; init; }
+    /// <summary>The planner, as data (catalog name and settings; <see cref="RmabPlanners"/>). Each (task, seed) cell builds
+    /// its planner from a seed derived for that cell; every plan of the cell (Default, Base, each DLM candidate) uses
+    /// that one planner, so planners that learn (PPO) give the same policy for the same reward and candidates see common
+    /// random numbers. Planners that do not draw (Whittle) ignore the seed. Default: Whittle on the true transitions.</summary>
+    public PlannerSpec Planner { get; init; } = PlannerSpec.Default;
 
     /// <summary>Task indices to run (null: all).</summary>
     public IReadOnlyList<int>? Tasks { get; init; }
@@ -91,6 +87,8 @@ public sealed record DlmExperimentOptions
         if (Budget < 0 || Budget > Arms) throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {Arms}] (the number of arms).");
         if (!(Discount >= 0 && Discount < 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1).");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "At least 1.");
+        ArgumentNullException.ThrowIfNull(Planner);
+        Planner.Validate();
         new DlmLoopOptions(Stages, Candidates, MaxRetries, Evaluation).Validated();
         foreach (int t in Tasks ?? [])
             if (t < 0 || t >= taskCount) throw new ArgumentOutOfRangeException(nameof(Tasks), t, $"Task indices lie in [0, {taskCount - 1}].");
@@ -98,6 +96,7 @@ public sealed record DlmExperimentOptions
     }
 
     /// <summary>The evaluation settings.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public EvaluationOptions Evaluation => new(Trials, Steps, Discount);
 }
 
@@ -140,19 +139,29 @@ public sealed record DlmExperimentResult(DlmExperimentOptions Options, string De
 /// </summary>
 public static class DlmExperiment
 {
-    /// <summary>Run the table. Deterministic for a seed regardless of parallelism.</summary>
+    /// <summary>Run the table on the <see cref="ParallelCells"/> scaffold, one cell per (task, seed). Deterministic for a
+    /// seed regardless of parallelism.</summary>
+    /// <param name="tasks">The task list.</param>
+    /// <param name="generator">The cohort generator.</param>
+    /// <param name="designer">Designer and reflector; a <see cref="Core.Ports.StudyStopException"/> from it stops the study.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="progress">Cells done of all cells, at most every 1%.</param>
+    /// <param name="timeProvider">Clock of the wall time; <see cref="TimeProvider.System"/> if null.</param>
+    /// <param name="log">Receives every evaluated step of every method (null: none); logging changes no number.</param>
+    /// <param name="cancellationToken">Stops the study.</param>
     public static async Task<DlmExperimentResult> RunAsync(DlmTaskSet tasks, CohortGenerator generator, IRewardDesigner designer, DlmExperimentOptions options,
-        IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<StudyProgress>? progress = null, TimeProvider? timeProvider = null, DlmDecisionLog? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tasks);
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(designer);
         ArgumentNullException.ThrowIfNull(options);
         options.Validated(tasks.Tasks.Count);
-        ArgumentNullException.ThrowIfNull(options.Planner, nameof(options.Planner));
+        RmabPlannerEntry plannerEntry = RmabPlanners.Find(options.Planner.Name);
         if (options.Arms > generator.Parameters.PopulationSize)
             throw new ArgumentOutOfRangeException(nameof(options), options.Arms, $"At most {generator.Parameters.PopulationSize} arms (the population size).");
-        var clock = Stopwatch.StartNew();
+        timeProvider ??= TimeProvider.System;
+        long start = timeProvider.GetTimestamp();
         DlmTask[] selected = (options.Tasks ?? Enumerable.Range(0, tasks.Tasks.Count).ToArray()).Select(i => tasks.Tasks[i]).ToArray();
         Beneficiary[] population = generator.Population(options.Seed);
         RewardExpression defaultReward = RewardSandbox.Parse(tasks.Default);
@@ -161,44 +170,46 @@ public static class DlmExperiment
 
         int cells = selected.Length * options.Seeds;
         var outcome = new CellOutcome[cells];
-        long done = 0, nonIndexable = 0, refusals = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, cells),
-            new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = cancellationToken },
-            async (cell, ct) =>
+        long nonIndexable = 0, refusals = 0;
+        // Cell (t, s) derives its seeds from the study seed and the seed index s (not the cell index), so every task of
+        // seed s sees the same arms.
+        await ParallelCells.RunAsync(cells, options.Seed, options.MaxDegreeOfParallelism, cells,
+            async (context, work, ct) =>
             {
-                int t = cell / options.Seeds, s = cell % options.Seeds;
+                int cell = context.Index, t = cell / options.Seeds, s = cell % options.Seeds;
                 DlmTask task = selected[t];
                 ulong seed = Seeds.Derive(options.Seed, s);
                 RmabInstance instance = CohortGenerator.Sample(population, options.Arms, options.Budget, seed);
-                IReadOnlyList<ArmDynamics> planning = options.EstimatedTransitions
+                IReadOnlyList<ArmDynamics> planning = plannerEntry.EstimatedTransitions
                     ? TransitionEstimator.Estimate(instance, Seeds.Derive(seed, "estimate"))
                     : instance.Dynamics;
                 ulong evalSeed = Seeds.Derive(seed, "evaluation");
                 RewardTable baseTable = task.BaseExpression.Tabulate(instance.FeatureRows);
                 RewardTable defaultTable = defaultReward.Tabulate(instance.FeatureRows);
-                var planner = new CellPlanner(options.Planner(Seeds.Derive(Seeds.Derive(seed, "planner"), task.Index)));
+                var planner = new CellPlanner(plannerEntry.Create(options.Planner, Seeds.Derive(Seeds.Derive(seed, "planner"), task.Index)));
                 long badArms = 0;
-                double Evaluate(IRmabPolicy policy) => RmabSimulator.Run(instance, policy, baseTable, options.Evaluation, evalSeed).MeanReturn;
+                double Evaluate(string method, IRmabPolicy policy) =>
+                    RmabSimulator.Run(instance, policy, baseTable, options.Evaluation, evalSeed, log?.For(method, task.Index, s)).MeanReturn;
                 IRmabPolicy PlanFor(RewardTable table)
                 {
                     IRmabPolicy p = planner.Plan(new PlanningProblem(planning, table, options.Budget, options.Discount));
-                    if (p is IndexPolicy ip) badArms += ip.Indexable.Count(x => !x);
+                    if (p is IIndexRmabPolicy ip) badArms += ip.Indexable.Count(x => !x);
                     return p;
                 }
 
                 var returns = new Dictionary<string, double>
                 {
-                    [DlmMethods.Random] = Evaluate(new RandomPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
-                    [DlmMethods.NoAction] = Evaluate(new NoActionPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
-                    [DlmMethods.Default] = Evaluate(PlanFor(defaultTable)),
-                    [DlmMethods.Base] = Evaluate(PlanFor(baseTable)),
+                    [DlmMethods.Random] = Evaluate(DlmMethods.Random, new RandomPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
+                    [DlmMethods.NoAction] = Evaluate(DlmMethods.NoAction, new NoActionPlanner().Plan(new PlanningProblem(planning, baseTable, options.Budget, options.Discount))),
+                    [DlmMethods.Default] = Evaluate(DlmMethods.Default, PlanFor(defaultTable)),
+                    [DlmMethods.Base] = Evaluate(DlmMethods.Base, PlanFor(baseTable)),
                 };
                 ulong dlmSeed = Seeds.Derive(Seeds.Derive(seed, "dlm"), task.Index);
                 DlmRunResult single = await DlmLoop.RunAsync(task, instance, planning, planner, designer, zeroShot, Seeds.Derive(dlmSeed, "no-reflection"), options.Discount, ct).ConfigureAwait(false);
                 DlmRunResult full = await DlmLoop.RunAsync(task, instance, planning, planner, designer, loop, Seeds.Derive(dlmSeed, "reflection"), options.Discount, ct).ConfigureAwait(false);
                 // A run with no valid candidate falls back to the Default reward (what the programme ran before).
-                returns[DlmMethods.NoReflection] = Evaluate(PlanFor(single.SelectedTable ?? defaultTable));
-                returns[DlmMethods.Reflection] = Evaluate(PlanFor(full.SelectedTable ?? defaultTable));
+                returns[DlmMethods.NoReflection] = Evaluate(DlmMethods.NoReflection, PlanFor(single.SelectedTable ?? defaultTable));
+                returns[DlmMethods.Reflection] = Evaluate(DlmMethods.Reflection, PlanFor(full.SelectedTable ?? defaultTable));
 
                 var zero = single.Stages[0].Candidates.Concat(full.Stages[0].Candidates).Where(c => c.Expression is not null).ToArray();
                 var pr = zero.Select(c => RobustStats.PrecisionRecall(c.FeaturesUsed.ToArray(), task.TrueFeatures.ToArray())).ToArray();
@@ -212,9 +223,8 @@ public static class DlmExperiment
                 outcome[cell] = new CellOutcome(returns, pr, logic, s == 0 ? full : null, full.Selected?.Text);
                 Interlocked.Add(ref nonIndexable, badArms);
                 Interlocked.Add(ref refusals, refused);
-                long now = Interlocked.Increment(ref done);
-                progress?.Report(new StudyProgress(now, cells));
-            }).ConfigureAwait(false);
+                work.Advance();
+            }, progress, timeProvider, cancellationToken).ConfigureAwait(false);
 
         var results = new List<DlmTaskResult>();
         for (int t = 0; t < selected.Length; t++)
@@ -229,7 +239,7 @@ public static class DlmExperiment
             double logicRecall = cellsOfTask.SelectMany(c => c.LogicRecall).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             results.Add(new DlmTaskResult(selected[t], returns, mnr, precision, recall, logicRecall, cellsOfTask[0].Example!, cellsOfTask.Select(c => c.Selected).ToArray()));
         }
-        return new DlmExperimentResult(options, designer.Name, results, nonIndexable, refusals, clock.Elapsed);
+        return new DlmExperimentResult(options, designer.Name, results, nonIndexable, refusals, timeProvider.GetElapsedTime(start));
     }
 
     // Within one cell the dynamics, budget and discount are fixed and the planner is a function of the reward, so a

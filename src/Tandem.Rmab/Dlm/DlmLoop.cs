@@ -1,3 +1,4 @@
+using Tandem.Core.Ports;
 using Tandem.Core.Randomness;
 using Tandem.Rmab.Model;
 using Tandem.Rmab.Planning;
@@ -51,6 +52,8 @@ public sealed record DlmRunResult(RewardExpression? Selected, RewardTable? Selec
 /// and build its state-feature distribution (Algorithm 2), ask the reflector for the best index, and carry that
 /// candidate into the next stage's context. The result is the last selected reward.
 /// </summary>
+/// <remarks>A designer's abstention is a refusal fed back on the next attempt (proposal) or keeps candidate 0 (selection);
+/// a <see cref="StudyStopException"/> from the designer propagates unchanged and stops the study.</remarks>
 public static class DlmLoop
 {
     /// <summary>Run the loop for <paramref name="task"/> on <paramref name="instance"/>.</summary>
@@ -90,26 +93,26 @@ public static class DlmLoop
                 for (int attempt = 0; attempt <= options.MaxRetries && accepted is null; attempt++)
                 {
                     ulong requestSeed = Seeds.Derive(Seeds.Derive(Seeds.Derive(seed, "propose"), r * 1000 + k), attempt);
-                    RewardProposal proposal = await designer.ProposeAsync(new ProposalRequest(task, r, k, history, refusals.ToArray(), requestSeed), cancellationToken).ConfigureAwait(false);
-                    if (proposal.Abstained)
+                    PortAnswer<RewardProposal> answer = await designer.ProposeAsync(new ProposalRequest(task, r, k, history, refusals.ToArray(), requestSeed), cancellationToken).ConfigureAwait(false);
+                    if (!answer.TryGetValue(out RewardProposal? proposal))
                     {
-                        refusals.Add(new RefusedAttempt("", "abstained: " + (proposal.AbstainReason ?? "no reason given")));
+                        refusals.Add(new RefusedAttempt("", "abstained: " + answer.Reason));
                         continue;
                     }
                     if (!RewardSandbox.TryParse(proposal.Expression, out RewardExpression? expr, out string? refusal))
                     {
-                        refusals.Add(new RefusedAttempt(proposal.Expression!, refusal));
+                        refusals.Add(new RefusedAttempt(proposal.Expression, refusal));
                         continue;
                     }
                     if (!expr.TryTabulate(instance.FeatureRows, out table, out string? error))
                     {
-                        refusals.Add(new RefusedAttempt(proposal.Expression!, error));
+                        refusals.Add(new RefusedAttempt(proposal.Expression, error));
                         continue;
                     }
                     int decreasing = Enumerable.Range(0, table.ArmCount).FirstOrDefault(n => table.State1[n] < table.State0[n], -1);
                     if (decreasing >= 0)
                     {
-                        refusals.Add(new RefusedAttempt(proposal.Expression!, $"the reward must increase with state, but arm {decreasing} gets less when engaged"));
+                        refusals.Add(new RefusedAttempt(proposal.Expression, $"the reward must increase with state, but arm {decreasing} gets less when engaged"));
                         continue;
                     }
                     accepted = expr;
@@ -134,11 +137,12 @@ public static class DlmLoop
             string? note = null;
             if (valid.Count > 1)
             {
-                ReflectionVerdict verdict = await designer.SelectAsync(
+                PortAnswer<int> verdict = await designer.SelectAsync(
                     new ReflectionRequest(task, r, valid.Select(v => new ReflectionCandidate(v.Expr.Text, v.Dist)).ToArray(), Seeds.Derive(Seeds.Derive(seed, "select"), r)),
                     cancellationToken).ConfigureAwait(false);
-                if (verdict.SelectedIndex is int i && i >= 0 && i < valid.Count) choice = i;
-                else note = verdict.AbstainReason ?? $"index {verdict.SelectedIndex} out of range; kept candidate 0";
+                if (!verdict.TryGetValue(out int i)) note = verdict.Reason;
+                else if (i >= 0 && i < valid.Count) choice = i;
+                else note = $"index {i} out of range; kept candidate 0";
             }
             var chosen = valid[choice];
             selected = chosen.Expr;

@@ -1,3 +1,5 @@
+using Tandem.Core.Ports;
+
 namespace Tandem.Rmab.Dlm;
 
 /// <summary>A candidate of an earlier stage with the outcome the reflector saw.</summary>
@@ -20,18 +22,20 @@ public sealed record RefusedAttempt(string Expression, string Refusal);
 /// <param name="Seed">Seed for simulated designers (a real LLM may ignore it).</param>
 public sealed record ProposalRequest(DlmTask Task, int Stage, int Candidate, IReadOnlyList<StageBest> History, IReadOnlyList<RefusedAttempt> EarlierAttempts, ulong Seed);
 
-/// <summary>A designer's answer: an expression, or an explicit abstention with a reason (a failed, slow or malformed
-/// LLM answer becomes an abstention; it never throws into the loop).</summary>
-public sealed record RewardProposal(string? Expression, string? Explanation, string? AbstainReason)
+/// <summary>A designer's proposal: a reward expression (still to be checked by the sandbox) and its explanation.</summary>
+/// <param name="Expression">The proposed reward expression.</param>
+/// <param name="Explanation">The designer's explanation, if any.</param>
+public sealed record RewardProposal(string Expression, string? Explanation)
 {
-    /// <summary>True when the designer abstained.</summary>
-    public bool Abstained => Expression is null;
+    /// <summary>An answer proposing <paramref name="expression"/>.</summary>
+    public static PortAnswer<RewardProposal> Proposed(string expression, string? explanation = null)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        return PortAnswer<RewardProposal>.Given(new RewardProposal(expression, explanation));
+    }
 
-    /// <summary>A proposed expression.</summary>
-    public static RewardProposal Proposed(string expression, string? explanation = null) => new(expression, explanation, null);
-
-    /// <summary>An abstention with its reason.</summary>
-    public static RewardProposal Abstain(string reason) => new(null, null, reason);
+    /// <summary>An abstention: a category ("timeout", "parse", ...), then optionally ": " and a detail.</summary>
+    public static PortAnswer<RewardProposal> Abstain(string reason) => PortAnswer<RewardProposal>.Abstain(reason);
 }
 
 /// <summary>One candidate of the current stage as the reflector sees it.</summary>
@@ -42,31 +46,28 @@ public sealed record ReflectionCandidate(string Expression, StateFeatureDistribu
 /// <summary>What the reflector is asked: pick the candidate whose outcome best matches the prompt.</summary>
 public sealed record ReflectionRequest(DlmTask Task, int Stage, IReadOnlyList<ReflectionCandidate> Candidates, ulong Seed);
 
-/// <summary>The reflector's answer ("The best reward function is at index: N"), or an abstention.</summary>
-public sealed record ReflectionVerdict(int? SelectedIndex, string? AbstainReason)
-{
-    /// <summary>A selection.</summary>
-    public static ReflectionVerdict Select(int index) => new(index, null);
-
-    /// <summary>An abstention with its reason; the loop then keeps candidate 0.</summary>
-    public static ReflectionVerdict Abstain(string reason) => new(null, reason);
-}
-
 /// <summary>
 /// The designer/reflector port of the DLM loop (seed 001 Algorithm 1): proposes reward expressions from a language
 /// task and selects among simulated outcomes. Implementations: <see cref="BaseDesigner"/>,
 /// <see cref="SimulatedDesigner"/>, and a real LLM in Tandem.Llm.
 /// </summary>
+/// <remarks>Both members answer with <see cref="PortAnswer{T}"/>: a failed, slow or malformed answer is an
+/// abstention with a reason (the loop retries a proposal with that reason, and keeps candidate 0 of a stage), never an
+/// exception. The one exception a designer may throw on purpose is <see cref="StudyStopException"/> (a cost guard
+/// reached, a replay cassette without the answer): it stops the whole study and is never turned into a fallback.</remarks>
 public interface IRewardDesigner
 {
     /// <summary>Name shown in outputs, e.g. "simulated".</summary>
     string Name { get; }
 
-    /// <summary>Propose one candidate reward.</summary>
-    ValueTask<RewardProposal> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default);
+    /// <summary>Propose one candidate reward (Algorithm 1 line 1), or abstain with a reason.</summary>
+    /// <exception cref="StudyStopException">The study must stop (see the remarks of <see cref="IRewardDesigner"/>).</exception>
+    ValueTask<PortAnswer<RewardProposal>> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Select the best candidate of a stage.</summary>
-    ValueTask<ReflectionVerdict> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default);
+    /// <summary>Select the best candidate of a stage (Algorithm 1 line 15: "The best reward function is at index: N"):
+    /// the 0-based index into <see cref="ReflectionRequest.Candidates"/>, or an abstention (the loop keeps candidate 0).</summary>
+    /// <exception cref="StudyStopException">The study must stop (see the remarks of <see cref="IRewardDesigner"/>).</exception>
+    ValueTask<PortAnswer<int>> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Returns the task's Base reward (a sanity check: its MNR must be exactly 1).</summary>
@@ -76,13 +77,13 @@ public sealed class BaseDesigner : IRewardDesigner
     public string Name => "base";
 
     /// <inheritdoc />
-    public ValueTask<RewardProposal> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<PortAnswer<RewardProposal>> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         return ValueTask.FromResult(RewardProposal.Proposed(request.Task.Base, "the task's ground-truth reward"));
     }
 
     /// <inheritdoc />
-    public ValueTask<ReflectionVerdict> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(ReflectionVerdict.Select(0));
+    public ValueTask<PortAnswer<int>> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(PortAnswer<int>.Given(0));
 }

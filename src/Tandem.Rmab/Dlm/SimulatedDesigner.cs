@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Tandem.Core.Ports;
 using Tandem.Core.Randomness;
 using Tandem.Rmab.Model;
 
@@ -63,7 +64,7 @@ public sealed class SimulatedDesigner : IRewardDesigner
     public string Name => "simulated";
 
     /// <inheritdoc />
-    public ValueTask<RewardProposal> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<PortAnswer<RewardProposal>> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var rng = new Xoshiro256(request.Seed);
@@ -84,13 +85,13 @@ public sealed class SimulatedDesigner : IRewardDesigner
     }
 
     /// <inheritdoc />
-    public ValueTask<ReflectionVerdict> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<PortAnswer<int>> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Candidates.Count == 0) return ValueTask.FromResult(ReflectionVerdict.Abstain("no candidates to compare"));
+        if (request.Candidates.Count == 0) return ValueTask.FromResult(PortAnswer<int>.Abstain("no candidates to compare"));
         var rng = new Xoshiro256(request.Seed);
         if (rng.NextDouble() >= _options.InformedSelection)
-            return ValueTask.FromResult(ReflectionVerdict.Select(rng.Next(request.Candidates.Count)));
+            return ValueTask.FromResult(PortAnswer<int>.Given(rng.Next(request.Candidates.Count)));
         IReadOnlyList<int> truth = request.Task.TrueFeatures;
         int bestIndex = 0;
         double bestScore = double.NegativeInfinity;
@@ -99,7 +100,7 @@ public sealed class SimulatedDesigner : IRewardDesigner
             double score = truth.Sum(f => request.Candidates[i].Distribution.PercentOf(f));
             if (score > bestScore) { bestScore = score; bestIndex = i; }
         }
-        return ValueTask.FromResult(ReflectionVerdict.Select(bestIndex));
+        return ValueTask.FromResult(PortAnswer<int>.Given(bestIndex));
     }
 
     private static readonly string[] InvalidExamples =

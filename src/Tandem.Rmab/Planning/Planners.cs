@@ -1,4 +1,5 @@
 using Tandem.Core.Randomness;
+using Tandem.Core.State;
 using Tandem.Rmab.Model;
 
 namespace Tandem.Rmab.Planning;
@@ -97,18 +98,40 @@ public sealed class WhittlePlanner : IRmabPlanner
     }
 }
 
+/// <summary>A planned policy that ranks arms by a per-(arm, state) index and calls the B largest (Whittle, or PPO's
+/// log-odds of P(act)); <see cref="CallList"/> and the non-indexable count read the indices.</summary>
+public interface IIndexRmabPolicy : IRmabPolicy
+{
+    /// <summary>Index of each arm in state 0.</summary>
+    IReadOnlyList<double> Index0 { get; }
+
+    /// <summary>Index of each arm in state 1.</summary>
+    IReadOnlyList<double> Index1 { get; }
+
+    /// <summary>Whether each arm is indexable (always true for a learned index).</summary>
+    IReadOnlyList<bool> Indexable { get; }
+}
+
 /// <summary>Calls the B arms with the largest index for their current state; among arms with equal indices at the
 /// budget boundary, a uniformly random subset is called (drawn from the policy's stream).</summary>
 /// <remarks>The 2N (arm, state) indices are sorted once; each step walks them in order and keeps the entries that
-/// match an arm's current state, so a step costs O(N) with no sorting.</remarks>
-public sealed class IndexPolicy : IRmabPolicy
+/// match an arm's current state, so a step costs O(N) with no sorting. Its state (<see cref="IStateful"/>, kind
+/// <see cref="StateKind"/>) is the indices, the indexability flags and the budget.</remarks>
+public sealed class IndexPolicy : IIndexRmabPolicy, IStateful
 {
-    private readonly double[] _index0;
-    private readonly double[] _index1;
+    /// <summary>The <see cref="PolicyState.Kind"/> of an index policy's state.</summary>
+    public const string StateKind = "rmab-index";
+
+    /// <summary>The format version of <see cref="StateKind"/>.</summary>
+    public const int StateVersion = 1;
+
+    private double[] _index0;
+    private double[] _index1;
+    private bool[] _indexable;
     private readonly int _budget;
-    private readonly double[] _sortedValue;
-    private readonly int[] _sortedArm;
-    private readonly byte[] _sortedState;
+    private double[] _sortedValue = [];
+    private int[] _sortedArm = [];
+    private byte[] _sortedState = [];
     private int[] _tied = [];
 
     /// <summary>Create from per-arm indices of state 0 and 1.</summary>
@@ -119,17 +142,22 @@ public sealed class IndexPolicy : IRmabPolicy
         ArgumentNullException.ThrowIfNull(indexable);
         _index0 = index0;
         _index1 = index1;
-        Indexable = indexable;
+        _indexable = indexable;
         _budget = budget;
-        int n = index0.Length;
+        Sort();
+    }
+
+    private void Sort()
+    {
+        int n = _index0.Length;
         var order = new int[2 * n];
         var keys = new double[2 * n];
         for (int i = 0; i < n; i++)
         {
             order[2 * i] = 2 * i;
-            keys[2 * i] = -index0[i];
+            keys[2 * i] = -_index0[i];
             order[2 * i + 1] = 2 * i + 1;
-            keys[2 * i + 1] = -index1[i];
+            keys[2 * i + 1] = -_index1[i];
         }
         Array.Sort(keys, order);
         _sortedValue = new double[2 * n];
@@ -143,14 +171,60 @@ public sealed class IndexPolicy : IRmabPolicy
         }
     }
 
-    /// <summary>Index of each arm in state 0.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<double> Index0 => _index0;
 
-    /// <summary>Index of each arm in state 1.</summary>
+    /// <inheritdoc />
     public IReadOnlyList<double> Index1 => _index1;
 
-    /// <summary>Whether each arm is indexable.</summary>
-    public IReadOnlyList<bool> Indexable { get; }
+    /// <inheritdoc />
+    public IReadOnlyList<bool> Indexable => _indexable;
+
+    /// <summary>Calls per step B.</summary>
+    public int Budget => _budget;
+
+    /// <summary>Number of arms N.</summary>
+    public int ArmCount => _index0.Length;
+
+    /// <inheritdoc />
+    public PolicyState ExportState() =>
+        PolicyStates.Pack(StateKind, StateVersion, new IndexPolicyState(_index0.Length, _budget, [.. _index0], [.. _index1], [.. _indexable]));
+
+    /// <inheritdoc />
+    /// <remarks>The number of arms and the budget must match this policy's.</remarks>
+    public void ImportState(PolicyState state)
+    {
+        IndexPolicyState data = Validate(state, _index0.Length, _budget);
+        _index0 = [.. data.Index0!];
+        _index1 = [.. data.Index1!];
+        _indexable = [.. data.Indexable!];
+        Sort();
+    }
+
+    /// <summary>A new policy from a state exported by <see cref="ExportState"/> (any number of arms and budget).</summary>
+    /// <exception cref="PolicyStateException">The state is of another kind or version, inconsistent or not finite.</exception>
+    public static IndexPolicy Restore(PolicyState state)
+    {
+        IndexPolicyState data = Validate(state, arms: null, budget: null);
+        return new IndexPolicy([.. data.Index0!], [.. data.Index1!], [.. data.Indexable!], data.Budget);
+    }
+
+    private static IndexPolicyState Validate(PolicyState state, int? arms, int? budget)
+    {
+        var data = PolicyStates.Unpack<IndexPolicyState>(state, StateKind, StateVersion);
+        if (arms is int n) PolicyStates.Require(data.Arms == n, $"The '{StateKind}' state has {data.Arms} arms; this policy has {n}.");
+        PolicyStates.Require(data.Arms >= 0, $"The '{StateKind}' state has {data.Arms} arms.");
+        if (budget is int b) PolicyStates.Require(data.Budget == b, $"The '{StateKind}' state has budget {data.Budget}; this policy has budget {b}.");
+        PolicyStates.Require(data.Budget >= 0 && data.Budget <= data.Arms, $"The '{StateKind}' state's budget {data.Budget} is outside [0, {data.Arms}].");
+        PolicyStates.RequireLength(data.Index0, data.Arms, "index0");
+        PolicyStates.RequireLength(data.Index1, data.Arms, "index1");
+        PolicyStates.RequireLength(data.Indexable, data.Arms, "indexable");
+        PolicyStates.RequireFinite(data.Index0, "index0");
+        PolicyStates.RequireFinite(data.Index1, "index1");
+        return data;
+    }
+
+    private sealed record IndexPolicyState(int Arms, int Budget, double[]? Index0, double[]? Index1, bool[]? Indexable);
 
     /// <inheritdoc />
     public void Act(ReadOnlySpan<byte> states, Span<byte> actions, Xoshiro256 random)

@@ -64,6 +64,15 @@ public sealed record PpoOptions
     /// <summary>Action charge λ at the start. Range: ≥ 0. Default 0.</summary>
     public double InitialLambda { get; init; }
 
+    /// <summary>These settings with <paramref name="epochs"/> training epochs, the frozen final epochs cut so that at
+    /// least one epoch updates λ's companions (min(<see cref="FinalFrozenEpochs"/>, epochs − 1)).</summary>
+    public PpoOptions WithEpochs(int epochs) => this with { Epochs = epochs, FinalFrozenEpochs = Math.Min(FinalFrozenEpochs, Math.Max(epochs - 1, 0)) };
+
+    /// <summary>Default training epochs for <paramref name="arms"/> arms: the authors' 40 for 48 arms or more, and for
+    /// fewer as many as keep the arm-steps of training at 48 × 40 (a shared network trained on 4 arms for 40 epochs
+    /// has seen too little to rank them; measured on the 4-beneficiary test programme).</summary>
+    public static int EpochsFor(int arms) => Math.Max(new PpoOptions().Epochs, (int)Math.Ceiling(48.0 * new PpoOptions().Epochs / Math.Max(arms, 1)));
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range; returns this.</summary>
     public PpoOptions Validated()
     {

@@ -19,7 +19,7 @@ public readonly record struct PpoEpoch(int Epoch, double Lambda, double MeanCall
 /// <param name="ActProbability0">Per arm, P(act | state 0, λ) of the trained actor.</param>
 /// <param name="ActProbability1">Per arm, P(act | state 1, λ).</param>
 /// <param name="Epochs">One record per epoch.</param>
-public sealed record PpoTrainingResult(IndexPolicy Policy, double Lambda, double[] ActProbability0, double[] ActProbability1, IReadOnlyList<PpoEpoch> Epochs);
+public sealed record PpoTrainingResult(PpoPolicy Policy, double Lambda, double[] ActProbability0, double[] ActProbability1, IReadOnlyList<PpoEpoch> Epochs);
 
 /// <summary>
 /// The seed's planner (seed 001 Appendix F, Algorithm 1 lines 5-13): Lagrangian PPO. The action charge λ decouples
@@ -42,7 +42,7 @@ public sealed record PpoTrainingResult(IndexPolicy Policy, double Lambda, double
 /// </remarks>
 public sealed class PpoPlanner : IRmabPlanner
 {
-    private const int InputWidth = 9; // one-hot state (2), λ, four transition probabilities, the arm's two rewards
+    private const int InputWidth = PpoPolicy.InputWidth;
 
     private readonly IProgress<PpoEpoch>? _progress;
 
@@ -203,19 +203,14 @@ public sealed class PpoPlanner : IRmabPlanner
             }
 
             SetLambda(lambda);
-            _actor.ForwardBatch(_inputs, _logits, _rows);
-            var index0 = new double[_n];
-            var index1 = new double[_n];
+            var policy = new PpoPolicy(_actor, [.. _inputs], _budget, lambda, _rewardScale);
             var p0 = new double[_n];
             var p1 = new double[_n];
             for (int n = 0; n < _n; n++)
             {
-                index0[n] = _logits[4 * n + 1] - _logits[4 * n];
-                index1[n] = _logits[4 * n + 3] - _logits[4 * n + 2];
-                p0[n] = 1 / (1 + Math.Exp(-index0[n]));
-                p1[n] = 1 / (1 + Math.Exp(-index1[n]));
+                p0[n] = 1 / (1 + Math.Exp(-policy.Index0[n]));
+                p1[n] = 1 / (1 + Math.Exp(-policy.Index1[n]));
             }
-            var policy = new IndexPolicy(index0, index1, Enumerable.Repeat(true, _n).ToArray(), _budget);
             return new PpoTrainingResult(policy, lambda, p0, p1, history);
         }
 

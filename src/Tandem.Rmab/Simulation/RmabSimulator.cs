@@ -27,6 +27,14 @@ public sealed record EvaluationOptions(int Trials = 50, int Steps = 10, double D
 /// <param name="RewardAccrued">Per arm, the undiscounted scoring reward it accrued over all trials and steps.</param>
 public sealed record SimulationResult(double MeanReturn, long[] EngagedCount, double[] RewardAccrued);
 
+/// <summary>Sees every simulated step (e.g. to write a decision log). Called from one thread per simulation.</summary>
+public interface IRmabStepObserver
+{
+    /// <summary>One step: the arms called (<paramref name="actions"/>[n] = 1), whether the choice drew nothing from the
+    /// policy's stream (no tie-break at the budget boundary, so it was deterministic), and the step's scoring reward Σ_n R_n(s').</summary>
+    void OnStep(int trial, int step, ReadOnlySpan<byte> actions, bool deterministic, double reward);
+}
+
 /// <summary>
 /// Seeded simulation of an RMAB under a policy (seed 001 §5: 50 trials of 10 steps). Trial i draws its start
 /// states and transitions from a stream derived from (seed, i) with one uniform per arm and step, and the policy
@@ -36,7 +44,13 @@ public sealed record SimulationResult(double MeanReturn, long[] EngagedCount, do
 public static class RmabSimulator
 {
     /// <summary>Simulate <paramref name="policy"/> on <paramref name="instance"/>, scoring with <paramref name="scoring"/>.</summary>
-    public static SimulationResult Run(RmabInstance instance, IRmabPolicy policy, RewardTable scoring, EvaluationOptions options, ulong seed)
+    /// <param name="instance">Arms and budget.</param>
+    /// <param name="policy">The policy simulated.</param>
+    /// <param name="scoring">The reward that scores the states.</param>
+    /// <param name="options">Trials, steps and discount.</param>
+    /// <param name="seed">Seed of the environment and policy streams.</param>
+    /// <param name="observer">Sees every step (null: none); observing changes no number.</param>
+    public static SimulationResult Run(RmabInstance instance, IRmabPolicy policy, RewardTable scoring, EvaluationOptions options, ulong seed, IRmabStepObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(instance);
         ArgumentNullException.ThrowIfNull(policy);
@@ -59,6 +73,7 @@ public static class RmabSimulator
             double discount = 1, trialReturn = 0;
             for (int t = 0; t < options.Steps; t++)
             {
+                ulong[]? before = observer is null ? null : own.GetState(); // only when observed: two small arrays a step
                 policy.Act(states, actions, own);
                 int calls = 0;
                 for (int i = 0; i < n; i++) calls += actions[i];
@@ -74,6 +89,7 @@ public static class RmabSimulator
                     accrued[i] += r;
                     engaged[i] += s;
                 }
+                observer?.OnStep(trial, t, actions, before.AsSpan().SequenceEqual(own.GetState()), stepReward);
                 trialReturn += discount * stepReward;
                 discount *= options.Discount;
             }

@@ -78,6 +78,26 @@ public class StudyRunnerTests
     }
 
     [Fact]
+    public async Task RunAsync_ReportsProgressOnTheOnePercentMarks_EndingAtTheTotal()
+    {
+        var options = new RunnerOptions { Horizon = 200, Runs = 3, MaxDegreeOfParallelism = 2 };
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<StudyProgress>();
+
+        await StudyRunner.RunAsync(CreateStudy(), options, progress: new Progress(reports.Enqueue));
+
+        StudyProgress[] seen = [.. reports];
+        Assert.All(seen, p => Assert.Equal(600, p.TotalSteps));
+        Assert.All(seen, p => Assert.Equal(0, p.CompletedSteps % 6));
+        Assert.InRange(seen.Length, 100, 102);
+        Assert.Equal(new StudyProgress(600, 600), seen[^1]);
+    }
+
+    private sealed class Progress(Action<StudyProgress> report) : IProgress<StudyProgress>
+    {
+        public void Report(StudyProgress value) => report(value);
+    }
+
+    [Fact]
     public async Task RunAsync_HorizonZero_Throws_WithParamNameHorizon()
     {
         var ex = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
@@ -90,13 +110,7 @@ public class StudyRunnerTests
         run => new TwoArmedBandit(run.CreateRandom("environment")),
         [new PolicyFactory<int, ArmDecision, Outcome>("always-0", (_, _) => new AlwaysArmZero())]);
 
-    private sealed record ArmDecision : Decision
-    {
-        public static ArmDecision Of(int arm, long id) => new()
-        {
-            Id = new DecisionId(id), Time = DateTimeOffset.UnixEpoch, Arm = arm, Probabilities = ProbabilityVectors.OneHot(2, arm),
-        };
-    }
+    private sealed record ArmDecision : Decision;
 
     private readonly record struct Outcome(double Reward, double ExpectedReward) : IOutcome;
 
@@ -121,11 +135,20 @@ public class StudyRunnerTests
     {
         public string Name => "always-0";
 
-        private long _issued;
+        private readonly DecisionIssuer _issuer = new();
 
-        public ValueTask<ArmDecision> DecideAsync(int context, CancellationToken cancellationToken = default) => new(ArmDecision.Of(0, ++_issued));
+        public ValueTask<ArmDecision> DecideAsync(int context, CancellationToken cancellationToken = default)
+        {
+            DecisionStamp stamp = _issuer.Issue();
+            return new(new ArmDecision { Id = stamp.Id, Time = stamp.Time, Arm = 0, Probabilities = ProbabilityVectors.OneHot(2, 0) });
+        }
 
-        public ValueTask LearnAsync(int context, ArmDecision decision, Outcome outcome, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+        public ValueTask LearnAsync(int context, ArmDecision decision, Outcome outcome, CancellationToken cancellationToken = default)
+        {
+            _issuer.EnsurePending(decision.Id);
+            _issuer.Settle(decision.Id);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private sealed class CallbackObserver(Func<StepRecord<int, ArmDecision, Outcome>, bool> onStep) : IStepObserver<int, ArmDecision, Outcome>

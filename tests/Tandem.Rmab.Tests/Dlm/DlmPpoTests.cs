@@ -8,7 +8,7 @@ public class DlmPpoTests
     private static DlmExperimentOptions Tiny(int parallel) => new()
     {
         Seeds = 2, Arms = 12, Budget = 4, Stages = 2, Candidates = 2, Trials = 3, Steps = 3, Tasks = [0, 8], MaxDegreeOfParallelism = parallel,
-        Planner = seed => new PpoPlanner(new PpoOptions { Epochs = 4 }, seed),
+        Planner = new PlannerSpec { Name = RmabPlanners.Ppo, Ppo = new PpoOptions { Epochs = 4 } },
     };
 
     [Fact]

@@ -1,3 +1,4 @@
+using Tandem.Core.Ports;
 using Tandem.Rmab.Cohort;
 using Tandem.Rmab.Dlm;
 using Tandem.Rmab.Model;
@@ -9,21 +10,21 @@ namespace Tandem.Rmab.Tests.Dlm;
 /// <summary>A scripted designer with callback properties (no mocking library).</summary>
 internal sealed class ScriptedDesigner : IRewardDesigner
 {
-    public Func<ProposalRequest, RewardProposal> OnPropose { get; init; } = r => RewardProposal.Proposed(r.Task.Base);
+    public Func<ProposalRequest, PortAnswer<RewardProposal>> OnPropose { get; init; } = r => RewardProposal.Proposed(r.Task.Base);
 
-    public Func<ReflectionRequest, ReflectionVerdict> OnSelect { get; init; } = _ => ReflectionVerdict.Select(0);
+    public Func<ReflectionRequest, PortAnswer<int>> OnSelect { get; init; } = _ => PortAnswer<int>.Given(0);
 
     public List<ProposalRequest> Proposals { get; } = [];
 
     public string Name => "scripted";
 
-    public ValueTask<RewardProposal> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<PortAnswer<RewardProposal>> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
     {
         lock (Proposals) Proposals.Add(request);
         return ValueTask.FromResult(OnPropose(request));
     }
 
-    public ValueTask<ReflectionVerdict> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default) =>
+    public ValueTask<PortAnswer<int>> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(OnSelect(request));
 }
 
@@ -121,7 +122,7 @@ public class DlmTests
         var designer = new ScriptedDesigner
         {
             OnPropose = r => RewardProposal.Proposed(texts[r.Candidate]),
-            OnSelect = r => { seen.Add(r); return ReflectionVerdict.Select(1); },
+            OnSelect = r => { seen.Add(r); return PortAnswer<int>.Given(1); },
         };
 
         DlmRunResult result = await DlmLoop.RunAsync(Fixtures.Tasks.Tasks[0], Instance(), Instance().Dynamics, new WhittlePlanner(), designer, new DlmLoopOptions(2, 3, 0, new EvaluationOptions(5, 5)), 1, 0.9);
@@ -140,7 +141,7 @@ public class DlmTests
         var designer = new ScriptedDesigner
         {
             OnPropose = r => RewardProposal.Proposed(r.Candidate == 0 ? "state" : "state * 2.0"),
-            OnSelect = _ => ReflectionVerdict.Abstain("rate limited"),
+            OnSelect = _ => PortAnswer<int>.Abstain("rate limited"),
         };
         DlmRunResult result = await DlmLoop.RunAsync(Fixtures.Tasks.Tasks[0], Instance(), Instance().Dynamics, new WhittlePlanner(), designer, new DlmLoopOptions(1, 2, 0, new EvaluationOptions(2, 2)), 1, 0.9);
         Assert.Equal("state", result.Selected!.Text);
@@ -182,7 +183,7 @@ public class DlmEstimatedTransitionsTests
     public async Task EstimatedTransitions_RunAndStillScoreBaseAtOne()
     {
         DlmExperimentResult r = await DlmExperiment.RunAsync(Fixtures.Tasks, Fixtures.Generator, new BaseDesigner(),
-            new DlmExperimentOptions { Seeds = 2, Arms = 24, Budget = 6, Stages = 1, Candidates = 1, Trials = 3, Steps = 3, Tasks = [2], EstimatedTransitions = true });
+            new DlmExperimentOptions { Seeds = 2, Arms = 24, Budget = 6, Stages = 1, Candidates = 1, Trials = 3, Steps = 3, Tasks = [2], Planner = new PlannerSpec { Name = RmabPlanners.WhittleEstimated } });
         Assert.All(r.Tasks[0].Mnr[DlmMethods.Reflection], v => Assert.Equal(1.0, v));
         Assert.All(r.Tasks[0].Returns[DlmMethods.Default], v => Assert.True(double.IsFinite(v)));
     }

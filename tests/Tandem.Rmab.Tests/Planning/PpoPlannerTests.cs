@@ -95,8 +95,8 @@ public class PpoPlannerTests(ITestOutputHelper output)
 
         // The same planner object plans twice to the same policy (every Plan starts from the seed).
         var planner = new PpoPlanner(options, 7);
-        var p1 = (IndexPolicy)planner.Plan(problem);
-        var p2 = (IndexPolicy)planner.Plan(problem);
+        var p1 = (IIndexRmabPolicy)planner.Plan(problem);
+        var p2 = (IIndexRmabPolicy)planner.Plan(problem);
         Assert.Equal(p1.Index0, p2.Index0);
         Assert.Equal(p1.Index1, p2.Index1);
     }

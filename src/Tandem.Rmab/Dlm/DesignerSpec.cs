@@ -1,0 +1,58 @@
+namespace Tandem.Rmab.Dlm;
+
+/// <summary>
+/// Which reward designer a DLM study uses, as data: "simulated" (the documented simulation of an LLM, with its
+/// settings), "base" (the ground truth; MNR 1), or a name the host resolves (a language model, e.g.
+/// "openai:gpt-4o-mini") through an <see cref="IRewardDesignerFactory"/>.
+/// </summary>
+public sealed record DesignerSpec
+{
+    /// <summary>"simulated" (default), "base", or a host designer's name.</summary>
+    public string Name { get; init; } = RewardDesigners.Simulated;
+
+    /// <summary>Settings of the simulated designer; null: its defaults. Ignored by other designers.</summary>
+    public SimulatedDesignerOptions? Simulated { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for an empty name, <see cref="ArgumentOutOfRangeException"/>
+    /// naming a simulated-designer setting out of range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name)) throw new ArgumentException("The designer needs a name: simulated, base, or a language model.", nameof(Name));
+        Simulated?.Validated();
+    }
+}
+
+/// <summary>
+/// Supplies the designers the library does not own (language models, which live in Tandem.Llm): the host implements
+/// it and passes it to <see cref="DlmStudy.RunAsync"/>. Not an options field, so options stay data.
+/// </summary>
+public interface IRewardDesignerFactory
+{
+    /// <summary>The designer for <paramref name="spec"/>, or null when this factory does not know its name.</summary>
+    /// <exception cref="Core.Ports.StudyStopException">The designer is known but cannot be built (e.g. no API key);
+    /// the study stops with this message.</exception>
+    IRewardDesigner? TryCreate(DesignerSpec spec);
+}
+
+/// <summary>The designers a study can name without a host: <see cref="Simulated"/> and <see cref="Base"/>.</summary>
+public static class RewardDesigners
+{
+    /// <summary>"simulated": <see cref="SimulatedDesigner"/>.</summary>
+    public const string Simulated = "simulated";
+
+    /// <summary>"base": <see cref="BaseDesigner"/>.</summary>
+    public const string Base = "base";
+
+    /// <summary>The designer for <paramref name="spec"/>: a built-in one, else the host's; throws
+    /// <see cref="ArgumentException"/> naming the unknown designer and the allowed names.</summary>
+    public static IRewardDesigner Create(DesignerSpec spec, IRewardDesignerFactory? host = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        string name = spec.Name.Trim();
+        if (name.Equals(Simulated, StringComparison.OrdinalIgnoreCase)) return new SimulatedDesigner(spec.Simulated);
+        if (name.Equals(Base, StringComparison.OrdinalIgnoreCase)) return new BaseDesigner();
+        return host?.TryCreate(spec)
+            ?? throw new ArgumentException($"The designer '{spec.Name}' is unknown; allowed: {Simulated}, {Base}{(host is null ? " (no host designer factory was given)" : ", or a designer the host knows")}.", nameof(spec));
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text;
+using Tandem.Core.Reports;
+using Tandem.Core.Running;
+using Tandem.Rmab.Cohort;
+using Tandem.Rmab.Metrics;
+
+namespace Tandem.Rmab.Dlm;
+
+/// <summary>One-sided Welch p-values over seeds (seed 001 Table 5).</summary>
+public sealed record DlmPValues(double ReflectionVsDefault, double NoReflectionVsDefault, double ReflectionVsNoReflection);
+
+/// <summary>One row of Table 4.</summary>
+public sealed record DlmTaskSummary(
+    int Index,
+    string Label,
+    IReadOnlyDictionary<string, double> Returns,
+    IReadOnlyDictionary<string, Aggregate> Mnr,
+    DlmPValues PValues,
+    double Precision,
+    double Recall,
+    double LogicRecall,
+    string? ExampleReward);
+
+/// <summary>The Average row.</summary>
+public sealed record DlmAverage(IReadOnlyDictionary<string, Aggregate> Mnr);
+
+/// <summary>The object `tandem dlm --json` prints and summary.json holds (issue 3 contract; field names and order are
+/// the CLI's).</summary>
+public sealed record DlmSummary(
+    string Command,
+    int Seeds,
+    ulong Seed,
+    int Arms,
+    int Budget,
+    string Planner,
+    string Designer,
+    double WallSeconds,
+    int Stages,
+    int Candidates,
+    int Trials,
+    int Steps,
+    double Discount,
+    long NonIndexableArms,
+    long Refusals,
+    IReadOnlyList<DlmTaskSummary> Tasks,
+    DlmAverage Average,
+    ModelUse? Llm = null);
+
+/// <summary>A finished DLM study: the experiment's result, summarised and reported (<see cref="IReportable"/>).</summary>
+/// <param name="Result">The Table 4 result.</param>
+/// <param name="Options">The study as data.</param>
+public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions Options) : IReportable
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Methods shown in Table 4 (Random is 0 and Base is 1 by construction).</summary>
+    public static IReadOnlyList<string> TableMethods { get; } = [DlmMethods.Base, DlmMethods.NoAction, DlmMethods.Default, DlmMethods.NoReflection, DlmMethods.Reflection];
+
+    /// <summary>Model use, filled by the host from its ledgers when the designer is a language model.</summary>
+    public ModelUse? ModelUse { get; init; }
+
+    /// <summary>Another run's summary (e.g. the other planner on the same seeds) to set beside this one in the report.</summary>
+    public DlmSummary? Compare { get; init; }
+
+    /// <inheritdoc />
+    object IReportable.Summary => Summary;
+
+    /// <summary>The summary object (the CLI's DlmSummary, field for field).</summary>
+    public DlmSummary Summary
+    {
+        get
+        {
+            DlmExperimentResult r = Result;
+            DlmExperimentOptions o = r.Options;
+            var tasks = r.Tasks.Select(t => new DlmTaskSummary(
+                t.Task.Index,
+                t.Task.Label,
+                DlmMethods.All.ToDictionary(m => m, m => t.Returns[m].Average()),
+                DlmMethods.All.ToDictionary(m => m, t.MnrOf),
+                new DlmPValues(
+                    t.PValue(DlmMethods.Reflection, DlmMethods.Default),
+                    t.PValue(DlmMethods.NoReflection, DlmMethods.Default),
+                    t.PValue(DlmMethods.Reflection, DlmMethods.NoReflection)),
+                t.Precision,
+                t.Recall,
+                t.LogicRecall,
+                t.Selected.Count > 0 ? t.Selected[0] : null)).ToArray();
+            return new DlmSummary("dlm", o.Seeds, o.Seed, o.Arms, o.Budget, o.Planner.Name.ToLowerInvariant(), r.Designer, r.Wall.TotalSeconds, o.Stages, o.Candidates,
+                o.Trials, o.Steps, o.Discount, r.NonIndexableArms, r.Refusals, tasks, new DlmAverage(DlmMethods.All.ToDictionary(m => m, r.AverageMnr)), ModelUse);
+        }
+    }
+
+    /// <inheritdoc />
+    public Report ToReport()
+    {
+        DlmSummary s = Summary;
+        var files = new List<ReportFile>
+        {
+            new RowTable("table4.csv",
+                ["index", "label", .. TableMethods.SelectMany(m => new[] { m + " iqm", m + " se", m + " mean" }), "p reflection>default", "p no-reflection>default", "p reflection>no-reflection", "precision", "recall", "logic recall"],
+                s.Tasks.Select(t => (IReadOnlyList<object?>)[t.Index, t.Label, .. TableMethods.SelectMany(m => new object?[] { t.Mnr[m].Iqm, t.Mnr[m].Se, t.Mnr[m].Mean }),
+                    t.PValues.ReflectionVsDefault, t.PValues.NoReflectionVsDefault, t.PValues.ReflectionVsNoReflection, t.Precision, t.Recall, t.LogicRecall])
+                .Append(["avg", "Average", .. TableMethods.SelectMany(m => new object?[] { s.Average.Mnr[m].Iqm, s.Average.Mnr[m].Se, s.Average.Mnr[m].Mean }), null, null, null, null, null, null])
+                .ToArray()),
+            new RowTable("returns.csv", ["task", "seed", "method", "return", "mnr"],
+                Result.Tasks.SelectMany(t => DlmMethods.All.SelectMany(m => t.Returns[m].Select((v, i) => (IReadOnlyList<object?>)[t.Task.Index, i, m, v, t.Mnr[m][i]]))).ToArray()),
+        };
+        string[] shown = [DlmMethods.NoAction, DlmMethods.Default, DlmMethods.NoReflection, DlmMethods.Reflection];
+        files.Add(new BarFigure("mnr", $"Mean normalized reward by task ({s.Seeds} seeds, IQM ± SE)", "MNR (Random = 0, Base = 1)",
+            [.. s.Tasks.Select(t => t.Index.ToString(Inv)), "avg"],
+            shown.Select(m => new BarGroup(Display(m),
+                [.. s.Tasks.Select(t => t.Mnr[m].Iqm), s.Average.Mnr[m].Iqm],
+                [.. s.Tasks.Select(t => t.Mnr[m].Se), s.Average.Mnr[m].Se])).ToArray(),
+            new FigureLayout(Width: 1400, Height: 600, Legend: "lower-right")));
+        return new Report("Tandem — DLM: language-designed rewards for restless bandits", s, files, Body(s));
+    }
+
+    private List<ReportBlock> Body(DlmSummary s)
+    {
+        var body = new List<ReportBlock>
+        {
+            new HeadingBlock("DLM: language-designed rewards (seed 001)", 2),
+            new ParagraphBlock($"{s.Tasks.Count} tasks × {s.Seeds} seeds (seed {s.Seed}); {s.Arms} arms, budget {s.Budget}; planner {s.Planner}; " +
+                $"designer {ReportText.Code(s.Designer)}; {s.Stages} stages × {s.Candidates} candidates; evaluation {s.Trials} trials × {s.Steps} steps, discount {F(s.Discount)}. " +
+                $"Wall time {s.WallSeconds.ToString("F1", Inv)} s. Non-indexable arms over all plans: {s.NonIndexableArms}. Refused proposals: {s.Refusals}."),
+        };
+        if (s.Designer == RewardDesigners.Simulated)
+            body.Add(new ParagraphBlock("The designer is a **simulation** of a language model (no model was called): it reads each task's true feature set and corrupts it to about the seed's zero-shot precision 0.6 and recall 0.75 (Table 1), and its reflector favours the candidate whose state-feature distribution gives the target features the largest share with probability 0.8. The cohort is Tandem's ARMMAN-like generator (docs/dlm-cohort.md), not ARMMAN's data."));
+        if (s.Llm is { } llm)
+        {
+            body.Add(new ParagraphBlock($"The designer and reflector are the language model {ReportText.Code(s.Designer)}, asked with Tandem's prompts after the authors' (docs/dlm-llm.md); every prompt and answer is in `audit.jsonl`. Unusable answers were retried with their reason (up to 10 times per candidate); an unusable selection kept candidate 0."));
+            body.Add(new TableBlock(["calls", "prompt tokens", "completion tokens", "cassette hits", "mean latency (ms)", "fallbacks by reason"],
+                [[llm.Calls.ToString(Inv), llm.PromptTokens.ToString(Inv), llm.CompletionTokens.ToString(Inv), llm.CacheHits.ToString(Inv), F(llm.MeanLatencyMs),
+                  llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}"))]],
+                "Model use over the whole study."));
+        }
+        body.Add(new HeadingBlock("Mean normalized reward (Table 4)", 2));
+        body.Add(new TableBlock(["idx", "label", .. TableMethods.Select(Display)],
+            s.Tasks.Select(t => (IReadOnlyList<string>)[t.Index.ToString(Inv), t.Label, .. TableMethods.Select(m => Pm(t.Mnr[m]))])
+                .Append(["avg", "Average MNR", .. TableMethods.Select(m => Pm(s.Average.Mnr[m]))]).ToArray(),
+            "Interquartile mean ± standard error over seeds (Average: pooled over tasks and seeds). The seed reports averages Base 1.00, No Action −0.06, Default 0.57, DLM (No Reflection) 0.85, DLM (Reflection) 0.92 (Gemini Pro on ARMMAN data)."));
+        body.Add(new FigureBlock("mnr.png", "IQM of the MNR per task with ± 1 SE error bars; Random is 0 and Base is 1 by definition."));
+        if (Compare is not null) AddSideBySide(body, s, Compare);
+        body.Add(new HeadingBlock("Statistical tests (Table 5) and feature extraction (Table 1)", 2));
+        body.Add(new TableBlock(["idx", "label", "p: Refl > Default", "p: No Refl > Default", "p: Refl > No Refl", "precision", "recall", "logic recall"],
+            s.Tasks.Select(t => (IReadOnlyList<string>)[t.Index.ToString(Inv), t.Label, P(t.PValues.ReflectionVsDefault), P(t.PValues.NoReflectionVsDefault),
+                P(t.PValues.ReflectionVsNoReflection), F(t.Precision), F(t.Recall), F(t.LogicRecall)]).ToArray(),
+            "One-sided Welch t-tests on the per-seed MNRs. Precision and recall of the features used by zero-shot candidates against the Base reward's features (seed Table 1: about 0.6 and 0.75). Logic recall (Appendix H, our arm-level reading): the share of the arms the Base reward favours that a zero-shot candidate ranks in its top places; undefined (—) when no arm of a seed is in the target group."));
+        body.Add(new HeadingBlock("Chosen rewards (Appendix L)", 2));
+        foreach (DlmTaskResult t in Result.Tasks)
+        {
+            StageRecord? last = t.Example.Stages.LastOrDefault(st => st.Selected >= 0);
+            if (last is null) continue;
+            CandidateRecord c = last.Candidates[last.Selected];
+            body.Add(new ParagraphBlock($"**Task {t.Task.Index} — {t.Task.Label}.** Base {ReportText.Code(t.Task.Base)}; selected (first seed) {ReportText.Code(c.Expression!)}:"));
+            body.Add(new CodeBlock(c.Distribution!.ToText()));
+        }
+        body.Add(new ParagraphBlock("Every stage's candidates, refusals and distributions are in `rewards.md`."));
+        body.Add(new HeadingBlock("Files", 2));
+        body.Add(new ParagraphBlock("`summary.json` (the `--json` object), `table4.csv`, `returns.csv` (per task, seed and method), `mnr.png`/`mnr.svg`, `rewards.md`, `manifest.json`."));
+        return body;
+    }
+
+    // Table 4 of this run and of another (typically the other planner with the same seeds), column by column.
+    private static void AddSideBySide(List<ReportBlock> body, DlmSummary s, DlmSummary other)
+    {
+        string[] methods = [DlmMethods.NoAction, DlmMethods.Default, DlmMethods.NoReflection, DlmMethods.Reflection];
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (DlmTaskSummary t in s.Tasks)
+        {
+            DlmTaskSummary? o = other.Tasks.FirstOrDefault(x => x.Index == t.Index);
+            if (o is null) continue;
+            rows.Add([t.Index.ToString(Inv), t.Label, .. methods.SelectMany(m => new[] { Pm(t.Mnr[m]), o.Mnr.TryGetValue(m, out Aggregate a) ? Pm(a) : "—" })]);
+        }
+        rows.Add(["avg", "Average MNR", .. methods.SelectMany(m => new[] { Pm(s.Average.Mnr[m]), other.Average.Mnr.TryGetValue(m, out Aggregate a) ? Pm(a) : "—" })]);
+        body.Add(new HeadingBlock($"Table 4 side by side: planner {s.Planner} and planner {other.Planner}", 2));
+        body.Add(new TableBlock(["idx", "label", .. methods.SelectMany(m => new[] { $"{Display(m)} ({s.Planner})", $"{Display(m)} ({other.Planner})" })], rows,
+            $"MNR interquartile mean ± SE; this run: {s.Tasks.Count} tasks × {s.Seeds} seeds (seed {s.Seed}), designer {s.Designer}; compared run: {other.Tasks.Count} tasks × {other.Seeds} seeds (seed {other.Seed}), designer {other.Designer}. Each planner normalizes by its own Base policy (MNR 1) and the common Random policy (MNR 0)."));
+    }
+
+    /// <summary>Chosen rewards and distribution strings of each task's first seed (Appendix L): the rewards.md file.</summary>
+    public string RewardsMarkdown()
+    {
+        var sb = new StringBuilder("# Chosen rewards and state-feature distributions (first seed)\n\n");
+        foreach (DlmTaskResult t in Result.Tasks)
+        {
+            sb.Append($"## Task {t.Task.Index}: {t.Task.Label}\n\nPrompt: {t.Task.Prompt}\n\nBase: `{t.Task.Base}`\n\n");
+            foreach (StageRecord st in t.Example.Stages)
+            {
+                sb.Append($"### Stage {st.Stage + 1}\n\n");
+                for (int k = 0; k < st.Candidates.Count; k++)
+                {
+                    CandidateRecord c = st.Candidates[k];
+                    foreach (RefusedAttempt a in c.Refusals) sb.Append($"- refused `{a.Expression}`: {a.Refusal}\n");
+                    if (c.Expression is null) { sb.Append($"- candidate {k}: no valid expression\n"); continue; }
+                    sb.Append($"- candidate {k}{(k == st.Selected ? " (selected)" : "")}: `{c.Expression}`\n\n```\n{c.Distribution!.ToText()}\n```\n");
+                }
+                if (st.Note is not null) sb.Append($"\nNote: {st.Note}\n");
+                sb.Append('\n');
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static string Display(string method) => method == DlmMethods.NoAction ? "No Action" : method;
+
+    private static string F(double v) => double.IsFinite(v) ? v.ToString("0.00", Inv) : "—";
+
+    private static string P(double p) => !double.IsFinite(p) ? "—" : p < 0.001 ? "<0.001" : p.ToString("0.000", Inv);
+
+    private static string Pm(Aggregate a) => double.IsFinite(a.Iqm) ? $"{a.Iqm.ToString("0.00", Inv)} ± {a.Se.ToString("0.000", Inv)}" : "—";
+}
+
+/// <summary>
+/// The library entry point of a DLM study (seed 001 Table 4), which the CLI calls: read the task and cohort files, build
+/// the designer (built-in by name, or a language model from the host's <see cref="IRewardDesignerFactory"/>), run
+/// <see cref="DlmExperiment"/>, and return a result that reports itself.
+/// </summary>
+public static class DlmStudy
+{
+    /// <summary>Run the study described by <paramref name="options"/>.</summary>
+    /// <param name="options">The study as data; validated here.</param>
+    /// <param name="designers">The host's designers (language models); null: only the built-in ones.</param>
+    /// <param name="progress">Cells done of all cells, at most every 1%.</param>
+    /// <param name="timeProvider">Clock of the wall time; <see cref="TimeProvider.System"/> if null.</param>
+    /// <param name="log">The decision log (`--log`), streamed; null: none.</param>
+    /// <param name="cancellationToken">Stops the study.</param>
+    /// <exception cref="FormatException">A data file is malformed (names the file and field).</exception>
+    /// <exception cref="Core.Ports.StudyStopException">The designer stopped the study.</exception>
+    public static async Task<DlmStudyResult> RunAsync(DlmStudyOptions options, IRewardDesignerFactory? designers = null, IProgress<StudyProgress>? progress = null,
+        TimeProvider? timeProvider = null, DlmDecisionLog? log = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        string data = options.ResolvedDataDirectory;
+        DlmTaskSet tasks = DlmTaskSet.Load(Path.Combine(data, "tasks.json"));
+        var generator = new CohortGenerator(CohortParameters.Load(Path.Combine(data, "cohort.json")));
+        IRewardDesigner designer = RewardDesigners.Create(options.Designer, designers);
+        DlmExperimentResult result = await DlmExperiment.RunAsync(tasks, generator, designer, options.Experiment, progress, timeProvider, log, cancellationToken).ConfigureAwait(false);
+        return new DlmStudyResult(result, options);
+    }
+}

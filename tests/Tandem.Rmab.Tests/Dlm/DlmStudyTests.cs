@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tandem.Core.Reports;
+using Tandem.Rmab.Dlm;
+
+namespace Tandem.Rmab.Tests.Dlm;
+
+/// <summary>The library entry point reproduces the pre-wave CLI bit for bit (`tandem dlm --seeds 5`, commit 76cb7ef).</summary>
+public class DlmStudyTests
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    [Fact]
+    public async Task DefaultStudyWithFiveSeeds_MatchesTheOldCliSummary_AndRewardsFile_Exactly()
+    {
+        var options = new DlmStudyOptions { Experiment = new DlmExperimentOptions { Seeds = 5 }, DataDirectory = Fixtures.DataDirectory };
+        DlmStudyResult result = await DlmStudy.RunAsync(options);
+
+        JsonNode mine = JsonSerializer.SerializeToNode(result.Summary, Json)!;
+        JsonNode reference = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Dlm", "Reference", "dlm-seeds5-summary.json")))!;
+        mine.AsObject().Remove("wallSeconds");
+        reference.AsObject().Remove("wallSeconds");
+        Assert.Null(mine["llm"]);
+        mine.AsObject().Remove("llm");
+        reference.AsObject().Remove("llm");
+        Assert.Equal(reference.ToJsonString(), mine.ToJsonString());
+
+        // rewards.md of the old CLI (314 kB; its SHA-256 is pinned here rather than the file).
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(result.RewardsMarkdown())));
+        Assert.Equal("4f3f1b8b6ffaba2d7bbe62d4d9e2d1a81724acfc382147657a0ce5e48d2479e9", hash);
+
+        Report report = result.ToReport();
+        Assert.Same(result.Summary.GetType(), report.Summary.GetType());
+        Assert.Equal(["table4.csv", "returns.csv", "mnr"], report.Files.Select(f => f.Name).ToArray());
+        var table4 = Assert.IsType<RowTable>(report.Files[0]);
+        Assert.Equal(17, table4.Rows.Count); // 16 tasks and the Average row
+        var returns = Assert.IsType<RowTable>(report.Files[1]);
+        Assert.Equal(16 * 5 * DlmMethods.All.Count, returns.Rows.Count);
+        var bars = Assert.IsType<BarFigure>(report.Files[2]);
+        Assert.Equal(4, bars.Groups.Count);
+        Assert.Contains(report.Body, b => b is FigureBlock { File: "mnr.png" });
+    }
+}
