@@ -26,6 +26,16 @@ internal static class TestWorlds
         return (problem, new RecourseEnvironment(world.Truth, world.Sampler, world.NoiseSd, null, seed));
     }
 
+    /// <summary>A hand-made decision (id 1) for environment tests.</summary>
+    public static RecourseDecision Decision(int arm, double[] recourse, int armCount = 4) => new()
+    {
+        Id = new Tandem.Core.Decisions.DecisionId(1),
+        Time = DateTimeOffset.UnixEpoch,
+        Arm = arm,
+        Probabilities = Tandem.Core.Decisions.ProbabilityVectors.OneHot(armCount, arm),
+        Recourse = RecourseDecision.Copy(recourse),
+    };
+
     public static string DataDirectory()
     {
         string? dir = AppContext.BaseDirectory;

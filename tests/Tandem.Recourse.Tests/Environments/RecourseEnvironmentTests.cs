@@ -1,4 +1,3 @@
-using Tandem.Core.Abstractions;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Model;
 
@@ -15,7 +14,7 @@ public class RecourseEnvironmentTests
         {
             double[] xa = a.NextContext(), xb = b.NextContext();
             Assert.Equal(xa, xb);
-            var d = new RecourseDecision(t % 2, (double[])xa.Clone(), 1, DecisionNotes.None, double.NaN);
+            var d = TestWorlds.Decision(t % 2, (double[])xa.Clone());
             Assert.Equal(a.Respond(xa, d).Reward, b.Respond(xb, d).Reward);
         }
     }
@@ -27,10 +26,10 @@ public class RecourseEnvironmentTests
         double[] x = env.NextContext();
         double[] far = (double[])x.Clone();
         far[6] += 10; // ‖change‖ = 10 > γ = 3
-        Assert.Throws<InvalidOperationException>(() => env.Respond(x, new RecourseDecision(0, far, 1, DecisionNotes.None, double.NaN)));
+        Assert.Throws<InvalidOperationException>(() => env.Respond(x, TestWorlds.Decision(0, far)));
         double[] immutable = (double[])x.Clone();
         immutable[2] += 0.1;
-        Assert.Throws<InvalidOperationException>(() => env.Respond(x, new RecourseDecision(0, immutable, 1, DecisionNotes.None, double.NaN)));
+        Assert.Throws<InvalidOperationException>(() => env.Respond(x, TestWorlds.Decision(0, immutable)));
     }
 
     [Fact]
@@ -42,7 +41,7 @@ public class RecourseEnvironmentTests
         var adversary = new AdversarialNonCompliance(clean.Truth, 0.5);
         var env = new RecourseEnvironment(clean.Truth, new CohortSampler([[1, 0, 0, 0, 0, 0, 0, 0, 0]]), 0, adversary, 1);
         double[] x = env.NextContext();
-        RecourseOutcome outcome = env.Respond(x, new RecourseDecision(1, (double[])x.Clone(), 1, DecisionNotes.None, double.NaN));
+        RecourseOutcome outcome = env.Respond(x, TestWorlds.Decision(1, (double[])x.Clone()));
         double[] t = scenario.TrueTheta()[1];
         Assert.Equal(clean.Truth.ExpectedReward(1, x) - 0.5 * Math.Sqrt(t[6] * t[6] + t[7] * t[7]), outcome.ExpectedReward, 9);
     }
@@ -58,7 +57,7 @@ public class RecourseEnvironmentTests
         intended[6] += 2;
         for (int i = 0; i < 500; i++)
         {
-            double[] realized = env.Respond(x, new RecourseDecision(0, intended, 1, DecisionNotes.None, double.NaN)).Realized;
+            double[] realized = env.Respond(x, TestWorlds.Decision(0, intended)).Realized.ToArray();
             double dev = Math.Sqrt(Math.Pow(realized[6] - intended[6], 2) + Math.Pow(realized[7] - intended[7], 2));
             Assert.True(dev <= 0.7 + 1e-12, $"deviation {dev} exceeds ε");
             Assert.Equal(x[2], realized[2]);
