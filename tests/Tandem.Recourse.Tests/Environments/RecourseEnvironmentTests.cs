@@ -63,4 +63,60 @@ public class RecourseEnvironmentTests
             Assert.Equal(x[2], realized[2]);
         }
     }
+
+    [Theory]
+    [InlineData("hypertension")]
+    [InlineData("synthetic")]
+    [InlineData("logistic")]
+    public void ExpectedReward_OfTheOptimalPair_IsTheOptimalExpectedReward(string world)
+    {
+        RecourseEnvironment env = world switch
+        {
+            "hypertension" => TestWorlds.Hypertension().Environment,
+            "synthetic" => TestWorlds.Synthetic(d: 6, k: 4).Environment,
+            _ => TestWorlds.Logistic(),
+        };
+        for (int t = 0; t < 30; t++)
+        {
+            double[] x = env.NextContext();
+            var best = new double[x.Length];
+            int arm = env.Truth.OptimalPair(x, best).Arm;
+            Assert.Equal(env.OptimalExpectedReward(x), env.ExpectedReward(x, TestWorlds.Decision(arm, best, env.ArmCount)), 12);
+            for (int a = 0; a < env.ArmCount; a++)
+                Assert.True(env.ExpectedReward(x, TestWorlds.Decision(a, x, env.ArmCount)) <= env.OptimalExpectedReward(x) + 1e-12);
+        }
+    }
+
+    [Fact]
+    public void ExpectedReward_UnderFullCompliance_EqualsTheOutcomes_AndDrawsNothing()
+    {
+        // Catches an ExpectedReward that advances the noise or compliance streams (asking about other arms
+        // would then change the outcomes of the run).
+        var (_, asked) = TestWorlds.Hypertension(seed: 5);
+        var (_, quiet) = TestWorlds.Hypertension(seed: 5);
+        for (int t = 0; t < 50; t++)
+        {
+            double[] x = asked.NextContext();
+            quiet.NextContext();
+            RecourseDecision d = TestWorlds.Decision(t % 2, x, 2);
+            double expected = asked.ExpectedReward(x, d);
+            for (int a = 0; a < asked.ArmCount; a++) asked.ExpectedReward(x, TestWorlds.Decision(a, x, 2));
+            RecourseOutcome outcome = asked.Respond(x, d);
+            Assert.Equal(outcome.ExpectedReward, expected);
+            Assert.Equal(quiet.Respond(x, d).Reward, outcome.Reward);
+        }
+    }
+
+    [Fact]
+    public void ExpectedReward_IgnoresNonCompliance_ItIsTheRecommendedPair()
+    {
+        var (problem, clean) = TestWorlds.Hypertension();
+        var env = new RecourseEnvironment(clean.Truth, new CohortSampler([[1, 0, 0, 0, 0, 0, 0, 0, 0]]), 0, new AdversarialNonCompliance(clean.Truth, 0.5), 1);
+        double[] x = env.NextContext();
+        double[] intended = (double[])x.Clone();
+        intended[6] += 1;
+        RecourseDecision d = TestWorlds.Decision(1, intended, 2);
+        Assert.Equal(clean.Truth.ExpectedReward(1, intended), env.ExpectedReward(x, d));
+        Assert.True(env.Respond(x, d).ExpectedReward < env.ExpectedReward(x, d));
+    }
 }
