@@ -26,6 +26,29 @@ internal static class TestWorlds
         return (problem, new RecourseEnvironment(world.Truth, world.Sampler, world.NoiseSd, null, seed));
     }
 
+    /// <summary>A small logistic-link world (Bernoulli rewards).</summary>
+    public static RecourseEnvironment Logistic(ulong seed = 11)
+    {
+        var problem = new RecourseProblem(
+            "logistic",
+            [new Feature("Intercept", "1", false, Constant: true), new Feature("x1", "", false), new Feature("m1", "", true), new Feature("m2", "", true)],
+            [new Treatment("A", "a"), new Treatment("B", "b")],
+            RecourseNorm.L2, 1, Tandem.Core.Numerics.GlmLink.Logistic);
+        var truth = new RecourseTruth(problem, [[-0.5, 1.0, 1.5, -1.0], [0.2, -1.0, 0.5, 1.0]]);
+        var sampler = new CohortSampler(Enumerable.Range(0, 50).Select(i => new double[] { 1, Math.Sin(i), Math.Cos(3 * i), Math.Sin(7 * i) }).ToArray());
+        return new RecourseEnvironment(truth, sampler, 0, null, seed);
+    }
+
+    /// <summary>A hand-made decision (id 1) for environment tests.</summary>
+    public static RecourseDecision Decision(int arm, double[] recourse, int armCount = 4) => new()
+    {
+        Id = new Tandem.Core.Decisions.DecisionId(1),
+        Time = DateTimeOffset.UnixEpoch,
+        Arm = arm,
+        Probabilities = Tandem.Core.Decisions.ProbabilityVectors.OneHot(armCount, arm),
+        Recourse = RecourseDecision.Copy(recourse),
+    };
+
     public static string DataDirectory()
     {
         string? dir = AppContext.BaseDirectory;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tandem.Core.State;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Model;
 
@@ -7,10 +8,12 @@ namespace Tandem.Recourse.Advisors;
 /// <summary>
 /// The seed's LLM behaviour model (000 §6): with probability q the optimal treatment–recourse pair
 /// (from the environment's truth), otherwise a uniformly random treatment and a uniformly random point
-/// of the feasible recourse set. A simulation, not a language model.
+/// of the feasible recourse set. A simulation, not a language model. Its state is its random source.
 /// </summary>
-public sealed class SimulatedQualityAdvisor : IRecourseAdvisor
+public sealed class SimulatedQualityAdvisor : IRecourseAdvisor, IStateful
 {
+    private const string Kind = "simulated-advisor";
+    private const int Version = 1;
     private readonly RecourseTruth _truth;
     private readonly Random _random;
 
@@ -51,6 +54,20 @@ public sealed class SimulatedQualityAdvisor : IRecourseAdvisor
         problem.Set.SampleUniform(current, _random, values);
         return ValueTask.FromResult(Advice.Give(randomArm, values));
     }
+
+    /// <inheritdoc />
+    public PolicyState ExportState() => PolicyStates.Pack(Kind, Version, new AdvisorState(Quality, PolicyStates.ExportRandom(_random)));
+
+    /// <inheritdoc />
+    public void ImportState(PolicyState state)
+    {
+        var data = PolicyStates.Unpack<AdvisorState>(state, Kind, Version);
+        PolicyStates.Require(data.Quality == Quality, $"The state was saved with q = {data.Quality}; this advisor has q = {Quality}.");
+        PolicyStates.ValidateRandom(data.Random);
+        PolicyStates.ImportRandom(_random, data.Random);
+    }
+
+    private sealed record AdvisorState(double Quality, ulong[] Random);
 }
 
 /// <summary>

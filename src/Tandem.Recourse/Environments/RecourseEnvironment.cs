@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Numerics;
 using Tandem.Core.Randomness;
@@ -72,20 +73,7 @@ public sealed class RecourseEnvironment : IEnvironment<double[], RecourseDecisio
     /// lies outside the feasible set: a policy bug, never silently accepted.</exception>
     public RecourseOutcome Respond(double[] context, RecourseDecision decision)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        Problem.ValidateArm(decision.Arm, nameof(decision));
-        double[] intended = decision.Recourse ?? throw new ArgumentException("The decision carries no recourse.", nameof(decision));
-        if (intended.Length != Problem.Dimension) throw new ArgumentException($"The recourse has {intended.Length} values; expected {Problem.Dimension}.", nameof(decision));
-        foreach (int i in Problem.ImmutableIndices)
-        {
-            if (intended[i] != context[i])
-                throw new InvalidOperationException($"The recourse changes immutable feature '{Problem.Features[i].Name}' from {context[i]} to {intended[i]}.");
-        }
-        Problem.GetMutable(context, _mutable);
-        Problem.GetMutable(intended, _candidate);
-        if (!Problem.Set.Contains(_mutable, _candidate, 1e-7))
-            throw new InvalidOperationException($"The recourse lies outside the feasible set (distance {Problem.Set.Distance(_mutable, _candidate):G6} > γ = {Problem.Gamma} or outside its bounds).");
-
+        ReadOnlySpan<double> intended = CheckedRecourse(context, decision);
         var realized = new double[Problem.Dimension];
         if (NonCompliance is null) intended.CopyTo(realized);
         else NonCompliance.Realize(context, intended, decision.Arm, realized, _complianceRandom);
@@ -96,9 +84,36 @@ public sealed class RecourseEnvironment : IEnvironment<double[], RecourseDecisio
             GlmLink.Logistic => _noiseRandom.NextDouble() < expected ? 1.0 : 0.0,
             _ => expected + NoiseSd * _noiseRandom.NextGaussian(),
         };
-        return new RecourseOutcome(reward, expected, realized);
+        // realized is fresh and never touched again: the outcome owns it.
+        return new RecourseOutcome(reward, expected, ImmutableCollectionsMarshal.AsImmutableArray(realized));
     }
 
     /// <inheritdoc />
     public double OptimalExpectedReward(double[] context) => Truth.OptimalValue(context);
+
+    /// <summary>μ(θ*_aᵀ x̃) of the decision's arm at its recommended recourse x̃, as if the patient complied
+    /// fully (seed 000 eq. GLM). Draws nothing.</summary>
+    /// <exception cref="InvalidOperationException">The recourse is infeasible (as in <see cref="Respond"/>).</exception>
+    public double ExpectedReward(double[] context, RecourseDecision decision) =>
+        Truth.ExpectedReward(decision.Arm, CheckedRecourse(context, decision));
+
+    private ReadOnlySpan<double> CheckedRecourse(double[] context, RecourseDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(decision);
+        Problem.ValidateArm(decision.Arm, nameof(decision));
+        if (decision.Recourse.IsDefault) throw new ArgumentException("The decision carries no recourse.", nameof(decision));
+        ReadOnlySpan<double> intended = decision.Recourse.AsSpan();
+        if (intended.Length != Problem.Dimension) throw new ArgumentException($"The recourse has {intended.Length} values; expected {Problem.Dimension}.", nameof(decision));
+        foreach (int i in Problem.ImmutableIndices)
+        {
+            if (intended[i] != context[i])
+                throw new InvalidOperationException($"The recourse changes immutable feature '{Problem.Features[i].Name}' from {context[i]} to {intended[i]}.");
+        }
+        Problem.GetMutable(context, _mutable);
+        Problem.GetMutable(intended, _candidate);
+        if (!Problem.Set.Contains(_mutable, _candidate, 1e-7))
+            throw new InvalidOperationException($"The recourse lies outside the feasible set (distance {Problem.Set.Distance(_mutable, _candidate):G6} > γ = {Problem.Gamma} or outside its bounds).");
+        return intended;
+    }
 }

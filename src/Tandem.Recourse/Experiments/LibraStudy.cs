@@ -7,10 +7,11 @@ using Tandem.Recourse.Policies;
 
 namespace Tandem.Recourse.Experiments;
 
-/// <summary>What a LIBRA study runs; null values take the environment's defaults (specs/LIBRA.md).</summary>
+/// <summary>What a LIBRA study runs; null values take the environment's defaults (specs/LIBRA.md). Pure
+/// data: a study is describable by a JSON document of these options.</summary>
 public sealed record LibraStudyOptions
 {
-    /// <summary>Policy ids: linucb, llm-only, glrb, libra.</summary>
+    /// <summary>Policy ids of <see cref="RecoursePolicies.Catalog"/>: linucb, llm-only, glrb, libra.</summary>
     public IReadOnlyList<string> Policies { get; init; } = ["linucb", "llm-only", "glrb", "libra"];
 
     /// <summary>γ. Range ≥ 0.</summary>
@@ -25,7 +26,7 @@ public sealed record LibraStudyOptions
     /// <summary>The advisors consulted by LLM-only and LIBRA; empty = the environment's default. With several
     /// (seed 000 Figs 6-7: one study, several models), each advisor gets its own LLM-only and LIBRA policy,
     /// named "LIBRA (advisor)".</summary>
-    public IReadOnlyList<AdvisorChoice> Advisors { get; init; } = [];
+    public IReadOnlyList<AdvisorSpec> Advisors { get; init; } = [];
 
     /// <summary>Non-compliance of the patients (and the matching guard of GLRB and LIBRA).</summary>
     public NonComplianceSpec NonCompliance { get; init; } = NonComplianceSpec.None;
@@ -40,14 +41,13 @@ public sealed record LibraStudyOptions
     public OroSolverKind Solver { get; init; } = OroSolverKind.CoordinateDescent;
 }
 
-/// <summary>One advisor of a study.</summary>
-/// <param name="Spec">What it is (a simulation, or the name of an external advisor).</param>
-/// <param name="Factory">For advisors that live outside this module (a language model): builds the advisor of
-/// one (run, policy) from its problem. Null for the built-in simulations.</param>
-public sealed record AdvisorChoice(AdvisorSpec Spec, Func<RecourseProblem, IRecourseAdvisor>? Factory = null)
+/// <summary>Builds the advisors that live outside this module (language models) for a study; the host
+/// supplies it (the options only name advisors, as data).</summary>
+public interface IRecourseAdvisorFactory
 {
-    /// <summary>A built-in simulated advisor.</summary>
-    public static implicit operator AdvisorChoice(AdvisorSpec spec) => new(spec);
+    /// <summary>The advisor named <paramref name="spec"/> for one (run, policy), on that pair's own
+    /// <paramref name="problem"/>; null when this factory does not know the spec.</summary>
+    IRecourseAdvisor? Create(AdvisorSpec spec, RecourseProblem problem, RunContext run);
 }
 
 /// <summary>A study ready to run, with every default resolved (for the summary and the manifest).</summary>
@@ -72,7 +72,11 @@ public static class LibraStudy
 {
     /// <summary>Resolve options against the scenario's defaults and build the study. Throws
     /// <see cref="ArgumentException"/> (or <see cref="ArgumentOutOfRangeException"/>) naming the option.</summary>
-    public static LibraStudyPlan Create(IRecourseScenario scenario, LibraStudyOptions options)
+    /// <param name="scenario">The environment.</param>
+    /// <param name="options">What to run.</param>
+    /// <param name="advisors">Builds the advisors that are not built-in simulations (language models); null
+    /// when every advisor is simulated.</param>
+    public static LibraStudyPlan Create(IRecourseScenario scenario, LibraStudyOptions options, IRecourseAdvisorFactory? advisors = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(options);
@@ -85,22 +89,24 @@ public static class LibraStudy
         if (!double.IsFinite(delta) || delta < 0) throw new ArgumentOutOfRangeException(nameof(options.Delta), delta, "delta must be finite and ≥ 0.");
         if (!double.IsFinite(rho) || rho < 0) throw new ArgumentOutOfRangeException(nameof(options.Rho), rho, "rho must be finite and ≥ 0.");
         if (!double.IsFinite(lambda) || lambda <= 0) throw new ArgumentOutOfRangeException(nameof(options.Lambda), lambda, "lambda must be finite and > 0.");
-        AdvisorChoice[] advisors = options.Advisors.Count > 0 ? options.Advisors.ToArray() : [AdvisorSpec.Parse(defaults.Advisor)];
-        if (advisors.Select(a => a.Spec.ToString()).Distinct().Count() != advisors.Length)
+        ArgumentNullException.ThrowIfNull(options.Advisors, nameof(options.Advisors));
+        ArgumentNullException.ThrowIfNull(options.Policies, nameof(options.Policies));
+        ArgumentNullException.ThrowIfNull(options.NonCompliance, nameof(options.NonCompliance));
+        AdvisorSpec[] specs = options.Advisors.Count > 0 ? options.Advisors.ToArray() : [AdvisorSpec.Parse(defaults.Advisor)];
+        if (specs.Select(a => a.ToString()).Distinct().Count() != specs.Length)
             throw new ArgumentException("The same advisor is listed twice.", nameof(options.Advisors));
         if (options.Policies.Count == 0) throw new ArgumentException("At least one policy is needed.", nameof(options.Policies));
-        string[] ids = options.Policies.Select(p => p.Trim().ToLowerInvariant()).Distinct().ToArray();
-        foreach (string id in ids) PolicyNames.Display(id);
+        RecoursePolicyEntry[] entries = options.Policies.Select(p => p.Trim().ToLowerInvariant()).Distinct().Select(RecoursePolicies.Find).ToArray();
 
         RecourseNorm norm = RecourseNorm.Parse(options.Norm, CountMutable(scenario));
         // A problem's feasible set keeps workspaces, so every (run, policy) pair gets its own problem;
         // this one describes the study (names, dimensions) and is never used by a running policy.
         RecourseProblem problem = scenario.CreateProblem(norm, gamma);
-        foreach (AdvisorChoice a in advisors)
+        foreach (AdvisorSpec a in specs)
         {
-            if (a.Factory is null && !a.Spec.IsSimulated)
-                throw new ArgumentException($"Advisor '{a.Spec}' needs an advisor factory.", nameof(options.Advisors));
-            if (a.Factory is null && a.Spec.Kind == "clinician" && scenario.CreateClinician(problem) is null)
+            if (!a.IsSimulated && advisors is null)
+                throw new ArgumentException($"Advisor '{a}' needs an advisor factory.", nameof(options.Advisors));
+            if (a.Kind == "clinician" && scenario.CreateClinician(problem) is null)
                 throw new ArgumentException($"The '{scenario.Name}' environment has no simulated clinician; use simulated:q=Q.", nameof(options.Advisors));
         }
 
@@ -110,49 +116,44 @@ public static class LibraStudy
             "adversarial" => NonComplianceGuard.Adversarial,
             _ => NonComplianceGuard.None,
         };
-        var glrbOptions = new GlrbOptions
-        {
-            Lambda = lambda,
-            Radius = ConfidenceRadiusRule.Constant(rho),
-            Solver = options.Solver,
-            Guard = guard,
-            Epsilon = options.NonCompliance.Epsilon,
-        };
-        glrbOptions.Validate();
-        var libraOptions = new LibraOptions { Delta = delta };
-        var linUcbOptions = new LinUcbOptions { Alpha = rho, Lambda = lambda };
+        var settings = new RecoursePolicySettings(
+            new GlrbOptions
+            {
+                Lambda = lambda,
+                Radius = ConfidenceRadiusRule.Constant(rho),
+                Solver = options.Solver,
+                Guard = guard,
+                Epsilon = options.NonCompliance.Epsilon,
+            },
+            new LinUcbOptions { Alpha = rho, Lambda = lambda },
+            new AdvisorGateOptions { Delta = delta });
+        settings.Glrb.Validate();
 
         // A simulated advisor's stream is named by its position, so a single advisor draws exactly what it drew
         // before several were allowed (same seed, same numbers).
         IRecourseAdvisor CreateAdvisor(int which, RecourseEnvironment environment, RunContext run)
         {
-            AdvisorChoice a = advisors[which];
-            if (a.Factory is { } factory) return factory(environment.Problem);
-            if (a.Spec.Kind == "clinician") return scenario.CreateClinician(environment.Problem)!;
-            return new SimulatedQualityAdvisor(environment.Truth, a.Spec.Quality, run.CreateRandom(which == 0 ? "advisor" : "advisor-" + which));
+            AdvisorSpec a = specs[which];
+            if (a.Kind == "clinician") return scenario.CreateClinician(environment.Problem)!;
+            if (a.Kind == "simulated") return new SimulatedQualityAdvisor(environment.Truth, a.Quality, run.CreateRandom(which == 0 ? "advisor" : "advisor-" + which));
+            return advisors!.Create(a, environment.Problem, run)
+                ?? throw new ArgumentException($"The advisor factory does not know advisor '{a}'.", nameof(advisors));
         }
 
-        static bool Asks(string id) => id is "libra" or "llm-only";
-        string Named(string id, int which) => advisors.Length == 1 || !Asks(id) ? PolicyNames.Display(id) : $"{PolicyNames.Display(id)} ({advisors[which].Spec})";
+        string Named(RecoursePolicyEntry entry, int which) =>
+            specs.Length == 1 || !entry.UsesAdvisor ? entry.Display : $"{entry.Display} ({specs[which]})";
 
         var factories = new List<PolicyFactory<double[], RecourseDecision, RecourseOutcome>>();
-        foreach (string id in ids)
+        foreach (RecoursePolicyEntry entry in entries)
         {
-            for (int w = 0; w < (Asks(id) ? advisors.Length : 1); w++)
+            for (int w = 0; w < (entry.UsesAdvisor ? specs.Length : 1); w++)
             {
                 int which = w;
-                factories.Add(new(Named(id, which), (run, env) =>
+                factories.Add(new(Named(entry, which), (run, env) =>
                 {
                     var environment = (RecourseEnvironment)env;
-                    RecourseProblem own = environment.Problem;
-                    return id switch
-                    {
-                        "linucb" => new LinUcbPolicy(own, linUcbOptions),
-                        "glrb" => new GlrbPolicy(own, glrbOptions),
-                        "libra" => new LibraPolicy(new GlrbPolicy(own, glrbOptions), CreateAdvisor(which, environment, run), libraOptions),
-                        "llm-only" => new LlmOnlyPolicy(own, CreateAdvisor(which, environment, run), run.CreateRandom(which == 0 ? "llm-only-fallback" : "llm-only-fallback-" + which)),
-                        _ => throw new ArgumentException($"Unknown policy '{id}'.", nameof(options.Policies)),
-                    };
+                    IRecourseAdvisor? advisor = entry.UsesAdvisor ? CreateAdvisor(which, environment, run) : null;
+                    return entry.Create(new RecoursePolicyContext(environment.Problem, run, settings, advisor, which));
                 }));
             }
         }
@@ -165,7 +166,7 @@ public static class LibraStudy
                 return new RecourseEnvironment(world.Truth, world.Sampler, world.NoiseSd, options.NonCompliance.Create(world.Truth), run.DeriveSeed("environment"));
             },
             factories);
-        return new LibraStudyPlan(scenario, problem, study, gamma, delta, rho, lambda, advisors.Select(a => a.Spec).ToArray(), options.NonCompliance, names);
+        return new LibraStudyPlan(scenario, problem, study, gamma, delta, rho, lambda, specs, options.NonCompliance, names);
     }
 
     private static int CountMutable(IRecourseScenario scenario) =>

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Core.Running;
 using Tandem.Recourse.Model;
 
@@ -35,7 +35,7 @@ public sealed class RecourseRecorder : IStepObserver<double[], RecourseDecision,
         var change = new double[mutable.Length];
         for (int j = 0; j < mutable.Length; j++) change[j] = step.Decision.Recourse[mutable[j]] - step.Context[mutable[j]];
         _entries.Add(new RecourseEntry(step.Policy, step.Run, step.Step, step.Decision.Arm, change,
-            (step.Decision.Notes & DecisionNotes.AdvisorFollowed) != 0));
+            step.Decision.Notes.Contains(DecisionNotes.AdvisorFollowed)));
         return true;
     }
 

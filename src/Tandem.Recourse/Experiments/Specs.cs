@@ -77,18 +77,3 @@ public sealed record NonComplianceSpec(string Kind, double Epsilon)
     /// <inheritdoc />
     public override string ToString() => Kind == "none" ? "none" : string.Create(CultureInfo.InvariantCulture, $"{Kind}:eps={Epsilon}");
 }
-
-/// <summary>Policy names of the CLI and their display names.</summary>
-public static class PolicyNames
-{
-    /// <summary>CLI id → display name, in the seed's order.</summary>
-    public static IReadOnlyList<(string Id, string Display)> All { get; } =
-        [("linucb", "LinUCB"), ("llm-only", "LLM-only"), ("glrb", "GLRB"), ("libra", "LIBRA")];
-
-    /// <summary>The display name of a CLI id; throws <see cref="ArgumentException"/> for unknown ids.</summary>
-    public static string Display(string id)
-    {
-        foreach (var (i, d) in All) if (string.Equals(i, id.Trim(), StringComparison.OrdinalIgnoreCase)) return d;
-        throw new ArgumentException($"Unknown policy '{id}'. Allowed: {string.Join(", ", All.Select(p => p.Id))}.", nameof(id));
-    }
-}

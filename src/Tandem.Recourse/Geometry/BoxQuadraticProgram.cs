@@ -1,3 +1,4 @@
+using Tandem.Core.Numerics;
 namespace Tandem.Recourse.Geometry;
 
 /// <summary>
@@ -86,7 +87,7 @@ internal static class BoxQuadraticProgram
         }
         if (k > 0)
         {
-            if (!DenseLinearAlgebra.TryCholesky(h, k)) return false;
+            if (!Cholesky.TryFactor(h, h, k)) return false;
             DenseLinearAlgebra.SolveLower(h, k, y);
             DenseLinearAlgebra.SolveLowerTransposed(h, k, y);
             for (int r = 0; r < k; r++)

@@ -1,3 +1,4 @@
+using Tandem.Core.Numerics;
 using System.Text;
 using Tandem.Core.Randomness;
 
@@ -23,11 +24,11 @@ public sealed record MahalanobisNorm : RecourseNorm
         ArgumentNullException.ThrowIfNull(matrix);
         int n = matrix.GetLength(0);
         if (n == 0 || matrix.GetLength(1) != n)
-            Guard.Throw(nameof(matrix), $"Must be square and non-empty, got {matrix.GetLength(0)}×{matrix.GetLength(1)}.");
+            ThrowHelper.Argument(nameof(matrix), $"Must be square and non-empty, got {matrix.GetLength(0)}×{matrix.GetLength(1)}.");
         double scale = 0;
         foreach (double value in matrix)
         {
-            if (!double.IsFinite(value)) Guard.Throw(nameof(matrix), $"Entries must be finite, found {value}.");
+            if (!double.IsFinite(value)) ThrowHelper.Argument(nameof(matrix), $"Entries must be finite, found {value}.");
             scale = Math.Max(scale, Math.Abs(value));
         }
         _n = n;
@@ -37,13 +38,13 @@ public sealed record MahalanobisNorm : RecourseNorm
             for (int j = 0; j < n; j++)
             {
                 if (Math.Abs(matrix[i, j] - matrix[j, i]) > SymmetryTolerance * scale)
-                    Guard.Throw(nameof(matrix), $"Must be symmetric: A[{i},{j}] = {matrix[i, j]} but A[{j},{i}] = {matrix[j, i]}.");
+                    ThrowHelper.Argument(nameof(matrix), $"Must be symmetric: A[{i},{j}] = {matrix[i, j]} but A[{j},{i}] = {matrix[j, i]}.");
                 _matrix[i * n + j] = 0.5 * (matrix[i, j] + matrix[j, i]);
             }
         }
         _cholesky = (double[])_matrix.Clone();
-        if (!DenseLinearAlgebra.TryCholesky(_cholesky, n))
-            Guard.Throw(nameof(matrix), "Must be positive definite (the Cholesky factorisation failed).");
+        if (!Cholesky.TryFactor(_cholesky, _cholesky, n))
+            ThrowHelper.Argument(nameof(matrix), "Must be positive definite (the Cholesky factorisation failed).");
         _inverse = new double[n * n];
         var column = new double[n];
         for (int j = 0; j < n; j++)
@@ -239,7 +240,7 @@ public sealed record MahalanobisNorm : RecourseNorm
         {
             for (int s = 0; s < k; s++) factor[r * k + s] = _matrix[free[r] * _n + free[s]];
         }
-        DenseLinearAlgebra.TryCholesky(factor, k);
+        Cholesky.TryFactor(factor, factor, k);
         random.FillUniformInUnitBall(u);
         for (int r = 0; r < k; r++) u[r] *= gamma;
         DenseLinearAlgebra.SolveLowerTransposed(factor, k, u);

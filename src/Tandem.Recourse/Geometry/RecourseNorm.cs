@@ -1,3 +1,4 @@
+using Tandem.Core.Numerics;
 namespace Tandem.Recourse.Geometry;
 
 /// <summary>
@@ -36,7 +37,7 @@ public abstract record RecourseNorm
     public static RecourseNorm Parse(string name, int dimension)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (dimension < 1) Guard.Throw(nameof(dimension), $"Must be ≥ 1, got {dimension}.");
+        if (dimension < 1) ThrowHelper.Argument(nameof(dimension), $"Must be ≥ 1, got {dimension}.");
         switch (name.Trim().ToLowerInvariant())
         {
             case "l2": return L2;
@@ -50,7 +51,7 @@ public abstract record RecourseNorm
                 for (int i = 0; i < dimension; i++) identity[i, i] = 1.0;
                 return new MahalanobisNorm(identity);
             default:
-                Guard.Throw(nameof(name), $"Unknown norm '{name}'. Allowed: {string.Join(", ", Names)}.");
+                ThrowHelper.Argument(nameof(name), $"Unknown norm '{name}'. Allowed: {string.Join(", ", Names)}.");
                 return null!;
         }
     }
@@ -87,13 +88,13 @@ public abstract record RecourseNorm
     public void MaximizeOnUnitBall(ReadOnlySpan<double> w, Span<double> destination)
     {
         CheckLength(w.Length, nameof(w));
-        Guard.Length(destination.Length, w.Length, nameof(destination));
+        ThrowHelper.Exactly(destination.Length, w.Length, nameof(destination));
         MaximizeOnUnitBallCore(w, destination);
     }
 
     private protected void CheckLength(int length, string parameterName)
     {
-        if (Dimension is int n) Guard.Length(length, n, parameterName);
+        if (Dimension is int n) ThrowHelper.Exactly(length, n, parameterName);
     }
 
     internal abstract double NormCore(ReadOnlySpan<double> v);

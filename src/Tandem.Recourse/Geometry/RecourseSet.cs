@@ -1,3 +1,4 @@
+using Tandem.Core.Numerics;
 namespace Tandem.Recourse.Geometry;
 
 /// <summary>
@@ -38,23 +39,23 @@ public sealed class RecourseSet
     /// <exception cref="ArgumentException">A parameter is out of range; the exception names it.</exception>
     public RecourseSet(int dimension, RecourseNorm norm, double gamma, IReadOnlyList<FeatureBounds>? bounds = null)
     {
-        if (dimension < 1) Guard.Throw(nameof(dimension), $"Must be ≥ 1, got {dimension}.");
+        if (dimension < 1) ThrowHelper.Argument(nameof(dimension), $"Must be ≥ 1, got {dimension}.");
         ArgumentNullException.ThrowIfNull(norm);
         if (norm.Dimension is int normDimension && normDimension != dimension)
-            Guard.Throw(nameof(norm), $"The norm has dimension {normDimension}, the set {dimension}.");
-        Guard.FiniteNonNegative(gamma, nameof(gamma));
+            ThrowHelper.Argument(nameof(norm), $"The norm has dimension {normDimension}, the set {dimension}.");
+        ThrowHelper.FiniteNonNegative(gamma, nameof(gamma));
         if (bounds is not null)
         {
-            Guard.Length(bounds.Count, dimension, nameof(bounds));
+            ThrowHelper.Exactly(bounds.Count, dimension, nameof(bounds));
             for (int i = 0; i < dimension; i++)
             {
                 FeatureBounds? b = bounds[i];
-                if (b is null) Guard.Throw(nameof(bounds), $"Bounds {i} is null.");
+                if (b is null) ThrowHelper.Argument(nameof(bounds), $"Bounds {i} is null.");
                 if (double.IsNaN(b.Lower) || double.IsNaN(b.Upper) || b.Lower > b.Upper
                     || double.IsPositiveInfinity(b.Lower) || double.IsNegativeInfinity(b.Upper))
-                    Guard.Throw(nameof(bounds), $"Bounds {i} must satisfy −∞ ≤ Lower ≤ Upper ≤ +∞, got [{b.Lower}, {b.Upper}].");
+                    ThrowHelper.Argument(nameof(bounds), $"Bounds {i} must satisfy −∞ ≤ Lower ≤ Upper ≤ +∞, got [{b.Lower}, {b.Upper}].");
                 if (!Enum.IsDefined(b.Direction))
-                    Guard.Throw(nameof(bounds), $"Bounds {i} has an undefined direction {(int)b.Direction}.");
+                    ThrowHelper.Argument(nameof(bounds), $"Bounds {i} has an undefined direction {(int)b.Direction}.");
             }
             _bounds = [.. bounds];
             Bounds = _bounds.AsReadOnly();
@@ -98,8 +99,8 @@ public sealed class RecourseSet
     public void ChangeInterval(ReadOnlySpan<double> xM, Span<double> lower, Span<double> upper)
     {
         ValidatePoint(xM, nameof(xM));
-        Guard.Length(lower.Length, Dimension, nameof(lower));
-        Guard.Length(upper.Length, Dimension, nameof(upper));
+        ThrowHelper.Exactly(lower.Length, Dimension, nameof(lower));
+        ThrowHelper.Exactly(upper.Length, Dimension, nameof(upper));
         ComputeInterval(xM);
         _lower.CopyTo(lower);
         _upper.CopyTo(upper);
@@ -116,7 +117,7 @@ public sealed class RecourseSet
     {
         ValidatePoint(xM, nameof(xM));
         ValidatePoint(w, nameof(w));
-        Guard.Length(destination.Length, Dimension, nameof(destination));
+        ThrowHelper.Exactly(destination.Length, Dimension, nameof(destination));
         MaximizeLinearUnchecked(xM, w, destination);
     }
 
@@ -150,8 +151,8 @@ public sealed class RecourseSet
     public void Project(ReadOnlySpan<double> xM, ReadOnlySpan<double> proposal, Span<double> destination)
     {
         ValidatePoint(xM, nameof(xM));
-        Guard.Length(proposal.Length, Dimension, nameof(proposal));
-        Guard.Length(destination.Length, Dimension, nameof(destination));
+        ThrowHelper.Exactly(proposal.Length, Dimension, nameof(proposal));
+        ThrowHelper.Exactly(destination.Length, Dimension, nameof(destination));
         Span<double> p = _work;
         for (int i = 0; i < p.Length; i++)
         {
@@ -181,8 +182,8 @@ public sealed class RecourseSet
     public bool Contains(ReadOnlySpan<double> xM, ReadOnlySpan<double> candidate, double tolerance = 1e-9)
     {
         ValidatePoint(xM, nameof(xM));
-        Guard.Length(candidate.Length, Dimension, nameof(candidate));
-        Guard.FiniteNonNegative(tolerance, nameof(tolerance));
+        ThrowHelper.Exactly(candidate.Length, Dimension, nameof(candidate));
+        ThrowHelper.FiniteNonNegative(tolerance, nameof(tolerance));
         Span<double> delta = _delta;
         for (int i = 0; i < delta.Length; i++)
         {
@@ -239,7 +240,7 @@ public sealed class RecourseSet
     {
         ValidatePoint(xM, nameof(xM));
         ArgumentNullException.ThrowIfNull(random);
-        Guard.Length(destination.Length, Dimension, nameof(destination));
+        ThrowHelper.Exactly(destination.Length, Dimension, nameof(destination));
         Span<double> delta = _delta;
         int n = Dimension;
         if (Gamma == 0)
@@ -317,7 +318,7 @@ public sealed class RecourseSet
 
     private void ValidatePoint(ReadOnlySpan<double> v, string parameterName)
     {
-        Guard.Length(v.Length, Dimension, parameterName);
-        Guard.Finite(v, parameterName);
+        ThrowHelper.Exactly(v.Length, Dimension, parameterName);
+        ThrowHelper.AllFinite(v, parameterName);
     }
 }

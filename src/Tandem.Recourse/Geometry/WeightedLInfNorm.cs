@@ -1,3 +1,4 @@
+using Tandem.Core.Numerics;
 using System.Collections.ObjectModel;
 using System.Text;
 
@@ -16,11 +17,11 @@ public sealed record WeightedLInfNorm : RecourseNorm
     public WeightedLInfNorm(double[] weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        if (weights.Length == 0) Guard.Throw(nameof(weights), "At least one weight is required.");
+        if (weights.Length == 0) ThrowHelper.Argument(nameof(weights), "At least one weight is required.");
         for (int i = 0; i < weights.Length; i++)
         {
             if (!double.IsFinite(weights[i]) || weights[i] <= 0)
-                Guard.Throw(nameof(weights), $"Weight {i} is {weights[i]}; weights must be finite and > 0.");
+                ThrowHelper.Argument(nameof(weights), $"Weight {i} is {weights[i]}; weights must be finite and > 0.");
         }
         _weights = (double[])weights.Clone();
         Weights = new ReadOnlyCollection<double>(_weights);

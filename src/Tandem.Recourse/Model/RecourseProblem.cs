@@ -117,12 +117,15 @@ public sealed class RecourseProblem
     /// <summary>What a learner checks before it learns (STYLE 5: once, at its public edge): the arm
     /// exists (<see cref="ArgumentOutOfRangeException"/> naming "decision"), and the realized context and
     /// the reward are present and finite (<see cref="ArgumentException"/> naming "outcome").</summary>
-    public void ValidateFeedback(in RecourseDecision decision, in RecourseOutcome outcome)
+    public void ValidateFeedback(RecourseDecision decision, in RecourseOutcome outcome)
     {
+        ArgumentNullException.ThrowIfNull(decision);
         ValidateArm(decision.Arm, nameof(decision));
-        ArgumentNullException.ThrowIfNull(outcome.Realized, nameof(outcome));
+        if (decision.Recourse.IsDefault || decision.Recourse.Length != Dimension)
+            throw new ArgumentException($"The decision's recourse must have {Dimension} values.", nameof(decision));
+        if (outcome.Realized.IsDefault) throw new ArgumentNullException(nameof(outcome), "The outcome has no realized context.");
         if (!double.IsFinite(outcome.Reward)) throw new ArgumentException($"The reward is {outcome.Reward}; rewards must be finite.", nameof(outcome));
-        ValidateContext(outcome.Realized, nameof(outcome));
+        ValidateContext(outcome.Realized.AsSpan(), nameof(outcome));
     }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming <paramref name="parameterName"/>

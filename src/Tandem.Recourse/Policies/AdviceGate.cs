@@ -1,4 +1,4 @@
-using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Model;
 

@@ -1,4 +1,6 @@
 using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
+using Tandem.Core.State;
 using Tandem.Core.Numerics;
 using Tandem.Recourse.Model;
 using Tandem.Recourse.Solvers;
@@ -67,10 +69,12 @@ public sealed record GlrbOptions
 /// GLRB, the Generalized Linear Recourse Bandit (seed 000 Algorithm 1): per arm a regularised GLM
 /// estimate θ̂_a and design matrix V_a; for each arm solve (ORO-Arm) for the optimistic recourse and
 /// implement the arm with the largest optimistic value. Learns from the realized context x̄ (§4).
-/// Allocation-free per round after construction (identity link).
+/// One allocation per decision (the owned recourse copy) with the identity link.
 /// </summary>
-public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOutcome>
+public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOutcome>, IStateful
 {
+    private const string Kind = "glrb";
+    private const int Version = 1;
     private readonly RecourseProblem _problem;
     private readonly GlmArm[] _arms;
     private readonly IOroSolver _solver;
@@ -81,9 +85,11 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
     private readonly double[][] _meanDeviation;
     private readonly int[] _deviationCount;
     private readonly double _lipschitz;
+    private readonly DecisionIssuer _issuer;
 
-    /// <summary>Create GLRB for <paramref name="problem"/>.</summary>
-    public GlrbPolicy(RecourseProblem problem, GlrbOptions? options = null)
+    /// <summary>Create GLRB for <paramref name="problem"/>; <paramref name="timeProvider"/> stamps
+    /// decisions (system clock when null).</summary>
+    public GlrbPolicy(RecourseProblem problem, GlrbOptions? options = null, TimeProvider? timeProvider = null)
     {
         _problem = problem ?? throw new ArgumentNullException(nameof(problem));
         Options = options ?? new GlrbOptions();
@@ -104,6 +110,7 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         _meanDeviation = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[problem.MutableIndices.Length]).ToArray();
         _deviationCount = new int[problem.ArmCount];
         _lipschitz = Links.LipschitzConstant(problem.Link);
+        _issuer = new DecisionIssuer(timeProvider);
     }
 
     /// <summary>The options.</summary>
@@ -155,25 +162,93 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         double[] chosen = _candidates[best];
         // CI_t(x̃, a) = UCB − LCB = 2 L_μ ρ_{t,a} ‖x̃‖_{V⁻¹} (seed §3.1).
         double width = 2 * _lipschitz * bestRho * _arms[best].ConfidenceNorm(chosen, _work);
-        return new RecourseDecision(best, chosen, 1.0, DecisionNotes.RecourseRecommended, width);
+        DecisionStamp stamp = _issuer.Issue();
+        return new RecourseDecision
+        {
+            Id = stamp.Id,
+            Time = stamp.Time,
+            Arm = best,
+            Probabilities = ProbabilityVectors.OneHot(_arms.Length, best),
+            Notes = DecisionNotes.RecourseRecommended | DecisionNotes.Deterministic,
+            Recourse = RecourseDecision.Copy(chosen),
+            ConfidenceWidth = width,
+        };
     }
 
     /// <inheritdoc />
-    public void Learn(double[] context, RecourseDecision decision, RecourseOutcome outcome)
+    public ValueTask LearnAsync(double[] context, RecourseDecision decision, RecourseOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        Learn(decision, outcome);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The synchronous update from <paramref name="decision"/> (its arm and recourse) and
+    /// <paramref name="outcome"/>; see <see cref="LearnAsync"/>.</summary>
+    public void Learn(RecourseDecision decision, RecourseOutcome outcome)
     {
         _problem.ValidateFeedback(decision, outcome);
-        _arms[decision.Arm].Update(outcome.Realized, outcome.Reward);
-        if (_robustSolver is not null && decision.Recourse is not null)
+        _issuer.EnsurePending(decision.Id, nameof(decision));
+        ReadOnlySpan<double> realized = outcome.Realized.AsSpan();
+        _arms[decision.Arm].Update(realized, outcome.Reward);
+        if (_robustSolver is not null)
         {
             // Remark 1: the empirical distribution of ε_s = x̄_s − x̃_s per arm; its mean shifts (robust-ORO).
+            // x̃_s is the decision's own recourse, so a late reward is learned as if it came at once.
+            ReadOnlySpan<double> intended = decision.Recourse.AsSpan();
             double[] mean = _meanDeviation[decision.Arm];
             int n = ++_deviationCount[decision.Arm];
             int[] mutable = _problem.MutableIndices;
             for (int j = 0; j < mutable.Length; j++)
             {
-                double deviation = outcome.Realized[mutable[j]] - decision.Recourse[mutable[j]];
+                double deviation = realized[mutable[j]] - intended[mutable[j]];
                 mean[j] += (deviation - mean[j]) / n;
             }
         }
+        _issuer.Settle(decision.Id);
     }
+
+    /// <inheritdoc />
+    public PolicyState ExportState() => PolicyStates.Pack(Kind, Version, new GlrbState(
+        Describe(Options), _problem.Dimension, _arms.Length, _problem.MutableIndices.Length,
+        _arms.Select(a => a.Export()).ToArray(),
+        _meanDeviation.Select(m => (double[])m.Clone()).ToArray(),
+        (int[])_deviationCount.Clone(),
+        _issuer.Export()));
+
+    /// <inheritdoc />
+    public void ImportState(PolicyState state)
+    {
+        var data = PolicyStates.Unpack<GlrbState>(state, Kind, Version);
+        string options = Describe(Options);
+        PolicyStates.Require(data.Options == options, $"The state was saved with options {data.Options}; this policy has {options}.");
+        PolicyStates.Require(data.Dimension == _problem.Dimension, $"The state has dimension {data.Dimension}; this policy has {_problem.Dimension}.");
+        PolicyStates.Require(data.Arms == _arms.Length, $"The state has {data.Arms} arms; this policy has {_arms.Length}.");
+        int m = _problem.MutableIndices.Length;
+        PolicyStates.Require(data.Mutable == m, $"The state has {data.Mutable} mutable features; this policy has {m}.");
+        PolicyStates.RequireLength(data.Models, _arms.Length, "arm models");
+        PolicyStates.RequireLength(data.MeanDeviation, _arms.Length, "mean deviations");
+        PolicyStates.RequireLength(data.DeviationCount, _arms.Length, "deviation counts");
+        for (int a = 0; a < _arms.Length; a++)
+        {
+            _arms[a].Validate(data.Models[a]);
+            PolicyStates.RequireLength(data.MeanDeviation[a], m, $"mean deviation of arm {a}");
+            PolicyStates.RequireFinite(data.MeanDeviation[a], $"mean deviation of arm {a}");
+            PolicyStates.Require(data.DeviationCount[a] >= 0, $"The deviation count of arm {a} is {data.DeviationCount[a]}; it must be ≥ 0.");
+        }
+        DecisionIssuer.Validate(data.Issuer);
+        for (int a = 0; a < _arms.Length; a++)
+        {
+            _arms[a].Import(data.Models[a]);
+            data.MeanDeviation[a].CopyTo(_meanDeviation[a], 0);
+            _deviationCount[a] = data.DeviationCount[a];
+        }
+        _issuer.Import(data.Issuer);
+    }
+
+    // The options that change what the state means, as one comparable string.
+    private static string Describe(GlrbOptions o) => FormattableString.Invariant(
+        $"λ={o.Lambda}; radius={o.Radius}; solver={o.Solver}; {o.SolverOptions}; guard={o.Guard}; ε={o.Epsilon}");
+
+    private sealed record GlrbState(string Options, int Dimension, int Arms, int Mutable, GlmArmState[] Models,
+        double[][] MeanDeviation, int[] DeviationCount, DecisionIssuerState Issuer);
 }

@@ -1,5 +1,7 @@
 using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Core.Numerics;
+using Tandem.Core.State;
 using Tandem.Recourse.Model;
 
 namespace Tandem.Recourse.Policies;
@@ -24,24 +26,26 @@ public sealed record LinUcbOptions
 /// <summary>
 /// Disjoint LinUCB: per-arm ridge regression and the arm with the largest θ̂_aᵀx + α‖x‖_{V_a⁻¹}. It
 /// recommends no recourse, so it is the seed's baseline that cannot use mutable features (000 §5.3).
-/// Allocation-free per round after construction.
+/// One allocation per decision (the owned recourse copy).
 /// </summary>
-public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseOutcome>
+public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseOutcome>, IStateful
 {
+    private const string Kind = "linucb";
+    private const int Version = 1;
     private readonly RecourseProblem _problem;
     private readonly GlmArm[] _arms;
-    private readonly double[] _decision;
     private readonly double[] _work;
+    private readonly DecisionIssuer _issuer;
 
-    /// <summary>Create it.</summary>
-    public LinUcbPolicy(RecourseProblem problem, LinUcbOptions? options = null)
+    /// <summary>Create it; <paramref name="timeProvider"/> stamps decisions (system clock when null).</summary>
+    public LinUcbPolicy(RecourseProblem problem, LinUcbOptions? options = null, TimeProvider? timeProvider = null)
     {
         _problem = problem ?? throw new ArgumentNullException(nameof(problem));
         Options = options ?? new LinUcbOptions();
         Options.Validate();
         _arms = Enumerable.Range(0, problem.ArmCount).Select(_ => new GlmArm(problem.Dimension, Options.Lambda, GlmLink.Identity)).ToArray();
-        _decision = new double[problem.Dimension];
         _work = new double[problem.Dimension];
+        _issuer = new DecisionIssuer(timeProvider);
     }
 
     /// <summary>The options.</summary>
@@ -71,15 +75,47 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
                 best = a;
             }
         }
-        context.CopyTo(_decision, 0);
-        double width = 2 * Options.Alpha * bestNorm;
-        return ValueTask.FromResult(new RecourseDecision(best, _decision, 1.0, DecisionNotes.None, width));
+        DecisionStamp stamp = _issuer.Issue();
+        return ValueTask.FromResult(new RecourseDecision
+        {
+            Id = stamp.Id,
+            Time = stamp.Time,
+            Arm = best,
+            Probabilities = ProbabilityVectors.OneHot(_arms.Length, best),
+            Notes = DecisionNotes.Deterministic,
+            Recourse = RecourseDecision.Copy(context),
+            ConfidenceWidth = 2 * Options.Alpha * bestNorm,
+        });
     }
 
     /// <inheritdoc />
-    public void Learn(double[] context, RecourseDecision decision, RecourseOutcome outcome)
+    public ValueTask LearnAsync(double[] context, RecourseDecision decision, RecourseOutcome outcome, CancellationToken cancellationToken = default)
     {
         _problem.ValidateFeedback(decision, outcome);
-        _arms[decision.Arm].Update(outcome.Realized, outcome.Reward);
+        _issuer.EnsurePending(decision.Id, nameof(decision));
+        _arms[decision.Arm].Update(outcome.Realized.AsSpan(), outcome.Reward);
+        _issuer.Settle(decision.Id);
+        return ValueTask.CompletedTask;
     }
+
+    /// <inheritdoc />
+    public PolicyState ExportState() => PolicyStates.Pack(Kind, Version, new LinUcbState(
+        Options.Alpha, Options.Lambda, _problem.Dimension, _arms.Length, _arms.Select(a => a.Export()).ToArray(), _issuer.Export()));
+
+    /// <inheritdoc />
+    public void ImportState(PolicyState state)
+    {
+        var data = PolicyStates.Unpack<LinUcbState>(state, Kind, Version);
+        PolicyStates.Require(data.Alpha == Options.Alpha, $"The state was saved with α = {data.Alpha}; this policy has α = {Options.Alpha}.");
+        PolicyStates.Require(data.Lambda == Options.Lambda, $"The state was saved with λ = {data.Lambda}; this policy has λ = {Options.Lambda}.");
+        PolicyStates.Require(data.Dimension == _problem.Dimension, $"The state has dimension {data.Dimension}; this policy has {_problem.Dimension}.");
+        PolicyStates.Require(data.Arms == _arms.Length, $"The state has {data.Arms} arms; this policy has {_arms.Length}.");
+        PolicyStates.RequireLength(data.Models, _arms.Length, "arm models");
+        for (int a = 0; a < _arms.Length; a++) _arms[a].Validate(data.Models[a]);
+        DecisionIssuer.Validate(data.Issuer);
+        for (int a = 0; a < _arms.Length; a++) _arms[a].Import(data.Models[a]);
+        _issuer.Import(data.Issuer);
+    }
+
+    private sealed record LinUcbState(double Alpha, double Lambda, int Dimension, int Arms, GlmArmState[] Models, DecisionIssuerState Issuer);
 }

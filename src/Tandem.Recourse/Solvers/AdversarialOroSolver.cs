@@ -1,3 +1,4 @@
+using Tandem.Core.Numerics;
 using Tandem.Recourse.Geometry;
 
 namespace Tandem.Recourse.Solvers;
@@ -26,7 +27,7 @@ public sealed class AdversarialOroSolver : IOroSolver
         int dimension, int[] mutableIndices, RecourseSet recourseSet, double epsilon, OroSolverOptions? options = null)
     {
         _workspace = new OroWorkspace(dimension, mutableIndices, recourseSet);
-        Guard.FiniteNonNegative(epsilon, nameof(epsilon));
+        ThrowHelper.FiniteNonNegative(epsilon, nameof(epsilon));
         Epsilon = epsilon;
         Options = options ?? OroSolverOptions.Default;
     }
@@ -65,7 +66,7 @@ public sealed class AdversarialOroSolver : IOroSolver
         Span<double> destination, Span<double> worstCase)
     {
         _workspace.Validate(x, thetaHat, inverseDesign, rho, destination);
-        Guard.Length(worstCase.Length, _workspace.Dimension, nameof(worstCase));
+        ThrowHelper.Exactly(worstCase.Length, _workspace.Dimension, nameof(worstCase));
         return SolveCore(x, thetaHat, inverseDesign, rho, destination, worstCase);
     }
 
@@ -77,11 +78,11 @@ public sealed class AdversarialOroSolver : IOroSolver
     public void WorstCase(ReadOnlySpan<double> intended, ReadOnlySpan<double> theta, Span<double> destination)
     {
         OroWorkspace ws = _workspace;
-        Guard.Length(intended.Length, ws.Dimension, nameof(intended));
-        Guard.Finite(intended, nameof(intended));
-        Guard.Length(theta.Length, ws.Dimension, nameof(theta));
-        Guard.Finite(theta, nameof(theta));
-        Guard.Length(destination.Length, ws.Dimension, nameof(destination));
+        ThrowHelper.Exactly(intended.Length, ws.Dimension, nameof(intended));
+        ThrowHelper.AllFinite(intended, nameof(intended));
+        ThrowHelper.Exactly(theta.Length, ws.Dimension, nameof(theta));
+        ThrowHelper.AllFinite(theta, nameof(theta));
+        ThrowHelper.Exactly(destination.Length, ws.Dimension, nameof(destination));
         for (int j = 0; j < ws.Mutable.Length; j++) ws.ThetaM[j] = theta[ws.Mutable[j]];
         ws.Set.Norm.MaximizeOnUnitBallCore(ws.ThetaM, ws.Direction);
         intended.CopyTo(destination);

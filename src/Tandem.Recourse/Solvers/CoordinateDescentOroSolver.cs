@@ -1,3 +1,4 @@
+using Tandem.Core.Numerics;
 using Tandem.Recourse.Geometry;
 
 namespace Tandem.Recourse.Solvers;
@@ -69,8 +70,8 @@ public sealed class CoordinateDescentOroSolver : IOroSolver
         ReadOnlySpan<double> meanDeviation, Span<double> destination)
     {
         _workspace.Validate(x, thetaHat, inverseDesign, rho, destination);
-        Guard.Length(meanDeviation.Length, _workspace.Mutable.Length, nameof(meanDeviation));
-        Guard.Finite(meanDeviation, nameof(meanDeviation));
+        ThrowHelper.Exactly(meanDeviation.Length, _workspace.Mutable.Length, nameof(meanDeviation));
+        ThrowHelper.AllFinite(meanDeviation, nameof(meanDeviation));
         return SolveCore(x, thetaHat, inverseDesign, rho, meanDeviation, destination);
     }
 
@@ -84,7 +85,7 @@ public sealed class CoordinateDescentOroSolver : IOroSolver
         ReadOnlySpan<double> x, ReadOnlySpan<double> thetaHat, ReadOnlySpan<double> inverseDesign, double rho,
         ReadOnlySpan<double> shift, Span<double> destination)
     {
-        Guard.FiniteNonNegative(rho, nameof(rho));
+        ThrowHelper.FiniteNonNegative(rho, nameof(rho));
         return SolveCore(x, thetaHat, inverseDesign, rho, shift, destination);
     }
 

@@ -1,3 +1,4 @@
+using Tandem.Core.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Factorization;
 using Tandem.Recourse.Geometry;
@@ -37,7 +38,7 @@ public sealed class GlobalMahalanobisOroSolver : IOroSolver
     {
         _workspace = new OroWorkspace(dimension, mutableIndices, recourseSet);
         if (recourseSet.HasBounds)
-            Guard.Throw(nameof(recourseSet), "The global solver handles no feature bounds; use CoordinateDescentOroSolver.");
+            ThrowHelper.Argument(nameof(recourseSet), "The global solver handles no feature bounds; use CoordinateDescentOroSolver.");
         int m = recourseSet.Dimension;
         switch (recourseSet.Norm)
         {
@@ -49,7 +50,7 @@ public sealed class GlobalMahalanobisOroSolver : IOroSolver
                 _inverseCholeskyTransposed = l.Transpose().Inverse();
                 break;
             default:
-                Guard.Throw(nameof(recourseSet), $"The global solver needs an L2 or Mahalanobis norm, got '{recourseSet.Norm.Name}'.");
+                ThrowHelper.Argument(nameof(recourseSet), $"The global solver needs an L2 or Mahalanobis norm, got '{recourseSet.Norm.Name}'.");
                 return;
         }
     }

@@ -12,20 +12,20 @@ internal sealed class OroWorkspace
 {
     public OroWorkspace(int dimension, int[] mutableIndices, RecourseSet recourseSet)
     {
-        if (dimension < 1) Guard.Throw(nameof(dimension), $"Must be ≥ 1, got {dimension}.");
+        if (dimension < 1) ThrowHelper.Argument(nameof(dimension), $"Must be ≥ 1, got {dimension}.");
         ArgumentNullException.ThrowIfNull(mutableIndices);
         ArgumentNullException.ThrowIfNull(recourseSet);
-        if (mutableIndices.Length == 0) Guard.Throw(nameof(mutableIndices), "At least one mutable index is required.");
+        if (mutableIndices.Length == 0) ThrowHelper.Argument(nameof(mutableIndices), "At least one mutable index is required.");
         for (int j = 0; j < mutableIndices.Length; j++)
         {
             int index = mutableIndices[j];
             if (index < 0 || index >= dimension)
-                Guard.Throw(nameof(mutableIndices), $"Index {index} is outside [0, {dimension}).");
+                ThrowHelper.Argument(nameof(mutableIndices), $"Index {index} is outside [0, {dimension}).");
             if (j > 0 && index <= mutableIndices[j - 1])
-                Guard.Throw(nameof(mutableIndices), "Indices must be sorted and distinct.");
+                ThrowHelper.Argument(nameof(mutableIndices), "Indices must be sorted and distinct.");
         }
         if (recourseSet.Dimension != mutableIndices.Length)
-            Guard.Throw(nameof(recourseSet), $"The set has dimension {recourseSet.Dimension}, but there are {mutableIndices.Length} mutable indices.");
+            ThrowHelper.Argument(nameof(recourseSet), $"The set has dimension {recourseSet.Dimension}, but there are {mutableIndices.Length} mutable indices.");
         Dimension = dimension;
         Mutable = (int[])mutableIndices.Clone();
         Set = recourseSet;
@@ -66,19 +66,19 @@ internal sealed class OroWorkspace
         Span<double> destination)
     {
         int d = Dimension;
-        Guard.Length(x.Length, d, nameof(x));
-        Guard.Finite(x, nameof(x));
-        Guard.Length(thetaHat.Length, d, nameof(thetaHat));
-        Guard.Finite(thetaHat, nameof(thetaHat));
-        Guard.Length(inverseDesign.Length, d * d, nameof(inverseDesign));
+        ThrowHelper.Exactly(x.Length, d, nameof(x));
+        ThrowHelper.AllFinite(x, nameof(x));
+        ThrowHelper.Exactly(thetaHat.Length, d, nameof(thetaHat));
+        ThrowHelper.AllFinite(thetaHat, nameof(thetaHat));
+        ThrowHelper.Exactly(inverseDesign.Length, d * d, nameof(inverseDesign));
         for (int i = 0; i < d; i++)
         {
             double diagonal = inverseDesign[i * d + i];
             if (!double.IsFinite(diagonal) || diagonal <= 0)
-                Guard.Throw(nameof(inverseDesign), $"Diagonal entry {i} is {diagonal}; V⁻¹ must be positive definite.");
+                ThrowHelper.Argument(nameof(inverseDesign), $"Diagonal entry {i} is {diagonal}; V⁻¹ must be positive definite.");
         }
-        Guard.FiniteNonNegative(rho, nameof(rho));
-        Guard.Length(destination.Length, d, nameof(destination));
+        ThrowHelper.FiniteNonNegative(rho, nameof(rho));
+        ThrowHelper.Exactly(destination.Length, d, nameof(destination));
     }
 
     /// <summary>Copies x into Z and gathers x_M.</summary>

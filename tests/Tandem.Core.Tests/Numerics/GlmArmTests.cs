@@ -1,6 +1,7 @@
 using MathNet.Numerics.LinearAlgebra;
 using Tandem.Core.Numerics;
 using Tandem.Core.Randomness;
+using Tandem.Core.State;
 
 namespace Tandem.Core.Tests.Numerics;
 
@@ -216,6 +217,76 @@ public class GlmArmTests
         Assert.Equal("lambda", Assert.Throws<ArgumentOutOfRangeException>(() => new GlmArm(2, 0.0)).ParamName);
         Assert.Equal("lambda", Assert.Throws<ArgumentOutOfRangeException>(() => new GlmArm(2, double.PositiveInfinity)).ParamName);
         Assert.Equal("link", Assert.Throws<ArgumentOutOfRangeException>(() => new GlmArm(2, 1.0, (GlmLink)7)).ParamName);
+    }
+
+    [Fact]
+    public void GlmArm_Logistic_BeyondTheWindow_FitsTheMleOfTheLastWObservations_WhileVKeepsAll()
+    {
+        // Window W = 60 of n = 200: θ̂ must be the regularised MLE of observations 141..200 (an independent
+        // gradient-descent fit on exactly those), and V⁻¹ the inverse of λI + Σ over all 200 contexts.
+        const int d = 3, n = 200, window = 60;
+        const double lambda = 1.0;
+        var random = new Xoshiro256(64);
+        double[] truth = [1.0, -1.5, 0.3];
+        var arm = new GlmArm(d, lambda, GlmLink.Logistic, window);
+        var rows = new double[n][];
+        var rewards = new double[n];
+        var gram = lambda * Matrix<double>.Build.DenseIdentity(d);
+        for (int s = 0; s < n; s++)
+        {
+            rows[s] = [random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1, 1.0];
+            double p = 1.0 / (1.0 + Math.Exp(-Dot(rows[s], truth)));
+            rewards[s] = random.NextDouble() < p ? 1.0 : 0.0;
+            arm.Update(rows[s], rewards[s]);
+            var v = Vector<double>.Build.DenseOfArray(rows[s]);
+            gram += v.OuterProduct(v);
+        }
+
+        double[] slow = SlowGradientDescent(rows[(n - window)..], rewards[(n - window)..], lambda);
+        double[] full = SlowGradientDescent(rows, rewards, lambda);
+        for (int i = 0; i < d; i++) Assert.True(Math.Abs(arm.Theta[i] - slow[i]) < 1e-6, $"θ̂[{i}] = {arm.Theta[i]}, windowed MLE {slow[i]}");
+        Assert.True(Enumerable.Range(0, d).Any(i => Math.Abs(slow[i] - full[i]) > 1e-3), "the test needs the window to matter");
+        Assert.Equal(n, arm.Count);
+        Assert.True(TestMatrices.MaxAbsDifference(arm.InverseDesign.ToArray(), gram.Inverse()) < 1e-9);
+    }
+
+    [Theory]
+    [InlineData(GlmLink.Identity, 1024)]
+    [InlineData(GlmLink.Logistic, 1024)]
+    [InlineData(GlmLink.Logistic, 7)]
+    public void GlmArm_ExportImport_EvolvesBitIdentically_IncludingAfterTheWindowWrapped(GlmLink link, int window)
+    {
+        var random = new Xoshiro256(65);
+        var arm = new GlmArm(3, 1.0, link, window);
+        for (int s = 0; s < 20; s++) arm.Update(TestMatrices.GaussianVector(random, 3), s % 3 == 0 ? 1 : 0);
+        var copy = new GlmArm(3, 1.0, link, window);
+        copy.Import(arm.Export());
+        for (int s = 0; s < 20; s++)
+        {
+            double[] x = TestMatrices.GaussianVector(random, 3);
+            arm.Update(x, s % 2);
+            copy.Update(x, s % 2);
+            Assert.Equal(arm.Theta.ToArray(), copy.Theta.ToArray());
+            Assert.Equal(arm.InverseDesign.ToArray(), copy.InverseDesign.ToArray());
+        }
+        Assert.Equal(arm.Export().History, copy.Export().History);
+        if (link == GlmLink.Logistic) Assert.Equal(Math.Min(40, window), arm.Export().Rewards!.Length);
+    }
+
+    [Fact]
+    public void GlmArm_Import_OfAnotherLinkDimensionOrWindow_IsRefused_AndChangesNothing()
+    {
+        var arm = new GlmArm(3, 1.0, GlmLink.Logistic, 10);
+        arm.Update([1.0, 0.5, -1.0], 1);
+        GlmArmState before = arm.Export();
+        Assert.Contains("link", Assert.Throws<PolicyStateException>(() => arm.Import(new GlmArm(3).Export())).Message);
+        Assert.Contains("dimension", Assert.Throws<PolicyStateException>(() => arm.Import(new GlmArm(4, 1.0, GlmLink.Logistic, 10).Export())).Message);
+        Assert.Contains("window", Assert.Throws<PolicyStateException>(() => arm.Import(new GlmArm(3, 1.0, GlmLink.Logistic, 11).Export())).Message);
+        Assert.Contains("finite", Assert.Throws<PolicyStateException>(() => arm.Import(before with { Theta = [double.NaN, 0, 0] })).Message);
+        Assert.Contains("window rewards", Assert.Throws<PolicyStateException>(() => arm.Import(before with { Rewards = [] })).Message);
+        Assert.Equal(before.Theta, arm.Export().Theta);
+        Assert.Equal(before.History, arm.Export().History);
+        Assert.Equal(1, arm.Count);
     }
 
     private static double Dot(double[] a, double[] b) => a.Zip(b, (x, y) => x * y).Sum();

@@ -40,8 +40,8 @@ public class BoundedAndLogisticTests
             run => new RecourseEnvironment(new RecourseTruth(Bounded(norm), theta), new GaussianContextSampler(5), 0.5, null, run.Seed),
             [
                 new("GLRB", (run, env) => new GlrbPolicy(((RecourseEnvironment)env).Problem)),
-                new("LIBRA", (run, env) => new LibraPolicy(new GlrbPolicy(((RecourseEnvironment)env).Problem),
-                    new SimulatedQualityAdvisor(((RecourseEnvironment)env).Truth, 0.5, run.CreateRandom("advisor")), new LibraOptions { Delta = 0.5 })),
+                new("LIBRA", (run, env) => AdvisorGateStage.Libra(new GlrbPolicy(((RecourseEnvironment)env).Problem),
+                    new SimulatedQualityAdvisor(((RecourseEnvironment)env).Truth, 0.5, run.CreateRandom("advisor")), new AdvisorGateOptions { Delta = 0.5 })),
             ]);
         StudyResult result = await StudyRunner.RunAsync(study, new RunnerOptions { Horizon = 150, Runs = 2, Seed = 3, MaxDegreeOfParallelism = 1 });
         Assert.All(result.Policies, p => Assert.All(p.Regret, r => Assert.All(r, v => Assert.True(v >= -1e-9, $"negative regret {v}: the optimum is not optimal"))));
@@ -68,7 +68,7 @@ public class BoundedAndLogisticTests
             RecourseOutcome o = env.Respond(x, d);
             Assert.True(o.Reward is 0 or 1);
             regret[t] = env.OptimalExpectedReward(x) - o.ExpectedReward;
-            glrb.Learn(x, d, o);
+            glrb.Learn(d, o);
         }
         double early = regret.Take(300).Average(), late = regret.Skip(1200).Average();
         Assert.True(late < early / 2, $"per-step regret should halve: early {early:F4}, late {late:F4}");

@@ -17,10 +17,10 @@ public class GlrbAndLinUcbTests
             double[] x = env.NextContext();
             RecourseDecision d = glrb.Decide(x);
             problem.GetMutable(x, xm);
-            problem.GetMutable(d.Recourse, rm);
+            problem.GetMutable(d.Recourse.AsSpan(), rm);
             Assert.True(problem.Set.Contains(xm, rm, 1e-9));
             foreach (int i in problem.ImmutableIndices) Assert.Equal(x[i], d.Recourse[i]);
-            glrb.Learn(x, d, env.Respond(x, d));
+            glrb.Learn(d, env.Respond(x, d));
         }
     }
 
@@ -59,15 +59,15 @@ public class GlrbAndLinUcbTests
         var glrb = new GlrbPolicy(problem);
         double[] x = env.NextContext();
         RecourseDecision d = glrb.Decide(x);
-        glrb.Learn(x, d, env.Respond(x, d));
+        glrb.Learn(d, env.Respond(x, d));
         double[] theta = glrb.Arms[d.Arm].Theta.ToArray();
         double[] inverse = glrb.Arms[d.Arm].InverseDesign.ToArray();
 
-        Assert.Equal("outcome", Assert.Throws<ArgumentException>(() => glrb.Learn(x, d, new RecourseOutcome(double.NaN, 0, x))).ParamName);
+        Assert.Equal("outcome", Assert.Throws<ArgumentException>(() => glrb.Learn(d, new RecourseOutcome(double.NaN, 0, [.. x]))).ParamName);
         double[] nan = (double[])x.Clone();
         nan[3] = double.NaN;
-        Assert.Equal("outcome", Assert.Throws<ArgumentException>(() => glrb.Learn(x, d, new RecourseOutcome(1, 1, nan))).ParamName);
-        Assert.Equal("decision", Assert.Throws<ArgumentOutOfRangeException>(() => glrb.Learn(x, d with { Arm = 5 }, new RecourseOutcome(1, 1, x))).ParamName);
+        Assert.Equal("outcome", Assert.Throws<ArgumentException>(() => glrb.Learn(d, new RecourseOutcome(1, 1, [.. nan]))).ParamName);
+        Assert.Equal("decision", Assert.Throws<ArgumentOutOfRangeException>(() => glrb.Learn(d with { Arm = 5 }, new RecourseOutcome(1, 1, [.. x]))).ParamName);
 
         Assert.Equal(theta, glrb.Arms[d.Arm].Theta.ToArray());
         Assert.Equal(inverse, glrb.Arms[d.Arm].InverseDesign.ToArray());
@@ -79,7 +79,7 @@ public class GlrbAndLinUcbTests
         var (problem, env) = TestWorlds.Hypertension();
         var policy = new LinUcbPolicy(problem);
         double[] x = env.NextContext();
-        Assert.Equal(x, (await policy.DecideAsync(x)).Recourse);
+        Assert.Equal(x, (await policy.DecideAsync(x)).Recourse.ToArray());
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public class GlrbAndLinUcbTests
     {
         Assert.Equal("Lambda", Assert.Throws<ArgumentOutOfRangeException>(() => new GlrbOptions { Lambda = 0 }.Validate()).ParamName);
         Assert.Equal("Epsilon", Assert.Throws<ArgumentOutOfRangeException>(() => new GlrbOptions { Epsilon = -1 }.Validate()).ParamName);
-        Assert.Equal("Delta", Assert.Throws<ArgumentOutOfRangeException>(() => new LibraOptions { Delta = -0.1 }.Validate()).ParamName);
+        Assert.Equal("Delta", Assert.Throws<ArgumentOutOfRangeException>(() => new AdvisorGateOptions { Delta = -0.1 }.Validate()).ParamName);
         Assert.Equal("Alpha", Assert.Throws<ArgumentOutOfRangeException>(() => new LinUcbOptions { Alpha = double.NaN }.Validate()).ParamName);
         Assert.Equal("rho", Assert.Throws<ArgumentOutOfRangeException>(() => ConfidenceRadiusRule.Constant(-1)).ParamName);
     }

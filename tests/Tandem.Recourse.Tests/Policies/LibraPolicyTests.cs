@@ -1,4 +1,4 @@
-using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Model;
 using Tandem.Recourse.Policies;
@@ -7,15 +7,15 @@ namespace Tandem.Recourse.Tests.Policies;
 
 public class LibraPolicyTests
 {
-    private static async Task<List<RecourseDecision>> Drive(LibraPolicy policy, Tandem.Recourse.Environments.RecourseEnvironment env, int steps)
+    private static async Task<List<RecourseDecision>> Drive(AdvisorGateStage policy, Tandem.Recourse.Environments.RecourseEnvironment env, int steps)
     {
         var decisions = new List<RecourseDecision>();
         for (int t = 0; t < steps; t++)
         {
             double[] x = env.NextContext();
             RecourseDecision d = await policy.DecideAsync(x);
-            decisions.Add(d with { Recourse = (double[])d.Recourse.Clone() });
-            policy.Learn(x, d, env.Respond(x, d));
+            decisions.Add(d);
+            await policy.LearnAsync(x, d, env.Respond(x, d));
         }
         return decisions;
     }
@@ -29,14 +29,14 @@ public class LibraPolicyTests
     {
         var (problem, env) = TestWorlds.Hypertension();
         var advisor = new ScriptedAdvisor(r => Advice.Give(0, [r.Context[6] + 1, r.Context[7]]));
-        var libra = new LibraPolicy(new GlrbPolicy(problem, new GlrbOptions { Radius = ConfidenceRadiusRule.Constant(2) }), advisor, new LibraOptions { Delta = delta });
+        var libra = AdvisorGateStage.Libra(new GlrbPolicy(problem, new GlrbOptions { Radius = ConfidenceRadiusRule.Constant(2) }), advisor, new AdvisorGateOptions { Delta = delta });
         List<RecourseDecision> decisions = await Drive(libra, env, 200);
         foreach (RecourseDecision d in decisions)
         {
-            bool asked = (d.Notes & DecisionNotes.AdvisorConsulted) != 0;
+            bool asked = d.Notes.Contains(DecisionNotes.AdvisorConsulted);
             Assert.Equal(d.ConfidenceWidth > delta, asked);
         }
-        Assert.Equal(decisions.Count(d => (d.Notes & DecisionNotes.AdvisorConsulted) != 0), advisor.Calls);
+        Assert.Equal(decisions.Count(d => d.Notes.Contains(DecisionNotes.AdvisorConsulted)), advisor.Calls);
         if (delta >= 1e9) Assert.Equal(0, advisor.Calls);
         if (delta == 0) Assert.Equal(200, advisor.Calls);
     }
@@ -46,10 +46,10 @@ public class LibraPolicyTests
     {
         var (problem, env) = TestWorlds.Hypertension();
         var advisor = new ScriptedAdvisor(r => Advice.Give(1, [r.Context[6] + 2, r.Context[7] + 1]));
-        var libra = new LibraPolicy(new GlrbPolicy(problem, new GlrbOptions { Radius = ConfidenceRadiusRule.Constant(2) }), advisor, new LibraOptions { Delta = 1 });
+        var libra = AdvisorGateStage.Libra(new GlrbPolicy(problem, new GlrbOptions { Radius = ConfidenceRadiusRule.Constant(2) }), advisor, new AdvisorGateOptions { Delta = 1 });
         List<RecourseDecision> decisions = await Drive(libra, env, 500);
-        int early = decisions.Take(100).Count(d => (d.Notes & DecisionNotes.AdvisorConsulted) != 0);
-        int late = decisions.Skip(400).Count(d => (d.Notes & DecisionNotes.AdvisorConsulted) != 0);
+        int early = decisions.Take(100).Count(d => d.Notes.Contains(DecisionNotes.AdvisorConsulted));
+        int late = decisions.Skip(400).Count(d => d.Notes.Contains(DecisionNotes.AdvisorConsulted));
         Assert.True(late < early, $"queries in steps 401-500 ({late}) should be fewer than in 1-100 ({early})");
     }
 
@@ -69,14 +69,14 @@ public class LibraPolicyTests
     public async Task Libra_UnusableAdvice_FallsBackToTheBanditPair_AndCountsIt(string label, Advice advice)
     {
         var (problem, env) = TestWorlds.Hypertension();
-        var libra = new LibraPolicy(new GlrbPolicy(problem), new ScriptedAdvisor(_ => advice), new LibraOptions { Delta = 0 });
+        var libra = AdvisorGateStage.Libra(new GlrbPolicy(problem), new ScriptedAdvisor(_ => advice), new AdvisorGateOptions { Delta = 0 });
         var reference = new GlrbPolicy(problem);
         double[] x = env.NextContext();
         RecourseDecision d = await libra.DecideAsync(x);
         RecourseDecision r = reference.Decide(x);
         Assert.Equal(r.Arm, d.Arm);
-        Assert.Equal(r.Recourse, d.Recourse);
-        Assert.True((d.Notes & DecisionNotes.AdvisorFallback) != 0, label);
+        Assert.Equal(r.Recourse.ToArray(), d.Recourse.ToArray());
+        Assert.True(d.Notes.Contains(DecisionNotes.AdvisorFallback), label);
         Assert.Equal(1, libra.Ledger.Fallbacks.Values.Sum());
         env.Respond(x, d); // feasible: the environment would throw otherwise
     }
@@ -85,19 +85,19 @@ public class LibraPolicyTests
     public async Task Libra_InfeasibleAdvice_IsProjectedOntoTheFeasibleSet()
     {
         var (problem, env) = TestWorlds.Hypertension();
-        var libra = new LibraPolicy(new GlrbPolicy(problem), new ScriptedAdvisor(r => Advice.Give(1, [r.Context[6] + 1e308, r.Context[7] - 50])), new LibraOptions { Delta = 0 });
+        var libra = AdvisorGateStage.Libra(new GlrbPolicy(problem), new ScriptedAdvisor(r => Advice.Give(1, [r.Context[6] + 1e308, r.Context[7] - 50])), new AdvisorGateOptions { Delta = 0 });
         for (int t = 0; t < 20; t++)
         {
             double[] x = env.NextContext();
             RecourseDecision d = await libra.DecideAsync(x);
-            Assert.True((d.Notes & DecisionNotes.AdviceProjected) != 0);
+            Assert.True(d.Notes.Contains(DecisionNotes.AdviceProjected));
             Assert.Equal(1, d.Arm);
             var xm = new double[2];
             var rm = new double[2];
             problem.GetMutable(x, xm);
-            problem.GetMutable(d.Recourse, rm);
+            problem.GetMutable(d.Recourse.AsSpan(), rm);
             Assert.True(problem.Set.Contains(xm, rm, 1e-9));
-            libra.Learn(x, d, env.Respond(x, d));
+            await libra.LearnAsync(x, d, env.Respond(x, d));
         }
         Assert.Equal(20, libra.Ledger.Projected);
     }
@@ -106,10 +106,10 @@ public class LibraPolicyTests
     public async Task Libra_ThrowingAdvisor_IsAFallback_NotACrash()
     {
         var (problem, env) = TestWorlds.Hypertension();
-        var libra = new LibraPolicy(new GlrbPolicy(problem), new ScriptedAdvisor(_ => throw new HttpRequestException("boom")), new LibraOptions { Delta = 0 });
+        var libra = AdvisorGateStage.Libra(new GlrbPolicy(problem), new ScriptedAdvisor(_ => throw new HttpRequestException("boom")), new AdvisorGateOptions { Delta = 0 });
         double[] x = env.NextContext();
         RecourseDecision d = await libra.DecideAsync(x);
-        Assert.True((d.Notes & DecisionNotes.AdvisorFallback) != 0);
+        Assert.True(d.Notes.Contains(DecisionNotes.AdvisorFallback));
         Assert.Contains("HttpRequestException", libra.Ledger.Fallbacks.Keys.Single());
     }
 
@@ -117,11 +117,11 @@ public class LibraPolicyTests
     public async Task LlmOnly_AbstainingAdvisor_UsesARandomArmWithoutRecourse()
     {
         var (problem, env) = TestWorlds.Hypertension();
-        var policy = new LlmOnlyPolicy(problem, new ScriptedAdvisor(_ => Advice.Abstain("refused")), new Random(1));
+        var policy = AdvisorGateStage.LlmOnly(problem, new ScriptedAdvisor(_ => Advice.Abstain("refused")), new Random(1));
         double[] x = env.NextContext();
         RecourseDecision d = await policy.DecideAsync(x);
-        Assert.Equal(x, d.Recourse);
+        Assert.Equal(x, d.Recourse.ToArray());
         Assert.Equal(0.5, d.Propensity);
-        Assert.True((d.Notes & DecisionNotes.AdvisorFallback) != 0);
+        Assert.True(d.Notes.Contains(DecisionNotes.AdvisorFallback));
     }
 }

@@ -1,0 +1,218 @@
+using System.Globalization;
+using Tandem.Core.Randomness;
+using Tandem.Core.Running;
+using Tandem.Recourse.Environments;
+using Tandem.Recourse.Model;
+using Tandem.Recourse.Policies;
+
+namespace Tandem.Recourse.Experiments;
+
+/// <summary>What a LIBRA experiment runs: the environment, the runner settings and the study. Pure data
+/// (a JSON document describes it); null values take the environment's defaults.</summary>
+public sealed record LibraExperimentOptions
+{
+    /// <summary>Environment: synthetic, hypertension or fertility. Default hypertension.</summary>
+    public string Env { get; init; } = "hypertension";
+
+    /// <summary>Steps per run T; null = the environment's default. Range: ≥ 1.</summary>
+    public int? Horizon { get; init; }
+
+    /// <summary>Independent runs R; null = the environment's default. Range: ≥ 1.</summary>
+    public int? Runs { get; init; }
+
+    /// <summary>Study seed. Default 1 (the CLI's).</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Runs in parallel at most. Range: ≥ 1. Default: the processor count.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Where the fertility data file lives; null = the <c>data</c> folder beside the application.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>The policies, advisors and settings of the study.</summary>
+    public LibraStudyOptions Study { get; init; } = new();
+
+    /// <summary>Throws naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (!Scenarios.Names.Contains(Env, StringComparer.OrdinalIgnoreCase))
+            throw new ArgumentException($"Unknown environment '{Env}'. Allowed: {string.Join(", ", Scenarios.Names)}.", nameof(Env));
+        if (Horizon is < 1) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "The horizon must be at least 1 step.");
+        if (Runs is < 1) throw new ArgumentOutOfRangeException(nameof(Runs), Runs, "The number of runs must be at least 1.");
+        if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Parallelism must be at least 1.");
+        ArgumentNullException.ThrowIfNull(Study, nameof(Study));
+    }
+}
+
+/// <summary>What a LIBRA ablation varies (seed 000 Fig 9): LIBRA alone, once per value.</summary>
+public sealed record LibraAblationOptions
+{
+    /// <summary>"delta" (LIBRA's Δ) or "q" (the simulated advisor's quality). Default delta.</summary>
+    public string Vary { get; init; } = "delta";
+
+    /// <summary>The values. Δ ≥ 0; q ∈ [0, 1]. Default 0.1, 0.5, 1, 2.</summary>
+    public IReadOnlyList<double> Values { get; init; } = [0.1, 0.5, 1, 2];
+
+    /// <summary>Throws naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (Vary is not ("delta" or "q")) throw new ArgumentException($"Unknown ablation '{Vary}'. Allowed: delta, q.", nameof(Vary));
+        ArgumentNullException.ThrowIfNull(Values, nameof(Values));
+        if (Values.Count == 0) throw new ArgumentException("The ablation needs at least one value.", nameof(Values));
+        foreach (double v in Values)
+        {
+            if (Vary == "delta" && !(double.IsFinite(v) && v >= 0)) throw new ArgumentOutOfRangeException(nameof(Values), v, "Δ must be finite and ≥ 0.");
+            if (Vary == "q" && !(v >= 0 && v <= 1)) throw new ArgumentOutOfRangeException(nameof(Values), v, "q must lie in [0, 1].");
+        }
+    }
+}
+
+/// <summary>
+/// The library entry point of the LIBRA study (seed 000 §5-6) that hosts call: builds the study from
+/// options, runs it, and returns a result that reports itself (summary, curves, recourse tables, figures,
+/// report body). Hosts only render it and attach model use.
+/// </summary>
+public static class LibraExperiment
+{
+    /// <summary>Run the study of <paramref name="options"/>.</summary>
+    /// <param name="options">What to run.</param>
+    /// <param name="advisors">Builds the advisors that are language models (named in the options as data); null
+    /// when all are simulated.</param>
+    /// <param name="observers">Extra step observers (e.g. the decision log); thread-safe.</param>
+    /// <param name="progress">Completed/total rounds.</param>
+    /// <param name="cancellationToken">Stops the study.</param>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    public static async Task<LibraResult> RunAsync(
+        LibraExperimentOptions options,
+        IRecourseAdvisorFactory? advisors = null,
+        IReadOnlyList<IStepObserver<double[], RecourseDecision, RecourseOutcome>>? observers = null,
+        IProgress<StudyProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
+        RunnerOptions runner = RunnerOptionsFor(options, scenario);
+        LibraStudyPlan plan = LibraStudy.Create(scenario, options.Study, advisors);
+
+        int fromStep = RecourseWindowStart(scenario.Name, runner.Horizon);
+        var recorder = new RecourseRecorder(plan.Problem, LibraResult.RecourseFigurePolicies(plan.PolicyNames), fromStep);
+        IReadOnlyList<IStepObserver<double[], RecourseDecision, RecourseOutcome>> all = [recorder, .. observers ?? []];
+        StudyResult result = await StudyRunner.RunAsync(plan.Study, runner, all, progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+        var summary = new LibraSummary(
+            Command: "libra",
+            Env: scenario.Name,
+            Horizon: runner.Horizon,
+            Runs: runner.Runs,
+            Seed: runner.Seed,
+            WallSeconds: result.SimulationWallTime.TotalSeconds,
+            StepsPerSecond: result.StepsPerSecond,
+            Policies: result.Policies.Select(PolicySummary.From).ToArray(),
+            Advisor: plan.AdvisorText,
+            Norm: plan.Problem.Set.Norm.Name,
+            Gamma: plan.Gamma,
+            Delta: plan.Delta,
+            Rho: plan.Rho,
+            Lambda: plan.Lambda,
+            Noncompliance: plan.NonCompliance.ToString(),
+            Solver: options.Study.Solver == OroSolverKind.Global ? "global" : "cd",
+            RewardLabel: scenario.RewardLabel,
+            FittedMutableCoefficients: scenario is FertilityScenario fertility ? FertilityCoefficients(fertility, plan.Problem, runner) : null,
+            Llm: null);
+        var recourses = LibraResult.RecourseFigurePolicies(plan.PolicyNames)
+            .Where(p => summary.Policies.Any(s => s.Name == p))
+            .Select(p =>
+            {
+                (double[][] mean, int[] count) = recorder.MeanChangeByArm(p);
+                return new RecourseTable(p, mean, count);
+            })
+            .ToArray();
+        return new LibraResult(summary, result, plan.Problem, plan.PolicyNames, recourses, fromStep);
+    }
+
+    /// <summary>Run LIBRA alone once per value of <paramref name="ablation"/> (seed 000 Fig 9).</summary>
+    /// <param name="options">The base study (one advisor; <c>q</c> needs a simulated one).</param>
+    /// <param name="ablation">What to vary.</param>
+    /// <param name="advisors">Builds language-model advisors; null when the advisor is simulated.</param>
+    /// <param name="progress">Completed/total rounds of each setting in turn.</param>
+    /// <param name="cancellationToken">Stops the ablation.</param>
+    public static async Task<LibraAblationResult> RunAblationAsync(
+        LibraExperimentOptions options,
+        LibraAblationOptions ablation,
+        IRecourseAdvisorFactory? advisors = null,
+        IProgress<StudyProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(ablation);
+        options.Validate();
+        ablation.Validate();
+        if (options.Study.Advisors.Count > 1) throw new ArgumentException("An ablation takes one advisor (compare several in one study).", nameof(options));
+        if (ablation.Vary == "q" && options.Study.Advisors is [{ Kind: not "simulated" }])
+            throw new ArgumentException("Varying q needs a simulated advisor (simulated:q=Q).", nameof(ablation));
+        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
+        RunnerOptions runner = RunnerOptionsFor(options, scenario);
+
+        var series = new List<AblationSeries>();
+        var traces = new List<(string Setting, PolicyTrace Trace)>();
+        double seconds = 0;
+        long rounds = 0;
+        foreach (double value in ablation.Values)
+        {
+            LibraStudyOptions study = ablation.Vary == "delta"
+                ? options.Study with { Policies = ["libra"], Delta = value }
+                : options.Study with { Policies = ["libra"], Advisors = [new AdvisorSpec("simulated", value)] };
+            LibraStudyPlan plan = LibraStudy.Create(scenario, study, advisors);
+            string setting = (ablation.Vary == "delta" ? "Δ=" : "q=") + value.ToString(CultureInfo.InvariantCulture);
+            StudyResult result = await StudyRunner.RunAsync(plan.Study, runner, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+            PolicyTrace trace = result.Policies[0];
+            seconds += result.SimulationWallTime.TotalSeconds;
+            rounds += result.Rounds;
+            traces.Add((setting, trace));
+            series.Add(new AblationSeries(value, setting, Stat.Of(trace.FinalCumulativeRegret()), Stat.Of(trace.QueriesPerRun()),
+                Stat.Of(trace.MeanRewardPerRun()), trace.MeanCumulativeRegretCurve()));
+        }
+        var summary = new AblationSummary("libra ablation", scenario.Name, ablation.Vary, runner.Horizon, runner.Runs, runner.Seed,
+            seconds, seconds > 0 ? rounds / seconds : double.PositiveInfinity, "LIBRA", series, null);
+        return new LibraAblationResult(summary, traces);
+    }
+
+    /// <summary>The first step (0-based) whose recommended recourses are tabulated: fertility from step 70, as
+    /// the seed's Fig 11 plots them; elsewhere (Fig 4) the second half of the horizon, what a policy recommends
+    /// once it has learned.</summary>
+    public static int RecourseWindowStart(string env, int horizon) =>
+        env == "fertility" ? Math.Min(70, horizon - 1) : horizon / 2;
+
+    /// <summary>Fertility: the mean over runs of each arm's true mutable coefficients beside the seed's (the
+    /// worlds are redrawn from the run seeds; nothing is simulated).</summary>
+    public static IReadOnlyList<FittedCoefficients> FertilityCoefficients(FertilityScenario scenario, RecourseProblem problem, RunnerOptions runner)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(runner);
+        string[] names = problem.MutableIndices.Select(i => problem.Features[i].Name).ToArray();
+        var sums = new double[problem.ArmCount][];
+        for (int a = 0; a < problem.ArmCount; a++) sums[a] = new double[names.Length];
+        for (int run = 0; run < runner.Runs; run++)
+        {
+            RecourseWorld world = scenario.CreateWorld(problem, new RunContext(run, Seeds.Derive(runner.Seed, run)));
+            for (int a = 0; a < problem.ArmCount; a++)
+            {
+                ReadOnlySpan<double> theta = world.Truth.Theta(a);
+                for (int j = 0; j < names.Length; j++) sums[a][j] += theta[problem.MutableIndices[j]] / runner.Runs;
+            }
+        }
+        return Enumerable.Range(0, problem.ArmCount)
+            .Select(a => new FittedCoefficients(problem.Treatments[a].Name, names, sums[a], FertilityScenario.SeedMutableCoefficients[a]))
+            .ToArray();
+    }
+
+    private static RunnerOptions RunnerOptionsFor(LibraExperimentOptions options, IRecourseScenario scenario) => new()
+    {
+        Horizon = options.Horizon ?? scenario.Defaults.Horizon,
+        Runs = options.Runs ?? scenario.Defaults.Runs,
+        Seed = options.Seed,
+        MaxDegreeOfParallelism = options.MaxDegreeOfParallelism,
+    };
+}
