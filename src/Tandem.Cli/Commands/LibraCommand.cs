@@ -1,25 +1,49 @@
 using System.CommandLine;
 using System.Globalization;
-using Tandem.Cli.Libra;
+using Microsoft.Extensions.AI;
+using Tandem.Cli.Console;
+using Tandem.Cli.Hosting;
 using Tandem.Cli.Llm;
+using Tandem.Core.Logging;
+using Tandem.Core.Reports;
+using Tandem.Core.Running;
+using Tandem.Llm.Libra;
+using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
-using Tandem.Recourse.Environments;
+using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Experiments;
+using Tandem.Recourse.Model;
 using Tandem.Recourse.Policies;
+using Tandem.Reporting;
 
 namespace Tandem.Cli.Commands;
 
-/// <summary>`tandem libra` and `tandem libra ablation` (CLI contract of issue 2; keep stable).</summary>
+/// <summary>One `--advisor`: a built-in simulation, or a language model (<see cref="Llm"/> set).</summary>
+public sealed record AdvisorArgument(AdvisorSpec Spec, LlmSpec? Llm);
+
+/// <summary>A parsed `tandem libra` / `demo` / `libra ablation` invocation.</summary>
+public sealed record LibraInvocation(string Command, LibraExperimentOptions Options, CommonSettings Common, IReadOnlyList<AdvisorArgument> Advisors, LlmCallSettings LlmCall);
+
+/// <summary>`tandem libra`, `tandem libra ablation` and `tandem demo`: parse into the library's option records, call
+/// <see cref="LibraExperiment"/>, render its report (CLI contract of issue 2; keep stable).</summary>
 public static class LibraCommand
 {
+    /// <summary>Parameter names of the LIBRA option records → option names (the library checks the ranges).</summary>
+    public static OptionMap Names { get; } = new(new Dictionary<string, string>
+    {
+        ["Env"] = "--env", ["Horizon"] = "--horizon", ["Runs"] = "--runs", ["MaxDegreeOfParallelism"] = "--parallel",
+        ["Gamma"] = "--gamma", ["Delta"] = "--delta", ["Rho"] = "--rho", ["Lambda"] = "--lambda", ["Policies"] = "--policies",
+        ["Advisors"] = "--advisor", ["Norm"] = "--norm", ["Solver"] = "--solver", ["NonCompliance"] = "--noncompliance",
+        ["Epsilon"] = "--noncompliance", ["Vary"] = "--vary", ["Values"] = "--values",
+    });
+
     /// <summary>The options shared by `libra`, `libra ablation` and `demo`.</summary>
     public sealed class Options
     {
         public Option<string> Env { get; } = new("--env") { Description = "Environment: synthetic, hypertension or fertility.", DefaultValueFactory = _ => "hypertension", Recursive = true };
-        public Option<string> Policies { get; } = new("--policies") { Description = "Comma-separated policies: linucb, llm-only, glrb, libra.", DefaultValueFactory = _ => "linucb,llm-only,glrb,libra", Recursive = true };
+        public Option<string> Policies { get; } = new("--policies") { Description = "Comma-separated policies: " + string.Join(", ", RecoursePolicies.Catalog.Select(p => p.Id)) + ".", DefaultValueFactory = _ => "linucb,llm-only,glrb,libra", Recursive = true };
         public Option<int?> Horizon { get; } = new("--horizon") { Description = "Steps per run T (default per environment).", Recursive = true };
         public Option<int?> Runs { get; } = new("--runs") { Description = "Independent runs R (default per environment).", Recursive = true };
-        public Option<ulong> Seed { get; } = new("--seed") { Description = "Study seed; run i uses a seed derived from it and i.", DefaultValueFactory = _ => 1UL, Recursive = true };
         public Option<double?> Gamma { get; } = new("--gamma") { Description = "Recourse budget γ ≥ 0 (default per environment).", Recursive = true };
         public Option<string> Norm { get; } = new("--norm") { Description = "Recourse norm: l2, linf, l1 or mahalanobis.", DefaultValueFactory = _ => "l2", Recursive = true };
         public Option<double?> Delta { get; } = new("--delta") { Description = "LIBRA's confidence threshold Δ ≥ 0 (default per environment).", Recursive = true };
@@ -28,42 +52,27 @@ public static class LibraCommand
         public Option<double?> Rho { get; } = new("--rho") { Description = "Constant confidence radius ρ of GLRB/LIBRA and α of LinUCB (default per environment).", Recursive = true };
         public Option<double?> Lambda { get; } = new("--lambda") { Description = "Ridge λ > 0 (default 1).", Recursive = true };
         public Option<string> Solver { get; } = new("--solver") { Description = "(ORO-Arm) solver: cd (Algorithm 2) or global (Proposition 1; L2/Mahalanobis only).", DefaultValueFactory = _ => "cd", Recursive = true };
-        public Option<string?> Out { get; } = new("--out") { Description = "Output folder (default ./results/libra-ENV).", Recursive = true };
-        public Option<bool> Json { get; } = new("--json") { Description = "Print exactly one JSON summary object on stdout.", Recursive = true };
-        public Option<int?> Parallel { get; } = new("--parallel") { Description = "Runs in parallel at most (default: processor count).", Recursive = true };
+        public CommonOptions Common { get; } = new("Output folder (default ./results/libra-ENV).");
         public LlmOptions Llm { get; } = new("--advisor");
 
         public void AddTo(Command command)
         {
-            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Seed, Gamma, Norm, Delta, Advisor, NonCompliance, Rho, Lambda, Solver, Out, Json, Parallel })
+            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Gamma, Norm, Delta, Advisor, NonCompliance, Rho, Lambda, Solver })
                 command.Add(o);
+            Common.AddTo(command);
             Llm.AddTo(command);
         }
 
-        /// <summary>Read and validate the settings; throws <see cref="UsageException"/> naming the option.</summary>
-        public LibraSettings Read(ParseResult parse, string command)
+        /// <summary>Parse the settings into the library's records; names and specs are parsed here, ranges are the library's.</summary>
+        public LibraInvocation Read(ParseResult parse, string command)
         {
             string env = parse.GetValue(Env)!.Trim().ToLowerInvariant();
-            if (!Scenarios.Names.Contains(env)) throw new UsageException($"--env '{env}' is unknown; allowed: {string.Join(", ", Scenarios.Names)}.");
             string[] policies = parse.GetValue(Policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            if (policies.Length == 0) throw new UsageException("--policies is empty; allowed: " + string.Join(", ", PolicyNames.All.Select(p => p.Id)) + ".");
             foreach (string p in policies)
             {
-                if (!PolicyNames.All.Any(x => string.Equals(x.Id, p, StringComparison.OrdinalIgnoreCase)))
-                    throw new UsageException($"--policies '{p}' is unknown; allowed: {string.Join(", ", PolicyNames.All.Select(x => x.Id))}.");
+                try { RecoursePolicies.Find(p); }
+                catch (ArgumentException) { throw new UsageException($"--policies '{p}' is unknown; allowed: {string.Join(", ", RecoursePolicies.Catalog.Select(x => x.Id))}."); }
             }
-            int? horizon = parse.GetValue(Horizon);
-            if (horizon is < 1) throw new UsageException($"--horizon {horizon} must be at least 1.");
-            int? runs = parse.GetValue(Runs);
-            if (runs is < 1) throw new UsageException($"--runs {runs} must be at least 1.");
-            double? gamma = parse.GetValue(Gamma);
-            if (gamma is not null && (!double.IsFinite(gamma.Value) || gamma < 0)) throw new UsageException($"--gamma {Fmt(gamma)} must be a finite number ≥ 0.");
-            double? delta = parse.GetValue(Delta);
-            if (delta is not null && (!double.IsFinite(delta.Value) || delta < 0)) throw new UsageException($"--delta {Fmt(delta)} must be a finite number ≥ 0.");
-            double? rho = parse.GetValue(Rho);
-            if (rho is not null && (!double.IsFinite(rho.Value) || rho < 0)) throw new UsageException($"--rho {Fmt(rho)} must be a finite number ≥ 0.");
-            double? lambda = parse.GetValue(Lambda);
-            if (lambda is not null && (!double.IsFinite(lambda.Value) || lambda <= 0)) throw new UsageException($"--lambda {Fmt(lambda)} must be a finite number > 0.");
             string norm = parse.GetValue(Norm)!.Trim().ToLowerInvariant();
             if (norm is not ("l2" or "linf" or "l1" or "mahalanobis")) throw new UsageException($"--norm '{norm}' is unknown; allowed: l2, linf, l1, mahalanobis.");
             var advisors = new List<AdvisorArgument>();
@@ -78,7 +87,7 @@ public static class LibraCommand
                 else
                 {
                     try { argument = new AdvisorArgument(AdvisorSpec.Parse(text), null); }
-                    catch (ArgumentException) { throw new UsageException($"--advisor '{text}' is unknown; allowed: {AdvisorSpec.Allowed}, or a language model: {LlmSpec.Allowed}."); }
+                    catch (ArgumentException) { throw new UsageException($"--advisor '{ConsoleText.Safe(text, 200)}' is unknown; allowed: {AdvisorSpec.Allowed}, or a language model: {LlmSpec.Allowed}."); }
                 }
                 if (advisors.Any(a => a.Spec == argument.Spec)) throw new UsageException($"--advisor '{argument.Spec}' is given twice.");
                 advisors.Add(argument);
@@ -90,48 +99,43 @@ public static class LibraCommand
             NonComplianceSpec nonCompliance;
             string ncText = parse.GetValue(NonCompliance)!;
             try { nonCompliance = NonComplianceSpec.Parse(ncText); }
-            catch (ArgumentException) { throw new UsageException($"--noncompliance '{ncText}' is unknown; allowed: {NonComplianceSpec.Allowed}."); }
+            catch (ArgumentException) { throw new UsageException($"--noncompliance '{ConsoleText.Safe(ncText, 200)}' is unknown; allowed: {NonComplianceSpec.Allowed}."); }
             OroSolverKind solver = parse.GetValue(Solver)!.Trim().ToLowerInvariant() switch
             {
                 "cd" or "coordinate-descent" => OroSolverKind.CoordinateDescent,
                 "global" => OroSolverKind.Global,
-                string s => throw new UsageException($"--solver '{s}' is unknown; allowed: cd, global."),
+                string s => throw new UsageException($"--solver '{ConsoleText.Safe(s, 200)}' is unknown; allowed: cd, global."),
             };
             if (solver == OroSolverKind.Global && norm is not ("l2" or "mahalanobis"))
                 throw new UsageException($"--solver global needs --norm l2 or mahalanobis, not '{norm}'.");
             if (solver == OroSolverKind.Global && nonCompliance.Kind == "adversarial")
                 throw new UsageException("--solver global cannot guard against adversarial non-compliance (that uses Algorithm 4); use --solver cd.");
-            int? parallel = parse.GetValue(Parallel);
-            if (parallel is < 1) throw new UsageException($"--parallel {parallel} must be at least 1.");
 
-            return new LibraSettings(
-                Command: command,
-                Env: env,
-                Policies: policies.Select(p => p.ToLowerInvariant()).ToArray(),
-                Horizon: horizon,
-                Runs: runs,
-                Seed: parse.GetValue(Seed),
-                Study: new LibraStudyOptions
+            CommonSettings common = Common.Read(parse, Path.Combine("results", command == "demo" ? "demo" : "libra-" + env));
+            var options = new LibraExperimentOptions
+            {
+                Env = env,
+                Horizon = parse.GetValue(Horizon),
+                Runs = parse.GetValue(Runs),
+                Seed = common.Seed,
+                MaxDegreeOfParallelism = common.Parallel,
+                Study = new LibraStudyOptions
                 {
                     Policies = policies,
-                    Gamma = gamma,
+                    Gamma = parse.GetValue(Gamma),
                     Norm = norm,
-                    Delta = delta,
+                    Delta = parse.GetValue(Delta),
                     NonCompliance = nonCompliance,
-                    Rho = rho,
-                    Lambda = lambda,
+                    Rho = parse.GetValue(Rho),
+                    Lambda = parse.GetValue(Lambda),
                     Solver = solver,
+                    Advisors = advisors.Select(a => a.Spec).ToArray(),
                 },
-                Out: parse.GetValue(Out) ?? Path.Combine("results", "libra-" + env),
-                Json: parse.GetValue(Json),
-                Parallel: parallel ?? Environment.ProcessorCount,
-                Advisors: advisors,
-                LlmCall: llmCall);
+            };
+            try { options.Validate(); }
+            catch (ArgumentException ex) { throw Names.Translate(ex); }
+            return new LibraInvocation(command, options, common, advisors, llmCall);
         }
-
-        private static string Fmt(double v) => v.ToString(CultureInfo.InvariantCulture);
-
-        private static string Fmt(double? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
     }
 
     /// <summary>Create `libra` with its `ablation` subcommand.</summary>
@@ -140,7 +144,7 @@ public static class LibraCommand
         var options = new Options();
         var libra = new Command("libra", "Run the LIBRA / GLRB recourse-bandit study (seed 000): LinUCB, LLM-only, GLRB and LIBRA on one environment.");
         options.AddTo(libra);
-        libra.SetAction((parse, ct) => LibraRunner.RunStudyAsync(options.Read(parse, "libra"), io, parse, ct));
+        libra.SetAction((parse, ct) => RunStudyAsync(options.Read(parse, "libra"), io, parse, ct));
 
         var vary = new Option<string>("--vary") { Description = "What to vary: delta or q.", Required = true };
         var values = new Option<string>("--values") { Description = "Comma-separated values, e.g. 0.1,0.5,1,2,5.", Required = true };
@@ -149,25 +153,114 @@ public static class LibraCommand
         ablation.Add(values);
         ablation.SetAction((parse, ct) =>
         {
-            LibraSettings settings = options.Read(parse, "libra ablation");
+            LibraInvocation invocation = options.Read(parse, "libra ablation");
             string what = parse.GetValue(vary)!.Trim().ToLowerInvariant();
-            if (what is not ("delta" or "q")) throw new UsageException($"--vary '{what}' is unknown; allowed: delta, q.");
-            string text = parse.GetValue(values)!;
             var parsed = new List<double>();
-            foreach (string v in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (string v in parse.GetValue(values)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || !double.IsFinite(x))
-                    throw new UsageException($"--values '{v}' is not a number.");
-                if (what == "delta" && x < 0) throw new UsageException($"--values {v}: Δ must be ≥ 0.");
-                if (what == "q" && (x < 0 || x > 1)) throw new UsageException($"--values {v}: q must lie in [0, 1].");
+                if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x))
+                    throw new UsageException($"--values '{ConsoleText.Safe(v, 100)}' is not a number.");
                 parsed.Add(x);
             }
-            if (parsed.Count == 0) throw new UsageException("--values is empty.");
-            if (parse.GetValue(options.Out) is null) settings = settings with { Out = Path.Combine("results", $"libra-ablation-{settings.Env}-{what}") };
-            return LibraRunner.RunAblationAsync(settings, what, parsed, io, parse, ct);
+            var ablationOptions = new LibraAblationOptions { Vary = what, Values = parsed };
+            try { ablationOptions.Validate(); }
+            catch (ArgumentException ex) { throw Names.Translate(ex); }
+            if (!invocation.Common.OutGiven)
+                invocation = invocation with { Common = invocation.Common with { Out = Path.Combine("results", $"libra-ablation-{invocation.Options.Env}-{what}") } };
+            return RunAblationAsync(invocation, ablationOptions, io, parse, ct);
         });
         libra.Add(ablation);
         return libra;
+    }
+
+    /// <summary>`tandem libra` / `tandem demo`.</summary>
+    public static async Task<int> RunStudyAsync(LibraInvocation invocation, CliIo io, ParseResult parse, CancellationToken cancellationToken)
+    {
+        using StudyOutput output = StudyOutput.Begin(invocation.Common);
+        using DecisionLogFile? log = invocation.Common.OpenLog();
+        using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor");
+        (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
+        string study = "libra-" + invocation.Options.Env;
+        IReadOnlyList<Tandem.Core.Running.IStepObserver<double[], RecourseDecision, RecourseOutcome>> observers =
+            log is null ? [] : [log.Observer<double[], RecourseDecision, RecourseOutcome>(study, DecisionLogFile.WriteVector)];
+        string label = $"{invocation.Options.Env}: {invocation.Options.Study.Policies.Count} policies";
+        LibraResult result = await Guarded(() => ProgressReporter.RunAsync(io, label, invocation.Common.Json, progress =>
+            LibraExperiment.RunAsync(invocation.Options, factory, observers, progress, cancellationToken))).ConfigureAwait(false);
+        log?.Complete();
+        result = result.WithModelUse(ModelUses.Sum(ledgers.Values), ledgers.Count > 1 ? ledgers.ToDictionary(kv => kv.Key, kv => ModelUses.From(kv.Value)) : null);
+
+        LibraSummary summary = result.LibraSummary;
+        output.Complete(result.ToReport(), "tandem " + invocation.Command, parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
+            new Dictionary<string, string> { ["env"] = summary.Env, ["advisor"] = summary.Advisor });
+        if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        else ConsoleTables.WriteStudy(io.Output, summary, output.Folder);
+        return CliApp.Ok;
+    }
+
+    /// <summary>`tandem libra ablation`.</summary>
+    public static async Task<int> RunAblationAsync(LibraInvocation invocation, LibraAblationOptions ablation, CliIo io, ParseResult parse, CancellationToken cancellationToken)
+    {
+        if (invocation.Advisors.Count > 1) throw new UsageException("libra ablation takes one --advisor (compare several in `tandem libra`).");
+        if (ablation.Vary == "q" && invocation.Advisors is [{ Spec.Kind: not "simulated" }])
+            throw new UsageException("--vary q needs a simulated advisor (simulated:q=Q).");
+        if (invocation.Common.Log is not null) throw new UsageException("--log is not available for `libra ablation`; log each setting with `tandem libra --delta D --log FILE`.");
+        using StudyOutput output = StudyOutput.Begin(invocation.Common);
+        using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor");
+        (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
+        LibraAblationResult result = await Guarded(() => ProgressReporter.RunAsync(io, $"{invocation.Options.Env} LIBRA ablation over {ablation.Vary}", invocation.Common.Json, progress =>
+            LibraExperiment.RunAblationAsync(invocation.Options, ablation, factory, progress, cancellationToken))).ConfigureAwait(false);
+        result = result.WithModelUse(ModelUses.Sum(ledgers.Values));
+        AblationSummary summary = result.AblationSummary;
+        output.Complete(result.ToReport(), "tandem libra ablation", parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
+            new Dictionary<string, string> { ["env"] = summary.Env, ["vary"] = summary.Vary });
+        if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        else ConsoleTables.WriteAblation(io.Output, summary, output.Folder);
+        return CliApp.Ok;
+    }
+
+    /// <summary>The language-model advisors: each gets one client pipeline (audit log in the output folder, optional
+    /// recording) shared by every run, and one ledger for the summary, keyed by its spec.</summary>
+    private static (IRecourseAdvisorFactory? Factory, IReadOnlyDictionary<string, LlmLedger> Ledgers) Advisors(LibraInvocation invocation, LlmSession session)
+    {
+        var ledgers = new Dictionary<string, LlmLedger>(StringComparer.Ordinal);
+        var clients = new Dictionary<AdvisorSpec, (IChatClient Client, LlmLedger Ledger, string Name)>();
+        int models = invocation.Advisors.Count(a => a.Llm is not null);
+        foreach (AdvisorArgument advisor in invocation.Advisors)
+        {
+            if (advisor.Llm is not { } spec) continue;
+            var ledger = new LlmLedger();
+            string name = spec.ToString();
+            string audit = models == 1 ? "audit.jsonl" : $"audit-{ledgers.Count + 1}.jsonl";
+            clients[advisor.Spec] = (session.Open(spec, ledger, audit), ledger, name);
+            ledgers[name] = ledger;
+        }
+        return (clients.Count == 0 ? null : new ModelAdvisors(clients), ledgers);
+    }
+
+    private sealed class ModelAdvisors(IReadOnlyDictionary<AdvisorSpec, (IChatClient Client, LlmLedger Ledger, string Name)> clients) : IRecourseAdvisorFactory
+    {
+        public IRecourseAdvisor? Create(AdvisorSpec spec, RecourseProblem problem, RunContext run) =>
+            clients.TryGetValue(spec, out var c) ? new LlmRecourseAdvisor(c.Client, c.Ledger, c.Name) : null;
+    }
+
+    private static async Task<T> Guarded<T>(Func<Task<T>> run)
+    {
+        try
+        {
+            return await run().ConfigureAwait(false);
+        }
+        catch (AdvisorSetupException ex)
+        {
+            throw new UsageException("--advisor: " + ex.Message);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or FormatException)
+        {
+            throw new UsageException(ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Names.Translate(ex);
+        }
     }
 }
 
@@ -180,12 +273,7 @@ public static class DemoCommand
         var options = new LibraCommand.Options();
         var demo = new Command("demo", "Run the hypertension case study (seed 000 §5) on the simulated advisor: summary table, figures and an HTML report under ./results/demo.");
         options.AddTo(demo);
-        demo.SetAction((parse, ct) =>
-        {
-            LibraSettings settings = options.Read(parse, "demo");
-            if (parse.GetValue(options.Out) is null) settings = settings with { Out = Path.Combine("results", "demo") };
-            return LibraRunner.RunStudyAsync(settings, io, parse, ct);
-        });
+        demo.SetAction((parse, ct) => LibraCommand.RunStudyAsync(options.Read(parse, "demo"), io, parse, ct));
         return demo;
     }
 }

@@ -1,5 +1,6 @@
 using Spectre.Console;
-using Tandem.Cli.Libra;
+using Tandem.Core.Reports;
+using Tandem.Recourse.Experiments;
 
 namespace Tandem.Cli.Console;
 
@@ -10,14 +11,14 @@ public static class ConsoleTables
     public static void WriteStudy(TextWriter output, LibraSummary summary, string outDir)
     {
         IAnsiConsole console = CreateConsole(output);
-        console.MarkupLine($"[bold]LIBRA study — {Markup.Escape(summary.Env)}[/]: {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}, advisor {Markup.Escape(summary.Advisor)}, γ = {LibraOutputs.F(summary.Gamma)}, Δ = {LibraOutputs.F(summary.Delta)}, non-compliance {Markup.Escape(summary.Noncompliance)}");
+        console.MarkupLine($"[bold]LIBRA study — {Markup.Escape(summary.Env)}[/]: {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}, advisor {Markup.Escape(ConsoleText.Safe(summary.Advisor))}, γ = {ReportText.Number(summary.Gamma)}, Δ = {ReportText.Number(summary.Delta)}, non-compliance {Markup.Escape(summary.Noncompliance)}");
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("policy");
         table.AddColumn(new TableColumn("cumulative regret").RightAligned());
         table.AddColumn(new TableColumn("LLM queries").RightAligned());
         table.AddColumn(new TableColumn(Markup.Escape("mean " + summary.RewardLabel)).RightAligned());
         foreach (PolicySummary p in summary.Policies)
-            table.AddRow(Markup.Escape(p.Name), LibraOutputs.Pm(p.CumulativeRegret), LibraOutputs.Pm(p.LlmQueries), LibraOutputs.Pm(p.MeanReward));
+            table.AddRow(Markup.Escape(p.Name), Pm(p.CumulativeRegret), Pm(p.LlmQueries), Pm(p.MeanReward));
         console.Write(table);
         if (summary.FittedMutableCoefficients is { } fitted)
         {
@@ -25,11 +26,11 @@ public static class ConsoleTables
             coefficients.AddColumn("treatment");
             foreach (string f in fitted[0].Features) coefficients.AddColumn(new TableColumn(Markup.Escape(f)).RightAligned());
             foreach (FittedCoefficients c in fitted)
-                coefficients.AddRow([Markup.Escape(c.Treatment), .. c.Ours.Zip(c.Seed, (o, s) => $"{LibraOutputs.F(o)} ({LibraOutputs.F(s)})")]);
+                coefficients.AddRow([Markup.Escape(c.Treatment), .. c.Ours.Zip(c.Seed, (o, s) => $"{ReportText.Number(o)} ({ReportText.Number(s)})")]);
             console.Write(coefficients);
         }
         if (summary.Llm is { } llm)
-            console.MarkupLine(Markup.Escape($"LLM: {llm.Calls} calls, {llm.PromptTokens} prompt + {llm.CompletionTokens} completion tokens, {llm.CacheHits} cassette hits, mean latency {LibraOutputs.F(llm.MeanLatencyMs)} ms, fallbacks: {(llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}")))}"));
+            console.MarkupLine(Markup.Escape($"LLM: {llm.Calls} calls, {llm.PromptTokens} prompt + {llm.CompletionTokens} completion tokens, {llm.CacheHits} cassette hits, mean latency {ReportText.Number(llm.MeanLatencyMs)} ms, fallbacks: {(llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}")))}"));
         console.MarkupLine($"{summary.WallSeconds:F2} s simulation, {summary.StepsPerSecond:N0} rounds/s. Report: [link]{Markup.Escape(Path.Combine(outDir, "report.html"))}[/]");
     }
 
@@ -42,10 +43,12 @@ public static class ConsoleTables
         table.AddColumn(summary.Vary == "delta" ? "Δ" : "q");
         table.AddColumn(new TableColumn("cumulative regret").RightAligned());
         table.AddColumn(new TableColumn("LLM queries").RightAligned());
-        foreach (AblationSeries s in summary.Series) table.AddRow(LibraOutputs.F(s.Value), LibraOutputs.Pm(s.CumulativeRegret), LibraOutputs.Pm(s.LlmQueries));
+        foreach (AblationSeries s in summary.Series) table.AddRow(ReportText.Number(s.Value), Pm(s.CumulativeRegret), Pm(s.LlmQueries));
         console.Write(table);
         console.MarkupLine($"Report: {Markup.Escape(Path.Combine(outDir, "report.html"))}");
     }
+
+    private static string Pm(Stat s) => ReportText.MeanSd(s.Mean, s.Sd);
 
     /// <summary>A console on <paramref name="output"/>: colours and live features on a terminal, plain
     /// text and a 200-column width on pipes and logs (so tables and headers are not wrapped at 80).</summary>

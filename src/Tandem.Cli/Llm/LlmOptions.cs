@@ -107,27 +107,6 @@ public sealed class LlmOptions
     }
 }
 
-/// <summary>Model use in a study, the `llm` object of every `--json` summary (present when a language model was used).</summary>
-public sealed record LlmSummary(long Calls, long PromptTokens, long CompletionTokens, long CacheHits, IReadOnlyDictionary<string, int> Fallbacks, double MeanLatencyMs)
-{
-    /// <summary>From a ledger.</summary>
-    public static LlmSummary From(LlmLedger ledger) =>
-        new(ledger.Calls, ledger.PromptTokens, ledger.CompletionTokens, ledger.CacheHits, ledger.Fallbacks, ledger.MeanLatencyMs);
-
-    /// <summary>The sum over several ledgers (mean latency weighted by calls); null when there are none.</summary>
-    public static LlmSummary? Sum(IEnumerable<LlmLedger> ledgers)
-    {
-        LlmSummary[] parts = ledgers.Select(From).ToArray();
-        if (parts.Length == 0) return null;
-        if (parts.Length == 1) return parts[0];
-        var fallbacks = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (reason, n) in parts.SelectMany(p => p.Fallbacks)) fallbacks[reason] = fallbacks.GetValueOrDefault(reason) + n;
-        long calls = parts.Sum(p => p.Calls);
-        double latency = calls == 0 ? double.NaN : parts.Where(p => p.Calls > 0).Sum(p => p.MeanLatencyMs * p.Calls) / calls;
-        return new LlmSummary(calls, parts.Sum(p => p.PromptTokens), parts.Sum(p => p.CompletionTokens), parts.Sum(p => p.CacheHits), fallbacks, latency);
-    }
-}
-
 /// <summary>The model clients one command opens (one per spec), closed together when the command ends so their
 /// audit logs and cassettes are complete.</summary>
 public sealed class LlmSession(LlmCallSettings settings, string outDir, string option) : IDisposable
