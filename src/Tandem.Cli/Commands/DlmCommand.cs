@@ -1,84 +1,107 @@
 using System.CommandLine;
 using System.Globalization;
+using Tandem.Cli.Console;
 using Tandem.Cli.Dlm;
+using Tandem.Cli.Hosting;
 using Tandem.Cli.Llm;
+using Tandem.Llm.Dlm;
+using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
+using Tandem.Reporting;
 using Tandem.Rmab.Dlm;
+using Tandem.Rmab.Planning;
 
 namespace Tandem.Cli.Commands;
 
-/// <summary>`tandem dlm` and `tandem dlm check-reward` (CLI contract of issue 3; keep stable).</summary>
+/// <summary>`tandem dlm` (seed 001 Table 4) and `tandem dlm check-reward`: parse into <see cref="DlmStudyOptions"/>,
+/// call <see cref="DlmStudy"/>, render its report.</summary>
 public static class DlmCommand
 {
-    /// <summary>Create `dlm` with its `check-reward` subcommand.</summary>
+    /// <summary>Parameter names of the DLM option records → option names (the library checks the ranges).</summary>
+    public static OptionMap Names { get; } = new(new Dictionary<string, string>
+    {
+        ["Seeds"] = "--seeds", ["Arms"] = "--arms", ["options"] = "--arms", ["Budget"] = "--budget", ["Stages"] = "--stages",
+        ["Candidates"] = "--candidates", ["Trials"] = "--trials", ["Steps"] = "--steps", ["Discount"] = "--discount",
+        ["MaxDegreeOfParallelism"] = "--parallel", ["Tasks"] = "--tasks", ["Epochs"] = "--ppo-epochs",
+        ["PolicyLearningRate"] = "--ppo-lr", ["ValueLearningRate"] = "--ppo-lr", ["Name"] = "--designer", ["spec"] = "--designer",
+    });
+
+    /// <summary>Create the command.</summary>
     public static Command Create(CliIo io)
     {
         var tasks = new Option<string>("--tasks") { Description = "Tasks to run: all or comma-separated indices 0-15 (seed 001 Table 3).", DefaultValueFactory = _ => "all" };
         var seeds = new Option<int>("--seeds") { Description = "Independent seeds (authors: 200).", DefaultValueFactory = _ => 200 };
-        var seed = new Option<ulong>("--seed") { Description = "Study seed; seed i uses a stream derived from it and i.", DefaultValueFactory = _ => 1UL };
         var arms = new Option<int>("--arms") { Description = "Arms N per seed.", DefaultValueFactory = _ => 48 };
         var budget = new Option<int>("--budget") { Description = "Calls per step B (≤ arms).", DefaultValueFactory = _ => 16 };
         var stages = new Option<int>("--stages") { Description = "Reflection stages R.", DefaultValueFactory = _ => 5 };
         var candidates = new Option<int>("--candidates") { Description = "Candidates K per stage.", DefaultValueFactory = _ => 3 };
         var designer = new Option<string>("--designer") { Description = "Reward designer: simulated (a documented simulation of an LLM), base (the ground truth; MNR 1), or a language model: " + LlmSpec.Allowed + ". A model is asked about (stages × candidates + 1) × tasks × seeds times, plus retries and selections.", DefaultValueFactory = _ => "simulated" };
         var llmOptions = new LlmOptions("--designer");
-        var planner = new Option<string>("--planner") { Description = "Planner: whittle (true transitions), whittle-estimated (transitions estimated from 7 simulated weeks), ppo (the seed's Lagrangian PPO, docs/dlm-ppo.md) or ppo-estimated.", DefaultValueFactory = _ => "whittle" };
+        var planner = new Option<string>("--planner") { Description = "Planner: " + string.Join(", ", RmabPlanners.Catalog.Select(p => $"{p.Name} ({p.Description})")) + ".", DefaultValueFactory = _ => "whittle" };
         var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default 40)." };
         var ppoLr = new Option<double?>("--ppo-lr") { Description = "PPO actor and critic learning rate (default 2e-3, the authors')." };
         var compare = new Option<string?>("--compare") { Description = "Another tandem dlm output folder (e.g. the Whittle run with the same seeds): the report sets its Table 4 beside this run's." };
         var trials = new Option<int>("--trials") { Description = "Evaluation trials per seed.", DefaultValueFactory = _ => 50 };
         var steps = new Option<int>("--steps") { Description = "Steps per trial.", DefaultValueFactory = _ => 10 };
         var discount = new Option<double>("--discount") { Description = "Discount γ in [0, 1).", DefaultValueFactory = _ => 0.9 };
-        var parallel = new Option<int?>("--parallel") { Description = "Work items in parallel at most (default: processor count)." };
-        var outDir = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => Path.Combine("results", "dlm") };
-        var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
+        var common = new CommonOptions("Output folder (default results/dlm).", parallelDescription: "Work items in parallel at most (default: processor count).");
 
         var dlm = new Command("dlm", "Reproduce seed 001 Table 4: language-designed rewards (DLM) for a restless bandit on an ARMMAN-like cohort, against Random, No Action, Default and Base.");
-        foreach (Option o in new Option[] { tasks, seeds, seed, arms, budget, stages, candidates, designer, planner, ppoEpochs, ppoLr, compare, trials, steps, discount, parallel, outDir, json }) dlm.Add(o);
+        foreach (Option o in new Option[] { tasks, seeds, arms, budget, stages, candidates, designer, planner, ppoEpochs, ppoLr, compare, trials, steps, discount }) dlm.Add(o);
+        common.AddTo(dlm);
         llmOptions.AddTo(dlm);
         dlm.SetAction((parse, ct) =>
         {
-            int nArms = parse.GetValue(arms), nSeeds = parse.GetValue(seeds), nBudget = parse.GetValue(budget);
-            if (nArms < 1) throw new UsageException($"--arms {nArms} must be at least 1.");
-            if (nSeeds < 1) throw new UsageException($"--seeds {nSeeds} must be at least 1.");
-            if (nBudget < 0) throw new UsageException($"--budget {nBudget} must be at least 0.");
-            if (nBudget > nArms) throw new UsageException($"--budget {nBudget} exceeds --arms {nArms}.");
-            int nStages = parse.GetValue(stages), nCandidates = parse.GetValue(candidates), nTrials = parse.GetValue(trials), nSteps = parse.GetValue(steps);
-            if (nStages < 1) throw new UsageException($"--stages {nStages} must be at least 1.");
-            if (nCandidates < 1) throw new UsageException($"--candidates {nCandidates} must be at least 1.");
-            if (nTrials < 1) throw new UsageException($"--trials {nTrials} must be at least 1.");
-            if (nSteps < 1) throw new UsageException($"--steps {nSteps} must be at least 1.");
-            double gamma = parse.GetValue(discount);
-            if (!(gamma >= 0 && gamma < 1)) throw new UsageException($"--discount {gamma.ToString(CultureInfo.InvariantCulture)} must lie in [0, 1).");
+            CommonSettings settings = common.Read(parse, Path.Combine("results", "dlm"));
             string who = parse.GetValue(designer)!.Trim();
             LlmSpec? llm = LlmSpec.IsLlmSpec(who) ? LlmOptions.ParseSpec(who, "--designer") : null;
             if (llm is null) who = who.ToLowerInvariant();
-            if (llm is null && who is not ("simulated" or "base")) throw new UsageException($"--designer '{who}' is unknown; allowed: simulated, base, or a language model: {LlmSpec.Allowed}.");
+            if (llm is null && who is not (RewardDesigners.Simulated or RewardDesigners.Base))
+                throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown; allowed: simulated, base, or a language model: {LlmSpec.Allowed}.");
             LlmCallSettings llmCall = llmOptions.Read(parse, llm is { Kind: not LlmKind.Replay });
             string plan = parse.GetValue(planner)!.Trim().ToLowerInvariant();
-            if (plan is not ("whittle" or "whittle-estimated" or "ppo" or "ppo-estimated")) throw new UsageException($"--planner '{plan}' is unknown; allowed: whittle, whittle-estimated, ppo, ppo-estimated.");
-            Func<ulong, Tandem.Rmab.Planning.IRmabPlanner> plannerFactory = plan.StartsWith("ppo", StringComparison.Ordinal)
-                ? DlmPlanners.Ppo(parse.GetValue(ppoEpochs), parse.GetValue(ppoLr))
-                : _ => new Tandem.Rmab.Planning.WhittlePlanner();
-            int? par = parse.GetValue(parallel);
-            if (par is < 1) throw new UsageException($"--parallel {par} must be at least 1.");
-            var options = new DlmExperimentOptions
+            if (!RmabPlanners.Catalog.Any(p => p.Name == plan))
+                throw new UsageException($"--planner '{ConsoleText.Safe(plan, 200)}' is unknown; allowed: {string.Join(", ", RmabPlanners.Catalog.Select(p => p.Name))}.");
+            int? epochs = parse.GetValue(ppoEpochs);
+            double? lr = parse.GetValue(ppoLr);
+            PpoOptions? ppo = null;
+            if (plan.StartsWith("ppo", StringComparison.Ordinal) || epochs is not null || lr is not null)
             {
-                Seeds = nSeeds,
-                Seed = parse.GetValue(seed),
-                Arms = nArms,
-                Budget = nBudget,
-                Stages = nStages,
-                Candidates = nCandidates,
-                Trials = nTrials,
-                Steps = nSteps,
-                Discount = gamma,
-                EstimatedTransitions = plan.EndsWith("-estimated", StringComparison.Ordinal),
-                Planner = plannerFactory,
-                Tasks = ParseTasks(parse.GetValue(tasks)!),
-                MaxDegreeOfParallelism = par ?? Environment.ProcessorCount,
+                ppo = new PpoOptions();
+                if (epochs is int e) ppo = ppo.WithEpochs(e);
+                if (lr is double rate) ppo = ppo with { PolicyLearningRate = rate, ValueLearningRate = rate };
+            }
+            var options = new DlmStudyOptions
+            {
+                Designer = new DesignerSpec { Name = llm?.ToString() ?? who },
+                Experiment = new DlmExperimentOptions
+                {
+                    Seeds = parse.GetValue(seeds),
+                    Seed = settings.Seed,
+                    Arms = parse.GetValue(arms),
+                    Budget = parse.GetValue(budget),
+                    Stages = parse.GetValue(stages),
+                    Candidates = parse.GetValue(candidates),
+                    Trials = parse.GetValue(trials),
+                    Steps = parse.GetValue(steps),
+                    Discount = parse.GetValue(discount),
+                    Planner = new PlannerSpec { Name = plan, Ppo = plan.StartsWith("ppo", StringComparison.Ordinal) ? ppo : null },
+                    Tasks = ParseTasks(parse.GetValue(tasks)!),
+                    MaxDegreeOfParallelism = settings.Parallel,
+                },
+                DataDirectory = DlmData.Directory,
             };
-            return DlmRunner.RunAsync(new DlmSettings(options, who, plan, parse.GetValue(outDir)!, parse.GetValue(json), llm, llmCall, parse.GetValue(compare)), io, parse, ct);
+            try
+            {
+                ppo?.Validate();
+                options.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                throw Names.Translate(ex);
+            }
+            DlmSummary? comparison = parse.GetValue(compare) is { } folder ? LoadComparison(folder) : null;
+            return RunAsync(options, settings, llm, llmCall, comparison, io, parse, ct);
         });
 
         var expr = new Option<string>("--expr") { Description = "The reward expression (C# over state and feats[0..42]).", Required = true };
@@ -91,6 +114,77 @@ public static class DlmCommand
         return dlm;
     }
 
+    private static async Task<int> RunAsync(DlmStudyOptions options, CommonSettings settings, LlmSpec? llm, LlmCallSettings llmCall, DlmSummary? comparison,
+        CliIo io, ParseResult parse, CancellationToken cancellationToken)
+    {
+        using StudyOutput output = StudyOutput.Begin(settings);
+        using DlmDecisionLog? log = OpenLog(settings);
+        LlmLedger? ledger = llm is null ? null : new LlmLedger();
+        using var session = new LlmSession(llmCall, output.Folder, "--designer");
+        IRewardDesignerFactory? designers = llm is null ? null : new ModelDesigner(new LlmRewardDesigner(session.Open(llm, ledger!), ledger!, llm.ToString()));
+        int taskCount = options.Experiment.Tasks?.Count ?? 16;
+        string label = $"DLM ({options.Experiment.Planner.Name}): {taskCount} tasks × {options.Experiment.Seeds} seeds";
+        DlmStudyResult result;
+        try
+        {
+            result = await ProgressReporter.RunAsync(io, label, settings.Json, progress =>
+                DlmStudy.RunAsync(options, designers, progress, log: log, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Names.Translate(ex);
+        }
+        result = result with { ModelUse = ledger is null ? null : ModelUses.From(ledger), Compare = comparison };
+        DlmSummary summary = result.Summary;
+        output.Complete(result.ToReport(), "tandem dlm", parse.Tokens.Select(t => t.Value).ToArray(), options.Experiment.Seed,
+            new Dictionary<string, string> { ["designer"] = summary.Designer, ["planner"] = options.Experiment.Planner.Name },
+            [("rewards.md", result.RewardsMarkdown())]);
+        if (settings.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        else DlmConsole.WriteTable(io.Output, summary, output.Folder);
+        return CliApp.Ok;
+    }
+
+    private static DlmDecisionLog? OpenLog(CommonSettings settings)
+    {
+        if (settings.Log is null) return null;
+        try
+        {
+            string full = Path.GetFullPath(settings.Log);
+            if (Directory.Exists(full)) throw new IOException("it is a directory");
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            return new DlmDecisionLog(new StreamWriter(full, append: false, new System.Text.UTF8Encoding(false), 1 << 16), ownsWriter: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new UsageException($"--log '{settings.Log}' cannot be written: {ex.Message}");
+        }
+    }
+
+    /// <summary>Read and check another run's summary before any work (issue 15, defect 15): it must hold every task's
+    /// Table 4 row and the average.</summary>
+    private static DlmSummary LoadComparison(string folder)
+    {
+        string path = Path.Combine(folder, "summary.json");
+        DlmSummary? summary;
+        try
+        {
+            summary = JsonOutput.Deserialize<DlmSummary>(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or NotSupportedException or ArgumentException)
+        {
+            throw new UsageException($"--compare '{folder}' has no readable summary.json of tandem dlm: {ConsoleText.Safe(ex.Message, 300)}");
+        }
+        if (summary?.Tasks is not { Count: > 0 } taskRows || summary.Average?.Mnr is null
+            || taskRows.Any(t => t is null || t.Mnr is null || t.Label is null || DlmStudyResult.TableMethods.Any(m => !t.Mnr.ContainsKey(m)))
+            || DlmStudyResult.TableMethods.Any(m => !summary.Average.Mnr.ContainsKey(m)))
+            throw new UsageException($"--compare '{folder}': summary.json is not a complete tandem dlm summary (it needs every task's Table 4 row and the average).");
+        return summary;
+    }
+
     private static IReadOnlyList<int>? ParseTasks(string text)
     {
         text = text.Trim();
@@ -99,10 +193,15 @@ public static class DlmCommand
         foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int i))
-                throw new UsageException($"--tasks '{part}' is not a task index; use all or indices 0-15.");
+                throw new UsageException($"--tasks '{ConsoleText.Safe(part, 100)}' is not a task index; use all or indices 0-15.");
             if (!list.Contains(i)) list.Add(i);
         }
         if (list.Count == 0) throw new UsageException("--tasks is empty; use all or indices 0-15.");
         return list;
+    }
+
+    private sealed class ModelDesigner(IRewardDesigner designer) : IRewardDesignerFactory
+    {
+        public IRewardDesigner? TryCreate(DesignerSpec spec) => designer;
     }
 }

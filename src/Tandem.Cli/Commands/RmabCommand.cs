@@ -45,12 +45,28 @@ public static class RmabCommand
             if (which is not ("whittle" or "ppo")) throw new UsageException($"--planner '{which}' is unknown; allowed: whittle, ppo.");
             int? epochs = parse.GetValue(ppoEpochs);
             double? lr = parse.GetValue(ppoLr);
-            if (which == "ppo") DlmPlanners.PpoSettings(epochs, lr); // a bad setting is refused before any file is read
-            Func<int, Tandem.Rmab.Planning.PpoOptions>? ppo = which == "ppo" ? arms => DlmPlanners.PpoSettings(epochs ?? DlmPlanners.EpochsFor(arms), lr) : null;
+            if (which == "ppo") PpoFor(epochs, lr, 48); // a bad setting is refused before any file is read
+            Func<int, Tandem.Rmab.Planning.PpoOptions>? ppo = which == "ppo" ? arms => PpoFor(epochs, lr, arms) : null;
             return RmabRunner.Plan(parse.GetValue(armsCsv)!, parse.GetValue(budget), parse.GetValue(expr), parse.GetValue(task),
                 parse.GetValue(planDiscount), parse.GetValue(seed), parse.GetValue(outDir), parse.GetValue(planJson), io, parse, ppo);
         });
         rmab.Add(plan);
         return rmab;
+    }
+
+    /// <summary>PPO settings for <paramref name="arms"/> beneficiaries: the library's epoch rule unless --ppo-epochs is given.</summary>
+    private static Tandem.Rmab.Planning.PpoOptions PpoFor(int? epochs, double? learningRate, int arms)
+    {
+        var options = new Tandem.Rmab.Planning.PpoOptions().WithEpochs(epochs ?? Tandem.Rmab.Planning.PpoOptions.EpochsFor(arms));
+        if (learningRate is double lr) options = options with { PolicyLearningRate = lr, ValueLearningRate = lr };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw DlmCommand.Names.Translate(ex);
+        }
+        return options;
     }
 }

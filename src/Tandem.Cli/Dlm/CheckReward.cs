@@ -33,7 +33,7 @@ public static class CheckReward
             io.Error.WriteLine("refused: " + refusal);
             return Refused;
         }
-        Beneficiary sample = DlmRunner.LoadGenerator().Draw(new Xoshiro256(Seeds.Derive(1UL, "check-reward")));
+        Beneficiary sample = DlmData.Sample();
         if (!expression.TryTabulate([sample.Features], out var table, out string? error))
         {
             if (json) io.Output.WriteLine(JsonOutput.Serialize(new CheckRewardSummary(false, text, error, expression.FeaturesUsed, [], [], []), indented: false));

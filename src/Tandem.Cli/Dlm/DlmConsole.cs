@@ -10,15 +10,15 @@ public static class DlmConsole
     public static void WriteTable(TextWriter output, DlmSummary s, string outDir)
     {
         IAnsiConsole console = Tandem.Cli.Console.ConsoleTables.CreateConsole(output);
-        console.MarkupLine($"[bold]DLM (seed 001 Table 4)[/]: {s.Tasks.Count} tasks × {s.Seeds} seeds, {s.Arms} arms, budget {s.Budget}, designer {Markup.Escape(s.Designer)}, {s.Stages}×{s.Candidates} candidates");
+        console.MarkupLine($"[bold]DLM (seed 001 Table 4)[/]: {s.Tasks.Count} tasks × {s.Seeds} seeds, {s.Arms} arms, budget {s.Budget}, designer {Markup.Escape(Tandem.Cli.Console.ConsoleText.Safe(s.Designer))}, {s.Stages}×{s.Candidates} candidates");
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn("idx");
         table.AddColumn("label");
-        foreach (string m in DlmOutputs.TableMethods) table.AddColumn(new TableColumn(Markup.Escape(m == DlmMethods.NoAction ? "No Action" : m)).RightAligned());
+        foreach (string m in DlmStudyResult.TableMethods) table.AddColumn(new TableColumn(Markup.Escape(DlmStudyResult.Display(m))).RightAligned());
         table.AddColumn(new TableColumn("p Refl>Def").RightAligned());
         foreach (DlmTaskSummary t in s.Tasks)
-            table.AddRow([t.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(t.Label), .. DlmOutputs.TableMethods.Select(m => DlmOutputs.Pm(t.Mnr[m])), DlmOutputs.P(t.PValues.ReflectionVsDefault)]);
-        table.AddRow(["avg", "[bold]Average MNR[/]", .. DlmOutputs.TableMethods.Select(m => DlmOutputs.Pm(s.Average.Mnr[m])), ""]);
+            table.AddRow([t.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(t.Label), .. DlmStudyResult.TableMethods.Select(m => DlmStudyResult.Pm(t.Mnr[m])), DlmStudyResult.P(t.PValues.ReflectionVsDefault)]);
+        table.AddRow(["avg", "[bold]Average MNR[/]", .. DlmStudyResult.TableMethods.Select(m => DlmStudyResult.Pm(s.Average.Mnr[m])), ""]);
         console.Write(table);
         console.MarkupLine($"{s.WallSeconds:F1} s. Report: {Markup.Escape(Path.Combine(outDir, "report.html"))}");
     }

@@ -71,7 +71,7 @@ public static class RmabRunner
         string? label = null;
         if (task is int t)
         {
-            DlmTaskSet tasks = DlmRunner.LoadTasks();
+            DlmTaskSet tasks = DlmData.LoadTasks();
             if (t < 0 || t >= tasks.Tasks.Count) throw new UsageException($"--task {t} is unknown; tasks are 0-{tasks.Tasks.Count - 1}.");
             rewardText = tasks.Tasks[t].Base;
             label = tasks.Tasks[t].Label;
@@ -100,7 +100,7 @@ public static class RmabRunner
         string? written = null;
         if (outDir is not null)
         {
-            written = DlmRunner.PrepareOut(outDir);
+            written = new Tandem.Cli.Hosting.CommonSettings(0, outDir, true, false, 1, null).PrepareOut();
             JsonOutput.Write(Path.Combine(written, "summary.json"), summary);
             CsvTables.WriteRows(Path.Combine(written, "plan.csv"), ["rank", "id", "state", planner is null ? "whittle_index" : "ppo_index", "indexable", "call"],
                 all.Select(e => (IReadOnlyList<object?>)[e.Rank, e.Id, e.State, e.Index, e.Indexable ? 1 : 0, e.Call ? 1 : 0]));

@@ -203,13 +203,16 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
         return sb.ToString();
     }
 
-    private static string Display(string method) => method == DlmMethods.NoAction ? "No Action" : method;
+    /// <summary>A method's column title ("No Action" for the do-nothing policy).</summary>
+    public static string Display(string method) => method == DlmMethods.NoAction ? "No Action" : method;
 
     private static string F(double v) => double.IsFinite(v) ? v.ToString("0.00", Inv) : "—";
 
-    private static string P(double p) => !double.IsFinite(p) ? "—" : p < 0.001 ? "<0.001" : p.ToString("0.000", Inv);
+    /// <summary>A p-value with three decimals, "<0.001" below.</summary>
+    public static string P(double p) => !double.IsFinite(p) ? "—" : p < 0.001 ? "<0.001" : p.ToString("0.000", Inv);
 
-    private static string Pm(Aggregate a) => double.IsFinite(a.Iqm) ? $"{a.Iqm.ToString("0.00", Inv)} ± {a.Se.ToString("0.000", Inv)}" : "—";
+    /// <summary>"IQM ± SE" of an aggregate, "—" when undefined.</summary>
+    public static string Pm(Aggregate a) => double.IsFinite(a.Iqm) ? $"{a.Iqm.ToString("0.00", Inv)} ± {a.Se.ToString("0.000", Inv)}" : "—";
 }
 
 /// <summary>
