@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Tandem.Core.Ports;
 using Tandem.Llm.Middleware;
 using Tandem.Rmab.Dlm;
 
@@ -53,26 +54,26 @@ public sealed class LlmRewardDesigner : IRewardDesigner
     public string Name { get; }
 
     /// <inheritdoc />
-    public async ValueTask<RewardProposal> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<PortAnswer<RewardProposal>> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ChatOptions chat = ModelCall.Options(_options.Temperature, _options.MaxOutputTokens, (long)(request.Seed >> 1),
             $"dlm designer: task {request.Task.Index}, stage {request.Stage}, candidate {request.Candidate}");
         ModelAnswer answer = await ModelCall.AskAsync(_client, RewardPrompt.Proposal(request), chat, cancellationToken).ConfigureAwait(false);
-        RewardProposal proposal = answer.Failure is { } failure ? RewardProposal.Abstain(failure) : RewardAnswerParser.ParseProposal(answer.Text);
-        if (proposal.Abstained) _ledger.RecordFallback(proposal.AbstainReason);
+        PortAnswer<RewardProposal> proposal = answer.Failure is { } failure ? RewardProposal.Abstain(failure) : RewardAnswerParser.ParseProposal(answer.Text);
+        if (!proposal.IsGiven) _ledger.RecordFallback(proposal.Reason);
         return proposal;
     }
 
     /// <inheritdoc />
-    public async ValueTask<ReflectionVerdict> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<PortAnswer<int>> SelectAsync(ReflectionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ChatOptions chat = ModelCall.Options(_options.SelectionTemperature, _options.MaxOutputTokens, (long)(request.Seed >> 1),
             $"dlm reflector: task {request.Task.Index}, stage {request.Stage}");
         ModelAnswer answer = await ModelCall.AskAsync(_client, RewardPrompt.Selection(request), chat, cancellationToken).ConfigureAwait(false);
-        ReflectionVerdict verdict = answer.Failure is { } failure ? ReflectionVerdict.Abstain(failure) : RewardAnswerParser.ParseSelection(answer.Text, request.Candidates.Count);
-        if (verdict.SelectedIndex is null) _ledger.RecordFallback(verdict.AbstainReason);
+        PortAnswer<int> verdict = answer.Failure is { } failure ? PortAnswer<int>.Abstain(failure) : RewardAnswerParser.ParseSelection(answer.Text, request.Candidates.Count);
+        if (!verdict.IsGiven) _ledger.RecordFallback(verdict.Reason);
         return verdict;
     }
 }

@@ -1,3 +1,4 @@
+using Tandem.Core.Ports;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Tandem.Llm.Middleware;
@@ -29,7 +30,7 @@ public static partial class RewardAnswerParser
 
     /// <summary>The proposal in <paramref name="answer"/>: the last expression between <c>&lt;reward&gt;</c> markers
     /// (or, failing that, a code fence holding one line), made single-line and stripped of a trailing semicolon.</summary>
-    public static RewardProposal ParseProposal(string? answer)
+    public static PortAnswer<RewardProposal> ParseProposal(string? answer)
     {
         if (Unusable(answer) is { } reason) return RewardProposal.Abstain(reason);
         string text = answer!;
@@ -73,9 +74,9 @@ public static partial class RewardAnswerParser
 
     /// <summary>The reflector's choice among <paramref name="candidates"/> candidates: "The best reward function is at
     /// index: N" (the last such sentence; a bare number is accepted too). Several different indices are ambiguous.</summary>
-    public static ReflectionVerdict ParseSelection(string? answer, int candidates)
+    public static PortAnswer<int> ParseSelection(string? answer, int candidates)
     {
-        if (Unusable(answer) is { } reason) return ReflectionVerdict.Abstain(reason);
+        if (Unusable(answer) is { } reason) return PortAnswer<int>.Abstain(reason);
         string text = answer!;
         var indices = new List<long>();
         try
@@ -83,20 +84,20 @@ public static partial class RewardAnswerParser
             foreach (Match m in SelectionPattern().Matches(text))
             {
                 if (!long.TryParse(m.Groups["n"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out long n))
-                    return ReflectionVerdict.Abstain($"{FallbackReasons.Parse}: index '{m.Groups["n"].Value[..Math.Min(20, m.Groups["n"].Length)]}' is not a usable number");
+                    return PortAnswer<int>.Abstain($"{FallbackReasons.Parse}: index '{m.Groups["n"].Value[..Math.Min(20, m.Groups["n"].Length)]}' is not a usable number");
                 indices.Add(n);
             }
         }
         catch (RegexMatchTimeoutException)
         {
-            return ReflectionVerdict.Abstain(FallbackReasons.Parse + ": answer too complex to read");
+            return PortAnswer<int>.Abstain(FallbackReasons.Parse + ": answer too complex to read");
         }
         if (indices.Count == 0 && long.TryParse(text.Trim().TrimEnd('.'), NumberStyles.None, CultureInfo.InvariantCulture, out long bare)) indices.Add(bare);
-        if (indices.Count == 0) return ReflectionVerdict.Abstain($"{FallbackReasons.Parse}: no '{RewardPrompt.SelectionPhrase} N' in the answer");
-        if (indices.Distinct().Count() > 1) return ReflectionVerdict.Abstain($"{FallbackReasons.Parse}: the answer names several indices ({string.Join(", ", indices.Distinct())})");
+        if (indices.Count == 0) return PortAnswer<int>.Abstain($"{FallbackReasons.Parse}: no '{RewardPrompt.SelectionPhrase} N' in the answer");
+        if (indices.Distinct().Count() > 1) return PortAnswer<int>.Abstain($"{FallbackReasons.Parse}: the answer names several indices ({string.Join(", ", indices.Distinct())})");
         long index = indices[0];
-        if (index >= candidates) return ReflectionVerdict.Abstain($"{FallbackReasons.Infeasible}: index {index} is not a candidate (0 to {candidates - 1})");
-        return ReflectionVerdict.Select((int)index);
+        if (index >= candidates) return PortAnswer<int>.Abstain($"{FallbackReasons.Infeasible}: index {index} is not a candidate (0 to {candidates - 1})");
+        return PortAnswer<int>.Given((int)index);
     }
 
     private static string? Unusable(string? answer)

@@ -5,7 +5,7 @@ namespace Tandem.Llm.Middleware;
 /// <summary>A model call that must stop the study rather than become a fallback: a replay cassette without the
 /// answer (<see cref="CassetteMissException"/>), or a used-up call budget (<see cref="LlmBudgetExhaustedException"/>).
 /// Ports let it through; the CLI turns it into a one-line error and exit code 2.</summary>
-public abstract class LlmStopException(string message) : Exception(message);
+public abstract class LlmStopException(string message) : Tandem.Core.Ports.StudyStopException(message);
 
 /// <summary>The study has made as many model calls as it was allowed (<c>--llm-max-calls</c>).</summary>
 public sealed class LlmBudgetExhaustedException(string message) : LlmStopException(message);
