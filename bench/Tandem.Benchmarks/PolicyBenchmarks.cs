@@ -53,7 +53,7 @@ public class PolicyBenchmarks
         int i = _cursor++ & (Bank - 1);
         double[] x = _contexts[i];
         RecourseDecision d = _linUcb.DecideAsync(x).Result;
-        _linUcb.Learn(x, d, new RecourseOutcome(_rewards[i], 0, d.Recourse));
+        _linUcb.LearnAsync(x, d, new RecourseOutcome(_rewards[i], 0, d.Recourse)).GetAwaiter().GetResult();
     }
 
     private void GlrbRound()
@@ -61,7 +61,7 @@ public class PolicyBenchmarks
         int i = _cursor++ & (Bank - 1);
         double[] x = _contexts[i];
         RecourseDecision d = _glrb.Decide(x);
-        _glrb.Learn(x, d, new RecourseOutcome(_rewards[i], 0, d.Recourse));
+        _glrb.Learn(d, new RecourseOutcome(_rewards[i], 0, d.Recourse));
     }
 
     [Benchmark(OperationsPerInvoke = RoundsPerInvoke)]

@@ -28,14 +28,14 @@ public static class PolicyTiming
         Report("LinUCB (noise rewards)", i =>
         {
             RecourseDecision d = linUcb.DecideAsync(contexts[i & 4095]).Result;
-            linUcb.Learn(contexts[i & 4095], d, new RecourseOutcome(rewards[i & 4095], 0, d.Recourse));
+            linUcb.LearnAsync(contexts[i & 4095], d, new RecourseOutcome(rewards[i & 4095], 0, d.Recourse)).GetAwaiter().GetResult();
         });
 
         var glrb = new GlrbPolicy(problem, new GlrbOptions { Radius = ConfidenceRadiusRule.Constant(0.5) });
         Report("GLRB, Algorithm 2, L2 (noise rewards)", i =>
         {
             RecourseDecision d = glrb.Decide(contexts[i & 4095]);
-            glrb.Learn(contexts[i & 4095], d, new RecourseOutcome(rewards[i & 4095], 0, d.Recourse));
+            glrb.Learn(d, new RecourseOutcome(rewards[i & 4095], 0, d.Recourse));
         });
 
         var world = scenario.CreateWorld(problem, new Tandem.Core.Running.RunContext(0, 1));
@@ -46,7 +46,7 @@ public static class PolicyTiming
         {
             double[] x = studyContexts[i & 4095];
             RecourseDecision d = studyGlrb.Decide(x);
-            studyGlrb.Learn(x, d, environment.Respond(x, d));
+            studyGlrb.Learn(d, environment.Respond(x, d));
         });
     }
 

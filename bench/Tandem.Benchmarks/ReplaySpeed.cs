@@ -35,22 +35,22 @@ public static class ReplaySpeed
 
             var recordLedger = new LlmLedger();
             IChatClient recorder = new CassetteChatClient(new FixedAnswer(), cassette, CassetteMode.Record, recordLedger);
-            await RunAsync(scenario, WithModel(recorder, recordLedger), runner);
+            await RunAsync(scenario, WithModel, new Advisors(recorder, recordLedger), runner);
             Console.WriteLine($"recorded {File.ReadLines(cassette).Count()} answers");
 
             var simulated = new LibraStudyOptions { Policies = ["llm-only"], Advisors = [AdvisorSpec.Parse("simulated:q=0.8")] };
             var times = new Dictionary<string, List<double>> { ["simulated"] = [], ["replay"] = [], ["replay+audit"] = [] };
             var consultations = new Dictionary<string, long>();
-            await RunAsync(scenario, simulated, runner); // warm-up (JIT)
+            await RunAsync(scenario, simulated, null, runner); // warm-up (JIT)
             for (int r = 0; r < repetitions; r++)
             {
                 foreach (string mode in times.Keys)
                 {
                     var ledger = new LlmLedger();
-                    LibraStudyOptions options = mode == "simulated" ? simulated : WithModel(LlmClients.Create(LlmSpec.Parse("replay:" + cassette), ledger,
+                    Advisors? advisors = mode == "simulated" ? null : new Advisors(LlmClients.Create(LlmSpec.Parse("replay:" + cassette), ledger,
                         new LlmClientOptions { AuditPath = mode == "replay+audit" ? Path.Combine(dir, $"audit-{r}.jsonl") : null }), ledger);
                     var clock = Stopwatch.StartNew();
-                    StudyResult result = await RunAsync(scenario, options, runner);
+                    StudyResult result = await RunAsync(scenario, advisors is null ? simulated : WithModel, advisors, runner);
                     times[mode].Add(clock.Elapsed.TotalSeconds);
                     consultations[mode] = result.Policies.Sum(p => p.QueriesPerRun().Sum(q => (long)q));
                     if (mode != "simulated" && ledger.CacheHits == 0) throw new InvalidOperationException("the replay answered nothing from the cassette");
@@ -94,14 +94,16 @@ public static class ReplaySpeed
             $"whole advisor call from the cassette {Time(() => advisor.AdviseAsync(request).AsTask().GetAwaiter().GetResult()):F2} µs");
     }
 
-    private static LibraStudyOptions WithModel(IChatClient client, LlmLedger ledger) => new()
-    {
-        Policies = ["llm-only"],
-        Advisors = [new AdvisorChoice(AdvisorSpec.External("replay"), _ => new LlmRecourseAdvisor(client, ledger, "replay"))],
-    };
+    private static readonly LibraStudyOptions WithModel = new() { Policies = ["llm-only"], Advisors = [AdvisorSpec.External("replay")] };
 
-    private static Task<StudyResult> RunAsync(IRecourseScenario scenario, LibraStudyOptions options, RunnerOptions runner) =>
-        StudyRunner.RunAsync(LibraStudy.Create(scenario, options).Study, runner);
+    private sealed class Advisors(IChatClient client, LlmLedger ledger) : IRecourseAdvisorFactory
+    {
+        public Tandem.Recourse.Advisors.IRecourseAdvisor? Create(AdvisorSpec spec, Tandem.Recourse.Model.RecourseProblem problem, RunContext run) =>
+            new LlmRecourseAdvisor(client, ledger, "replay");
+    }
+
+    private static Task<StudyResult> RunAsync(IRecourseScenario scenario, LibraStudyOptions options, IRecourseAdvisorFactory? advisors, RunnerOptions runner) =>
+        StudyRunner.RunAsync(LibraStudy.Create(scenario, options, advisors).Study, runner);
 
     private static double Median(List<double> values)
     {

@@ -28,7 +28,7 @@ internal static class SolverStats
                 total += glrb.LastIterations;
                 int perArm = (int)Math.Round(glrb.LastIterations / 10.0);
                 histogram[perArm] = histogram.GetValueOrDefault(perArm) + 1;
-                glrb.Learn(x, d, env.Respond(x, d));
+                glrb.Learn(d, env.Respond(x, d));
             }
             Console.WriteLine($"{norm}: mean {total / (double)steps / 10:F2} iterations per arm; per-decision mean per arm histogram: {string.Join(", ", histogram.Select(kv => $"{kv.Key}:{kv.Value}"))}");
         }
