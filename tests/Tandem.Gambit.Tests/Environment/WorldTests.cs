@@ -42,7 +42,7 @@ public class WorldTests
                 Assert.Equal(world.OptimalReward(x) - world.ExpectedReward(arm, x), trace.Regret[r][t], 12);
                 double expectedRegret = x.Location == Location.Home ? (arm == 0 ? 0 : 1.5) : (arm == 1 ? 0 : 1.5);
                 Assert.Equal(expectedRegret, trace.Regret[r][t], 12);
-                env.Respond(x, new GambitDecision(arm, ReadOnlyMemory<double>.Empty));
+                env.Respond(x, TestWorlds.Bare(arm));
             }
         }
     }
@@ -57,8 +57,8 @@ public class WorldTests
         for (int t = 0; t < 200; t++)
         {
             GambitContext x = env.NextContext();
-            GambitOutcome o = env.Respond(x, new GambitDecision(0, ReadOnlyMemory<double>.Empty));
-            double z = o.Embedding.Span[0];
+            GambitOutcome o = env.Respond(x, TestWorlds.Bare(0));
+            double z = o.Embedding[0];
             seen.Add(z);
             Assert.Equal(10 + 0.5 * z, o.Reward, 12); // zero noise: the reward is f at the delivered response
             Assert.Equal(11, o.ExpectedReward, 12);
