@@ -1,3 +1,4 @@
+using Tandem.Core.Distributions;
 using Tandem.Core.Numerics;
 using Tandem.Core.Randomness;
 
@@ -134,7 +135,7 @@ public sealed class BayesianLinearRegression
         if (destination.Length != Dimension) throw new ArgumentException($"Expected {Dimension} values; got {destination.Length}.", nameof(destination));
         Refresh();
         Span<double> g = _scratch.AsSpan(0, Dimension);
-        Sampling.FillStandardNormal(random, g);
+        NormalSampler.FillStandard(random, g);
         for (int i = 0; i < Dimension; i++)
         {
             double v = _mean[i];

@@ -1,3 +1,4 @@
+using Tandem.Core.Distributions;
 using System.Collections.Immutable;
 using Tandem.Core.Decisions;
 using Tandem.Core.Neural;
@@ -181,7 +182,7 @@ public sealed class EnsembleGambitts : GambitAgent
                 int d = _dimension;
                 for (int s = 0; s < _draws; s++)
                 {
-                    Sampling.FillStandardNormal(Random, _g);
+                    NormalSampler.FillStandard(Random, _g);
                     for (int i = 0; i < d; i++)
                     {
                         double v = _m[i];
@@ -213,7 +214,7 @@ public sealed class EnsembleGambitts : GambitAgent
         _treatment?[arm * GambitContext.Count + context.Index].Update(z);
         RewardFeatures.WriteInputs(z, context, Options.ContextTerms, _row);
         double y = outcome.Reward - Options.EnsembleTargetOffset;
-        for (int j = 0; j < _targets.Length; j++) _targets[j] = y + Options.PerturbationSd * Sampling.StandardNormal(Random);
+        for (int j = 0; j < _targets.Length; j++) _targets[j] = y + Options.PerturbationSd * NormalSampler.Standard(Random);
         _buffer.Add(_row, _targets);
         _steps++;
         if (_steps > Options.EnsembleBurnIn) Train();

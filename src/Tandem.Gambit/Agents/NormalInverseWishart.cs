@@ -1,3 +1,4 @@
+using Tandem.Core.Distributions;
 using Tandem.Core.Numerics;
 using Tandem.Core.Randomness;
 
@@ -88,10 +89,10 @@ public sealed class NormalInverseWishart
         int d = Dimension;
         if (destination.Length != d) throw new ArgumentException($"Expected {d} values; got {destination.Length}.", nameof(destination));
         Refresh();
-        double u = Sampling.ChiSquared(random, Nu - d + 1);
+        double u = GammaSampler.ChiSquared(random, Nu - d + 1);
         double s = 1.0 / Math.Sqrt(Kappa * u);
         Span<double> g = _work.AsSpan(0, d);
-        Sampling.FillStandardNormal(random, g);
+        NormalSampler.FillStandard(random, g);
         for (int i = 0; i < d; i++)
         {
             double v = 0;
@@ -125,8 +126,8 @@ public sealed class NormalInverseWishart
         a.Clear();
         for (int i = 0; i < d; i++)
         {
-            a[i * d + i] = Math.Sqrt(Sampling.ChiSquared(random, Nu - i));
-            for (int j = 0; j < i; j++) a[i * d + j] = Sampling.StandardNormal(random);
+            a[i * d + i] = Math.Sqrt(GammaSampler.ChiSquared(random, Nu - i));
+            for (int j = 0; j < i; j++) a[i * d + j] = NormalSampler.Standard(random);
         }
         t.Clear();
         for (int i = 0; i < d; i++)
@@ -151,7 +152,7 @@ public sealed class NormalInverseWishart
         }
         for (int i = 0; i < d; i++)
             for (int j = 0; j < d; j++) covarianceFactor[i * d + j] = u[j * d + i];
-        Sampling.FillStandardNormal(random, g);
+        NormalSampler.FillStandard(random, g);
         double scale = 1.0 / Math.Sqrt(Kappa);
         for (int i = 0; i < d; i++)
         {
