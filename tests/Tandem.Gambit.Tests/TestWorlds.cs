@@ -29,4 +29,11 @@ internal static class TestWorlds
     }
 
     public static Random Rng(ulong seed) => Seeds.CreateRandom(seed);
+
+    /// <summary>A decision for arm <paramref name="arm"/> made by no policy (to drive the environment directly).</summary>
+    public static GambitDecision Bare(int arm, int armCount = 2) => new()
+    {
+        Id = new Tandem.Core.Decisions.DecisionId(1), Time = DateTimeOffset.UnixEpoch, Arm = arm,
+        Probabilities = Tandem.Core.Decisions.ProbabilityVectors.Unknown(Math.Max(armCount, arm + 1)),
+    };
 }

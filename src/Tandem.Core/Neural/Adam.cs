@@ -1,3 +1,5 @@
+using Tandem.Core.State;
+
 namespace Tandem.Core.Neural;
 
 /// <summary>Settings of <see cref="Adam"/> (Kingma and Ba 2015). Immutable; validated at construction of the optimizer.</summary>
@@ -107,4 +109,41 @@ public sealed class Adam
         _beta1Power = _beta2Power = 1;
         Steps = 0;
     }
+
+    /// <summary>The moments, the step count and the bias-correction powers β₁ᵗ, β₂ᵗ, as data (copies).</summary>
+    public AdamState ExportState() => new(_m.ToArray(), _v.ToArray(), Steps, _beta1Power, _beta2Power);
+
+    /// <summary>Throws <see cref="PolicyStateException"/> naming the mismatch unless <paramref name="state"/> fits this
+    /// optimizer (parameter count, finite moments, v ≥ 0, steps ≥ 0, powers in (0, 1]).</summary>
+    public void ValidateState(AdamState state)
+    {
+        PolicyStates.Require(state is not null, "The Adam state is missing.");
+        PolicyStates.RequireLength(state!.FirstMoment, _m.Length, "Adam first moment");
+        PolicyStates.RequireLength(state.SecondMoment, _v.Length, "Adam second moment");
+        PolicyStates.RequireFinite(state.FirstMoment, "Adam first moment");
+        PolicyStates.RequireFinite(state.SecondMoment, "Adam second moment");
+        foreach (double v in state.SecondMoment) PolicyStates.Require(v >= 0, $"The Adam second moment holds {v}; it must be ≥ 0.");
+        PolicyStates.Require(state.Steps >= 0, $"The Adam step count is {state.Steps}; it must be ≥ 0.");
+        PolicyStates.Require(state.Beta1Power > 0 && state.Beta1Power <= 1 && state.Beta2Power > 0 && state.Beta2Power <= 1,
+            $"The Adam powers β₁ᵗ = {state.Beta1Power}, β₂ᵗ = {state.Beta2Power} must lie in (0, 1].");
+    }
+
+    /// <summary>Continue from <paramref name="state"/> (validated first; nothing changes when it does not fit).</summary>
+    public void ImportState(AdamState state)
+    {
+        ValidateState(state);
+        state.FirstMoment.CopyTo(_m, 0);
+        state.SecondMoment.CopyTo(_v, 0);
+        Steps = state.Steps;
+        _beta1Power = state.Beta1Power;
+        _beta2Power = state.Beta2Power;
+    }
 }
+
+/// <summary>An <see cref="Adam"/> optimizer's state as data.</summary>
+/// <param name="FirstMoment">m, one per parameter.</param>
+/// <param name="SecondMoment">v, one per parameter.</param>
+/// <param name="Steps">t.</param>
+/// <param name="Beta1Power">β₁ᵗ (kept, not recomputed, so a restored optimizer continues bit for bit).</param>
+/// <param name="Beta2Power">β₂ᵗ.</param>
+public sealed record AdamState(double[] FirstMoment, double[] SecondMoment, long Steps, double Beta1Power, double Beta2Power);

@@ -1,3 +1,5 @@
+using Tandem.Core.State;
+
 namespace Tandem.Core.Neural;
 
 /// <summary>
@@ -105,6 +107,27 @@ public sealed class Mlp
         ArgumentNullException.ThrowIfNull(other);
         if (!other._sizes.AsSpan().SequenceEqual(_sizes)) throw new ArgumentException("The networks have different layer widths.", nameof(other));
         other._parameters.CopyTo(_parameters, 0);
+    }
+
+    /// <summary>The layer widths and parameters as data (copies; gradients and scratch are not state).</summary>
+    public MlpState ExportState() => new(_sizes.ToArray(), _parameters.ToArray());
+
+    /// <summary>Throws <see cref="PolicyStateException"/> naming the mismatch unless <paramref name="state"/> has this
+    /// network's layer widths and finite parameters.</summary>
+    public void ValidateState(MlpState state)
+    {
+        PolicyStates.Require(state is not null, "The network state is missing.");
+        PolicyStates.Require(state!.LayerSizes is not null && state.LayerSizes.AsSpan().SequenceEqual(_sizes),
+            $"The network state has layer widths [{string.Join(", ", state.LayerSizes ?? [])}]; this network has [{string.Join(", ", _sizes)}].");
+        PolicyStates.RequireLength(state.Parameters, _parameters.Length, "network parameters");
+        PolicyStates.RequireFinite(state.Parameters, "network parameters");
+    }
+
+    /// <summary>Replace the parameters by those of <paramref name="state"/> (validated first; nothing changes when it does not fit).</summary>
+    public void ImportState(MlpState state)
+    {
+        ValidateState(state);
+        state.Parameters.CopyTo(_parameters, 0);
     }
 
     /// <summary>One forward pass without keeping activations (for prediction).</summary>
@@ -367,3 +390,8 @@ public sealed class Mlp
         return loss;
     }
 }
+
+/// <summary>An <see cref="Mlp"/>'s parameters as data.</summary>
+/// <param name="LayerSizes">Widths [input, hidden..., output].</param>
+/// <param name="Parameters">All weights and biases, in <see cref="Mlp.Parameters"/> layout.</param>
+public sealed record MlpState(int[] LayerSizes, double[] Parameters);

@@ -1,3 +1,5 @@
+using Tandem.Core.State;
+
 namespace Tandem.Core.Neural;
 
 /// <summary>
@@ -91,9 +93,54 @@ public sealed class ReplayBuffer
         Added = 0;
     }
 
+    /// <summary>The rows held (storage order), the write position and the count of rows ever added, as data (copies).</summary>
+    public ReplayBufferState ExportState() =>
+        new(Capacity, InputWidth, TargetWidth, _inputs.AsSpan(0, Count * InputWidth).ToArray(), _targets.AsSpan(0, Count * TargetWidth).ToArray(), _next, Added);
+
+    /// <summary>Throws <see cref="PolicyStateException"/> naming the mismatch unless <paramref name="state"/> fits this
+    /// buffer (capacity, widths, whole finite rows, a consistent write position and count).</summary>
+    public void ValidateState(ReplayBufferState state)
+    {
+        PolicyStates.Require(state is not null, "The replay buffer state is missing.");
+        PolicyStates.Require(state!.Capacity == Capacity && state.InputWidth == InputWidth && state.TargetWidth == TargetWidth,
+            $"The replay buffer state has capacity {state.Capacity} and widths {state.InputWidth} → {state.TargetWidth}; this buffer has capacity {Capacity} and widths {InputWidth} → {TargetWidth}.");
+        PolicyStates.Require(state.Inputs is not null && state.Targets is not null, "The replay buffer state has no rows.");
+        PolicyStates.Require(state.Inputs!.Length % InputWidth == 0, $"The replay buffer state's inputs ({state.Inputs.Length} values) are not whole rows of {InputWidth}.");
+        int count = state.Inputs.Length / InputWidth;
+        PolicyStates.Require(count <= Capacity, $"The replay buffer state holds {count} rows; the capacity is {Capacity}.");
+        PolicyStates.RequireLength(state.Targets, count * TargetWidth, "replay buffer targets");
+        PolicyStates.RequireFinite(state.Inputs, "replay buffer inputs");
+        PolicyStates.RequireFinite(state.Targets, "replay buffer targets");
+        bool positionOk = count < Capacity ? state.Next == count : state.Next >= 0 && state.Next < Capacity;
+        PolicyStates.Require(positionOk, $"The replay buffer state's write position {state.Next} does not fit {count} rows of capacity {Capacity}.");
+        PolicyStates.Require(state.Added >= count && (count == Capacity || state.Added == count),
+            $"The replay buffer state has added {state.Added} rows but holds {count}.");
+    }
+
+    /// <summary>Continue from <paramref name="state"/> (validated first; nothing changes when it does not fit).</summary>
+    public void ImportState(ReplayBufferState state)
+    {
+        ValidateState(state);
+        state.Inputs.CopyTo(_inputs, 0);
+        state.Targets.CopyTo(_targets, 0);
+        Count = state.Inputs.Length / InputWidth;
+        _next = state.Next;
+        Added = state.Added;
+    }
+
     private int CheckedRow(int i)
     {
         if ((uint)i >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(i), i, $"The row must lie in [0, {Count}).");
         return i;
     }
 }
+
+/// <summary>A <see cref="ReplayBuffer"/>'s content as data.</summary>
+/// <param name="Capacity">Rows kept.</param>
+/// <param name="InputWidth">Values per input row.</param>
+/// <param name="TargetWidth">Values per target row.</param>
+/// <param name="Inputs">The rows held, in storage order, flat.</param>
+/// <param name="Targets">Their targets, flat.</param>
+/// <param name="Next">Where the next row is written.</param>
+/// <param name="Added">Rows ever added.</param>
+public sealed record ReplayBufferState(int Capacity, int InputWidth, int TargetWidth, double[] Inputs, double[] Targets, int Next, long Added);

@@ -1,3 +1,4 @@
+using Tandem.Core.Distributions;
 using Tandem.Core.Numerics;
 using Tandem.Core.Randomness;
 
@@ -134,13 +135,38 @@ public sealed class BayesianLinearRegression
         if (destination.Length != Dimension) throw new ArgumentException($"Expected {Dimension} values; got {destination.Length}.", nameof(destination));
         Refresh();
         Span<double> g = _scratch.AsSpan(0, Dimension);
-        Sampling.FillStandardNormal(random, g);
+        NormalSampler.FillStandard(random, g);
         for (int i = 0; i < Dimension; i++)
         {
             double v = _mean[i];
             for (int j = 0; j <= i; j++) v += _factor[i * Dimension + j] * g[j];
             destination[i] = v;
         }
+    }
+
+    /// <summary>The posterior as data (copies): Σ_n, Λ₀μ₀ + Φᵀy/σ² and the count.</summary>
+    internal RegressionState ExportState() => new(Dimension, _covariance.ToArray(), _precisionMean.ToArray(), Count);
+
+    /// <summary>Throws <see cref="Tandem.Core.State.PolicyStateException"/> unless <paramref name="state"/> fits this regression.</summary>
+    internal void ValidateState(RegressionState? state, string what)
+    {
+        Tandem.Core.State.PolicyStates.Require(state is not null, $"The state has no {what}.");
+        Tandem.Core.State.PolicyStates.Require(state!.Dimension == Dimension, $"The state's {what} has {state.Dimension} coefficients; this one has {Dimension}.");
+        Tandem.Core.State.PolicyStates.RequireLength(state.Covariance, Dimension * Dimension, what + " covariance");
+        Tandem.Core.State.PolicyStates.RequireLength(state.PrecisionMean, Dimension, what + " precision-weighted mean");
+        Tandem.Core.State.PolicyStates.RequireFinite(state.Covariance, what + " covariance");
+        Tandem.Core.State.PolicyStates.RequireFinite(state.PrecisionMean, what + " precision-weighted mean");
+        Tandem.Core.State.PolicyStates.Require(state.Count >= 0, $"The state's {what} count is {state.Count}; it must be ≥ 0.");
+    }
+
+    /// <summary>Restore a state checked by <see cref="ValidateState"/>; the mean and factor are recomputed on the next use,
+    /// exactly as the original would have computed them.</summary>
+    internal void ImportState(RegressionState state)
+    {
+        state.Covariance.CopyTo(_covariance, 0);
+        state.PrecisionMean.CopyTo(_precisionMean, 0);
+        Count = state.Count;
+        _dirty = true;
     }
 
     private void Refresh()
@@ -162,3 +188,10 @@ public sealed class BayesianLinearRegression
         _dirty = false;
     }
 }
+
+/// <summary>A <see cref="BayesianLinearRegression"/> posterior as data.</summary>
+/// <param name="Dimension">Number of coefficients d.</param>
+/// <param name="Covariance">Σ_n, d × d row-major.</param>
+/// <param name="PrecisionMean">Λ₀μ₀ + Φᵀy/σ², length d.</param>
+/// <param name="Count">Observations.</param>
+internal sealed record RegressionState(int Dimension, double[] Covariance, double[] PrecisionMean, long Count);

@@ -1,4 +1,8 @@
+using Tandem.Core.Distributions;
+using System.Collections.Immutable;
+using Tandem.Core.Decisions;
 using Tandem.Core.Neural;
+using Tandem.Core.State;
 using Tandem.Core.Randomness;
 using Tandem.Gambit.Environment;
 using Tandem.Gambit.Model;
@@ -46,8 +50,8 @@ public sealed class EnsembleGambitts : GambitAgent
     private readonly double[] _batchWork;
     private long _steps;
 
-    private EnsembleGambitts(string name, int armCount, int embeddingDimension, AgentOptions options, Random random, OfflineTreatmentModel? offline)
-        : base(name, armCount, options, random)
+    private EnsembleGambitts(string name, string kind, int armCount, int embeddingDimension, AgentOptions options, Random random, OfflineTreatmentModel? offline, TimeProvider? timeProvider)
+        : base(name, kind, armCount, options, random, timeProvider)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(embeddingDimension, 1);
         _dimension = embeddingDimension;
@@ -91,18 +95,28 @@ public sealed class EnsembleGambitts : GambitAgent
     }
 
     /// <summary>ens-poGAMBITTS (Algorithm 5): offline treatment model from <paramref name="generator"/>.</summary>
-    public static EnsembleGambitts PartiallyOnline(ITreatmentGenerator generator, AgentOptions options, Random random, Random offlineRandom)
+    /// <param name="generator">Simulator access to the generator.</param>
+    /// <param name="options">Ensemble settings, offline draws M.</param>
+    /// <param name="random">The agent's online source (initialisation, member choice, perturbations, minibatches).</param>
+    /// <param name="offlineRandom">The source of the offline generator draws.</param>
+    /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
+    public static EnsembleGambitts PartiallyOnline(ITreatmentGenerator generator, AgentOptions options, Random random, Random offlineRandom, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var offline = new OfflineTreatmentModel(generator, options.OfflineDraws, offlineRandom);
-        return new EnsembleGambitts("ens-poGAMBITTS", generator.PromptCount, generator.EmbeddingDimension, options, random, offline);
+        return new EnsembleGambitts("ens-poGAMBITTS", "gambit-ens-po", generator.PromptCount, generator.EmbeddingDimension, options, random, offline, timeProvider);
     }
 
     /// <summary>ens-foGAMBITTS (Algorithm 4): Normal-Inverse-Wishart treatment model per (context, prompt), learnt online.</summary>
-    public static EnsembleGambitts FullyOnline(int armCount, int embeddingDimension, AgentOptions options, Random random) =>
-        new("ens-foGAMBITTS", armCount, embeddingDimension, options, random, null);
+    /// <param name="armCount">K ≥ 1.</param>
+    /// <param name="embeddingDimension">d_z ≥ 1.</param>
+    /// <param name="options">Ensemble settings.</param>
+    /// <param name="random">The agent's own source.</param>
+    /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
+    public static EnsembleGambitts FullyOnline(int armCount, int embeddingDimension, AgentOptions options, Random random, TimeProvider? timeProvider = null) =>
+        new("ens-foGAMBITTS", "gambit-ens-fo", armCount, embeddingDimension, options, random, null, timeProvider);
 
     /// <summary>The members (read-only use: their scratch is the agent's).</summary>
     public IReadOnlyList<Mlp> Members => _members;
@@ -120,19 +134,16 @@ public sealed class EnsembleGambitts : GambitAgent
     /// <inheritdoc />
     public override GambitDecision Decide(GambitContext context)
     {
-        Span<double> propensities = PropensityBuffer;
         if (_steps < Options.EnsembleBurnIn)
         {
-            propensities.Fill(1.0 / ArmCount);
-            return MakeDecision(Random.Next(ArmCount));
+            return Issue(Random.Next(ArmCount), ProbabilityVectors.Uniform(ArmCount), GambitNotes.BurnIn);
         }
         FillTreatmentDraws(context);
         int chosen = Random.Next(_members.Length);
         if (Options.PropensityDraws == 0)
         {
             ScoreMember(_members[chosen], _scores);
-            propensities.Fill(double.NaN);
-            return MakeDecision(Sampling.ArgMax(_scores));
+            return Issue(Sampling.ArgMax(_scores), ProbabilityVectors.Unknown(ArmCount), GambitNotes.PropensityNotEstimated);
         }
         Array.Clear(_votes);
         int arm = 0;
@@ -143,8 +154,9 @@ public sealed class EnsembleGambitts : GambitAgent
             _votes[best]++;
             if (j == chosen) arm = best;
         }
-        for (int a = 0; a < ArmCount; a++) propensities[a] = (double)_votes[a] / _members.Length;
-        return MakeDecision(arm);
+        var probabilities = new double[ArmCount];
+        for (int a = 0; a < ArmCount; a++) probabilities[a] = (double)_votes[a] / _members.Length;
+        return Issue(arm, ImmutableArray.Create(probabilities), DecisionNotes.PropensityEstimated);
     }
 
     private void FillTreatmentDraws(GambitContext context)
@@ -170,7 +182,7 @@ public sealed class EnsembleGambitts : GambitAgent
                 int d = _dimension;
                 for (int s = 0; s < _draws; s++)
                 {
-                    Sampling.FillStandardNormal(Random, _g);
+                    NormalSampler.FillStandard(Random, _g);
                     for (int i = 0; i < d; i++)
                     {
                         double v = _m[i];
@@ -196,17 +208,66 @@ public sealed class EnsembleGambitts : GambitAgent
     }
 
     /// <inheritdoc />
-    public override void Learn(GambitContext context, GambitDecision decision, GambitOutcome outcome)
+    protected override void Update(GambitContext context, int arm, GambitOutcome outcome)
     {
-        ReadOnlySpan<double> z = outcome.Embedding.Span;
-        _treatment?[decision.Arm * GambitContext.Count + context.Index].Update(z);
+        ReadOnlySpan<double> z = outcome.Embedding.AsSpan();
+        _treatment?[arm * GambitContext.Count + context.Index].Update(z);
         RewardFeatures.WriteInputs(z, context, Options.ContextTerms, _row);
         double y = outcome.Reward - Options.EnsembleTargetOffset;
-        for (int j = 0; j < _targets.Length; j++) _targets[j] = y + Options.PerturbationSd * Sampling.StandardNormal(Random);
+        for (int j = 0; j < _targets.Length; j++) _targets[j] = y + Options.PerturbationSd * NormalSampler.Standard(Random);
         _buffer.Add(_row, _targets);
         _steps++;
         if (_steps > Options.EnsembleBurnIn) Train();
     }
+
+    /// <inheritdoc />
+    protected override object ExportModel() => new Model(
+        _steps,
+        _members.Select(m => m.ExportState()).ToArray(),
+        _optimizers.Select(o => o.ExportState()).ToArray(),
+        _buffer.ExportState(),
+        _treatment?.Select(t => t.ExportState()).ToArray(),
+        _offline?.ExportDraws());
+
+    /// <inheritdoc />
+    protected override Action PrepareImport(System.Text.Json.JsonElement model)
+    {
+        Model data = ReadModel<Model>(model);
+        PolicyStates.Require(data.Steps >= 0, $"The state's step count is {data.Steps}; it must be ≥ 0.");
+        PolicyStates.RequireLength(data.Members, _members.Length, "ensemble members");
+        PolicyStates.RequireLength(data.Optimizers, _optimizers.Length, "ensemble optimizers");
+        for (int j = 0; j < _members.Length; j++)
+        {
+            _members[j].ValidateState(data.Members[j]);
+            _optimizers[j].ValidateState(data.Optimizers[j]);
+        }
+        _buffer.ValidateState(data.Buffer);
+        if (_treatment is not null)
+        {
+            PolicyStates.RequireLength(data.Treatment, _treatment.Length, "treatment posteriors");
+            for (int i = 0; i < _treatment.Length; i++) _treatment[i].ValidateState(data.Treatment![i], $"treatment posterior {i}");
+        }
+        else
+        {
+            PolicyStates.Require(data.Treatment is null, "The state has online treatment posteriors; this agent (ens-poGAMBITTS) uses an offline treatment model.");
+        }
+        if (_offline is not null) _offline.ValidateDraws(data.OfflineDraws);
+        else PolicyStates.Require(data.OfflineDraws is null, "The state has offline treatment draws; this agent (ens-foGAMBITTS) learns its treatment model online.");
+        return () =>
+        {
+            for (int j = 0; j < _members.Length; j++)
+            {
+                _members[j].ImportState(data.Members[j]);
+                _optimizers[j].ImportState(data.Optimizers[j]);
+            }
+            _buffer.ImportState(data.Buffer);
+            if (_treatment is not null) for (int i = 0; i < _treatment.Length; i++) _treatment[i].ImportState(data.Treatment![i]);
+            _offline?.ImportDraws(data.OfflineDraws!);
+            _steps = data.Steps;
+        };
+    }
+
+    private sealed record Model(long Steps, MlpState[] Members, AdamState[] Optimizers, ReplayBufferState Buffer, WishartState[]? Treatment, double[]? OfflineDraws);
 
     /// <summary>One Adam step of every member on one minibatch drawn from the replay buffer (each with its own perturbed targets).</summary>
     private void Train()

@@ -23,13 +23,18 @@ public sealed class FullyOnlineGambitts : GambitAgent
     private readonly bool _updateTreatment;
 
     /// <summary>foGAMBITTS over K prompts and a d_z-dimensional working embedding.</summary>
-    public FullyOnlineGambitts(int armCount, int embeddingDimension, AgentOptions options, Random random)
-        : this("foGAMBITTS", armCount, embeddingDimension, options, random, null, null)
+    /// <param name="armCount">K ≥ 1.</param>
+    /// <param name="embeddingDimension">d_z ≥ 1.</param>
+    /// <param name="options">Priors, context terms, propensity draws.</param>
+    /// <param name="random">The agent's own source.</param>
+    /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
+    public FullyOnlineGambitts(int armCount, int embeddingDimension, AgentOptions options, Random random, TimeProvider? timeProvider = null)
+        : this("foGAMBITTS", "gambit-fo", armCount, embeddingDimension, options, random, null, null, timeProvider)
     {
     }
 
-    private FullyOnlineGambitts(string name, int armCount, int embeddingDimension, AgentOptions options, Random random, ITreatmentGenerator? generator, Random? offlineRandom)
-        : base(name, armCount, options, random)
+    private FullyOnlineGambitts(string name, string kind, int armCount, int embeddingDimension, AgentOptions options, Random random, ITreatmentGenerator? generator, Random? offlineRandom, TimeProvider? timeProvider)
+        : base(name, kind, armCount, options, random, timeProvider)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(embeddingDimension, 1);
         _dimension = embeddingDimension;
@@ -56,11 +61,16 @@ public sealed class FullyOnlineGambitts : GambitAgent
     }
 
     /// <summary>The blended agent (§4.2): NIW posteriors formed from <see cref="AgentOptions.OfflineDraws"/> offline draws per cell.</summary>
-    public static FullyOnlineGambitts Blended(ITreatmentGenerator generator, AgentOptions options, Random random, Random offlineRandom)
+    /// <param name="generator">Simulator access to the generator.</param>
+    /// <param name="options">Priors, offline draws M, whether to continue online.</param>
+    /// <param name="random">The agent's online source.</param>
+    /// <param name="offlineRandom">The source of the offline generator draws.</param>
+    /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
+    public static FullyOnlineGambitts Blended(ITreatmentGenerator generator, AgentOptions options, Random random, Random offlineRandom, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(offlineRandom);
-        return new FullyOnlineGambitts("blended", generator.PromptCount, generator.EmbeddingDimension, options, random, generator, offlineRandom);
+        return new FullyOnlineGambitts("blended", "gambit-blended", generator.PromptCount, generator.EmbeddingDimension, options, random, generator, offlineRandom, timeProvider);
     }
 
     /// <summary>The reward model.</summary>
@@ -84,11 +94,30 @@ public sealed class FullyOnlineGambitts : GambitAgent
     }
 
     /// <inheritdoc />
-    public override void Learn(GambitContext context, GambitDecision decision, GambitOutcome outcome)
+    protected override void Update(GambitContext context, int arm, GambitOutcome outcome)
     {
-        ReadOnlySpan<double> z = outcome.Embedding.Span;
-        if (_updateTreatment) _treatment[decision.Arm * GambitContext.Count + context.Index].Update(z);
+        ReadOnlySpan<double> z = outcome.Embedding.AsSpan();
+        if (_updateTreatment) _treatment[arm * GambitContext.Count + context.Index].Update(z);
         RewardFeatures.Write(z, context, Options.ContextTerms, _features);
         _reward.Update(_features, outcome.Reward);
     }
+
+    /// <inheritdoc />
+    protected override object ExportModel() => new Model(_reward.ExportState(), _treatment.Select(t => t.ExportState()).ToArray());
+
+    /// <inheritdoc />
+    protected override Action PrepareImport(System.Text.Json.JsonElement model)
+    {
+        Model data = ReadModel<Model>(model);
+        _reward.ValidateState(data.Reward, "reward model");
+        Tandem.Core.State.PolicyStates.RequireLength(data.Treatment, _treatment.Length, "treatment posteriors");
+        for (int i = 0; i < _treatment.Length; i++) _treatment[i].ValidateState(data.Treatment[i], $"treatment posterior {i}");
+        return () =>
+        {
+            _reward.ImportState(data.Reward);
+            for (int i = 0; i < _treatment.Length; i++) _treatment[i].ImportState(data.Treatment[i]);
+        };
+    }
+
+    private sealed record Model(RegressionState Reward, WishartState[] Treatment);
 }

@@ -1,4 +1,8 @@
+using System.Collections.Immutable;
+using System.Text.Json;
 using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
+using Tandem.Core.State;
 using Tandem.Gambit.Model;
 
 namespace Tandem.Gambit.Agents;
@@ -7,33 +11,44 @@ namespace Tandem.Gambit.Agents;
 /// A Thompson-sampling agent over prompts: each decision draws one posterior sample, scores every prompt under
 /// it and takes the best (Algorithms 1–2, step "select A_t"). P(A_t = a | history) for all a is estimated by
 /// Monte Carlo over <see cref="AgentOptions.PropensityDraws"/> posterior draws, the decision's own draw being one
-/// of them (§4.1). Decisions reference a propensity buffer owned by the agent, valid until its next decision.
+/// of them (§4.1). Decisions are owned (a copied probability vector) and issued by a <see cref="DecisionIssuer"/>;
+/// Learn reads only its arguments and refuses decisions it did not issue or has already learned.
 /// </summary>
-public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, GambitOutcome>
+/// <remarks>State (<see cref="IStateful"/>): the kind, K, the options, the issuer, the random generator and the
+/// model (posteriors, networks, buffers) of the concrete agent. Import validates all of it before changing anything.</remarks>
+public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, GambitOutcome>, IStateful
 {
+    private const int StateVersion = 1;
     private readonly double[] _scores;
     private readonly double[] _propensities;
 
     /// <summary>Set up the buffers.</summary>
     /// <param name="name">Display name ("poGAMBITTS", ...).</param>
+    /// <param name="kind">The state kind ("gambit-po", ...).</param>
     /// <param name="armCount">K ≥ 1.</param>
     /// <param name="options">Validated here.</param>
-    /// <param name="random">The agent's own source (posterior draws).</param>
-    protected GambitAgent(string name, int armCount, AgentOptions options, Random random)
+    /// <param name="random">The agent's own source (posterior draws); a <see cref="Core.Randomness.Seeds.CreateRandom"/> source to be saved.</param>
+    /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
+    protected GambitAgent(string name, string kind, int armCount, AgentOptions options, Random random, TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(armCount, 1);
         Name = name;
+        Kind = kind;
         ArmCount = armCount;
         Options = options;
         Random = random ?? throw new ArgumentNullException(nameof(random));
+        Issuer = new DecisionIssuer(timeProvider);
         _scores = new double[armCount];
         _propensities = new double[armCount];
     }
 
     /// <inheritdoc />
     public string Name { get; }
+
+    /// <summary>The kind written into this agent's <see cref="PolicyState"/>.</summary>
+    public string Kind { get; }
 
     /// <summary>K.</summary>
     public int ArmCount { get; }
@@ -43,6 +58,9 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
 
     /// <summary>The agent's random source.</summary>
     protected Random Random { get; }
+
+    /// <summary>Issues the agent's decision ids.</summary>
+    protected DecisionIssuer Issuer { get; }
 
     /// <summary>Write the K prompt scores under one fresh posterior draw (e.g. β̃ᵀφ(z̄_{x,a}, x)).</summary>
     protected abstract void SampleScores(GambitContext context, Span<double> scores);
@@ -56,11 +74,7 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
         SampleScores(context, _scores);
         int arm = Sampling.ArgMax(_scores);
         int draws = Options.PropensityDraws;
-        if (draws == 0)
-        {
-            Array.Fill(_propensities, double.NaN);
-            return new GambitDecision(arm, _propensities);
-        }
+        if (draws == 0) return Issue(arm, ProbabilityVectors.Unknown(ArmCount), GambitNotes.PropensityNotEstimated);
         Array.Clear(_propensities);
         _propensities[arm] = 1;
         for (int m = 1; m < draws; m++)
@@ -69,15 +83,78 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
             _propensities[Sampling.ArgMax(_scores)] += 1;
         }
         for (int a = 0; a < ArmCount; a++) _propensities[a] /= draws;
-        return new GambitDecision(arm, _propensities);
+        return Issue(arm, ImmutableArray.Create(_propensities), DecisionNotes.PropensityEstimated);
     }
 
     /// <inheritdoc />
-    public abstract void Learn(GambitContext context, GambitDecision decision, GambitOutcome outcome);
+    public ValueTask LearnAsync(GambitContext context, GambitDecision decision, GambitOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        Learn(context, decision, outcome);
+        return ValueTask.CompletedTask;
+    }
 
-    /// <summary>The propensity buffer, for subclasses that fill it themselves.</summary>
-    protected Span<double> PropensityBuffer => _propensities;
+    /// <summary>Synchronous <see cref="LearnAsync"/>: refuses a decision not issued here or already learned
+    /// (<see cref="UnknownDecisionException"/>, nothing changed), then updates the model from the arguments alone.</summary>
+    public void Learn(GambitContext context, GambitDecision decision, GambitOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        Issuer.EnsurePending(decision.Id, nameof(decision));
+        if ((uint)decision.Arm >= (uint)ArmCount)
+            throw new ArgumentOutOfRangeException(nameof(decision), decision.Arm, $"The decision's arm must lie in 0..{ArmCount - 1}.");
+        Update(context, decision.Arm, outcome);
+        Issuer.Settle(decision.Id);
+    }
 
-    /// <summary>A decision on the agent's propensity buffer.</summary>
-    protected GambitDecision MakeDecision(int arm, DecisionNotes notes = DecisionNotes.None) => new(arm, _propensities, notes);
+    /// <summary>Update the model from the outcome of <paramref name="arm"/> in <paramref name="context"/>.</summary>
+    protected abstract void Update(GambitContext context, int arm, GambitOutcome outcome);
+
+    /// <summary>Issue an owned decision.</summary>
+    protected GambitDecision Issue(int arm, ImmutableArray<double> probabilities, DecisionNotes notes)
+    {
+        DecisionStamp stamp = Issuer.Issue();
+        return new GambitDecision { Id = stamp.Id, Time = stamp.Time, Arm = arm, Probabilities = probabilities, Notes = notes };
+    }
+
+    /// <inheritdoc />
+    public PolicyState ExportState() =>
+        PolicyStates.Pack(Kind, StateVersion, new AgentState(ArmCount, Options, Issuer.Export(), PolicyStates.ExportRandom(Random),
+            JsonSerializer.SerializeToElement(ExportModel(), PolicyStates.JsonOptions)));
+
+    /// <inheritdoc />
+    public void ImportState(PolicyState state)
+    {
+        AgentState data = PolicyStates.Unpack<AgentState>(state, Kind, StateVersion);
+        PolicyStates.Require(data.Arms == ArmCount, $"The state is of an agent over {data.Arms} prompts; this agent has K = {ArmCount}.");
+        PolicyStates.Require(data.Options is not null, "The state has no options.");
+        PolicyStates.Require(data.Options == Options, $"The state was saved with options {data.Options}; this agent has {Options}.");
+        DecisionIssuer.Validate(data.Issuer);
+        PolicyStates.ValidateRandom(data.Random);
+        Action apply = PrepareImport(data.Model);
+        apply();
+        Issuer.Import(data.Issuer);
+        PolicyStates.ImportRandom(Random, data.Random);
+    }
+
+    /// <summary>The model part of the state (a record serialisable with <see cref="PolicyStates.JsonOptions"/>; copies only).</summary>
+    protected abstract object ExportModel();
+
+    /// <summary>Read and validate the model part of a state (dimensions, finiteness) without changing anything;
+    /// return the action that applies it. Throws <see cref="PolicyStateException"/> naming the mismatch.</summary>
+    protected abstract Action PrepareImport(JsonElement model);
+
+    /// <summary>Deserialize the model part as <typeparamref name="T"/>, throwing <see cref="PolicyStateException"/>.</summary>
+    protected T ReadModel<T>(JsonElement model)
+        where T : class
+    {
+        try
+        {
+            return model.Deserialize<T>(PolicyStates.JsonOptions) ?? throw new PolicyStateException($"The '{Kind}' state has no model.");
+        }
+        catch (JsonException ex)
+        {
+            throw new PolicyStateException($"The '{Kind}' state's model cannot be read: {ex.Message}", ex);
+        }
+    }
+
+    private sealed record AgentState(int Arms, AgentOptions Options, DecisionIssuerState Issuer, ulong[] Random, JsonElement Model);
 }

@@ -1,3 +1,4 @@
+using Tandem.Core.Distributions;
 namespace Tandem.Gambit.Agents;
 
 /// <summary>
@@ -53,7 +54,7 @@ public readonly record struct NormalInverseGamma(double Mean, double Kappa, doub
     /// <summary>One posterior draw of μ: σ² ~ IG(α, β), then μ ~ N(m, σ²/κ).</summary>
     public double SampleMean(Random random)
     {
-        double variance = Sampling.InverseGamma(random, Alpha, Beta);
-        return Mean + Math.Sqrt(variance / Kappa) * Sampling.StandardNormal(random);
+        double variance = GammaSampler.InverseGamma(random, Alpha, Beta);
+        return Mean + Math.Sqrt(variance / Kappa) * NormalSampler.Standard(random);
     }
 }

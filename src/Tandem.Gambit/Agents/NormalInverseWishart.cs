@@ -1,3 +1,4 @@
+using Tandem.Core.Distributions;
 using Tandem.Core.Numerics;
 using Tandem.Core.Randomness;
 
@@ -88,10 +89,10 @@ public sealed class NormalInverseWishart
         int d = Dimension;
         if (destination.Length != d) throw new ArgumentException($"Expected {d} values; got {destination.Length}.", nameof(destination));
         Refresh();
-        double u = Sampling.ChiSquared(random, Nu - d + 1);
+        double u = GammaSampler.ChiSquared(random, Nu - d + 1);
         double s = 1.0 / Math.Sqrt(Kappa * u);
         Span<double> g = _work.AsSpan(0, d);
-        Sampling.FillStandardNormal(random, g);
+        NormalSampler.FillStandard(random, g);
         for (int i = 0; i < d; i++)
         {
             double v = 0;
@@ -125,8 +126,8 @@ public sealed class NormalInverseWishart
         a.Clear();
         for (int i = 0; i < d; i++)
         {
-            a[i * d + i] = Math.Sqrt(Sampling.ChiSquared(random, Nu - i));
-            for (int j = 0; j < i; j++) a[i * d + j] = Sampling.StandardNormal(random);
+            a[i * d + i] = Math.Sqrt(GammaSampler.ChiSquared(random, Nu - i));
+            for (int j = 0; j < i; j++) a[i * d + j] = NormalSampler.Standard(random);
         }
         t.Clear();
         for (int i = 0; i < d; i++)
@@ -151,7 +152,7 @@ public sealed class NormalInverseWishart
         }
         for (int i = 0; i < d; i++)
             for (int j = 0; j < d; j++) covarianceFactor[i * d + j] = u[j * d + i];
-        Sampling.FillStandardNormal(random, g);
+        NormalSampler.FillStandard(random, g);
         double scale = 1.0 / Math.Sqrt(Kappa);
         for (int i = 0; i < d; i++)
         {
@@ -161,6 +162,35 @@ public sealed class NormalInverseWishart
         }
     }
 
+    /// <summary>The posterior as data (copies).</summary>
+    internal WishartState ExportState() => new(Dimension, _mean.ToArray(), _scale.ToArray(), Kappa, Nu);
+
+    /// <summary>Throws <see cref="Tandem.Core.State.PolicyStateException"/> unless <paramref name="state"/> fits this model
+    /// (dimension, finiteness, κ &gt; 0, ν &gt; d − 1, Ψ positive definite).</summary>
+    internal void ValidateState(WishartState? state, string what)
+    {
+        Tandem.Core.State.PolicyStates.Require(state is not null, $"The state has no {what}.");
+        int d = Dimension;
+        Tandem.Core.State.PolicyStates.Require(state!.Dimension == d, $"The state's {what} has dimension {state.Dimension}; this one has {d}.");
+        Tandem.Core.State.PolicyStates.RequireLength(state.Mean, d, what + " mean");
+        Tandem.Core.State.PolicyStates.RequireLength(state.Scale, d * d, what + " scale");
+        Tandem.Core.State.PolicyStates.RequireFinite(state.Mean, what + " mean");
+        Tandem.Core.State.PolicyStates.RequireFinite(state.Scale, what + " scale");
+        Tandem.Core.State.PolicyStates.Require(state.Kappa > 0 && double.IsFinite(state.Kappa), $"The state's {what} κ is {state.Kappa}; it must be finite and > 0.");
+        Tandem.Core.State.PolicyStates.Require(state.Nu > d - 1 && double.IsFinite(state.Nu), $"The state's {what} ν is {state.Nu}; it must be finite and > {d - 1}.");
+        Tandem.Core.State.PolicyStates.Require(Cholesky.TryFactor(state.Scale, new double[d * d], d), $"The state's {what} scale Ψ is not positive definite.");
+    }
+
+    /// <summary>Restore a state checked by <see cref="ValidateState"/>.</summary>
+    internal void ImportState(WishartState state)
+    {
+        state.Mean.CopyTo(_mean, 0);
+        state.Scale.CopyTo(_scale, 0);
+        Kappa = state.Kappa;
+        Nu = state.Nu;
+        _dirty = true;
+    }
+
     private void Refresh()
     {
         if (!_dirty) return;
@@ -168,3 +198,11 @@ public sealed class NormalInverseWishart
         _dirty = false;
     }
 }
+
+/// <summary>A <see cref="NormalInverseWishart"/> posterior as data.</summary>
+/// <param name="Dimension">d.</param>
+/// <param name="Mean">μ, length d.</param>
+/// <param name="Scale">Ψ, d × d row-major.</param>
+/// <param name="Kappa">κ.</param>
+/// <param name="Nu">ν.</param>
+internal sealed record WishartState(int Dimension, double[] Mean, double[] Scale, double Kappa, double Nu);

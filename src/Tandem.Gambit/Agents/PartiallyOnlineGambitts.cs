@@ -29,15 +29,45 @@ public sealed class OfflineTreatmentModel
             for (int c = 0; c < GambitContext.Count; c++)
             {
                 int cell = a * GambitContext.Count + c;
-                Span<double> mean = _means.AsSpan(cell * Dimension, Dimension);
                 for (int m = 0; m < drawsPerCell; m++)
                 {
-                    Span<double> z = _draws.AsSpan((cell * drawsPerCell + m) * Dimension, Dimension);
-                    generator.Generate(a, new GambitContext(c), random, z);
-                    for (int j = 0; j < Dimension; j++) mean[j] += z[j] / drawsPerCell;
+                    generator.Generate(a, new GambitContext(c), random, _draws.AsSpan((cell * drawsPerCell + m) * Dimension, Dimension));
                 }
             }
         }
+        ComputeMeans();
+    }
+
+    private void ComputeMeans()
+    {
+        Array.Clear(_means);
+        int cells = PromptCount * GambitContext.Count;
+        for (int cell = 0; cell < cells; cell++)
+        {
+            Span<double> mean = _means.AsSpan(cell * Dimension, Dimension);
+            for (int m = 0; m < DrawsPerCell; m++)
+            {
+                ReadOnlySpan<double> z = _draws.AsSpan((cell * DrawsPerCell + m) * Dimension, Dimension);
+                for (int j = 0; j < Dimension; j++) mean[j] += z[j] / DrawsPerCell;
+            }
+        }
+    }
+
+    /// <summary>The draws as data (a copy): [prompt][context][m][d].</summary>
+    internal double[] ExportDraws() => _draws.ToArray();
+
+    /// <summary>Throws <see cref="Tandem.Core.State.PolicyStateException"/> unless <paramref name="draws"/> fits this model.</summary>
+    internal void ValidateDraws(double[]? draws)
+    {
+        Tandem.Core.State.PolicyStates.RequireLength(draws, _draws.Length, $"offline treatment draws (K = {PromptCount}, M = {DrawsPerCell}, d = {Dimension})");
+        Tandem.Core.State.PolicyStates.RequireFinite(draws, "offline treatment draws");
+    }
+
+    /// <summary>Restore draws checked by <see cref="ValidateDraws"/> and recompute the cell means.</summary>
+    internal void ImportDraws(double[] draws)
+    {
+        draws.CopyTo(_draws, 0);
+        ComputeMeans();
     }
 
     /// <summary>K.</summary>
@@ -77,8 +107,9 @@ public sealed class PartiallyOnlineGambitts : GambitAgent
     /// <param name="options">Prior, offline draws M, context terms, propensity draws.</param>
     /// <param name="random">The agent's online source.</param>
     /// <param name="offlineRandom">The source of the offline generator draws.</param>
-    public PartiallyOnlineGambitts(ITreatmentGenerator generator, AgentOptions options, Random random, Random offlineRandom)
-        : base("poGAMBITTS", generator?.PromptCount ?? throw new ArgumentNullException(nameof(generator)), options, random)
+    /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
+    public PartiallyOnlineGambitts(ITreatmentGenerator generator, AgentOptions options, Random random, Random offlineRandom, TimeProvider? timeProvider = null)
+        : base("poGAMBITTS", "gambit-po", generator?.PromptCount ?? throw new ArgumentNullException(nameof(generator)), options, random, timeProvider)
     {
         _treatment = new OfflineTreatmentModel(generator, options.OfflineDraws, offlineRandom);
         _width = RewardFeatures.Width(generator.EmbeddingDimension, options.ContextTerms);
@@ -86,10 +117,7 @@ public sealed class PartiallyOnlineGambitts : GambitAgent
         _beta = new double[_width];
         _features = new double[_width];
         _cellFeatures = new double[ArmCount * GambitContext.Count * _width];
-        for (int a = 0; a < ArmCount; a++)
-            for (int c = 0; c < GambitContext.Count; c++)
-                RewardFeatures.Write(_treatment.Mean(a, new GambitContext(c)), new GambitContext(c), options.ContextTerms,
-                    _cellFeatures.AsSpan((a * GambitContext.Count + c) * _width, _width));
+        WriteCellFeatures();
     }
 
     /// <summary>The reward model.</summary>
@@ -97,6 +125,14 @@ public sealed class PartiallyOnlineGambitts : GambitAgent
 
     /// <summary>The offline treatment model.</summary>
     public OfflineTreatmentModel TreatmentModel => _treatment;
+
+    private void WriteCellFeatures()
+    {
+        for (int a = 0; a < ArmCount; a++)
+            for (int c = 0; c < GambitContext.Count; c++)
+                RewardFeatures.Write(_treatment.Mean(a, new GambitContext(c)), new GambitContext(c), Options.ContextTerms,
+                    _cellFeatures.AsSpan((a * GambitContext.Count + c) * _width, _width));
+    }
 
     /// <inheritdoc />
     protected override void SampleScores(GambitContext context, Span<double> scores)
@@ -112,9 +148,28 @@ public sealed class PartiallyOnlineGambitts : GambitAgent
     }
 
     /// <inheritdoc />
-    public override void Learn(GambitContext context, GambitDecision decision, GambitOutcome outcome)
+    protected override void Update(GambitContext context, int arm, GambitOutcome outcome)
     {
-        RewardFeatures.Write(outcome.Embedding.Span, context, Options.ContextTerms, _features);
+        RewardFeatures.Write(outcome.Embedding.AsSpan(), context, Options.ContextTerms, _features);
         _reward.Update(_features, outcome.Reward);
     }
+
+    /// <inheritdoc />
+    protected override object ExportModel() => new Model(_reward.ExportState(), _treatment.ExportDraws());
+
+    /// <inheritdoc />
+    protected override Action PrepareImport(System.Text.Json.JsonElement model)
+    {
+        Model data = ReadModel<Model>(model);
+        _reward.ValidateState(data.Reward, "reward model");
+        _treatment.ValidateDraws(data.OfflineDraws);
+        return () =>
+        {
+            _reward.ImportState(data.Reward);
+            _treatment.ImportDraws(data.OfflineDraws);
+            WriteCellFeatures();
+        };
+    }
+
+    private sealed record Model(RegressionState Reward, double[] OfflineDraws);
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Tandem.Core.State;
 using Tandem.Gambit.Model;
 
 namespace Tandem.Gambit.Agents;
@@ -15,8 +17,9 @@ public sealed class StandardThompson : GambitAgent
     /// <param name="contextual">One model per (context, prompt) when true.</param>
     /// <param name="options">Prior and propensity draws.</param>
     /// <param name="random">The agent's own source.</param>
-    public StandardThompson(int armCount, bool contextual, AgentOptions options, Random random)
-        : base(contextual ? "StdTS:Contextual" : "StdTS", armCount, options, random)
+    /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
+    public StandardThompson(int armCount, bool contextual, AgentOptions options, Random random, TimeProvider? timeProvider = null)
+        : base(contextual ? "StdTS:Contextual" : "StdTS", contextual ? "gambit-stdts-contextual" : "gambit-stdts", armCount, options, random, timeProvider)
     {
         Contextual = contextual;
         _cells = new NormalInverseGamma[armCount * (contextual ? GambitContext.Count : 1)];
@@ -36,11 +39,35 @@ public sealed class StandardThompson : GambitAgent
     }
 
     /// <inheritdoc />
-    public override void Learn(GambitContext context, GambitDecision decision, GambitOutcome outcome)
+    protected override void Update(GambitContext context, int arm, GambitOutcome outcome)
     {
-        int cell = Cell(decision.Arm, context);
+        int cell = Cell(arm, context);
         _cells[cell] = _cells[cell].Update(outcome.Reward);
     }
 
+    /// <inheritdoc />
+    protected override object ExportModel() => new Model(_cells.ToArray());
+
+    /// <inheritdoc />
+    protected override Action PrepareImport(JsonElement model)
+    {
+        Model data = ReadModel<Model>(model);
+        PolicyStates.RequireLength(data.Cells, _cells.Length, "Normal-Inverse-Gamma posteriors");
+        for (int i = 0; i < data.Cells.Length; i++)
+        {
+            try
+            {
+                data.Cells[i].Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                throw new PolicyStateException($"The state's posterior {i} is invalid: {ex.Message}", ex);
+            }
+        }
+        return () => data.Cells.CopyTo(_cells, 0);
+    }
+
     private int Cell(int arm, GambitContext context) => Contextual ? arm * GambitContext.Count + context.Index : arm;
+
+    private sealed record Model(NormalInverseGamma[] Cells);
 }

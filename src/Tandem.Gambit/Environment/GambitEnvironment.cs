@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Randomness;
 using Tandem.Core.Running;
@@ -53,7 +55,6 @@ public sealed class GambitEnvironment : IEnvironment<GambitContext, GambitDecisi
     private readonly Random _contexts;
     private readonly Random _responses;
     private readonly Random _noise;
-    private readonly double[] _embedding;
 
     /// <summary>The environment of run <paramref name="run"/> in <paramref name="world"/>.</summary>
     public GambitEnvironment(GambitWorld world, RunContext run)
@@ -62,7 +63,6 @@ public sealed class GambitEnvironment : IEnvironment<GambitContext, GambitDecisi
         _contexts = run.CreateRandom("gambit-contexts");
         _responses = run.CreateRandom("gambit-responses");
         _noise = run.CreateRandom("gambit-noise");
-        _embedding = new double[world.EmbeddingDimension];
     }
 
     /// <summary>The shared truth.</summary>
@@ -82,13 +82,24 @@ public sealed class GambitEnvironment : IEnvironment<GambitContext, GambitDecisi
         if (World.AllowNoMessage && arm == World.PromptCount)
         {
             double m = World.NoMessageReward(context);
-            return new GambitOutcome(m + noise, m, ReadOnlyMemory<double>.Empty, -1);
+            return new GambitOutcome(m + noise, m, ImmutableArray<double>.Empty, -1);
         }
         ReadOnlySpan<double> cell = World.Bank.Cell(arm, context, out int n);
         int i = _responses.Next(n);
         int d = World.Bank.DimensionCount;
-        for (int j = 0; j < _embedding.Length; j++) _embedding[j] = cell[i * d + World.WorkingDimensions[j]];
-        return new GambitOutcome(World.ResponseMean(arm, context, i) + noise, World.ExpectedReward(arm, context), _embedding, i);
+        var embedding = new double[World.EmbeddingDimension];
+        for (int j = 0; j < embedding.Length; j++) embedding[j] = cell[i * d + World.WorkingDimensions[j]];
+        return new GambitOutcome(World.ResponseMean(arm, context, i) + noise, World.ExpectedReward(arm, context), ImmutableCollectionsMarshal.AsImmutableArray(embedding), i);
+    }
+
+    /// <summary>μ(x, a) of the decision's prompt, exact from the bank (the mean of f over the cell's responses);
+    /// for "no message" (arm K under optional prompting) the no-message mean. Draws nothing.</summary>
+    public double ExpectedReward(GambitContext context, GambitDecision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if ((uint)decision.Arm >= (uint)ArmCount)
+            throw new ArgumentOutOfRangeException(nameof(decision), decision.Arm, $"The decision's arm must lie in 0..{ArmCount - 1}.");
+        return World.ExpectedReward(decision.Arm, context);
     }
 
     /// <inheritdoc />

@@ -62,6 +62,17 @@ public static class GambittsStudy
         IReadOnlyList<AgentSpec> agents,
         RunnerOptions runner,
         Action<int, int, StudyProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        await RunAsync(experiment, settings, agents, runner, null, progress, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Run the given settings of <paramref name="experiment"/> with step <paramref name="observers"/> (logging, early stop).</summary>
+    public static async Task<ExperimentResult> RunAsync(
+        ExperimentDefinition experiment,
+        IReadOnlyList<ExperimentSetting> settings,
+        IReadOnlyList<AgentSpec> agents,
+        RunnerOptions runner,
+        IReadOnlyList<IStepObserver<GambitContext, GambitDecision, GambitOutcome>>? observers,
+        Action<int, int, StudyProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(experiment);
@@ -76,7 +87,7 @@ public static class GambittsStudy
             int index = i;
             var study = CreateStudy(settings[i], agents);
             var reporter = progress is null ? null : new SyncProgress(p => progress(index, settings.Count, p));
-            StudyResult result = await StudyRunner.RunAsync(study, runner, progress: reporter, cancellationToken: cancellationToken).ConfigureAwait(false);
+            StudyResult result = await StudyRunner.RunAsync(study, runner, observers, reporter, cancellationToken: cancellationToken).ConfigureAwait(false);
             results.Add(new SettingResult(settings[i], result));
         }
         return new ExperimentResult(experiment, agents, results);

@@ -1,4 +1,5 @@
 using Tandem.Core.Abstractions;
+using Tandem.Core.Decisions;
 using Tandem.Core.Running;
 using Tandem.Gambit.Agents;
 using Tandem.Gambit.Bank;
@@ -19,16 +20,25 @@ public class OptionalPromptingTests
 
     private sealed class CountingPromptAgent(int k) : IPolicy<GambitContext, GambitDecision, GambitOutcome>
     {
-        private readonly double[] _p = Enumerable.Repeat(1.0 / k, k).ToArray();
+        private readonly DecisionIssuer _issuer = new();
         public int Decided { get; private set; }
         public int Learned { get; private set; }
+        public List<DecisionId> LearnedIds { get; } = [];
         public string Name => "counting";
         public ValueTask<GambitDecision> DecideAsync(GambitContext context, CancellationToken cancellationToken = default)
         {
             Decided++;
-            return new(new GambitDecision(Decided % k, _p));
+            DecisionStamp stamp = _issuer.Issue();
+            return new(new GambitDecision { Id = stamp.Id, Time = stamp.Time, Arm = Decided % k, Probabilities = ProbabilityVectors.Uniform(k) });
         }
-        public void Learn(GambitContext context, GambitDecision decision, GambitOutcome outcome) => Learned++;
+        public ValueTask LearnAsync(GambitContext context, GambitDecision decision, GambitOutcome outcome, CancellationToken cancellationToken = default)
+        {
+            _issuer.EnsurePending(decision.Id);
+            _issuer.Settle(decision.Id);
+            Learned++;
+            LearnedIds.Add(decision.Id);
+            return ValueTask.CompletedTask;
+        }
     }
 
     [Fact]
@@ -51,17 +61,17 @@ public class OptionalPromptingTests
             {
                 Assert.Equal(5, d.Arm);
                 Assert.Equal(0.5, d.Propensity);
-                Assert.True(double.IsNaN(d.Propensities.Span[0]));
+                Assert.True(double.IsNaN(d.Probabilities[0]));
             }
             else
             {
                 Assert.InRange(d.Arm, 0, 4);
                 Assert.Equal(0.5 * 0.2, d.Propensity, 15);
-                Assert.Equal(1.0, d.Propensities.ToArray().Sum(), 12);
+                Assert.Equal(1.0, d.Probabilities.Sum(), 12);
             }
             GambitOutcome o = env.Respond(x, d);
             Assert.Equal(sends ? 0 : -1, Math.Min(0, o.Response));
-            policy.Learn(x, d, o);
+            await policy.LearnAsync(x, d, o);
         }
         Assert.Equal(10, prompts.Decided);
         Assert.Equal(10, prompts.Learned);
@@ -81,7 +91,7 @@ public class OptionalPromptingTests
             GambitContext x = env.NextContext();
             GambitDecision d = await policy.DecideAsync(x);
             Assert.InRange(d.Propensity, 0.0, 1.0);
-            policy.Learn(x, d, env.Respond(x, d));
+            await policy.LearnAsync(x, d, env.Respond(x, d));
         }
     }
 }

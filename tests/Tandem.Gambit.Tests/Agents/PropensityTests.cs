@@ -52,7 +52,7 @@ public class PropensityTests
         for (int i = 0; i < decisions; i++)
         {
             GambitDecision d = agent.Decide(context);
-            ReadOnlySpan<double> p = d.Propensities.Span;
+            ReadOnlySpan<double> p = d.Probabilities.AsSpan();
             Assert.Equal(agent.ArmCount, p.Length);
             Assert.Equal(1.0, p.ToArray().Sum(), 12);
             Assert.Equal(p[d.Arm], d.Propensity);
@@ -73,7 +73,7 @@ public class PropensityTests
     {
         var (agent, context) = Trained("ens-po", 0);
         GambitDecision d = agent.Decide(context);
-        Assert.All(d.Propensities.ToArray(), p => Assert.Equal(1.0 / agent.ArmCount, p, 15));
+        Assert.All(d.Probabilities, p => Assert.Equal(1.0 / agent.ArmCount, p, 15));
     }
 
     [Fact]

@@ -42,7 +42,10 @@ public class WorldTests
                 Assert.Equal(world.OptimalReward(x) - world.ExpectedReward(arm, x), trace.Regret[r][t], 12);
                 double expectedRegret = x.Location == Location.Home ? (arm == 0 ? 0 : 1.5) : (arm == 1 ? 0 : 1.5);
                 Assert.Equal(expectedRegret, trace.Regret[r][t], 12);
-                env.Respond(x, new GambitDecision(arm, ReadOnlyMemory<double>.Empty));
+                // ExpectedReward(context, decision) is the same truth, and asking it for every arm draws nothing.
+                Assert.Equal(world.OptimalReward(x) - env.ExpectedReward(x, TestWorlds.Bare(arm)), trace.Regret[r][t], 12);
+                Assert.Equal(world.OptimalReward(x), Math.Max(env.ExpectedReward(x, TestWorlds.Bare(0)), env.ExpectedReward(x, TestWorlds.Bare(1))), 12);
+                env.Respond(x, TestWorlds.Bare(arm));
             }
         }
     }
@@ -57,13 +60,31 @@ public class WorldTests
         for (int t = 0; t < 200; t++)
         {
             GambitContext x = env.NextContext();
-            GambitOutcome o = env.Respond(x, new GambitDecision(0, ReadOnlyMemory<double>.Empty));
-            double z = o.Embedding.Span[0];
+            GambitOutcome o = env.Respond(x, TestWorlds.Bare(0));
+            double z = o.Embedding[0];
             seen.Add(z);
             Assert.Equal(10 + 0.5 * z, o.Reward, 12); // zero noise: the reward is f at the delivered response
             Assert.Equal(11, o.ExpectedReward, 12);
         }
         Assert.Equal([1.0, 3.0], seen.Order().ToArray());
+    }
+
+    [Fact]
+    public void ExpectedReward_OfTheNoMessageArm_IsTheNoMessageMean_AndDrawsNothing()
+    {
+        GambitWorld world = GambitWorld.Create(TestWorlds.SmallBank, LinearOutcomeModel.OneD(), [StyleDimensions.Optimism], 3, allowNoMessage: true);
+        var asked = new GambitEnvironment(world, new RunContext(0, 8));
+        var quiet = new GambitEnvironment(world, new RunContext(0, 8));
+        for (int t = 0; t < 20; t++)
+        {
+            GambitContext x = asked.NextContext();
+            Assert.Equal(x, quiet.NextContext());
+            Assert.Equal(world.NoMessageReward(x), asked.ExpectedReward(x, TestWorlds.Bare(3, 4)));
+            for (int a = 0; a < 3; a++) Assert.Equal(world.ExpectedReward(a, x), asked.ExpectedReward(x, TestWorlds.Bare(a, 4)));
+            GambitOutcome q = quiet.Respond(x, TestWorlds.Bare(t % 4, 4)), o = asked.Respond(x, TestWorlds.Bare(t % 4, 4));
+            Assert.Equal((q.Reward, q.ExpectedReward, q.Response), (o.Reward, o.ExpectedReward, o.Response));
+            Assert.Equal(q.Embedding.ToArray(), o.Embedding.ToArray());
+        }
     }
 
     [Fact]

@@ -53,3 +53,42 @@ public class ExperimentTests
         Assert.True(po < std, $"poGAMBITTS {po} vs StdTS {std}");
     }
 }
+
+public class GambittsExperimentTests
+{
+    [Fact]
+    public async Task RunAsync_MatchesTheStudy_AndReportsCurvesFiguresAndBody()
+    {
+        var options = new GambittsExperimentOptions { Experiment = "arms", Agents = ["stdts", "po"], Runs = 3, Horizon = 25, Seed = 5, MaxDegreeOfParallelism = 1 };
+        GambittsExperimentResult result = await GambittsExperiment.RunAsync(options, TestWorlds.SmallBank);
+        ExperimentDefinition arms = GambittsExperiments.Find("arms")!;
+        var direct = await GambittsStudy.RunAsync(arms, arms.Settings(TestWorlds.SmallBank), [AgentCatalog.Find("stdts")!, AgentCatalog.Find("po")!],
+            new RunnerOptions { Runs = 3, Horizon = 25, Seed = 5, MaxDegreeOfParallelism = 2 });
+        Assert.Equal(2 * 5, result.Summary.Series.Count);
+        for (int s = 0; s < 5; s++)
+            for (int p = 0; p < 2; p++)
+            {
+                GambittsSeries series = result.Summary.Series[2 * s + p];
+                Assert.Equal(direct.Settings[s].Result.Policies[p].MeanCumulativeRegretCurve(), series.RegretCurve);
+                Assert.Equal(direct.Settings[s].Result.Policies[p].FinalCumulativeRegret().Average(), series.CumulativeRegret.Mean, 10);
+            }
+        Assert.Equal("host bank", result.Summary.Bank);
+        Tandem.Core.Reports.Report report = result.ToReport();
+        var curves = Assert.IsType<Tandem.Core.Reports.ColumnTable>(report.Files[0]);
+        Assert.Equal("curves.csv", curves.Name);
+        Assert.Equal(1 + 2 * 2 * 5, curves.Headers.Count);
+        Assert.Equal("StdTS [K=3] regret mean", curves.Headers[1]);
+        Assert.Equal(["curves.csv", "regret-k-3", "regret-k-5", "regret-k-15", "regret-k-30", "regret-k-40", "final-regret"], report.Files.Select(f => f.Name));
+        Assert.Equal("final-regret.png", report.Body.OfType<Tandem.Core.Reports.FigureBlock>().First().File);
+        Assert.Same(result.Summary, report.Summary);
+    }
+
+    [Fact]
+    public async Task Options_AreValidated_NamingTheSetting()
+    {
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => GambittsExperiment.RunAsync(new GambittsExperimentOptions { Agents = ["nope"] }));
+        Assert.Equal("Agents", ex.ParamName);
+        var runs = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => GambittsExperiment.RunAsync(new GambittsExperimentOptions { Runs = 0 }));
+        Assert.Equal("Runs", runs.ParamName);
+    }
+}
