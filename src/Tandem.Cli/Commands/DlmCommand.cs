@@ -37,7 +37,7 @@ public static class DlmCommand
         var candidates = new Option<int>("--candidates") { Description = "Candidates K per stage.", DefaultValueFactory = _ => 3 };
         var designer = new Option<string>("--designer") { Description = "Reward designer: simulated (a documented simulation of an LLM), base (the ground truth; MNR 1), or a language model: " + LlmSpec.Allowed + ". A model is asked about (stages × candidates + 1) × tasks × seeds times, plus retries and selections.", DefaultValueFactory = _ => "simulated" };
         var llmOptions = new LlmOptions("--designer");
-        var planner = new Option<string>("--planner") { Description = "Planner: " + string.Join(", ", RmabPlanners.Catalog.Select(p => $"{p.Name} ({p.Description})")) + ".", DefaultValueFactory = _ => "whittle" };
+        var planner = new Option<string>("--planner") { Description = "Planner: " + string.Join(", ", RmabPlanners.All.Select(p => $"{p.Name} ({p.Description})")) + ".", DefaultValueFactory = _ => "whittle" };
         var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default 40)." };
         var ppoLr = new Option<double?>("--ppo-lr") { Description = "PPO actor and critic learning rate (default 2e-3, the authors')." };
         var compare = new Option<string?>("--compare") { Description = "Another tandem dlm output folder (e.g. the Whittle run with the same seeds): the report sets its Table 4 beside this run's." };
@@ -60,8 +60,8 @@ public static class DlmCommand
                 throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown; allowed: simulated, base, or a language model: {LlmSpec.Allowed}.");
             LlmCallSettings llmCall = llmOptions.Read(parse, llm is { Kind: not LlmKind.Replay });
             string plan = parse.GetValue(planner)!.Trim().ToLowerInvariant();
-            if (!RmabPlanners.Catalog.Any(p => p.Name == plan))
-                throw new UsageException($"--planner '{ConsoleText.Safe(plan, 200)}' is unknown; allowed: {string.Join(", ", RmabPlanners.Catalog.Select(p => p.Name))}.");
+            if (!RmabPlanners.All.Any(p => p.Name == plan))
+                throw new UsageException($"--planner '{ConsoleText.Safe(plan, 200)}' is unknown; allowed: {string.Join(", ", RmabPlanners.All.Select(p => p.Name))}.");
             int? epochs = parse.GetValue(ppoEpochs);
             double? lr = parse.GetValue(ppoLr);
             PpoOptions? ppo = null;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tandem.Cli.Gambit;
+using Tandem.Cli.Hosting;
 using Tandem.Cli.Llm;
 using Tandem.Gambit.Experiments;
 using Tandem.Llm.Providers;
@@ -17,24 +18,35 @@ public static class GambittsCommand
         var agents = new Option<string?>("--agents") { Description = "Comma-separated agents: " + string.Join(",", AgentCatalog.All.Select(a => a.Id)) + " (default per experiment)." };
         var runs = new Option<int>("--runs") { Description = "Independent runs R ≥ 1.", DefaultValueFactory = _ => 250 };
         var horizon = new Option<int>("--horizon") { Description = "Steps per run T ≥ 1.", DefaultValueFactory = _ => 1000 };
-        var seed = new Option<ulong>("--seed") { Description = "Study seed; run i uses a seed derived from it and i.", DefaultValueFactory = _ => 1UL };
         var bank = new Option<string?>("--bank") { Description = "A response bank CSV (prompt,context,<style scores...>[,text]) instead of the synthetic one." };
         var generator = new Option<string?>("--generator") { Description = "simulated (the synthetic bank, default) or a language model (" + LlmSpec.Allowed + ") that generates the bank before the study, as the seed does (App. F: responses pre-generated, then sampled uniformly); it is saved as bank.csv in --out for reuse with --bank. Costs 2 x prompts x 12 contexts x --per-cell calls with --encoder ratings: 4,800 for the default 40 prompts and N = 5." };
-        var output = new Option<string?>("--out") { Description = "Output folder (default ./results/gambitts-EXPERIMENT)." };
-        var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
+        var common = new CommonOptions("Output folder (default ./results/gambitts-EXPERIMENT).");
         var build = new BankBuildCliOptions();
         var llm = new LlmOptions("--generator");
         var command = new Command("gambitts", "Run a GAMBITTS experiment (seed 002): Thompson sampling through generated treatments, with figures of cumulative regret and a report.");
-        foreach (Option o in new Option[] { experiment, agents, runs, horizon, seed, bank, generator, output, json }) command.Add(o);
+        foreach (Option o in new Option[] { experiment, agents, runs, horizon, bank, generator }) command.Add(o);
+        common.AddTo(command);
+        foreach (Option o in new Option[] { common.Seed, common.Out, common.Json, common.Parallel, common.Log }) o.Recursive = false;
         build.AddTo(command);
         AddLocal(llm, command);
         command.SetAction((parse, ct) =>
         {
             string experimentId = parse.GetValue(experiment)
                 ?? throw new UsageException($"--experiment is required; allowed: {string.Join(", ", GambittsExperiments.Ids)}.");
-            GambittsSettings settings = GambittsSettings.Read(
-                experimentId, parse.GetValue(agents), parse.GetValue(runs), parse.GetValue(horizon),
-                parse.GetValue(seed), parse.GetValue(bank), parse.GetValue(output), parse.GetValue(json));
+            CommonSettings settings = common.Read(parse, Path.Combine("results", "gambitts-" + experimentId.Trim().ToLowerInvariant()));
+            var options = new GambittsExperimentOptions
+            {
+                Experiment = experimentId.Trim().ToLowerInvariant(),
+                Agents = parse.GetValue(agents)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Runs = parse.GetValue(runs),
+                Horizon = parse.GetValue(horizon),
+                Seed = settings.Seed,
+                BankFile = parse.GetValue(bank),
+                MaxDegreeOfParallelism = settings.Parallel,
+            };
+            try { options.Validate(); }
+            catch (ArgumentException ex) { throw GambittsRunner.Names.Translate(ex); }
+            BankBuildSettings? generatorSettings = null;
             string? generatorText = parse.GetValue(generator);
             if (generatorText is not null && LlmSpec.IsSimulated(generatorText))
             {
@@ -44,12 +56,12 @@ public static class GambittsCommand
             }
             if (generatorText is { } spec)
             {
-                if (settings.Bank is not null) throw new UsageException("--generator and --bank exclude each other: a study runs on one bank.");
+                if (options.BankFile is not null) throw new UsageException("--generator and --bank exclude each other: a study runs on one bank.");
                 LlmSpec parsed = LlmOptions.ParseSpec(spec, "--generator");
-                settings = settings with { Generator = build.Read(parse, parsed, "--generator", settings.Seed, llm.Read(parse, parsed.Kind != LlmKind.Replay)) };
+                generatorSettings = build.Read(parse, parsed, "--generator", settings.Seed, llm.Read(parse, parsed.Kind != LlmKind.Replay));
             }
             else if (parse.GetValue(llm.Record) is not null) throw new UsageException("--record needs --generator to be a language model (openai:... or ollama:...).");
-            return GambittsRunner.RunAsync(settings, io, parse.Tokens.Select(t => t.Value).ToArray(), ct);
+            return GambittsRunner.RunAsync(new GambittsInvocation(options, settings, generatorSettings), io, parse.Tokens.Select(t => t.Value).ToArray(), ct);
         });
         command.Add(CreateBank(io));
         return command;

@@ -26,7 +26,7 @@ namespace Tandem.Cli.Gambit;
 /// <param name="Llm">Model use (calls, tokens, cache hits, fallbacks by reason, latency).</param>
 public sealed record BankBuildSummary(string Command, string Out, string Model, string Encoder, int PerCell, IReadOnlyList<string> Prompts, int Contexts,
     IReadOnlyList<string> Dimensions, int Requested, int Generated, int Responses, int Truncated, IReadOnlyDictionary<string, double>? ProbeR2, ulong Seed,
-    double WallSeconds, LlmSummary Llm);
+    double WallSeconds, Tandem.Core.Reports.ModelUse Llm);
 
 /// <summary>Runs `tandem gambitts bank build`: builds the bank, writes the CSV, prints the summary.</summary>
 public static class BankBuildCommandRunner
@@ -58,7 +58,7 @@ public static class BankBuildCommandRunner
         double wall = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
         var summary = new BankBuildSummary("gambitts bank build", full, settings.Spec.ToString(), settings.EncoderText, settings.PerCell,
             settings.Prompts.Select(p => p.Name).ToArray(), 12, bank.Dimensions, report.Requested, report.Generated, report.Encoded, report.Truncated,
-            report.ProbeR2, settings.Seed, wall, LlmSummary.From(ledger));
+            report.ProbeR2, settings.Seed, wall, ModelUses.From(ledger));
         if (json)
         {
             io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
@@ -66,7 +66,7 @@ public static class BankBuildCommandRunner
         }
         IAnsiConsole console = Tandem.Cli.Console.ConsoleTables.CreateConsole(io.Output);
         console.MarkupLine($"[bold]GAMBITTS bank[/]: {summary.Responses} responses of {summary.Requested} asked ({summary.Prompts.Count} prompts x 12 contexts x {summary.PerCell}), {summary.Dimensions.Count} dimensions, encoder {Markup.Escape(summary.Encoder)}");
-        LlmSummary llm = summary.Llm;
+        Tandem.Core.Reports.ModelUse llm = summary.Llm;
         string fallbacks = llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}"));
         console.MarkupLine(Markup.Escape($"model {summary.Model}: {llm.Calls} calls, {llm.CacheHits} cache hits, {llm.PromptTokens} prompt + {llm.CompletionTokens} completion tokens, fallbacks: {fallbacks}"));
         console.MarkupLine($"{wall:F1} s. Bank: {Markup.Escape(full)} (use it with: tandem gambitts --experiment ... --bank FILE)");

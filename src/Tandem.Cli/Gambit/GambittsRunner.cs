@@ -1,95 +1,57 @@
 using Tandem.Cli.Console;
+using Tandem.Cli.Hosting;
 using Tandem.Cli.Llm;
-using Tandem.Llm.Gambit;
-using Tandem.Llm.Middleware;
-using Tandem.Core.Running;
-using Tandem.Core.Statistics;
+using Tandem.Core.Logging;
 using Tandem.Gambit.Bank;
 using Tandem.Gambit.Experiments;
+using Tandem.Gambit.Model;
+using Tandem.Llm.Gambit;
+using Tandem.Llm.Middleware;
 using Tandem.Reporting;
 
 namespace Tandem.Cli.Gambit;
 
-/// <summary>Wires `tandem gambitts`: loads or builds the bank, runs the experiment, hands results to <see cref="GambittsOutputs"/>.</summary>
+/// <summary>A parsed `tandem gambitts` invocation: the library's options, the common settings, and the model that
+/// builds the bank first when `--generator` names one.</summary>
+public sealed record GambittsInvocation(GambittsExperimentOptions Options, CommonSettings Common, BankBuildSettings? Generator);
+
+/// <summary>Runs `tandem gambitts`: builds a model's bank when asked, calls <see cref="GambittsExperiment"/>, renders its report.</summary>
 public static class GambittsRunner
 {
-    // The default synthetic bank is deterministic and immutable: build it once per process.
-    private static readonly Lazy<ResponseBank> Synthetic = new(() => SyntheticBank.Create());
-
-    /// <summary>Run one invocation; returns the exit code.</summary>
-    public static async Task<int> RunAsync(GambittsSettings settings, CliIo io, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    /// <summary>Parameter names of the GAMBITTS option records → option names (the library checks the ranges).</summary>
+    public static OptionMap Names { get; } = new(new Dictionary<string, string>
     {
-        DateTimeOffset started = DateTimeOffset.UtcNow;
-        long startTicks = System.Diagnostics.Stopwatch.GetTimestamp();
-        ResponseBank bank;
-        string bankName;
-        string outDir;
+        ["Experiment"] = "--experiment", ["Agents"] = "--agents", ["Runs"] = "--runs", ["Horizon"] = "--horizon",
+        ["BankFile"] = "--bank", ["MaxDegreeOfParallelism"] = "--parallel",
+    });
+
+    /// <summary>Run it.</summary>
+    public static async Task<int> RunAsync(GambittsInvocation invocation, CliIo io, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        GambittsExperimentOptions options = invocation.Options;
+        using StudyOutput output = StudyOutput.Begin(invocation.Common);
+        using DecisionLogFile? log = invocation.Common.OpenLog();
+        ResponseBank? bank = null;
         LlmLedger? ledger = null;
-        if (settings.Generator is { } generator)
+        if (invocation.Generator is { } generator)
         {
             // The seed's design (App. F): generate the responses first, then sample them uniformly during the study.
-            outDir = PrepareOut(settings.Out);
             ledger = new LlmLedger();
-            (bank, _) = await BankBuildRunner.BuildAsync(generator, ledger, outDir, "audit.jsonl", io, settings.Json, cancellationToken).ConfigureAwait(false);
-            GeneratedBankCsv.Write(bank, Path.Combine(outDir, "bank.csv"));
-            bankName = $"bank.csv ({generator.Spec}, {generator.EncoderText}, {generator.PerCell} per cell)";
+            (bank, _) = await BankBuildRunner.BuildAsync(generator, ledger, output.Folder, "audit.jsonl", io, invocation.Common.Json, cancellationToken).ConfigureAwait(false);
+            GeneratedBankCsv.Write(bank, Path.Combine(output.Folder, "bank.csv"));
+            options = options with { BankName = $"bank.csv ({generator.Spec}, {generator.EncoderText}, {generator.PerCell} per cell)" };
         }
-        else
-        {
-            bank = LoadBank(settings.Bank);
-            bankName = settings.Bank is null ? "synthetic" : Path.GetFileName(settings.Bank);
-            outDir = "";
-        }
-        IReadOnlyList<ExperimentSetting> experimentSettings;
+        var observers = log is null ? null : new[] { log.Observer<GambitContext, GambitDecision, GambitOutcome>("gambitts-" + options.Experiment, (w, c) => w.WriteStringValue(c.ToString())) };
+        string label = $"{options.Experiment}: {options.Agents?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"} agents × {options.Runs} runs × {options.Horizon} steps";
+        GambittsExperimentResult result;
         try
         {
-            experimentSettings = settings.Experiment.Settings(bank);
-        }
-        catch (ArgumentException ex) when (settings.Bank is not null || settings.Generator is not null)
-        {
-            throw new UsageException($"{bankName}: {FirstSentence(ex.Message)}");
-        }
-        if (settings.Generator is null) outDir = PrepareOut(settings.Out);
-        var runner = new RunnerOptions { Runs = settings.Runs, Horizon = settings.Horizon, Seed = settings.Seed };
-
-        string label = $"{settings.Experiment.Id}: {settings.Agents.Count} agents × {experimentSettings.Count} setting(s) × {settings.Runs} runs × {settings.Horizon} steps";
-        ExperimentResult result = await ProgressReporter.RunAsync(io, label, settings.Json, progress =>
-            GambittsStudy.RunAsync(settings.Experiment, experimentSettings, settings.Agents, runner,
-                (index, count, p) => progress.Report(new StudyProgress(index * p.TotalSteps + p.CompletedSteps, count * p.TotalSteps)),
-                cancellationToken)).ConfigureAwait(false);
-
-        var series = new List<GambittsSeries>();
-        foreach (SettingResult s in result.Settings)
-        {
-            foreach (PolicyTrace trace in s.Result.Policies)
-            {
-                MeanSd final = MeanSd.Of(trace.FinalCumulativeRegret());
-                series.Add(new GambittsSeries(trace.Name, s.Setting.Label, new RegretStat(final.Mean, final.Sd, final.Ci95), trace.MeanCumulativeRegretCurve()));
-            }
-        }
-        double wall = System.Diagnostics.Stopwatch.GetElapsedTime(startTicks).TotalSeconds;
-        var summary = new GambittsSummary("gambitts", settings.Experiment.Id, settings.Runs, settings.Horizon, settings.Seed, wall, series,
-            settings.Experiment.Section, bankName, settings.Experiment.Varied, result.SimulationWallTime.TotalSeconds,
-            ledger is null ? null : LlmSummary.From(ledger));
-        GambittsOutputs.Write(outDir, summary, result);
-        RunManifest.Capture("tandem gambitts", arguments, settings.Seed, started, wall,
-            new Dictionary<string, string> { ["experiment"] = settings.Experiment.Id, ["bank"] = bankName }).Write(Path.Combine(outDir, "manifest.json"));
-
-        if (settings.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
-        else GambittsOutputs.WriteTable(io.Output, summary, outDir);
-        return CliApp.Ok;
-    }
-
-    private static ResponseBank LoadBank(string? path)
-    {
-        if (path is null) return Synthetic.Value;
-        try
-        {
-            return BankCsv.Load(path);
+            result = await ProgressReporter.RunAsync(io, label, invocation.Common.Json, progress =>
+                GambittsExperiment.RunAsync(options, bank, observers, progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         catch (FileNotFoundException)
         {
-            throw new UsageException($"--bank '{path}': no such file.");
+            throw new UsageException($"--bank '{options.BankFile}': no such file.");
         }
         catch (BankFormatException ex)
         {
@@ -97,25 +59,19 @@ public static class GambittsRunner
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"--bank '{path}' cannot be read: {ex.Message}");
+            throw new UsageException($"--bank '{options.BankFile}' cannot be read: {ex.Message}");
         }
-    }
-
-    private static string PrepareOut(string path)
-    {
-        try
+        catch (ArgumentException ex) when (options.BankFile is not null || bank is not null)
         {
-            return OutputFolder.Prepare(path);
+            throw new UsageException($"{options.BankName ?? Path.GetFileName(options.BankFile)}: {OptionMap.FirstSentence(ex.Message)}");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--out '{path}' is not a writable folder: {ex.Message}");
-        }
-    }
-
-    private static string FirstSentence(string message)
-    {
-        int paren = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        return paren > 0 ? message[..paren] : message;
+        log?.Complete();
+        result = result.WithModelUse(ledger is null ? null : ModelUses.From(ledger));
+        GambittsSummary summary = result.Summary;
+        output.Complete(result.ToReport(), "tandem gambitts", arguments, summary.Seed,
+            new Dictionary<string, string> { ["experiment"] = summary.Experiment, ["bank"] = summary.Bank });
+        if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        else GambittsOutputs.WriteTable(io.Output, summary, output.Folder);
+        return CliApp.Ok;
     }
 }

@@ -208,7 +208,7 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
 
     private static string F(double v) => double.IsFinite(v) ? v.ToString("0.00", Inv) : "—";
 
-    /// <summary>A p-value with three decimals, "<0.001" below.</summary>
+    /// <summary>A p-value with three decimals, "&lt;0.001" below.</summary>
     public static string P(double p) => !double.IsFinite(p) ? "—" : p < 0.001 ? "<0.001" : p.ToString("0.000", Inv);
 
     /// <summary>"IQM ± SE" of an aggregate, "—" when undefined.</summary>
