@@ -55,16 +55,19 @@ public sealed record LlmClientOptions
 public static class LlmClients
 {
     /// <summary>Create the pipeline. Throws <see cref="LlmConfigurationException"/> when a key is needed
-    /// and missing, would cross the network in clear text, or a replay cassette cannot be read.</summary>
+    /// and missing, would cross the network in clear text, a replay cassette cannot be read, the cassette is recorded
+    /// by another study, or the cassette or audit log cannot be written (<see cref="CheckOutputs"/>). Dispose the client
+    /// to close the audit log and let go of the cassette.</summary>
     public static IChatClient Create(LlmSpec spec, LlmLedger ledger, LlmClientOptions? options = null, Func<string, string?>? environment = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(ledger);
         options ??= new LlmClientOptions();
         options.Validate();
-        IChatClient client;
+        IChatClient? client = null;
         try
         {
+            string? key = null;
             if (spec.Kind == LlmKind.Replay)
             {
                 client = new CassetteChatClient(new UnreachableChatClient(), spec.CassettePath!, CassetteMode.Replay, ledger);
@@ -72,30 +75,51 @@ public static class LlmClients
             else
             {
                 // Accounting sits inside the retries so every attempt that reaches the provider is counted.
-                client = new AccountingChatClient(CreateProvider(spec, options, environment), ledger, timeProvider);
+                (IChatClient provider, key) = CreateProvider(spec, options, environment);
+                client = new AccountingChatClient(provider, ledger, timeProvider);
                 if (options.MaxCalls is { } max) client = new CallBudgetChatClient(client, max);
                 client = new ResilientChatClient(client, options.Resilience, timeProvider);
                 if (options.RecordPath is not null) client = new CassetteChatClient(client, options.RecordPath, CassetteMode.Record, ledger);
             }
+            if (options.AuditPath is not null) client = new AuditChatClient(client, options.AuditPath, timeProvider) { Secrets = key is null ? [] : [key] };
+            return client;
         }
         catch (Exception ex) when (ex is FileNotFoundException or FormatException or IOException or UnauthorizedAccessException)
         {
+            client?.Dispose();
             throw new LlmConfigurationException(ex.Message);
         }
-        if (options.AuditPath is not null) client = new AuditChatClient(client, options.AuditPath, timeProvider);
-        return client;
     }
 
-    private static IChatClient CreateProvider(LlmSpec spec, LlmClientOptions options, Func<string, string?>? environment)
+    /// <summary>Check, before the first model call, that the outputs <paramref name="options"/> asks for can be written:
+    /// the cassette (<see cref="LlmClientOptions.RecordPath"/>: folder, write access, no other study recording to it)
+    /// and the audit log (<see cref="LlmClientOptions.AuditPath"/>). Nothing is changed. Throws
+    /// <see cref="LlmConfigurationException"/> naming the file and the reason. <see cref="Create"/> checks the same when
+    /// it opens them; hosts call this to fail before other expensive work.</summary>
+    public static void CheckOutputs(LlmClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            if (options.RecordPath is not null) CassetteChatClient.CheckRecordable(options.RecordPath);
+            if (options.AuditPath is not null) AuditChatClient.CheckWritable(options.AuditPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LlmConfigurationException("cannot write the study's model records: " + ex.Message);
+        }
+    }
+
+    private static (IChatClient Client, string? Key) CreateProvider(LlmSpec spec, LlmClientOptions options, Func<string, string?>? environment)
     {
         if (spec.Kind == LlmKind.Ollama)
         {
             Uri endpoint = spec.Endpoint ?? LlmSpec.DefaultOllama;
-            return new OllamaApiClient(ProviderHttp.Create(options.MaxResponseBytes, endpoint), spec.Model);
+            return (new OllamaApiClient(ProviderHttp.Create(options.MaxResponseBytes, endpoint), spec.Model), null);
         }
         string? key = Key(spec, options, environment);
         var credential = new ApiKeyCredential(key ?? "no-key");
-        return new OpenAI.Chat.ChatClient(spec.Model, credential, OpenAiOptions(spec, options)).AsIChatClient();
+        return (new OpenAI.Chat.ChatClient(spec.Model, credential, OpenAiOptions(spec, options)).AsIChatClient(), key);
     }
 
     /// <summary>The key for an OpenAI-compatible spec (<see cref="ApiKeys.For"/>), after the checks every provider shares:
