@@ -98,7 +98,7 @@ public sealed class AuditChatClient : DelegatingChatClient
         lock (_gate)
         {
             if (_file is null) throw new ObjectDisposedException(nameof(AuditChatClient));
-            long before = _file.Length;
+            long before = _file.CanSeek ? _file.Length : -1;
             try
             {
                 _file.Write(line);
@@ -108,9 +108,9 @@ public sealed class AuditChatClient : DelegatingChatClient
             {
                 try
                 {
-                    _file.SetLength(before);
+                    if (before >= 0) _file.SetLength(before);
                 }
-                catch (Exception cut) when (cut is IOException or UnauthorizedAccessException)
+                catch (Exception cut) when (cut is IOException or UnauthorizedAccessException or NotSupportedException)
                 {
                     // Nothing more can be done; the stop below says why.
                 }

@@ -166,9 +166,10 @@ internal sealed class CassetteStore<T> where T : class
         {
             if (_entries.ContainsKey(key)) return;
             if (_file is null || !_writable) throw new LlmRecordWriteException($"{_what} '{_path}' is not open for recording.");
-            long before = _file.Length;
+            long before = -1;
             try
             {
+                before = _file.Length;
                 _file.Seek(before, SeekOrigin.Begin);
                 _file.Write(line);
                 _file.Flush();
@@ -177,9 +178,9 @@ internal sealed class CassetteStore<T> where T : class
             {
                 try
                 {
-                    _file.SetLength(before);
+                    if (before >= 0) _file.SetLength(before);
                 }
-                catch (Exception cut) when (cut is IOException or UnauthorizedAccessException)
+                catch (Exception cut) when (cut is IOException or UnauthorizedAccessException or NotSupportedException)
                 {
                     // A torn line may stay behind; the next open skips and cuts it (TornTail).
                 }
@@ -236,6 +237,7 @@ internal sealed class CassetteStore<T> where T : class
 
     private void Load(Kind kind)
     {
+        if (!_file!.CanSeek) throw new IOException($"{_what} '{_path}' is not a regular file.");
         var bytes = new byte[_file!.Length];
         _file.Seek(0, SeekOrigin.Begin);
         _file.ReadExactly(bytes);
