@@ -95,15 +95,6 @@ internal sealed class CassetteStore<T> where T : class
     /// <summary>What was done about a torn last line when the file was opened, or null when there was none.</summary>
     public string? TornTail { get; private set; }
 
-    /// <summary>Entries held.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate) return _entries.Count;
-        }
-    }
-
     /// <summary>The store of <paramref name="path"/>, opened (and locked) on first use and shared by every client of this
     /// process; pair with <see cref="Release"/>. A missing file is an error in replay mode and an empty cassette when
     /// recording; a file another process records to is an <see cref="IOException"/>.</summary>
