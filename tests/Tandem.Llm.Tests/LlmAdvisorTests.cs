@@ -151,7 +151,7 @@ public sealed class LlmAdvisorTests : IDisposable
         var ledger = new LlmLedger();
         string audit = Path.Combine(_dir, "audit.jsonl");
         IChatClient client = LlmClients.Create(LlmSpec.Parse($"openai:scripted@{server.BaseAddress}v1"), ledger,
-            new LlmClientOptions { Resilience = label == "slow" ? Fast with { AttemptTimeout = TimeSpan.FromSeconds(1), MaxRetries = 0 } : Fast, AuditPath = audit }, environment: name => name == "OPENAI_API_KEY" ? SecretKey : null);
+            new LlmClientOptions { Resilience = label == "slow" ? Fast with { AttemptTimeout = TimeSpan.FromSeconds(1), MaxRetries = 0 } : Fast, AuditPath = audit }, environment: name => name == "TANDEM_LLM_API_KEY" ? SecretKey : null);
         Advice advice = await new LlmRecourseAdvisor(client, ledger, "local").AdviseAsync(Request());
         Assert.True(advice.Status == AdviceStatus.Abstained, label);
         Assert.StartsWith(category + ":", advice.Reason);

@@ -63,5 +63,5 @@ public class StudyStopException : Exception
     public StudyStopException(string message) : base(message) { }
 
     /// <summary>Create with a message and the cause.</summary>
-    public StudyStopException(string message, Exception inner) : base(message, inner) { }
+    public StudyStopException(string message, Exception? inner) : base(message, inner) { }
 }

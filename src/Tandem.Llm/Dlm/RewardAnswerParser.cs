@@ -16,16 +16,18 @@ namespace Tandem.Llm.Dlm;
 /// </summary>
 public static partial class RewardAnswerParser
 {
+    // Every pattern is non-backtracking (linear in the answer) and has a timeout besides (issue 15, defect 1).
+
     /// <summary>Answers longer than this are refused unread (20,000 characters).</summary>
     public const int MaxAnswerLength = 20_000;
 
-    [GeneratedRegex(@"<reward>(?<expr>.*?)</reward>", RegexOptions.Singleline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex(@"<reward>(?<expr>.*?)</reward>", RegexOptions.Singleline | RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, matchTimeoutMilliseconds: 1000)]
     private static partial Regex MarkedReward();
 
-    [GeneratedRegex(@"```[a-zA-Z#]*[ \t]*\r?\n(?<body>.*?)```", RegexOptions.Singleline | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex(@"```[a-zA-Z#]*[ \t]*\r?\n(?<body>.*?)```", RegexOptions.Singleline | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Fence();
 
-    [GeneratedRegex(@"best\s+reward\s+function\s+is\s+at\s+index\s*[:=]?\s*\**\s*(?<n>[0-9]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex(@"best\s+reward\s+function\s+is\s+at\s+index\s*[:=]?\s*\**\s*(?<n>[0-9]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SelectionPattern();
 
     /// <summary>The proposal in <paramref name="answer"/>: the last expression between <c>&lt;reward&gt;</c> markers

@@ -24,8 +24,11 @@ public static partial class AdviceParser
     /// <summary>Values beyond ±this are treated as nonsense (1e308 and the like).</summary>
     public const double MaxMagnitude = 1e6;
 
-    [GeneratedRegex(@"(?<key>[A-Za-z_][A-Za-z0-9_ \-]*?)\s*[=:]\s*(?<value>""[^""]*""|[^,;\n\r}]+)", RegexOptions.CultureInvariant)]
-    private static partial Regex PairPattern();
+    // Non-backtracking (linear in the line): the backtracking form of this pattern spent 7-25 s of CPU on a long run
+    // of letters followed by a long run of spaces (issue 15, defect 1). The timeout is a second guard.
+    [GeneratedRegex(@"(?<key>[A-Za-z_][A-Za-z0-9_ \-]*?)\s*[=:]\s*(?<value>""[^""]*""|[^,;\n\r}]+)",
+        RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, matchTimeoutMilliseconds: 1000)]
+    internal static partial Regex PairPattern();
 
     /// <summary>Parse <paramref name="answer"/> for <paramref name="context"/> under <paramref name="problem"/>.</summary>
     public static Advice Parse(string? answer, RecourseProblem problem, ReadOnlySpan<double> context)
@@ -92,8 +95,15 @@ public static partial class AdviceParser
         {
             if (line.IndexOf("treatment", StringComparison.OrdinalIgnoreCase) < 0) continue;
             var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (Match m in PairPattern().Matches(line))
-                pairs.TryAdd(Normalize(m.Groups["key"].Value), m.Groups["value"].Value.Trim().Trim('"', '*', '`', '.').Trim());
+            try
+            {
+                foreach (Match m in PairPattern().Matches(line))
+                    pairs.TryAdd(Normalize(m.Groups["key"].Value), m.Groups["value"].Value.Trim().Trim('"', '*', '`', '.').Trim());
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                return null;
+            }
             if (pairs.ContainsKey("treatment")) return pairs;
         }
         return null;

@@ -14,7 +14,7 @@ public sealed class AccountingChatClient(IChatClient inner, LlmLedger ledger, Ti
         try
         {
             ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-            ledger.RecordCall(_time.GetElapsedTime(start), response.Usage?.InputTokenCount ?? 0, response.Usage?.OutputTokenCount ?? 0, failed: false);
+            ledger.RecordCall(_time.GetElapsedTime(start), response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, failed: false);
             return response;
         }
         catch

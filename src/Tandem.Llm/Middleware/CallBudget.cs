@@ -3,9 +3,22 @@ using Microsoft.Extensions.AI;
 namespace Tandem.Llm.Middleware;
 
 /// <summary>A model call that must stop the study rather than become a fallback: a replay cassette without the
-/// answer (<see cref="CassetteMissException"/>), or a used-up call budget (<see cref="LlmBudgetExhaustedException"/>).
+/// answer (<see cref="CassetteMissException"/>) or with an entry that is not its prompt's (<see cref="CassetteMismatchException"/>),
+/// a used-up call budget (<see cref="LlmBudgetExhaustedException"/>), or a cassette or audit line that cannot be written
+/// (<see cref="LlmRecordWriteException"/>).
 /// Ports let it through; the CLI turns it into a one-line error and exit code 2.</summary>
-public abstract class LlmStopException(string message) : Tandem.Core.Ports.StudyStopException(message);
+public abstract class LlmStopException : Tandem.Core.Ports.StudyStopException
+{
+    /// <summary>A stop with a one-line message.</summary>
+    protected LlmStopException(string message) : base(message)
+    {
+    }
+
+    /// <summary>A stop with a one-line message and the failure behind it.</summary>
+    protected LlmStopException(string message, Exception? innerException) : base(message, innerException)
+    {
+    }
+}
 
 /// <summary>The study has made as many model calls as it was allowed (<c>--llm-max-calls</c>).</summary>
 public sealed class LlmBudgetExhaustedException(string message) : LlmStopException(message);

@@ -20,7 +20,7 @@ public sealed class AccountingEmbeddingGenerator(IEmbeddingGenerator<string, Emb
         try
         {
             GeneratedEmbeddings<Embedding<float>> result = await base.GenerateAsync(values, options, cancellationToken).ConfigureAwait(false);
-            ledger.RecordCall(_time.GetElapsedTime(start), result.Usage?.InputTokenCount ?? 0, 0, failed: false);
+            ledger.RecordCall(_time.GetElapsedTime(start), result.Usage?.InputTokenCount, 0, failed: false);
             return result;
         }
         catch
@@ -68,14 +68,18 @@ public sealed record EmbeddingCassetteEntry(string Key, string Model, string Tex
 /// <summary>
 /// Record/replay of embeddings in a JSON-lines file, keyed by a SHA-256 of the model and the text, so a recorded
 /// bank build replays with no calls. In <see cref="CassetteMode.Replay"/> a miss throws
-/// <see cref="CassetteMissException"/>; the file must exist. Only finite vectors are recorded. Thread-safe.
+/// <see cref="CassetteMissException"/>; the file must exist. Only finite vectors are recorded. Thread-safe. Locking,
+/// whole-line writes, torn-tail recovery and key checks as for <see cref="CassetteChatClient"/>.
 /// </summary>
 public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
 {
+    private static readonly CassetteStore<EmbeddingCassetteEntry>.Kind Kind = new("Embedding cassette", e => e.Key, Problem,
+        (a, b) => a.Vector.AsSpan().SequenceEqual(b.Vector));
     private readonly CassetteStore<EmbeddingCassetteEntry> _store;
     private readonly string _model;
     private readonly CassetteMode _mode;
     private readonly LlmLedger? _ledger;
+    private int _released;
 
     /// <summary>Open (or start) the cassette at <paramref name="path"/> for embeddings of <paramref name="model"/>.</summary>
     public CassetteEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, string path, string model, CassetteMode mode, LlmLedger? ledger = null) : base(inner)
@@ -84,8 +88,25 @@ public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<st
         _model = model;
         _mode = mode;
         _ledger = ledger;
-        _store = new CassetteStore<EmbeddingCassetteEntry>(path, mode, "Embedding cassette", e => e.Key,
-            e => e.Key is not null && e.Vector is { Length: > 0 } && e.Vector.All(float.IsFinite));
+        _store = CassetteStore<EmbeddingCassetteEntry>.Acquire(path, mode, Kind);
+    }
+
+    /// <summary>What was done about a torn last line when the cassette was opened, or null (see <see cref="CassetteChatClient.TornTail"/>).</summary>
+    public string? TornTail => _store.TornTail;
+
+    private static string? Problem(EmbeddingCassetteEntry e)
+    {
+        if (e.Key is null || e.Model is null || e.Text is null) return "it lacks a key, a model or a text";
+        if (e.Vector is not { Length: > 0 } || !e.Vector.All(float.IsFinite)) return "its vector is empty or not finite";
+        if (Key(e.Model, e.Text) != e.Key) return $"its key {e.Key[..Math.Min(12, e.Key.Length)]} is not the key of its model and text";
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Interlocked.Exchange(ref _released, 1) == 0) _store.Release();
+        base.Dispose(disposing);
     }
 
     /// <summary>The key of a text under a model.</summary>
@@ -114,7 +135,7 @@ public sealed class CassetteEmbeddingGenerator : DelegatingEmbeddingGenerator<st
                 throw new CassetteMissException($"the embedding cassette '{_store.Path}' has no embedding of this text under '{_model}'; record it first");
             GeneratedEmbeddings<Embedding<float>> fresh = await base.GenerateAsync(missing.Select(i => texts[i]).ToList(), options, cancellationToken).ConfigureAwait(false);
             if (fresh.Count != missing.Count) throw new InvalidDataException($"asked for {missing.Count} embeddings, got {fresh.Count}");
-            long tokens = fresh.Usage?.InputTokenCount ?? 0;
+            long tokens = LlmLedger.Plausible(fresh.Usage?.InputTokenCount);
             for (int k = 0; k < missing.Count; k++)
             {
                 int i = missing[k];

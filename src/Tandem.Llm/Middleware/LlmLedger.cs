@@ -32,7 +32,7 @@ public static class FallbackReasons
 /// <summary>Thread-safe accounting of model use across the runs of a study.</summary>
 public sealed class LlmLedger
 {
-    private long _calls, _failures, _cacheHits, _promptTokens, _completionTokens, _latencyTicks;
+    private long _calls, _failures, _cacheHits, _promptTokens, _completionTokens, _latencyTicks, _implausible;
     private readonly ConcurrentDictionary<string, int> _fallbacks = new(StringComparer.Ordinal);
 
     /// <summary>Requests that reached a provider (retries included).</summary>
@@ -56,12 +56,24 @@ public sealed class LlmLedger
     /// <summary>Fallbacks by reason category.</summary>
     public IReadOnlyDictionary<string, int> Fallbacks => new SortedDictionary<string, int>(_fallbacks, StringComparer.Ordinal);
 
-    internal void RecordCall(TimeSpan latency, long promptTokens, long completionTokens, bool failed)
+    /// <summary>Token counts a server reported that were negative or beyond <see cref="MaxTokensPerCall"/>: not summed
+    /// (issue 15, defect 20).</summary>
+    public long ImplausibleUsage => Interlocked.Read(ref _implausible);
+
+    /// <summary>The most tokens one call is believed to use (prompt or completion); larger counts are not summed. 10^8.</summary>
+    public const long MaxTokensPerCall = 100_000_000;
+
+    /// <summary><paramref name="tokens"/> when it is a plausible count for one call (0 to <see cref="MaxTokensPerCall"/>), else 0.</summary>
+    internal static long Plausible(long? tokens) => tokens is >= 0 and <= MaxTokensPerCall ? tokens.Value : 0;
+
+    internal void RecordCall(TimeSpan latency, long? promptTokens, long? completionTokens, bool failed)
     {
         Interlocked.Increment(ref _calls);
-        Interlocked.Add(ref _latencyTicks, latency.Ticks);
-        Interlocked.Add(ref _promptTokens, promptTokens);
-        Interlocked.Add(ref _completionTokens, completionTokens);
+        Interlocked.Add(ref _latencyTicks, Math.Max(0, latency.Ticks));
+        if (promptTokens is not null && Plausible(promptTokens) != promptTokens) Interlocked.Increment(ref _implausible);
+        if (completionTokens is not null && Plausible(completionTokens) != completionTokens) Interlocked.Increment(ref _implausible);
+        Interlocked.Add(ref _promptTokens, Plausible(promptTokens));
+        Interlocked.Add(ref _completionTokens, Plausible(completionTokens));
         if (failed) Interlocked.Increment(ref _failures);
     }
 

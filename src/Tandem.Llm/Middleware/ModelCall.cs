@@ -71,6 +71,10 @@ public static class ModelCall
             case TimeoutException or OperationCanceledException:
                 return $"{FallbackReasons.Timeout}: {ex.Message}";
             default:
+                for (Exception? e = ex; e is not null; e = e.InnerException)
+                {
+                    if (e is LlmResponseTooLargeException) return $"{FallbackReasons.Parse}: {e.Message}";
+                }
                 // A body that is not JSON, or JSON with invalid UTF-8 (System.Text.Json wraps the decoder's error in an
                 // InvalidOperationException), is unreadable, not a transport failure.
                 for (Exception? e = ex; e is not null; e = e.InnerException)

@@ -69,15 +69,21 @@ public sealed class ResilientChatClient : DelegatingChatClient
         return await _calls.RunAsync(token => base.GetResponseAsync(list, options, token), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Connection errors, timeouts and HTTP 408/429/5xx are worth another try; 4xx are not.</summary>
-    public static bool IsTransient(Exception ex) => ex switch
+    /// <summary>Connection errors, timeouts and HTTP 408/429/5xx are worth another try; 4xx are not, nor a response
+    /// over the size cap or a refused redirect (another try would get the same).</summary>
+    public static bool IsTransient(Exception ex) => !IsFinal(ex) && IsTransientKind(ex);
+
+    private static bool IsFinal(Exception? ex) =>
+        ex is not null && (ex is Providers.LlmResponseTooLargeException or Providers.LlmRedirectRefusedException || IsFinal(ex.InnerException));
+
+    private static bool IsTransientKind(Exception ex) => ex switch
     {
         HttpRequestException { StatusCode: null } => true,
         HttpRequestException { StatusCode: { } code } => IsTransientStatus((int)code),
         ClientResultException result => result.Status == 0 || IsTransientStatus(result.Status),
         TimeoutException => true,
         IOException => true,
-        _ => ex.InnerException is not null && IsTransient(ex.InnerException),
+        _ => ex.InnerException is not null && IsTransientKind(ex.InnerException),
     };
 
     private static bool IsTransientStatus(int status) => status is (int)HttpStatusCode.RequestTimeout or 429 or >= 500;

@@ -25,6 +25,27 @@ public sealed record LlmClientOptions
     /// <summary>Calls that may reach the provider (attempts, as the ledger counts them); the next one stops the study
     /// (<see cref="LlmBudgetExhaustedException"/>). Null = no limit. Range: ≥ 1.</summary>
     public long? MaxCalls { get; init; }
+
+    /// <summary>The default of <see cref="MaxResponseBytes"/>: 4 MiB.</summary>
+    public const long DefaultMaxResponseBytes = 4L * 1024 * 1024;
+
+    /// <summary>The most bytes read of one HTTP response (an OpenAI body, an Ollama NDJSON stream, an embedding);
+    /// reading stops there and the call is a <c>parse</c> fallback (<see cref="LlmResponseTooLargeException"/>).
+    /// Range: 1 KiB to 1 GiB. Default <see cref="DefaultMaxResponseBytes"/> (4 MiB).</summary>
+    public long MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
+
+    /// <summary>Allow sending an API key over plain http to a host that is not this machine (it crosses the network in
+    /// clear text). Default false: such a setup is refused with <see cref="LlmConfigurationException"/>.</summary>
+    public bool AllowKeyOverHttp { get; init; }
+
+    /// <summary>Throws naming the first option out of range.</summary>
+    public void Validate()
+    {
+        if (MaxCalls is < 1) throw new ArgumentOutOfRangeException(nameof(MaxCalls), MaxCalls, "MaxCalls must be at least 1.");
+        if (MaxResponseBytes is < 1024 or > 1L << 30)
+            throw new ArgumentOutOfRangeException(nameof(MaxResponseBytes), MaxResponseBytes, "MaxResponseBytes must lie in 1 KiB to 1 GiB.");
+        Resilience.Validate();
+    }
 }
 
 /// <summary>
@@ -34,16 +55,19 @@ public sealed record LlmClientOptions
 public static class LlmClients
 {
     /// <summary>Create the pipeline. Throws <see cref="LlmConfigurationException"/> when a key is needed
-    /// and missing, or a replay cassette cannot be read.</summary>
+    /// and missing, would cross the network in clear text, a replay cassette cannot be read, the cassette is recorded
+    /// by another study, or the cassette or audit log cannot be written (<see cref="CheckOutputs"/>). Dispose the client
+    /// to close the audit log and let go of the cassette.</summary>
     public static IChatClient Create(LlmSpec spec, LlmLedger ledger, LlmClientOptions? options = null, Func<string, string?>? environment = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(ledger);
         options ??= new LlmClientOptions();
-        if (options.MaxCalls is < 1) throw new ArgumentOutOfRangeException(nameof(options), options.MaxCalls, "MaxCalls must be at least 1.");
-        IChatClient client;
+        options.Validate();
+        IChatClient? client = null;
         try
         {
+            string? key = null;
             if (spec.Kind == LlmKind.Replay)
             {
                 client = new CassetteChatClient(new UnreachableChatClient(), spec.CassettePath!, CassetteMode.Replay, ledger);
@@ -51,36 +75,81 @@ public static class LlmClients
             else
             {
                 // Accounting sits inside the retries so every attempt that reaches the provider is counted.
-                client = new AccountingChatClient(CreateProvider(spec, environment), ledger, timeProvider);
+                (IChatClient provider, key) = CreateProvider(spec, options, environment);
+                client = new AccountingChatClient(provider, ledger, timeProvider);
                 if (options.MaxCalls is { } max) client = new CallBudgetChatClient(client, max);
                 client = new ResilientChatClient(client, options.Resilience, timeProvider);
                 if (options.RecordPath is not null) client = new CassetteChatClient(client, options.RecordPath, CassetteMode.Record, ledger);
             }
+            if (options.AuditPath is not null) client = new AuditChatClient(client, options.AuditPath, timeProvider) { Secrets = key is null ? [] : [key] };
+            return client;
         }
         catch (Exception ex) when (ex is FileNotFoundException or FormatException or IOException or UnauthorizedAccessException)
         {
+            client?.Dispose();
             throw new LlmConfigurationException(ex.Message);
         }
-        if (options.AuditPath is not null) client = new AuditChatClient(client, options.AuditPath, timeProvider);
-        return client;
     }
 
-    private static IChatClient CreateProvider(LlmSpec spec, Func<string, string?>? environment)
+    /// <summary>Check, before the first model call, that the outputs <paramref name="options"/> asks for can be written:
+    /// the cassette (<see cref="LlmClientOptions.RecordPath"/>: folder, write access, no other study recording to it)
+    /// and the audit log (<see cref="LlmClientOptions.AuditPath"/>). Nothing is changed. Throws
+    /// <see cref="LlmConfigurationException"/> naming the file and the reason. <see cref="Create"/> checks the same when
+    /// it opens them; hosts call this to fail before other expensive work.</summary>
+    public static void CheckOutputs(LlmClientOptions options)
     {
-        if (spec.Kind == LlmKind.Ollama) return new OllamaApiClient(spec.Endpoint ?? LlmSpec.DefaultOllama, spec.Model);
-        string? key = ApiKeys.Find(environment);
-        if (key is null && spec.Endpoint is null)
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            if (options.RecordPath is not null) CassetteChatClient.CheckRecordable(options.RecordPath);
+            if (options.AuditPath is not null) AuditChatClient.CheckWritable(options.AuditPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LlmConfigurationException("cannot write the study's model records: " + ex.Message);
+        }
+    }
+
+    private static (IChatClient Client, string? Key) CreateProvider(LlmSpec spec, LlmClientOptions options, Func<string, string?>? environment)
+    {
+        if (spec.Kind == LlmKind.Ollama)
+        {
+            Uri endpoint = spec.Endpoint ?? LlmSpec.DefaultOllama;
+            return (new OllamaApiClient(ProviderHttp.Create(options.MaxResponseBytes, endpoint), spec.Model), null);
+        }
+        string? key = Key(spec, options, environment);
+        var credential = new ApiKeyCredential(key ?? "no-key");
+        return (new OpenAI.Chat.ChatClient(spec.Model, credential, OpenAiOptions(spec, options)).AsIChatClient(), key);
+    }
+
+    /// <summary>The key for an OpenAI-compatible spec (<see cref="ApiKeys.For"/>), after the checks every provider shares:
+    /// OpenAI's own host needs one, and none is sent in clear text to another machine unless
+    /// <see cref="LlmClientOptions.AllowKeyOverHttp"/>.</summary>
+    internal static string? Key(LlmSpec spec, LlmClientOptions options, Func<string, string?>? environment)
+    {
+        if (spec.Endpoint is { } endpoint && Redaction.HasCredentials(endpoint))
+            throw new LlmConfigurationException($"{spec}: credentials do not belong in a URL; set {string.Join(" or ", ApiKeys.Variables)}.");
+        string? key = ApiKeys.For(spec.Endpoint, environment);
+        if (key is null && ApiKeys.IsOpenAi(spec.Endpoint))
             throw new LlmConfigurationException($"{spec} needs an API key: set {string.Join(" or ", ApiKeys.Variables)} (keys are never read from the command line).");
+        if (key is not null && spec.Endpoint is { } url && url.Scheme == Uri.UriSchemeHttp && !ApiKeys.IsLoopback(url) && !options.AllowKeyOverHttp)
+            throw new LlmConfigurationException(
+                $"{spec}: refusing to send the API key ({ApiKeys.TandemVariable}) in clear text over http to {url.IdnHost}; use https, or opt in with AllowKeyOverHttp.");
+        return key;
+    }
+
+    /// <summary>The SDK options every OpenAI-compatible client shares: our HTTP stack (no redirects, a byte cap per
+    /// response, <see cref="ProviderHttp"/>), no SDK retries or network timeout (ours are counted and logged in one place).</summary>
+    internal static OpenAIClientOptions OpenAiOptions(LlmSpec spec, LlmClientOptions options)
+    {
         var clientOptions = new OpenAIClientOptions
         {
-            // Retries and deadlines are ours (ResilientChatClient), counted and logged in one place.
             RetryPolicy = new ClientRetryPolicy(0),
             NetworkTimeout = Timeout.InfiniteTimeSpan,
+            Transport = new HttpClientPipelineTransport(ProviderHttp.Create(options.MaxResponseBytes)),
         };
         if (spec.Endpoint is not null) clientOptions.Endpoint = spec.Endpoint;
-        // Local OpenAI-compatible servers (vLLM, llama.cpp) usually need no key; the SDK insists on one.
-        var credential = new ApiKeyCredential(key ?? "no-key");
-        return new OpenAI.Chat.ChatClient(spec.Model, credential, clientOptions).AsIChatClient();
+        return clientOptions;
     }
 
     /// <summary>Inner client of a replay cassette: reaching it is a bug, the cassette throws on a miss.</summary>

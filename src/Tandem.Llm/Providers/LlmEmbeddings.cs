@@ -33,11 +33,12 @@ public static class LlmEmbeddings
         ArgumentNullException.ThrowIfNull(ledger);
         if (string.IsNullOrWhiteSpace(model) || model.Any(char.IsWhiteSpace)) throw new LlmConfigurationException($"'{model}' is not an embedding model name.");
         options ??= new LlmClientOptions();
+        options.Validate();
         try
         {
             if (spec.Kind == LlmKind.Replay)
                 return new CassetteEmbeddingGenerator(new UnreachableEmbeddingGenerator(), CassettePathFor(spec.CassettePath!), model, CassetteMode.Replay, ledger);
-            IEmbeddingGenerator<string, Embedding<float>> generator = new AccountingEmbeddingGenerator(CreateProvider(spec, model, environment), ledger, timeProvider);
+            IEmbeddingGenerator<string, Embedding<float>> generator = new AccountingEmbeddingGenerator(CreateProvider(spec, model, options, environment), ledger, timeProvider);
             generator = new ResilientEmbeddingGenerator(generator, options.Resilience, timeProvider);
             if (options.RecordPath is not null) generator = new CassetteEmbeddingGenerator(generator, CassettePathFor(options.RecordPath), model, CassetteMode.Record, ledger);
             return generator;
@@ -48,15 +49,12 @@ public static class LlmEmbeddings
         }
     }
 
-    private static IEmbeddingGenerator<string, Embedding<float>> CreateProvider(LlmSpec spec, string model, Func<string, string?>? environment)
+    private static IEmbeddingGenerator<string, Embedding<float>> CreateProvider(LlmSpec spec, string model, LlmClientOptions options, Func<string, string?>? environment)
     {
-        if (spec.Kind == LlmKind.Ollama) return new OllamaApiClient(spec.Endpoint ?? LlmSpec.DefaultOllama, model);
-        string? key = ApiKeys.Find(environment);
-        if (key is null && spec.Endpoint is null)
-            throw new LlmConfigurationException($"{spec} needs an API key: set {string.Join(" or ", ApiKeys.Variables)} (keys are never read from the command line).");
-        var clientOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = Timeout.InfiniteTimeSpan };
-        if (spec.Endpoint is not null) clientOptions.Endpoint = spec.Endpoint;
-        return new OpenAI.Embeddings.EmbeddingClient(model, new ApiKeyCredential(key ?? "no-key"), clientOptions).AsIEmbeddingGenerator();
+        if (spec.Kind == LlmKind.Ollama)
+            return new OllamaApiClient(ProviderHttp.Create(options.MaxResponseBytes, spec.Endpoint ?? LlmSpec.DefaultOllama), model);
+        string? key = LlmClients.Key(spec, options, environment);
+        return new OpenAI.Embeddings.EmbeddingClient(model, new ApiKeyCredential(key ?? "no-key"), LlmClients.OpenAiOptions(spec, options)).AsIEmbeddingGenerator();
     }
 
     private sealed class UnreachableEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>

@@ -39,21 +39,24 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
     public static bool IsSimulated(string text) =>
         text.Trim().Equals("simulated", StringComparison.OrdinalIgnoreCase) || text.Trim().StartsWith("simulated:", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Parse; throws <see cref="FormatException"/> with a one-line reason naming the spec.</summary>
+    /// <summary>Parse; throws <see cref="FormatException"/> with a one-line reason naming the spec (with any credential in
+    /// it masked, <see cref="Redaction"/>). A URL with user info or a credential-looking query parameter
+    /// (<c>?api-key=</c>, <c>?key=</c>, <c>?token=</c>, …) is refused: keys come from the environment only.</summary>
     public static LlmSpec Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        string shown = Redaction.Text(text);
         string s = text.Trim();
         int colon = s.IndexOf(':');
-        if (colon <= 0) throw new FormatException($"LLM spec '{text}' has no provider; allowed: {Allowed}.");
+        if (colon <= 0) throw new FormatException($"LLM spec '{shown}' has no provider; allowed: {Allowed}.");
         string provider = s[..colon].ToLowerInvariant();
         string rest = s[(colon + 1)..];
         if (provider == "replay")
         {
-            if (rest.Length == 0) throw new FormatException($"LLM spec '{text}' names no cassette file.");
+            if (rest.Length == 0) throw new FormatException($"LLM spec '{shown}' names no cassette file.");
             return new LlmSpec(LlmKind.Replay, "replay", null, rest);
         }
-        if (provider is not ("openai" or "ollama")) throw new FormatException($"LLM provider '{provider}' is unknown; allowed: {Allowed}.");
+        if (provider is not ("openai" or "ollama")) throw new FormatException($"LLM provider '{Redaction.Text(provider)}' is unknown; allowed: {Allowed}.");
         string model = rest;
         Uri? endpoint = null;
         int at = rest.IndexOf('@');
@@ -62,30 +65,48 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
             model = rest[..at];
             string url = rest[(at + 1)..];
             if (!Uri.TryCreate(url, UriKind.Absolute, out endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
-                throw new FormatException($"LLM spec '{text}': '{url}' is not an http(s) URL.");
+                throw new FormatException($"LLM spec '{shown}': '{Redaction.Text(url)}' is not an http(s) URL.");
             if (!string.IsNullOrEmpty(endpoint.UserInfo))
-                throw new FormatException($"LLM spec '{text}': credentials do not belong in a URL; set OPENAI_API_KEY or TANDEM_LLM_API_KEY.");
+                throw new FormatException($"LLM spec '{shown}': credentials do not belong in a URL; set {string.Join(" or ", ApiKeys.Variables)}.");
+            string[] credentials = Redaction.CredentialQueryNames(endpoint.Query).ToArray();
+            if (credentials.Length > 0)
+                throw new FormatException($"LLM spec '{shown}': the URL carries a credential ('{string.Join("', '", credentials)}' parameter); keys come from {string.Join(" or ", ApiKeys.Variables)} only.");
         }
-        if (model.Length == 0 || model.Any(char.IsWhiteSpace)) throw new FormatException($"LLM spec '{text}' names no model (e.g. openai:gpt-4o-mini).");
+        if (model.Length == 0 || model.Any(char.IsWhiteSpace)) throw new FormatException($"LLM spec '{shown}' names no model (e.g. openai:gpt-4o-mini).");
         return new LlmSpec(provider == "openai" ? LlmKind.OpenAi : LlmKind.Ollama, model, endpoint ?? (provider == "ollama" ? DefaultOllama : null), null);
     }
 
-    /// <inheritdoc />
+    /// <summary>The spec as text, with any credential in the endpoint masked (<see cref="Redaction.Url"/>), so it is
+    /// safe to print, log and write to a summary.</summary>
     public override string ToString() => Kind switch
     {
         LlmKind.Replay => "replay:" + CassettePath,
-        LlmKind.Ollama => string.Create(CultureInfo.InvariantCulture, $"ollama:{Model}@{Endpoint}"),
-        _ => Endpoint is null ? "openai:" + Model : string.Create(CultureInfo.InvariantCulture, $"openai:{Model}@{Endpoint}"),
+        LlmKind.Ollama => string.Create(CultureInfo.InvariantCulture, $"ollama:{Model}@{Redaction.Url(Endpoint)}"),
+        _ => Endpoint is null ? "openai:" + Model : string.Create(CultureInfo.InvariantCulture, $"openai:{Model}@{Redaction.Url(Endpoint)}"),
     };
 }
 
-/// <summary>API keys come from the environment only, never from a command line, log or report.</summary>
+/// <summary>
+/// API keys come from the environment only, never from a command line, log or report (issue 15, defect 21):
+/// <c>OPENAI_API_KEY</c> is sent to OpenAI's own host (<see cref="OpenAiHost"/>) only; any other endpoint takes
+/// <c>TANDEM_LLM_API_KEY</c>. Ollama is sent no key.
+/// </summary>
 public static class ApiKeys
 {
-    /// <summary>Variables read, in order.</summary>
-    public static IReadOnlyList<string> Variables { get; } = ["TANDEM_LLM_API_KEY", "OPENAI_API_KEY"];
+    /// <summary>The variable whose key may go to any endpoint the user names.</summary>
+    public const string TandemVariable = "TANDEM_LLM_API_KEY";
 
-    /// <summary>The key, or null when none is set.</summary>
+    /// <summary>The variable whose key goes to OpenAI's host only.</summary>
+    public const string OpenAiVariable = "OPENAI_API_KEY";
+
+    /// <summary>OpenAI's API host, the only one <see cref="OpenAiVariable"/> is sent to.</summary>
+    public const string OpenAiHost = "api.openai.com";
+
+    /// <summary>Variables that can hold a key, in the order they are read for OpenAI's host.</summary>
+    public static IReadOnlyList<string> Variables { get; } = [TandemVariable, OpenAiVariable];
+
+    /// <summary>A key from any of <see cref="Variables"/>, or null when none is set (whether some key is configured;
+    /// which key an endpoint gets is <see cref="For"/>'s call).</summary>
     public static string? Find(Func<string, string?>? getVariable = null)
     {
         getVariable ??= Environment.GetEnvironmentVariable;
@@ -95,5 +116,33 @@ public static class ApiKeys
             if (!string.IsNullOrWhiteSpace(value)) return value.Trim();
         }
         return null;
+    }
+
+    /// <summary>True when <paramref name="endpoint"/> is OpenAI's API (null = the SDK's default, which is OpenAI's).</summary>
+    public static bool IsOpenAi(Uri? endpoint) =>
+        endpoint is null || (endpoint.Scheme == Uri.UriSchemeHttps && string.Equals(endpoint.IdnHost, OpenAiHost, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The variables an endpoint may take its key from, in order.</summary>
+    public static IReadOnlyList<string> VariablesFor(Uri? endpoint) => IsOpenAi(endpoint) ? Variables : [TandemVariable];
+
+    /// <summary>The key to send to <paramref name="endpoint"/> (null = OpenAI's default): <see cref="TandemVariable"/>
+    /// or <see cref="OpenAiVariable"/> for OpenAI's host, <see cref="TandemVariable"/> only for any other; null when none applies.</summary>
+    public static string? For(Uri? endpoint, Func<string, string?>? getVariable = null)
+    {
+        getVariable ??= Environment.GetEnvironmentVariable;
+        foreach (string name in VariablesFor(endpoint))
+        {
+            string? value = getVariable(name);
+            if (!string.IsNullOrWhiteSpace(value)) return value.Trim();
+        }
+        return null;
+    }
+
+    /// <summary>True when <paramref name="endpoint"/> is this machine (<c>localhost</c> or a loopback address), where
+    /// plain http does not cross a network.</summary>
+    public static bool IsLoopback(Uri endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return endpoint.IsLoopback;
     }
 }

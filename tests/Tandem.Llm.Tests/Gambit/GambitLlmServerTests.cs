@@ -28,7 +28,7 @@ public sealed class GambitLlmServerTests : IDisposable
         AuditPath = audit,
     };
 
-    private static string? Key(string name) => name == "OPENAI_API_KEY" ? SecretKey : null;
+    private static string? Key(string name) => name == "TANDEM_LLM_API_KEY" ? SecretKey : null; // OPENAI_API_KEY goes to OpenAI only
 
     public static TheoryData<string, string> Failures => new()
     {
