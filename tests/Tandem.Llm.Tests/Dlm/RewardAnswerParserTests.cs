@@ -1,3 +1,4 @@
+using Tandem.Core.Ports;
 using Tandem.Llm.Dlm;
 using Tandem.Llm.Middleware;
 using Tandem.Rmab.Dlm;
@@ -15,9 +16,9 @@ public class RewardAnswerParserTests
     [InlineData("Here it is:\n```csharp\nstate + feats[12]\n```", "state + feats[12]")]
     public void Proposal_TakesTheLastMarkedExpression_OnOneLine(string answer, string expected)
     {
-        RewardProposal p = RewardAnswerParser.ParseProposal(answer);
-        Assert.False(p.Abstained, p.AbstainReason);
-        Assert.Equal(expected, p.Expression);
+        PortAnswer<RewardProposal> p = RewardAnswerParser.ParseProposal(answer);
+        Assert.True(p.IsGiven, p.Reason);
+        Assert.Equal(expected, p.Value.Expression);
     }
 
     [Theory]
@@ -29,20 +30,20 @@ public class RewardAnswerParserTests
     [InlineData("```\nline one\nline two\n```", FallbackReasons.Parse)]
     public void Proposal_UnusableAnswers_AbstainWithTheirCategory(string answer, string category)
     {
-        RewardProposal p = RewardAnswerParser.ParseProposal(answer);
-        Assert.True(p.Abstained);
-        Assert.Equal(category, FallbackReasons.Category(p.AbstainReason));
+        PortAnswer<RewardProposal> p = RewardAnswerParser.ParseProposal(answer);
+        Assert.False(p.IsGiven);
+        Assert.Equal(category, FallbackReasons.Category(p.Reason));
     }
 
     [Fact]
     public void Proposal_HugeAnswers_AreRefusedUnread()
     {
         string huge = "<reward>state</reward>" + new string('x', 10 * 1024 * 1024);
-        RewardProposal p = RewardAnswerParser.ParseProposal(huge);
-        Assert.StartsWith("parse: answer too long", p.AbstainReason);
+        PortAnswer<RewardProposal> p = RewardAnswerParser.ParseProposal(huge);
+        Assert.StartsWith("parse: answer too long", p.Reason);
 
         string longExpression = "<reward>" + string.Join(" + ", Enumerable.Repeat("state", 2000)) + "</reward>";
-        Assert.Contains("characters long", RewardAnswerParser.ParseProposal(longExpression).AbstainReason);
+        Assert.Contains("characters long", RewardAnswerParser.ParseProposal(longExpression).Reason);
     }
 
     [Theory]
@@ -51,9 +52,9 @@ public class RewardAnswerParserTests
     [InlineData("<reward>new System.Random().NextDouble()</reward>", "new")]
     public void Proposal_HostileExpressions_AreExtracted_ButTheSandboxDecides(string answer, string? refusalMentions)
     {
-        RewardProposal p = RewardAnswerParser.ParseProposal(answer);
-        Assert.False(p.Abstained);
-        bool parsed = RewardSandbox.TryParse(p.Expression, out RewardExpression? expr, out string? refusal);
+        PortAnswer<RewardProposal> p = RewardAnswerParser.ParseProposal(answer);
+        Assert.True(p.IsGiven);
+        bool parsed = RewardSandbox.TryParse(p.Value.Expression, out RewardExpression? expr, out string? refusal);
         if (refusalMentions is not null)
         {
             Assert.False(parsed);
@@ -76,8 +77,9 @@ public class RewardAnswerParserTests
     [InlineData("The best reward function is at index: 1. To repeat, the best reward function is at index: 1", 1)]
     public void Selection_ReadsTheIndex(string answer, int expected)
     {
-        ReflectionVerdict v = RewardAnswerParser.ParseSelection(answer, 3);
-        Assert.Equal(expected, v.SelectedIndex);
+        PortAnswer<int> v = RewardAnswerParser.ParseSelection(answer, 3);
+        Assert.True(v.IsGiven, v.Reason);
+        Assert.Equal(expected, v.Value);
     }
 
     [Theory]
@@ -90,8 +92,8 @@ public class RewardAnswerParserTests
     [InlineData("", FallbackReasons.Refused)]
     public void Selection_UnusableAnswers_Abstain(string answer, string category)
     {
-        ReflectionVerdict v = RewardAnswerParser.ParseSelection(answer, 3);
-        Assert.Null(v.SelectedIndex);
-        Assert.Equal(category, FallbackReasons.Category(v.AbstainReason));
+        PortAnswer<int> v = RewardAnswerParser.ParseSelection(answer, 3);
+        Assert.False(v.IsGiven);
+        Assert.Equal(category, FallbackReasons.Category(v.Reason));
     }
 }

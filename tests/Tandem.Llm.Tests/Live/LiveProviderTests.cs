@@ -1,3 +1,4 @@
+using Tandem.Core.Ports;
 using Microsoft.Extensions.AI;
 using Tandem.Llm.Dlm;
 using Tandem.Llm.Libra;
@@ -56,10 +57,10 @@ public sealed class LiveProviderTests(ITestOutputHelper output) : IDisposable
         var (client, ledger, audit) = Create();
         DlmTaskSet tasks = DlmTaskSet.Load(Path.Combine(AppContext.BaseDirectory, "data", "dlm", "tasks.json"));
         var designer = new LlmRewardDesigner(client, ledger, LiveLlmFactAttribute.Spec!);
-        RewardProposal proposal = await designer.ProposeAsync(new ProposalRequest(tasks.Tasks[0], 0, 0, [], [], 1));
-        output.WriteLine(proposal.Abstained ? "abstained: " + proposal.AbstainReason : "proposed: " + proposal.Expression);
-        if (proposal.Abstained) Assert.Contains(FallbackReasons.Category(proposal.AbstainReason), Categories);
-        else output.WriteLine(RewardSandbox.TryParse(proposal.Expression, out _, out string? refusal) ? "sandbox: accepted" : "sandbox: " + refusal);
+        PortAnswer<RewardProposal> proposal = await designer.ProposeAsync(new ProposalRequest(tasks.Tasks[0], 0, 0, [], [], 1));
+        output.WriteLine(!proposal.IsGiven ? "abstained: " + proposal.Reason : "proposed: " + proposal.Value.Expression);
+        if (!proposal.IsGiven) Assert.Contains(FallbackReasons.Category(proposal.Reason), Categories);
+        else output.WriteLine(RewardSandbox.TryParse(proposal.Value.Expression, out _, out string? refusal) ? "sandbox: accepted" : "sandbox: " + refusal);
         AssertNoKey(audit);
     }
 

@@ -1,3 +1,4 @@
+using Tandem.Core.Ports;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Tandem.Llm.Dlm;
@@ -55,10 +56,10 @@ public class RegexBoundTests
     public void RewardParser_ManyOpenMarkers_AbstainsWithNoMarker_NotTooComplex()
     {
         string answer = string.Concat(Enumerable.Repeat("<reward>", 2400)) + "state";
-        RewardProposal p = RewardAnswerParser.ParseProposal(answer);
-        Assert.True(p.Abstained);
-        Assert.Contains("no <reward>", p.AbstainReason);
-        ReflectionVerdict v = RewardAnswerParser.ParseSelection(string.Concat(Enumerable.Repeat("best reward function is at index ", 500)), 3);
-        Assert.StartsWith("parse:", v.AbstainReason);
+        PortAnswer<RewardProposal> p = RewardAnswerParser.ParseProposal(answer);
+        Assert.False(p.IsGiven);
+        Assert.Contains("no <reward>", p.Reason);
+        PortAnswer<int> v = RewardAnswerParser.ParseSelection(string.Concat(Enumerable.Repeat("best reward function is at index ", 500)), 3);
+        Assert.StartsWith("parse:", v.Reason);
     }
 }
