@@ -91,12 +91,12 @@ public sealed class DlmCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--budget", "30", "--budget 30 exceeds --arms 24")]
-    [InlineData("--seeds", "0", "--seeds 0 must be at least 1")]
-    [InlineData("--tasks", "16", "--tasks 16 is unknown")]
+    [InlineData("--budget", "30", "--budget 30: The budget must lie in [0, 24]")]
+    [InlineData("--seeds", "0", "--seeds 0: At least one seed")]
+    [InlineData("--tasks", "16", "--tasks 16: Task indices lie in [0, 15]")]
     [InlineData("--tasks", "x", "--tasks 'x' is not a task index")]
     [InlineData("--designer", "gpt", "--designer 'gpt' is unknown")]
-    [InlineData("--discount", "1", "--discount 1 must lie in [0, 1)")]
+    [InlineData("--discount", "1", "--discount 1: The discount must lie in [0, 1)")]
     public async Task BadOptions_ExitTwo_WithOneLine(string option, string value, string message)
     {
         CliRunner.AssertUsageError(await CliRunner.Run(CliRunner.WithOption(Small("--out", _out), option, value)), message);
@@ -107,7 +107,7 @@ public sealed class DlmCommandTests : IDisposable
     {
         var (exit, _, stderr) = await CliRunner.Run("dlm", "--arms", "0", "--budget", "0", "--out", _out);
         Assert.Equal(2, exit);
-        Assert.Contains("--arms 0 must be at least 1", stderr);
+        Assert.Contains("--arms 0: At least one arm", stderr);
     }
 }
 

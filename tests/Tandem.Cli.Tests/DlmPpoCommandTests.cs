@@ -53,11 +53,11 @@ public sealed class DlmPpoCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--ppo-epochs", "0", "--ppo-epochs 0 must be at least 1")]
-    [InlineData("--ppo-lr", "0", "--ppo-lr 0 must be finite and > 0")]
-    [InlineData("--ppo-lr", "-0.01", "--ppo-lr -0.01 must be finite and > 0")]
+    [InlineData("--ppo-epochs", "0", "--ppo-epochs 0: At least one epoch")]
+    [InlineData("--ppo-lr", "0", "--ppo-lr 0: PolicyLearningRate must be finite and > 0")]
+    [InlineData("--ppo-lr", "-0.01", "--ppo-lr -0.01: PolicyLearningRate must be finite and > 0")]
     [InlineData("--planner", "a2c", "--planner 'a2c' is unknown")]
-    [InlineData("--budget", "13", "--budget 13 exceeds --arms 12")]
+    [InlineData("--budget", "13", "--budget 13: The budget must lie in [0, 12]")]
     public async Task BadHyperParameters_ExitTwo_WithOneLineNamingTheOption(string option, string value, string message)
     {
         CliRunner.AssertUsageError(await CliRunner.Run(CliRunner.WithOption(Small("--out", _out), option, value)), message);

@@ -106,8 +106,8 @@ public sealed class DlmRmabCommandTests : IDisposable
 
     [Theory]
     [InlineData("--planner", "exact", "--planner 'exact' is unknown")]
-    [InlineData("--ppo-epochs", "0", "--ppo-epochs 0 must be at least 1")]
-    [InlineData("--ppo-lr", "-1", "--ppo-lr -1 must be finite and > 0")]
+    [InlineData("--ppo-epochs", "0", "--ppo-epochs 0: At least one epoch")]
+    [InlineData("--ppo-lr", "-1", "--ppo-lr -1: PolicyLearningRate must be finite and > 0")]
     public async Task Plan_BadPlannerSettings_Exit2(string option, string value, string message)
     {
         string[] planner = option == "--planner" ? [] : ["--planner", "ppo"];

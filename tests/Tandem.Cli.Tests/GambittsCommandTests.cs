@@ -80,10 +80,10 @@ public sealed class GambittsCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData(new[] { "--experiment", "bogus" }, "--experiment 'bogus' is unknown")]
-    [InlineData(new[] { "--experiment", "illustrative", "--agents", "po,ucb" }, "--agents 'ucb' is unknown")]
-    [InlineData(new[] { "--experiment", "illustrative", "--runs", "0" }, "--runs 0 must be at least 1")]
-    [InlineData(new[] { "--experiment", "illustrative", "--horizon", "-3" }, "--horizon -3 must be at least 1")]
+    [InlineData(new[] { "--experiment", "bogus" }, "--experiment: Experiment 'bogus' is unknown")]
+    [InlineData(new[] { "--experiment", "illustrative", "--agents", "po,ucb" }, "--agents: Agent 'ucb' is unknown")]
+    [InlineData(new[] { "--experiment", "illustrative", "--runs", "0" }, "--runs 0: At least one run is needed")]
+    [InlineData(new[] { "--experiment", "illustrative", "--horizon", "-3" }, "--horizon -3: The horizon must be at least 1")]
     [InlineData(new[] { "--experiment", "illustrative", "--bank", "/nonexistent/bank.csv" }, "--bank '/nonexistent/bank.csv': no such file")]
     public async Task BadOptions_OneLineError_ExitCode2(string[] options, string message)
     {

@@ -94,7 +94,11 @@ public static class DlmCommand
             try
             {
                 ppo?.Validate();
-                options.Validate();
+                DlmStudy.Check(options);
+            }
+            catch (FormatException ex)
+            {
+                throw new UsageException(ex.Message);
             }
             catch (ArgumentException ex)
             {
@@ -137,6 +141,10 @@ public static class DlmCommand
         catch (ArgumentException ex)
         {
             throw Names.Translate(ex);
+        }
+        catch (Tandem.Core.Ports.StudyStopException ex)
+        {
+            throw new UsageException("--designer: " + ex.Message);
         }
         result = result with { ModelUse = ledger is null ? null : ModelUses.From(ledger), Compare = comparison };
         DlmSummary summary = result.Summary;

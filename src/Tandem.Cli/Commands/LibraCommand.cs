@@ -176,6 +176,7 @@ public static class LibraCommand
     /// <summary>`tandem libra` / `tandem demo`.</summary>
     public static async Task<int> RunStudyAsync(LibraInvocation invocation, CliIo io, ParseResult parse, CancellationToken cancellationToken)
     {
+        await Guarded(() => { LibraExperiment.Check(invocation.Options, invocation.Advisors.Any(a => a.Llm is not null) ? ModelAdvisors.Pending : null); return Task.FromResult(0); }).ConfigureAwait(false);
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using DecisionLogFile? log = invocation.Common.OpenLog();
         using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor");
@@ -204,6 +205,7 @@ public static class LibraCommand
         if (ablation.Vary == "q" && invocation.Advisors is [{ Spec.Kind: not "simulated" }])
             throw new UsageException("--vary q needs a simulated advisor (simulated:q=Q).");
         if (invocation.Common.Log is not null) throw new UsageException("--log is not available for `libra ablation`; log each setting with `tandem libra --delta D --log FILE`.");
+        await Guarded(() => { LibraExperiment.Check(invocation.Options, invocation.Advisors.Any(a => a.Llm is not null) ? ModelAdvisors.Pending : null); return Task.FromResult(0); }).ConfigureAwait(false);
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor");
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
@@ -239,6 +241,9 @@ public static class LibraCommand
 
     private sealed class ModelAdvisors(IReadOnlyDictionary<AdvisorSpec, (IChatClient Client, LlmLedger Ledger, string Name)> clients) : IRecourseAdvisorFactory
     {
+        /// <summary>Stands in for the model advisors while the options are checked, before any client is opened.</summary>
+        public static ModelAdvisors Pending { get; } = new(new Dictionary<AdvisorSpec, (IChatClient, LlmLedger, string)>());
+
         public IRecourseAdvisor? Create(AdvisorSpec spec, RecourseProblem problem, RunContext run) =>
             clients.TryGetValue(spec, out var c) ? new LlmRecourseAdvisor(c.Client, c.Ledger, c.Name) : null;
     }
@@ -250,6 +255,10 @@ public static class LibraCommand
             return await run().ConfigureAwait(false);
         }
         catch (AdvisorSetupException ex)
+        {
+            throw new UsageException("--advisor: " + ex.Message);
+        }
+        catch (Tandem.Core.Ports.StudyStopException ex)
         {
             throw new UsageException("--advisor: " + ex.Message);
         }

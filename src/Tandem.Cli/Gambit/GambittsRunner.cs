@@ -29,9 +29,16 @@ public static class GambittsRunner
     public static async Task<int> RunAsync(GambittsInvocation invocation, CliIo io, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         GambittsExperimentOptions options = invocation.Options;
+        ResponseBank? bank = null;
+        if (options.BankFile is { } file)
+        {
+            // Read and check the bank before any work, so a bad file is one line and exit 2.
+            bank = LoadBank(file);
+            options = options with { BankFile = null, BankName = Path.GetFileName(file) };
+            CheckBank(options, bank);
+        }
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using DecisionLogFile? log = invocation.Common.OpenLog();
-        ResponseBank? bank = null;
         LlmLedger? ledger = null;
         if (invocation.Generator is { } generator)
         {
@@ -40,6 +47,7 @@ public static class GambittsRunner
             (bank, _) = await BankBuildRunner.BuildAsync(generator, ledger, output.Folder, "audit.jsonl", io, invocation.Common.Json, cancellationToken).ConfigureAwait(false);
             GeneratedBankCsv.Write(bank, Path.Combine(output.Folder, "bank.csv"));
             options = options with { BankName = $"bank.csv ({generator.Spec}, {generator.EncoderText}, {generator.PerCell} per cell)" };
+            CheckBank(options, bank);
         }
         var observers = log is null ? null : new[] { log.Observer<GambitContext, GambitDecision, GambitOutcome>("gambitts-" + options.Experiment, (w, c) => w.WriteStringValue(c.ToString())) };
         string label = $"{options.Experiment}: {options.Agents?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"} agents × {options.Runs} runs × {options.Horizon} steps";
@@ -49,21 +57,9 @@ public static class GambittsRunner
             result = await ProgressReporter.RunAsync(io, label, invocation.Common.Json, progress =>
                 GambittsExperiment.RunAsync(options, bank, observers, progress, cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
-        catch (FileNotFoundException)
+        catch (ArgumentException ex)
         {
-            throw new UsageException($"--bank '{options.BankFile}': no such file.");
-        }
-        catch (BankFormatException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UsageException($"--bank '{options.BankFile}' cannot be read: {ex.Message}");
-        }
-        catch (ArgumentException ex) when (options.BankFile is not null || bank is not null)
-        {
-            throw new UsageException($"{options.BankName ?? Path.GetFileName(options.BankFile)}: {OptionMap.FirstSentence(ex.Message)}");
+            throw Names.Translate(ex);
         }
         log?.Complete();
         result = result.WithModelUse(ledger is null ? null : ModelUses.From(ledger));
@@ -73,5 +69,38 @@ public static class GambittsRunner
         if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
         else GambittsOutputs.WriteTable(io.Output, summary, output.Folder);
         return CliApp.Ok;
+    }
+
+    private static ResponseBank LoadBank(string path)
+    {
+        try
+        {
+            return BankCsv.Load(path);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new UsageException($"--bank '{ConsoleText.Safe(path, 300)}': no such file.");
+        }
+        catch (BankFormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--bank '{ConsoleText.Safe(path, 300)}' cannot be read: {ex.Message}");
+        }
+    }
+
+    /// <summary>The experiment's settings must be buildable on this bank (enough style dimensions, ...).</summary>
+    private static void CheckBank(GambittsExperimentOptions options, ResponseBank bank)
+    {
+        try
+        {
+            _ = GambittsExperiments.Find(options.Experiment)!.Settings(bank);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException($"{ConsoleText.Safe(options.BankName, 300)}: {OptionMap.FirstSentence(ex.Message)}");
+        }
     }
 }

@@ -74,6 +74,18 @@ public sealed record LibraAblationOptions
 /// </summary>
 public static class LibraExperiment
 {
+    /// <summary>Check <paramref name="options"/> completely (ranges, the environment's defaults, the advisors) without
+    /// running anything, so a host can refuse bad input before it starts work.</summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    /// <exception cref="FileNotFoundException">The environment's data file is missing.</exception>
+    public static void Check(LibraExperimentOptions options, IRecourseAdvisorFactory? advisors = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
+        _ = LibraStudy.Create(scenario, options.Study, advisors);
+    }
+
     /// <summary>Run the study of <paramref name="options"/>.</summary>
     /// <param name="options">What to run.</param>
     /// <param name="advisors">Builds the advisors that are language models (named in the options as data); null

@@ -222,6 +222,22 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
 /// </summary>
 public static class DlmStudy
 {
+    /// <summary>Check <paramref name="options"/> against the data it names (task indices, the population size) without
+    /// running anything, so a host can refuse bad input before it starts work.</summary>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
+    /// <exception cref="FormatException">A data file is malformed.</exception>
+    public static void Check(DlmStudyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        string data = options.ResolvedDataDirectory;
+        DlmTaskSet tasks = DlmTaskSet.Load(Path.Combine(data, "tasks.json"));
+        options.Experiment.Validated(tasks.Tasks.Count);
+        var parameters = CohortParameters.Load(Path.Combine(data, "cohort.json"));
+        if (options.Experiment.Arms > parameters.PopulationSize)
+            throw new ArgumentOutOfRangeException(nameof(DlmExperimentOptions.Arms), options.Experiment.Arms, $"At most {parameters.PopulationSize} arms (the population size).");
+    }
+
     /// <summary>Run the study described by <paramref name="options"/>.</summary>
     /// <param name="options">The study as data; validated here.</param>
     /// <param name="designers">The host's designers (language models); null: only the built-in ones.</param>
