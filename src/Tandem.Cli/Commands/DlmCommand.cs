@@ -121,8 +121,8 @@ public static class DlmCommand
     private static async Task<int> RunAsync(DlmStudyOptions options, CommonSettings settings, LlmSpec? llm, LlmCallSettings llmCall, DlmSummary? comparison,
         CliIo io, ParseResult parse, CancellationToken cancellationToken)
     {
-        using StudyOutput output = StudyOutput.Begin(settings);
         using DlmDecisionLog? log = OpenLog(settings);
+        using StudyOutput output = StudyOutput.Begin(settings);
         LlmLedger? ledger = llm is null ? null : new LlmLedger();
         using var session = new LlmSession(llmCall, output.Folder, "--designer");
         IRewardDesignerFactory? designers = llm is null ? null : new ModelDesigner(new LlmRewardDesigner(session.Open(llm, ledger!), ledger!, llm.ToString()));
@@ -168,7 +168,7 @@ public static class DlmCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
-            throw new UsageException($"--log '{settings.Log}' cannot be written: {ex.Message}");
+            throw new UsageException($"--log: the decision log '{settings.Log}' cannot be written: {ex.Message}");
         }
     }
 

@@ -177,8 +177,8 @@ public static class LibraCommand
     public static async Task<int> RunStudyAsync(LibraInvocation invocation, CliIo io, ParseResult parse, CancellationToken cancellationToken)
     {
         await Guarded(() => { LibraExperiment.Check(invocation.Options, invocation.Advisors.Any(a => a.Llm is not null) ? ModelAdvisors.Pending : null); return Task.FromResult(0); }).ConfigureAwait(false);
-        using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using DecisionLogFile? log = invocation.Common.OpenLog();
+        using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor");
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
         string study = "libra-" + invocation.Options.Env;

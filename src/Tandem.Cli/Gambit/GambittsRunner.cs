@@ -37,8 +37,8 @@ public static class GambittsRunner
             options = options with { BankFile = null, BankName = Path.GetFileName(file) };
             CheckBank(options, bank);
         }
-        using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using DecisionLogFile? log = invocation.Common.OpenLog();
+        using StudyOutput output = StudyOutput.Begin(invocation.Common);
         LlmLedger? ledger = null;
         if (invocation.Generator is { } generator)
         {

@@ -87,7 +87,7 @@ public sealed record CommonSettings(ulong Seed, string Out, bool OutGiven, bool 
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new UsageException($"--log '{Log}' cannot be written: {ex.Message}");
+            throw new UsageException($"--log: {ex.Message}");
         }
     }
 }
