@@ -231,6 +231,10 @@ public class StateTests
         await Teach(otherK, new GambitEnvironment(World(k: 3), new RunContext(0, 4)), 3);
         AssertRefused(policy, S(otherK).ExportState(), "K = 5");
 
+        // A snapshot of an agent over another context space (same K, same options) is refused.
+        var otherSpace = Build(id, GambitWorld.Create(TestWorlds.ThreeContextBank, LinearOutcomeModel.OneD(), [StyleDimensions.Optimism], 5, allowNoMessage: true), 21);
+        AssertRefused(policy, S(otherSpace).ExportState(), "space of 3 context(s)");
+
         if (id is "po" or "fo" or "blended" or "ens-po" or "ens-fo")
         {
             var otherD = Build(id, World(threeD: true), 21);
