@@ -13,6 +13,15 @@ internal static class TestWorlds
     /// <summary>The synthetic bank with 60 responses per cell.</summary>
     public static ResponseBank SmallBank => SmallBankLazy.Value;
 
+    /// <summary>A space that is not the paper's: three contexts with one term each.</summary>
+    public static ContextSpace ThreeContexts { get; } = new(["morning", "noon", "evening"], ["hour"], [[8], [12], [19]]);
+
+    private static readonly Lazy<ResponseBank> ThreeContextBankLazy =
+        new(() => SyntheticBank.Create(new SyntheticBankOptions { ResponsesPerCell = 30, Contexts = ThreeContexts }));
+
+    /// <summary>The synthetic bank over <see cref="ThreeContexts"/>, 30 responses per cell.</summary>
+    public static ResponseBank ThreeContextBank => ThreeContextBankLazy.Value;
+
     /// <summary>The illustrative world (1-D optimism outcome, 5 prompts) on the small bank.</summary>
     public static GambitWorld Illustrative() => GambitWorld.Create(SmallBank, LinearOutcomeModel.OneD(), [StyleDimensions.Optimism], 5);
 

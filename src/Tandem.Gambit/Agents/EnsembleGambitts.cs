@@ -50,13 +50,13 @@ public sealed class EnsembleGambitts : GambitAgent
     private readonly double[] _batchWork;
     private long _steps;
 
-    private EnsembleGambitts(string name, string kind, int armCount, int embeddingDimension, AgentOptions options, Random random, OfflineTreatmentModel? offline, TimeProvider? timeProvider)
-        : base(name, kind, armCount, options, random, timeProvider)
+    private EnsembleGambitts(string name, string kind, ContextSpace contexts, int armCount, int embeddingDimension, AgentOptions options, Random random, OfflineTreatmentModel? offline, TimeProvider? timeProvider)
+        : base(name, kind, contexts, armCount, options, random, timeProvider)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(embeddingDimension, 1);
         _dimension = embeddingDimension;
         _offline = offline;
-        _inputWidth = RewardFeatures.Width(embeddingDimension, options.ContextTerms) - 1;
+        _inputWidth = RewardFeatures.Width(embeddingDimension, Contexts, options.ContextTerms) - 1;
         _members = new Mlp[options.EnsembleMembers];
         _optimizers = new Adam[options.EnsembleMembers];
         var adam = new AdamOptions { LearningRate = options.EnsembleLearningRate };
@@ -69,7 +69,7 @@ public sealed class EnsembleGambitts : GambitAgent
         _buffer = new ReplayBuffer(options.EnsembleBuffer, _inputWidth, options.EnsembleMembers);
         if (offline is null)
         {
-            _treatment = new NormalInverseWishart[armCount * GambitContext.Count];
+            _treatment = new NormalInverseWishart[armCount * Contexts.Count];
             for (int i = 0; i < _treatment.Length; i++) _treatment[i] = NormalInverseWishart.AuthorsPrior(embeddingDimension);
             _draws = options.MonteCarloDraws;
         }
@@ -106,17 +106,18 @@ public sealed class EnsembleGambitts : GambitAgent
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var offline = new OfflineTreatmentModel(generator, options.OfflineDraws, offlineRandom);
-        return new EnsembleGambitts("ens-poGAMBITTS", "gambit-ens-po", generator.PromptCount, generator.EmbeddingDimension, options, random, offline, timeProvider);
+        return new EnsembleGambitts("ens-poGAMBITTS", "gambit-ens-po", generator.Contexts, generator.PromptCount, generator.EmbeddingDimension, options, random, offline, timeProvider);
     }
 
     /// <summary>ens-foGAMBITTS (Algorithm 4): Normal-Inverse-Wishart treatment model per (context, prompt), learnt online.</summary>
+    /// <param name="contexts">The context space X.</param>
     /// <param name="armCount">K ≥ 1.</param>
     /// <param name="embeddingDimension">d_z ≥ 1.</param>
     /// <param name="options">Ensemble settings.</param>
     /// <param name="random">The agent's own source.</param>
     /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
-    public static EnsembleGambitts FullyOnline(int armCount, int embeddingDimension, AgentOptions options, Random random, TimeProvider? timeProvider = null) =>
-        new("ens-foGAMBITTS", "gambit-ens-fo", armCount, embeddingDimension, options, random, null, timeProvider);
+    public static EnsembleGambitts FullyOnline(ContextSpace contexts, int armCount, int embeddingDimension, AgentOptions options, Random random, TimeProvider? timeProvider = null) =>
+        new("ens-foGAMBITTS", "gambit-ens-fo", contexts, armCount, embeddingDimension, options, random, null, timeProvider);
 
     /// <summary>The members (read-only use: their scratch is the agent's).</summary>
     public IReadOnlyList<Mlp> Members => _members;
@@ -132,7 +133,7 @@ public sealed class EnsembleGambitts : GambitAgent
     }
 
     /// <inheritdoc />
-    public override GambitDecision Decide(GambitContext context)
+    protected override GambitDecision DecideCore(GambitContext context)
     {
         if (_steps < Options.EnsembleBurnIn)
         {
@@ -178,7 +179,7 @@ public sealed class EnsembleGambitts : GambitAgent
             }
             else
             {
-                _treatment![a * GambitContext.Count + context.Index].Sample(Random, _m, _factor);
+                _treatment![a * Contexts.Count + context.Index].Sample(Random, _m, _factor);
                 int d = _dimension;
                 for (int s = 0; s < _draws; s++)
                 {
@@ -211,7 +212,7 @@ public sealed class EnsembleGambitts : GambitAgent
     protected override void Update(GambitContext context, int arm, GambitOutcome outcome)
     {
         ReadOnlySpan<double> z = outcome.Embedding.AsSpan();
-        _treatment?[arm * GambitContext.Count + context.Index].Update(z);
+        _treatment?[arm * Contexts.Count + context.Index].Update(z);
         RewardFeatures.WriteInputs(z, context, Options.ContextTerms, _row);
         double y = outcome.Reward - Options.EnsembleTargetOffset;
         for (int j = 0; j < _targets.Length; j++) _targets[j] = y + Options.PerturbationSd * NormalSampler.Standard(Random);

@@ -23,38 +23,40 @@ public sealed class FullyOnlineGambitts : GambitAgent
     private readonly bool _updateTreatment;
 
     /// <summary>foGAMBITTS over K prompts and a d_z-dimensional working embedding.</summary>
+    /// <param name="contexts">The context space X (one treatment model per context and prompt).</param>
     /// <param name="armCount">K ≥ 1.</param>
     /// <param name="embeddingDimension">d_z ≥ 1.</param>
     /// <param name="options">Priors, context terms, propensity draws.</param>
     /// <param name="random">The agent's own source.</param>
     /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
-    public FullyOnlineGambitts(int armCount, int embeddingDimension, AgentOptions options, Random random, TimeProvider? timeProvider = null)
-        : this("foGAMBITTS", "gambit-fo", armCount, embeddingDimension, options, random, null, null, timeProvider)
+    public FullyOnlineGambitts(ContextSpace contexts, int armCount, int embeddingDimension, AgentOptions options, Random random, TimeProvider? timeProvider = null)
+        : this("foGAMBITTS", "gambit-fo", contexts, armCount, embeddingDimension, options, random, null, null, timeProvider)
     {
     }
 
-    private FullyOnlineGambitts(string name, string kind, int armCount, int embeddingDimension, AgentOptions options, Random random, ITreatmentGenerator? generator, Random? offlineRandom, TimeProvider? timeProvider)
-        : base(name, kind, armCount, options, random, timeProvider)
+    private FullyOnlineGambitts(string name, string kind, ContextSpace contexts, int armCount, int embeddingDimension, AgentOptions options, Random random, ITreatmentGenerator? generator, Random? offlineRandom, TimeProvider? timeProvider)
+        : base(name, kind, contexts, armCount, options, random, timeProvider)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(embeddingDimension, 1);
         _dimension = embeddingDimension;
-        _width = RewardFeatures.Width(embeddingDimension, options.ContextTerms);
+        _width = RewardFeatures.Width(embeddingDimension, Contexts, options.ContextTerms);
         _reward = BayesianLinearRegression.FromPrior(options.RewardPrior, _width);
         _beta = new double[_width];
         _m = new double[embeddingDimension];
         _features = new double[_width];
-        _treatment = new NormalInverseWishart[armCount * GambitContext.Count];
+        int x = Contexts.Count;
+        _treatment = new NormalInverseWishart[armCount * x];
         for (int i = 0; i < _treatment.Length; i++) _treatment[i] = NormalInverseWishart.AuthorsPrior(embeddingDimension);
         _updateTreatment = true;
         if (generator is not null)
         {
             var z = new double[embeddingDimension];
             for (int a = 0; a < armCount; a++)
-                for (int c = 0; c < GambitContext.Count; c++)
+                for (int c = 0; c < x; c++)
                     for (int m = 0; m < options.OfflineDraws; m++)
                     {
-                        generator.Generate(a, new GambitContext(c), offlineRandom!, z);
-                        _treatment[a * GambitContext.Count + c].Update(z);
+                        generator.Generate(a, Contexts[c], offlineRandom!, z);
+                        _treatment[a * x + c].Update(z);
                     }
             _updateTreatment = options.ContinueOnline;
         }
@@ -70,14 +72,19 @@ public sealed class FullyOnlineGambitts : GambitAgent
     {
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(offlineRandom);
-        return new FullyOnlineGambitts("blended", "gambit-blended", generator.PromptCount, generator.EmbeddingDimension, options, random, generator, offlineRandom, timeProvider);
+        return new FullyOnlineGambitts("blended", "gambit-blended", generator.Contexts, generator.PromptCount, generator.EmbeddingDimension, options, random, generator, offlineRandom, timeProvider);
     }
 
     /// <summary>The reward model.</summary>
     public BayesianLinearRegression RewardModel => _reward;
 
     /// <summary>The treatment posterior of a cell.</summary>
-    public NormalInverseWishart TreatmentModel(int arm, GambitContext context) => _treatment[arm * GambitContext.Count + context.Index];
+    public NormalInverseWishart TreatmentModel(int arm, GambitContext context)
+    {
+        if ((uint)arm >= (uint)ArmCount) throw new ArgumentOutOfRangeException(nameof(arm), arm, $"Arms lie in [0, {ArmCount}).");
+        Contexts.Require(context, nameof(context));
+        return _treatment[arm * Contexts.Count + context.Index];
+    }
 
     /// <inheritdoc />
     protected override void SampleScores(GambitContext context, Span<double> scores)
@@ -85,7 +92,7 @@ public sealed class FullyOnlineGambitts : GambitAgent
         _reward.Sample(Random, _beta);
         for (int a = 0; a < ArmCount; a++)
         {
-            _treatment[a * GambitContext.Count + context.Index].SampleMean(Random, _m);
+            _treatment[a * Contexts.Count + context.Index].SampleMean(Random, _m);
             RewardFeatures.Write(_m, context, Options.ContextTerms, _features);
             double s = 0;
             for (int j = 0; j < _width; j++) s += _beta[j] * _features[j];
@@ -97,7 +104,7 @@ public sealed class FullyOnlineGambitts : GambitAgent
     protected override void Update(GambitContext context, int arm, GambitOutcome outcome)
     {
         ReadOnlySpan<double> z = outcome.Embedding.AsSpan();
-        if (_updateTreatment) _treatment[arm * GambitContext.Count + context.Index].Update(z);
+        if (_updateTreatment) _treatment[arm * Contexts.Count + context.Index].Update(z);
         RewardFeatures.Write(z, context, Options.ContextTerms, _features);
         _reward.Update(_features, outcome.Reward);
     }

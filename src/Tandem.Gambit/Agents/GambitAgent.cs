@@ -14,26 +14,28 @@ namespace Tandem.Gambit.Agents;
 /// of them (§4.1). Decisions are owned (a copied probability vector) and issued by a <see cref="DecisionIssuer"/>;
 /// Learn reads only its arguments and refuses decisions it did not issue or has already learned.
 /// </summary>
-/// <remarks>State (<see cref="IStateful"/>): the kind, K, the options, the issuer, the random generator and the
+/// <remarks>State (<see cref="IStateful"/>): the kind, K, the context space (its size and names), the options, the issuer, the random generator and the
 /// model (posteriors, networks, buffers) of the concrete agent. Import validates all of it before changing anything.</remarks>
 public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, GambitOutcome>, IStateful
 {
-    private const int StateVersion = 1;
+    private const int StateVersion = 2; // 2: records the context space
     private readonly double[] _scores;
     private readonly double[] _propensities;
 
     /// <summary>Set up the buffers.</summary>
     /// <param name="name">Display name ("poGAMBITTS", ...).</param>
     /// <param name="kind">The state kind ("gambit-po", ...).</param>
+    /// <param name="contexts">The context space X the agent decides in (sizes its per-context models).</param>
     /// <param name="armCount">K ≥ 1.</param>
     /// <param name="options">Validated here.</param>
     /// <param name="random">The agent's own source (posterior draws); a <see cref="Core.Randomness.Seeds.CreateRandom"/> source to be saved.</param>
     /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
-    protected GambitAgent(string name, string kind, int armCount, AgentOptions options, Random random, TimeProvider? timeProvider)
+    protected GambitAgent(string name, string kind, ContextSpace contexts, int armCount, AgentOptions options, Random random, TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(armCount, 1);
+        Contexts = contexts ?? throw new ArgumentNullException(nameof(contexts));
         Name = name;
         Kind = kind;
         ArmCount = armCount;
@@ -53,6 +55,9 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
     /// <summary>K.</summary>
     public int ArmCount { get; }
 
+    /// <summary>The context space X.</summary>
+    public ContextSpace Contexts { get; }
+
     /// <summary>The settings.</summary>
     public AgentOptions Options { get; }
 
@@ -68,8 +73,16 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
     /// <inheritdoc />
     public ValueTask<GambitDecision> DecideAsync(GambitContext context, CancellationToken cancellationToken = default) => new(Decide(context));
 
-    /// <summary>Synchronous <see cref="DecideAsync"/>.</summary>
-    public virtual GambitDecision Decide(GambitContext context)
+    /// <summary>Synchronous <see cref="DecideAsync"/>; refuses a context of another space.</summary>
+    public GambitDecision Decide(GambitContext context)
+    {
+        Contexts.Require(context, nameof(context));
+        return DecideCore(context);
+    }
+
+    /// <summary>Decide in a context of <see cref="Contexts"/> (checked): one posterior draw picks the arm, and
+    /// <see cref="AgentOptions.PropensityDraws"/> draws estimate the probabilities.</summary>
+    protected virtual GambitDecision DecideCore(GambitContext context)
     {
         SampleScores(context, _scores);
         int arm = Sampling.ArgMax(_scores);
@@ -98,6 +111,7 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
     public void Learn(GambitContext context, GambitDecision decision, GambitOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(decision);
+        Contexts.Require(context, nameof(context));
         Issuer.EnsurePending(decision.Id, nameof(decision));
         if ((uint)decision.Arm >= (uint)ArmCount)
             throw new ArgumentOutOfRangeException(nameof(decision), decision.Arm, $"The decision's arm must lie in 0..{ArmCount - 1}.");
@@ -117,7 +131,7 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
 
     /// <inheritdoc />
     public PolicyState ExportState() =>
-        PolicyStates.Pack(Kind, StateVersion, new AgentState(ArmCount, Options, Issuer.Export(), PolicyStates.ExportRandom(Random),
+        PolicyStates.Pack(Kind, StateVersion, new AgentState(ArmCount, Contexts.Count, Contexts.Names.ToArray(), Options, Issuer.Export(), PolicyStates.ExportRandom(Random),
             JsonSerializer.SerializeToElement(ExportModel(), PolicyStates.JsonOptions)));
 
     /// <inheritdoc />
@@ -125,6 +139,9 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
     {
         AgentState data = PolicyStates.Unpack<AgentState>(state, Kind, StateVersion);
         PolicyStates.Require(data.Arms == ArmCount, $"The state is of an agent over {data.Arms} prompts; this agent has K = {ArmCount}.");
+        PolicyStates.Require(data.Contexts == Contexts.Count, $"The state is of an agent over a space of {data.Contexts} context(s); this agent's space has {Contexts.Count}.");
+        PolicyStates.Require(data.ContextNames is not null && data.ContextNames.AsSpan().SequenceEqual(Contexts.Names.ToArray()),
+            $"The state's contexts ({string.Join(", ", data.ContextNames ?? [])}) are not this agent's ({string.Join(", ", Contexts.Names)}).");
         PolicyStates.Require(data.Options is not null, "The state has no options.");
         PolicyStates.Require(data.Options == Options, $"The state was saved with options {data.Options}; this agent has {Options}.");
         DecisionIssuer.Validate(data.Issuer);
@@ -156,5 +173,5 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
         }
     }
 
-    private sealed record AgentState(int Arms, AgentOptions Options, DecisionIssuerState Issuer, ulong[] Random, JsonElement Model);
+    private sealed record AgentState(int Arms, int Contexts, string[] ContextNames, AgentOptions Options, DecisionIssuerState Issuer, ulong[] Random, JsonElement Model);
 }

@@ -23,21 +23,26 @@ public interface IPrimaryAgent
 public sealed class ThompsonSendGate : IPrimaryAgent, IStateful
 {
     private const string Kind = "gambit-send-gate";
-    private const int Version = 1;
+    private const int Version = 2; // 2: records the context space's size
     private readonly NormalInverseGamma[] _models;
     private readonly Random _random;
 
     /// <summary>Create the gate.</summary>
+    /// <param name="contexts">The context space X (two models per context).</param>
     /// <param name="prior">The prior of every model.</param>
     /// <param name="propensityDraws">Posterior draws per decision estimating P(send). Range: ≥ 1.</param>
     /// <param name="random">The gate's own source (a <see cref="Core.Randomness.Seeds.CreateRandom"/> source, to be saved).</param>
-    public ThompsonSendGate(NormalInverseGamma prior, int propensityDraws, Random random)
+    public ThompsonSendGate(ContextSpace contexts, NormalInverseGamma prior, int propensityDraws, Random random)
     {
+        Contexts = contexts ?? throw new ArgumentNullException(nameof(contexts));
         prior.Validate();
         PropensityDraws = propensityDraws >= 1 ? propensityDraws : throw new ArgumentOutOfRangeException(nameof(propensityDraws), propensityDraws, "Must be ≥ 1.");
         _random = random ?? throw new ArgumentNullException(nameof(random));
-        _models = Enumerable.Repeat(prior, 2 * GambitContext.Count).ToArray();
+        _models = Enumerable.Repeat(prior, 2 * contexts.Count).ToArray();
     }
+
+    /// <summary>The context space X.</summary>
+    public ContextSpace Contexts { get; }
 
     /// <summary>Posterior draws per decision.</summary>
     public int PropensityDraws { get; }
@@ -45,6 +50,7 @@ public sealed class ThompsonSendGate : IPrimaryAgent, IStateful
     /// <inheritdoc />
     public SendDecision Decide(GambitContext context)
     {
+        Contexts.Require(context, nameof(context));
         bool send = Draw(context);
         int sends = send ? 1 : 0;
         for (int m = 1; m < PropensityDraws; m++) if (Draw(context)) sends++;
@@ -57,18 +63,20 @@ public sealed class ThompsonSendGate : IPrimaryAgent, IStateful
     /// <inheritdoc />
     public void Learn(GambitContext context, SendDecision decision, double reward)
     {
+        Contexts.Require(context, nameof(context));
         int i = 2 * context.Index + (decision.Send ? 1 : 0);
         _models[i] = _models[i].Update(reward);
     }
 
     /// <inheritdoc />
-    public PolicyState ExportState() => PolicyStates.Pack(Kind, Version, new GateState(PropensityDraws, _models.ToArray(), PolicyStates.ExportRandom(_random)));
+    public PolicyState ExportState() => PolicyStates.Pack(Kind, Version, new GateState(PropensityDraws, Contexts.Count, _models.ToArray(), PolicyStates.ExportRandom(_random)));
 
     /// <inheritdoc />
     public void ImportState(PolicyState state)
     {
         GateState data = PolicyStates.Unpack<GateState>(state, Kind, Version);
         PolicyStates.Require(data.PropensityDraws == PropensityDraws, $"The state was saved with {data.PropensityDraws} propensity draws; this gate has {PropensityDraws}.");
+        PolicyStates.Require(data.Contexts == Contexts.Count, $"The state is of a gate over a space of {data.Contexts} context(s); this gate's space has {Contexts.Count}.");
         PolicyStates.RequireLength(data.Models, _models.Length, "send/no-send posteriors");
         for (int i = 0; i < data.Models.Length; i++)
         {
@@ -86,7 +94,7 @@ public sealed class ThompsonSendGate : IPrimaryAgent, IStateful
         PolicyStates.ImportRandom(_random, data.Random);
     }
 
-    private sealed record GateState(int PropensityDraws, NormalInverseGamma[] Models, ulong[] Random);
+    private sealed record GateState(int PropensityDraws, int Contexts, NormalInverseGamma[] Models, ulong[] Random);
 }
 
 /// <summary>

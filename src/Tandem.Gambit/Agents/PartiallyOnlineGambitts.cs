@@ -20,18 +20,20 @@ public sealed class OfflineTreatmentModel
         ArgumentOutOfRangeException.ThrowIfLessThan(drawsPerCell, 1);
         PromptCount = generator.PromptCount;
         Dimension = generator.EmbeddingDimension;
+        Contexts = generator.Contexts ?? throw new ArgumentException("The generator states no context space.", nameof(generator));
         DrawsPerCell = drawsPerCell;
-        int cells = PromptCount * GambitContext.Count;
+        int x = Contexts.Count;
+        int cells = PromptCount * x;
         _draws = new double[cells * drawsPerCell * Dimension];
         _means = new double[cells * Dimension];
         for (int a = 0; a < PromptCount; a++)
         {
-            for (int c = 0; c < GambitContext.Count; c++)
+            for (int c = 0; c < x; c++)
             {
-                int cell = a * GambitContext.Count + c;
+                int cell = a * x + c;
                 for (int m = 0; m < drawsPerCell; m++)
                 {
-                    generator.Generate(a, new GambitContext(c), random, _draws.AsSpan((cell * drawsPerCell + m) * Dimension, Dimension));
+                    generator.Generate(a, Contexts[c], random, _draws.AsSpan((cell * drawsPerCell + m) * Dimension, Dimension));
                 }
             }
         }
@@ -41,7 +43,7 @@ public sealed class OfflineTreatmentModel
     private void ComputeMeans()
     {
         Array.Clear(_means);
-        int cells = PromptCount * GambitContext.Count;
+        int cells = PromptCount * Contexts.Count;
         for (int cell = 0; cell < cells; cell++)
         {
             Span<double> mean = _means.AsSpan(cell * Dimension, Dimension);
@@ -73,6 +75,9 @@ public sealed class OfflineTreatmentModel
     /// <summary>K.</summary>
     public int PromptCount { get; }
 
+    /// <summary>The context space X (the generator's).</summary>
+    public ContextSpace Contexts { get; }
+
     /// <summary>d_z.</summary>
     public int Dimension { get; }
 
@@ -80,11 +85,18 @@ public sealed class OfflineTreatmentModel
     public int DrawsPerCell { get; }
 
     /// <summary>The mean offline embedding of a cell (all a linear reward needs).</summary>
-    public ReadOnlySpan<double> Mean(int prompt, GambitContext context) => _means.AsSpan((prompt * GambitContext.Count + context.Index) * Dimension, Dimension);
+    public ReadOnlySpan<double> Mean(int prompt, GambitContext context) => _means.AsSpan(Cell(prompt, context) * Dimension, Dimension);
 
     /// <summary>Offline draw m of a cell.</summary>
     public ReadOnlySpan<double> Draw(int prompt, GambitContext context, int m) =>
-        _draws.AsSpan(((prompt * GambitContext.Count + context.Index) * DrawsPerCell + m) * Dimension, Dimension);
+        _draws.AsSpan((Cell(prompt, context) * DrawsPerCell + m) * Dimension, Dimension);
+
+    private int Cell(int prompt, GambitContext context)
+    {
+        if ((uint)prompt >= (uint)PromptCount) throw new ArgumentOutOfRangeException(nameof(prompt), prompt, $"Prompts lie in [0, {PromptCount}).");
+        Contexts.Require(context, nameof(context));
+        return prompt * Contexts.Count + context.Index;
+    }
 }
 
 /// <summary>
@@ -109,14 +121,14 @@ public sealed class PartiallyOnlineGambitts : GambitAgent
     /// <param name="offlineRandom">The source of the offline generator draws.</param>
     /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
     public PartiallyOnlineGambitts(ITreatmentGenerator generator, AgentOptions options, Random random, Random offlineRandom, TimeProvider? timeProvider = null)
-        : base("poGAMBITTS", "gambit-po", generator?.PromptCount ?? throw new ArgumentNullException(nameof(generator)), options, random, timeProvider)
+        : base("poGAMBITTS", "gambit-po", generator?.Contexts ?? throw new ArgumentNullException(nameof(generator)), generator.PromptCount, options, random, timeProvider)
     {
         _treatment = new OfflineTreatmentModel(generator, options.OfflineDraws, offlineRandom);
-        _width = RewardFeatures.Width(generator.EmbeddingDimension, options.ContextTerms);
+        _width = RewardFeatures.Width(generator.EmbeddingDimension, Contexts, options.ContextTerms);
         _reward = BayesianLinearRegression.FromPrior(options.RewardPrior, _width);
         _beta = new double[_width];
         _features = new double[_width];
-        _cellFeatures = new double[ArmCount * GambitContext.Count * _width];
+        _cellFeatures = new double[ArmCount * Contexts.Count * _width];
         WriteCellFeatures();
     }
 
@@ -129,9 +141,9 @@ public sealed class PartiallyOnlineGambitts : GambitAgent
     private void WriteCellFeatures()
     {
         for (int a = 0; a < ArmCount; a++)
-            for (int c = 0; c < GambitContext.Count; c++)
-                RewardFeatures.Write(_treatment.Mean(a, new GambitContext(c)), new GambitContext(c), Options.ContextTerms,
-                    _cellFeatures.AsSpan((a * GambitContext.Count + c) * _width, _width));
+            for (int c = 0; c < Contexts.Count; c++)
+                RewardFeatures.Write(_treatment.Mean(a, Contexts[c]), Contexts[c], Options.ContextTerms,
+                    _cellFeatures.AsSpan((a * Contexts.Count + c) * _width, _width));
     }
 
     /// <inheritdoc />
@@ -140,7 +152,7 @@ public sealed class PartiallyOnlineGambitts : GambitAgent
         _reward.Sample(Random, _beta);
         for (int a = 0; a < ArmCount; a++)
         {
-            ReadOnlySpan<double> phi = _cellFeatures.AsSpan((a * GambitContext.Count + context.Index) * _width, _width);
+            ReadOnlySpan<double> phi = _cellFeatures.AsSpan((a * Contexts.Count + context.Index) * _width, _width);
             double s = 0;
             for (int j = 0; j < _width; j++) s += _beta[j] * phi[j];
             scores[a] = s;

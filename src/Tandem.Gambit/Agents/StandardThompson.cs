@@ -13,16 +13,17 @@ public sealed class StandardThompson : GambitAgent
     private readonly NormalInverseGamma[] _cells;
 
     /// <summary>Create the agent.</summary>
+    /// <param name="contexts">The context space X.</param>
     /// <param name="armCount">K ≥ 1.</param>
     /// <param name="contextual">One model per (context, prompt) when true.</param>
     /// <param name="options">Prior and propensity draws.</param>
     /// <param name="random">The agent's own source.</param>
     /// <param name="timeProvider">Stamps decisions; <see cref="TimeProvider.System"/> when null.</param>
-    public StandardThompson(int armCount, bool contextual, AgentOptions options, Random random, TimeProvider? timeProvider = null)
-        : base(contextual ? "StdTS:Contextual" : "StdTS", contextual ? "gambit-stdts-contextual" : "gambit-stdts", armCount, options, random, timeProvider)
+    public StandardThompson(ContextSpace contexts, int armCount, bool contextual, AgentOptions options, Random random, TimeProvider? timeProvider = null)
+        : base(contextual ? "StdTS:Contextual" : "StdTS", contextual ? "gambit-stdts-contextual" : "gambit-stdts", contexts, armCount, options, random, timeProvider)
     {
         Contextual = contextual;
-        _cells = new NormalInverseGamma[armCount * (contextual ? GambitContext.Count : 1)];
+        _cells = new NormalInverseGamma[armCount * (contextual ? Contexts.Count : 1)];
         Array.Fill(_cells, options.StandardPrior);
     }
 
@@ -30,7 +31,12 @@ public sealed class StandardThompson : GambitAgent
     public bool Contextual { get; }
 
     /// <summary>The posterior of a prompt (in a context when contextual).</summary>
-    public NormalInverseGamma Posterior(int arm, GambitContext context) => _cells[Cell(arm, context)];
+    public NormalInverseGamma Posterior(int arm, GambitContext context)
+    {
+        if ((uint)arm >= (uint)ArmCount) throw new ArgumentOutOfRangeException(nameof(arm), arm, $"Arms lie in [0, {ArmCount}).");
+        Contexts.Require(context, nameof(context));
+        return _cells[Cell(arm, context)];
+    }
 
     /// <inheritdoc />
     protected override void SampleScores(GambitContext context, Span<double> scores)
@@ -67,7 +73,7 @@ public sealed class StandardThompson : GambitAgent
         return () => data.Cells.CopyTo(_cells, 0);
     }
 
-    private int Cell(int arm, GambitContext context) => Contextual ? arm * GambitContext.Count + context.Index : arm;
+    private int Cell(int arm, GambitContext context) => Contextual ? arm * Contexts.Count + context.Index : arm;
 
     private sealed record Model(NormalInverseGamma[] Cells);
 }

@@ -9,33 +9,40 @@ namespace Tandem.Gambit.Bank;
 /// </summary>
 public sealed class ResponseBank
 {
-    private readonly double[][] _cells; // [prompt * 12 + context] -> n × D scores
+    private readonly double[][] _cells; // [prompt * |X| + context] -> n × D scores
     private readonly string?[][]? _texts;
 
-    /// <summary>Create a bank. Every prompt needs responses in all <see cref="GambitContext.Count"/> contexts.</summary>
+    /// <summary>Create a bank. Every prompt needs responses in every context of <paramref name="contexts"/>.</summary>
     /// <param name="prompts">Prompt names, K ≥ 1.</param>
     /// <param name="dimensions">Style dimension names, D ≥ 1.</param>
-    /// <param name="cells">Per cell (prompt·12 + context) the row-major n × D scores, n ≥ 1, all finite.</param>
+    /// <param name="cells">Per cell (prompt·|X| + context) the row-major n × D scores, n ≥ 1, all finite.</param>
     /// <param name="texts">Optional response texts per cell (n each).</param>
-    public ResponseBank(IReadOnlyList<string> prompts, IReadOnlyList<string> dimensions, double[][] cells, string?[][]? texts = null)
+    /// <param name="contexts">The context space X; null = the paper's (<see cref="ContextSpace.Paper"/>).</param>
+    public ResponseBank(IReadOnlyList<string> prompts, IReadOnlyList<string> dimensions, double[][] cells, string?[][]? texts = null, ContextSpace? contexts = null)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(dimensions);
         ArgumentNullException.ThrowIfNull(cells);
+        contexts ??= ContextSpace.Paper;
+        int x = contexts.Count;
         if (prompts.Count < 1) throw new ArgumentException("A bank needs at least one prompt.", nameof(prompts));
         if (dimensions.Count < 1) throw new ArgumentException("A bank needs at least one style dimension.", nameof(dimensions));
-        if (cells.Length != prompts.Count * GambitContext.Count) throw new ArgumentException($"Expected {prompts.Count * GambitContext.Count} cells; got {cells.Length}.", nameof(cells));
+        if (cells.Length != prompts.Count * x) throw new ArgumentException($"Expected {prompts.Count * x} cells ({prompts.Count} prompt(s) × {x} context(s)); got {cells.Length}.", nameof(cells));
         for (int c = 0; c < cells.Length; c++)
         {
             if (cells[c] is null || cells[c].Length == 0 || cells[c].Length % dimensions.Count != 0)
-                throw new ArgumentException($"Prompt '{prompts[c / GambitContext.Count]}' has no responses (or a ragged row) in context {new GambitContext(c % GambitContext.Count)}.", nameof(cells));
+                throw new ArgumentException($"Prompt '{prompts[c / x]}' has no responses (or a ragged row) in context {contexts.Name(c % x)}.", nameof(cells));
             foreach (double v in cells[c]) if (!double.IsFinite(v)) throw new ArgumentException($"Cell {c} holds a non-finite score.", nameof(cells));
         }
         Prompts = prompts.ToArray();
         Dimensions = dimensions.ToArray();
+        Contexts = contexts;
         _cells = cells;
         _texts = texts;
     }
+
+    /// <summary>The context space X the cells are indexed by.</summary>
+    public ContextSpace Contexts { get; }
 
     /// <summary>Prompt names (K).</summary>
     public IReadOnlyList<string> Prompts { get; }
@@ -78,24 +85,25 @@ public sealed class ResponseBank
     public ResponseBank SelectPrompts(IReadOnlyList<int> prompts)
     {
         ArgumentNullException.ThrowIfNull(prompts);
-        var cells = new double[prompts.Count * GambitContext.Count][];
+        int x = Contexts.Count;
+        var cells = new double[prompts.Count * x][];
         string?[][]? texts = _texts is null ? null : new string?[cells.Length][];
         for (int k = 0; k < prompts.Count; k++)
         {
             if ((uint)prompts[k] >= (uint)PromptCount) throw new ArgumentOutOfRangeException(nameof(prompts), prompts[k], $"Prompts lie in [0, {PromptCount}).");
-            for (int c = 0; c < GambitContext.Count; c++)
+            for (int c = 0; c < x; c++)
             {
-                cells[k * GambitContext.Count + c] = _cells[prompts[k] * GambitContext.Count + c];
-                if (texts is not null) texts[k * GambitContext.Count + c] = _texts![prompts[k] * GambitContext.Count + c];
+                cells[k * x + c] = _cells[prompts[k] * x + c];
+                if (texts is not null) texts[k * x + c] = _texts![prompts[k] * x + c];
             }
         }
-        return new ResponseBank(prompts.Select(p => Prompts[p]).ToArray(), Dimensions, cells, texts);
+        return new ResponseBank(prompts.Select(p => Prompts[p]).ToArray(), Dimensions, cells, texts, Contexts);
     }
 
     private int Cell(int prompt, GambitContext context)
     {
         if ((uint)prompt >= (uint)PromptCount) throw new ArgumentOutOfRangeException(nameof(prompt), prompt, $"Prompts lie in [0, {PromptCount}).");
-        if ((uint)context.Index >= GambitContext.Count) throw new ArgumentOutOfRangeException(nameof(context), context.Index, "Contexts lie in [0, 12).");
-        return prompt * GambitContext.Count + context.Index;
+        Contexts.Require(context, nameof(context));
+        return prompt * Contexts.Count + context.Index;
     }
 }

@@ -26,9 +26,13 @@ public sealed record SyntheticBankOptions
     /// <summary>Sd of a (prompt, context) interaction shift, in within-cell sds. Range: ≥ 0. Default 0.1.</summary>
     public double CellShiftSd { get; init; } = 0.1;
 
+    /// <summary>The context space of the bank. Default the paper's (<see cref="ContextSpace.Paper"/>, 12 contexts).</summary>
+    public ContextSpace Contexts { get; init; } = ContextSpace.Paper;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
+        ArgumentNullException.ThrowIfNull(Contexts);
         if (ResponsesPerCell < 1) throw new ArgumentOutOfRangeException(nameof(ResponsesPerCell), ResponsesPerCell, "At least one response per cell is needed.");
         foreach (var (name, v) in new[] { (nameof(PromptShift), PromptShift), (nameof(PromptJitterSd), PromptJitterSd), (nameof(ContextShiftSd), ContextShiftSd), (nameof(CellShiftSd), CellShiftSd) })
             if (!(v >= 0) || !double.IsFinite(v)) throw new ArgumentOutOfRangeException(name, v, "Must be finite and ≥ 0.");
@@ -37,7 +41,7 @@ public sealed record SyntheticBankOptions
 
 /// <summary>
 /// A seeded synthetic stand-in for the authors' private response_db (seed 002 App. F): 40 prompts (each of the
-/// 20 style dimensions × {high, low}) × 12 contexts, each cell a pool of responses scored on 20 dimensions.
+/// 20 style dimensions × {high, low}) × the contexts of <see cref="SyntheticBankOptions.Contexts"/> (the paper's 12 by default), each cell a pool of responses scored on 20 dimensions.
 /// <para>Within a cell, scores are Gaussian with correlation C. The 5 × 5 block of the primary dimensions is
 /// App. F Table 1 (optimism–encouragement −0.96, optimism–severity 0.79, formality–severity −0.57, ...); each
 /// of the other 15 dimensions loads on the primary ones and on one of four latent clusters, so C is positive
@@ -80,14 +84,16 @@ public static class SyntheticBank
             for (int j = 0; j < d; j++)
                 promptMean[p * d + j] = scale * (sign * options.PromptShift * correlation[j * d + k] + options.PromptJitterSd * structure.NextGaussian());
         }
-        var contextMean = new double[GambitContext.Count * d];
+        ContextSpace space = options.Contexts;
+        int x = space.Count;
+        var contextMean = new double[x * d];
         for (int i = 0; i < contextMean.Length; i++) contextMean[i] = scale * options.ContextShiftSd * structure.NextGaussian();
 
-        var cells = new double[prompts * GambitContext.Count][];
+        var cells = new double[prompts * x][];
         int n = options.ResponsesPerCell;
         Parallel.For(0, cells.Length, cell =>
         {
-            int p = cell / GambitContext.Count, c = cell % GambitContext.Count;
+            int p = cell / x, c = cell % x;
             Random random = Seeds.CreateRandom(Seeds.Derive(Seeds.Derive(options.Seed, "bank-responses"), cell));
             var mean = new double[d];
             for (int j = 0; j < d; j++) mean[j] = promptMean[p * d + j] + contextMean[c * d + j] + scale * options.CellShiftSd * random.NextGaussian();
@@ -108,7 +114,7 @@ public static class SyntheticBank
         });
         string[] names = new string[prompts];
         for (int p = 0; p < prompts; p++) names[p] = dims[p / 2] + (p % 2 == 0 ? ":high" : ":low");
-        return new ResponseBank(names, dims, cells);
+        return new ResponseBank(names, dims, cells, contexts: space);
     }
 
     /// <summary>

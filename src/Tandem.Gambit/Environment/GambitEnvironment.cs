@@ -18,6 +18,9 @@ public interface ITreatmentGenerator
     /// <summary>K, the prompts it accepts.</summary>
     int PromptCount { get; }
 
+    /// <summary>The contexts it accepts.</summary>
+    ContextSpace Contexts { get; }
+
     /// <summary>d_z, the length of the embeddings it writes.</summary>
     int EmbeddingDimension { get; }
 
@@ -35,6 +38,9 @@ public sealed class BankTreatmentGenerator(GambitWorld world) : ITreatmentGenera
     public int EmbeddingDimension => world.EmbeddingDimension;
 
     /// <inheritdoc />
+    public ContextSpace Contexts => world.Contexts;
+
+    /// <inheritdoc />
     public void Generate(int prompt, GambitContext context, Random random, Span<double> embedding)
     {
         ReadOnlySpan<double> cell = world.Bank.Cell(prompt, context, out int n);
@@ -45,7 +51,8 @@ public sealed class BankTreatmentGenerator(GambitWorld world) : ITreatmentGenera
 }
 
 /// <summary>
-/// One run's environment (seed 002 App. F, Algorithm 6): contexts uniform and independent over the 12 cells;
+/// One run's environment (seed 002 App. F, Algorithm 6): contexts uniform and independent over the world's
+/// context space (the paper's 12 cells by default);
 /// the chosen prompt's response is drawn uniformly from its bank cell; the reward is f(z, x) + N(0, sd²);
 /// the agent sees the working embedding of the delivered response. Regret is exact: μ(x, a) comes from the bank.
 /// Each random stream is derived from the run's seed, so every policy of a run meets the same contexts.
@@ -72,11 +79,13 @@ public sealed class GambitEnvironment : IEnvironment<GambitContext, GambitDecisi
     public int ArmCount => World.ArmCount;
 
     /// <inheritdoc />
-    public GambitContext NextContext() => new(_contexts.Next(GambitContext.Count));
+    public GambitContext NextContext() => World.Contexts[_contexts.Next(World.Contexts.Count)];
 
     /// <inheritdoc />
     public GambitOutcome Respond(GambitContext context, GambitDecision decision)
     {
+        World.Contexts.Require(context, nameof(context));
+        ArgumentNullException.ThrowIfNull(decision);
         int arm = decision.Arm;
         double noise = World.Outcome.NoiseSd * _noise.NextGaussian();
         if (World.AllowNoMessage && arm == World.PromptCount)

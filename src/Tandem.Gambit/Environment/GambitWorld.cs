@@ -26,17 +26,21 @@ public sealed class GambitWorld
         _noMessage = noMessage;
         _responseMeans = responseMeans;
         _expected = responseMeans.Select(r => r.Average()).ToArray();
-        _optimal = new double[GambitContext.Count];
-        for (int c = 0; c < GambitContext.Count; c++)
+        int x = bank.Contexts.Count;
+        _optimal = new double[x];
+        for (int c = 0; c < x; c++)
         {
             double best = noMessage?[c] ?? double.NegativeInfinity;
-            for (int a = 0; a < bank.PromptCount; a++) best = Math.Max(best, _expected[a * GambitContext.Count + c]);
+            for (int a = 0; a < bank.PromptCount; a++) best = Math.Max(best, _expected[a * x + c]);
             _optimal[c] = best;
         }
     }
 
     /// <summary>The bank, holding exactly the K prompts in play.</summary>
     public ResponseBank Bank { get; }
+
+    /// <summary>The context space X (the bank's).</summary>
+    public ContextSpace Contexts => Bank.Contexts;
 
     /// <summary>The true outcome model.</summary>
     public IOutcomeModel Outcome { get; }
@@ -64,17 +68,32 @@ public sealed class GambitWorld
 
     /// <summary>μ(x, a), exact: the mean of f over the cell's responses.</summary>
     public double ExpectedReward(int prompt, GambitContext context) =>
-        prompt == PromptCount && AllowNoMessage ? NoMessageReward(context) : _expected[prompt * GambitContext.Count + context.Index];
+        prompt == PromptCount && AllowNoMessage ? NoMessageReward(context) : _expected[Cell(prompt, context)];
 
     /// <summary>max over arms of μ(x, a).</summary>
-    public double OptimalReward(GambitContext context) => _optimal[context.Index];
+    public double OptimalReward(GambitContext context)
+    {
+        Contexts.Require(context, nameof(context));
+        return _optimal[context.Index];
+    }
 
     /// <summary>f(z_i, x) of response i of a cell.</summary>
-    public double ResponseMean(int prompt, GambitContext context, int response) => _responseMeans[prompt * GambitContext.Count + context.Index][response];
+    public double ResponseMean(int prompt, GambitContext context, int response) => _responseMeans[Cell(prompt, context)][response];
 
     /// <summary>The expected reward of a day without a message: the outcome model at the bank's mean style
     /// (averaged over all prompts and responses) in the context. Used only with <see cref="AllowNoMessage"/>.</summary>
-    public double NoMessageReward(GambitContext context) => _noMessage?[context.Index] ?? double.NaN;
+    public double NoMessageReward(GambitContext context)
+    {
+        Contexts.Require(context, nameof(context));
+        return _noMessage?[context.Index] ?? double.NaN;
+    }
+
+    private int Cell(int prompt, GambitContext context)
+    {
+        if ((uint)prompt >= (uint)PromptCount) throw new ArgumentOutOfRangeException(nameof(prompt), prompt, $"Prompts lie in [0, {PromptCount}).");
+        Contexts.Require(context, nameof(context));
+        return prompt * Contexts.Count + context.Index;
+    }
 
     /// <summary>
     /// Build the world: pick K prompts of the bank "evenly distributed by expected outcome" (seed 002 App. F.1,
@@ -96,19 +115,23 @@ public sealed class GambitWorld
         if (workingDimensions.Count < 1) throw new ArgumentException("The working embedding needs at least one dimension.", nameof(workingDimensions));
         int[] outcomeDims = Resolve(bank, outcome.Dimensions, "the outcome model");
         int[] workingDims = Resolve(bank, workingDimensions, "the working embedding");
+        ContextSpace space = bank.Contexts;
+        int x = space.Count;
+        if (outcome.ContextTermCount != 0 && outcome.ContextTermCount != space.TermCount)
+            throw new ArgumentException($"The outcome model '{outcome.Name}' reads {outcome.ContextTermCount} context term(s); the bank's context space has {space.TermCount} ([{string.Join(", ", space.TermNames)}]).", nameof(outcome));
 
         double[][] means = ResponseMeans(bank, outcome, outcomeDims);
         var promptValue = new double[bank.PromptCount];
         for (int p = 0; p < bank.PromptCount; p++)
-            for (int c = 0; c < GambitContext.Count; c++) promptValue[p] += means[p * GambitContext.Count + c].Average() / GambitContext.Count;
+            for (int c = 0; c < x; c++) promptValue[p] += means[p * x + c].Average() / x;
         int[] ranked = Enumerable.Range(0, bank.PromptCount).OrderBy(p => promptValue[p]).ThenBy(p => p).ToArray();
         int[] chosen = promptCount == 1
             ? [ranked[(ranked.Length - 1) / 2]]
             : Enumerable.Range(0, promptCount).Select(i => ranked[(int)Math.Round(i * (ranked.Length - 1.0) / (promptCount - 1), MidpointRounding.AwayFromZero)]).ToArray();
         ResponseBank selected = bank.SelectPrompts(chosen);
-        var selectedMeans = new double[selected.PromptCount * GambitContext.Count][];
+        var selectedMeans = new double[selected.PromptCount * x][];
         for (int k = 0; k < chosen.Length; k++)
-            for (int c = 0; c < GambitContext.Count; c++) selectedMeans[k * GambitContext.Count + c] = means[chosen[k] * GambitContext.Count + c];
+            for (int c = 0; c < x; c++) selectedMeans[k * x + c] = means[chosen[k] * x + c];
 
         double[]? noMessage = null;
         if (allowNoMessage)
@@ -116,14 +139,14 @@ public sealed class GambitWorld
             var centre = new double[outcomeDims.Length];
             long n = 0;
             for (int p = 0; p < bank.PromptCount; p++)
-                for (int c = 0; c < GambitContext.Count; c++)
+                for (int c = 0; c < x; c++)
                 {
-                    ReadOnlySpan<double> cell = bank.Cell(p, new GambitContext(c), out int r);
+                    ReadOnlySpan<double> cell = bank.Cell(p, space[c], out int r);
                     for (int i = 0; i < r; i++) for (int j = 0; j < outcomeDims.Length; j++) centre[j] += cell[i * bank.DimensionCount + outcomeDims[j]];
                     n += r;
                 }
             for (int j = 0; j < centre.Length; j++) centre[j] /= n;
-            noMessage = Enumerable.Range(0, GambitContext.Count).Select(c => outcome.Mean(centre, new GambitContext(c))).ToArray();
+            noMessage = Enumerable.Range(0, x).Select(c => outcome.Mean(centre, space[c])).ToArray();
         }
         return new GambitWorld(selected, outcome, outcomeDims, workingDims, selectedMeans, noMessage);
     }
@@ -142,13 +165,14 @@ public sealed class GambitWorld
 
     private static double[][] ResponseMeans(ResponseBank bank, IOutcomeModel outcome, int[] dims)
     {
-        var means = new double[bank.PromptCount * GambitContext.Count][];
+        int x = bank.Contexts.Count;
+        var means = new double[bank.PromptCount * x][];
         var z = new double[dims.Length];
         for (int p = 0; p < bank.PromptCount; p++)
         {
-            for (int c = 0; c < GambitContext.Count; c++)
+            for (int c = 0; c < x; c++)
             {
-                var ctx = new GambitContext(c);
+                GambitContext ctx = bank.Contexts[c];
                 ReadOnlySpan<double> cell = bank.Cell(p, ctx, out int n);
                 var m = new double[n];
                 for (int i = 0; i < n; i++)
@@ -156,7 +180,7 @@ public sealed class GambitWorld
                     for (int j = 0; j < dims.Length; j++) z[j] = cell[i * bank.DimensionCount + dims[j]];
                     m[i] = outcome.Mean(z, ctx);
                 }
-                means[p * GambitContext.Count + c] = m;
+                means[p * x + c] = m;
             }
         }
         return means;

@@ -17,6 +17,10 @@ public interface IOutcomeModel
     /// <summary>Sd of the reward noise ε. Range: ≥ 0.</summary>
     double NoiseSd { get; }
 
+    /// <summary>How many context terms f reads (<see cref="ContextSpace.TermCount"/> of the space it fits), or 0 when
+    /// f ignores the context.</summary>
+    int ContextTermCount { get; }
+
     /// <summary>f(z, x) for the scores of <see cref="Dimensions"/> (in that order).</summary>
     double Mean(ReadOnlySpan<double> style, GambitContext context);
 
@@ -25,19 +29,28 @@ public interface IOutcomeModel
 }
 
 /// <summary>
-/// A linear outcome f(z, x) = b₀ + βᵀz + w·[work] + h·[home] + s·bin, fitted by the authors on the 2023 Intern
-/// Health Study (their code; facts restated in specs/GAMBITTS.md). Rewards are square roots of next-day steps.
+/// A linear outcome f(z, x) = b₀ + βᵀz + γᵀterms(x), fitted by the authors on the 2023 Intern Health Study (their
+/// code; facts restated in specs/GAMBITTS.md): in the paper's space γ·terms(x) = w·[work] + h·[home] + s·bin.
+/// Rewards are square roots of next-day steps.
 /// </summary>
+/// <param name="Name">Short name.</param>
+/// <param name="Intercept">b₀.</param>
+/// <param name="Dimensions">The style dimensions f reads.</param>
+/// <param name="Coefficients">β, one per dimension.</param>
+/// <param name="NoiseSd">Sd of ε. Range: ≥ 0.</param>
+/// <param name="ContextCoefficients">γ, one per context term of the space (<see cref="ContextSpace.TermNames"/>);
+/// null or empty = f ignores the context.</param>
 public sealed record LinearOutcomeModel(
     string Name,
     double Intercept,
     IReadOnlyList<string> Dimensions,
     IReadOnlyList<double> Coefficients,
     double NoiseSd,
-    double Work = 0,
-    double Home = 0,
-    double StepsBin = 0) : IOutcomeModel
+    IReadOnlyList<double>? ContextCoefficients = null) : IOutcomeModel
 {
+    /// <inheritdoc />
+    public int ContextTermCount => ContextCoefficients?.Count ?? 0;
+
     /// <summary>The noise sd grid of App. E.1; the first equals the spread the treatment itself induces.</summary>
     public static IReadOnlyList<double> NoiseGrid { get; } = [0.7098, 6.6751, 12.6405, 18.6058, 24.5712];
 
@@ -49,9 +62,10 @@ public sealed record LinearOutcomeModel(
     public static LinearOutcomeModel ThreeD(double noiseSd = 0.7098) =>
         new("3-D", 82.836, [StyleDimensions.Optimism, StyleDimensions.Formality, StyleDimensions.Severity], [0.3523, -0.4994, -0.1580], noiseSd);
 
-    /// <summary>The 3-D model with the context terms: work +0.035, home −0.035, previous-steps bin +0.026.</summary>
+    /// <summary>The 3-D model with the paper's context terms (<see cref="ContextSpace.Paper"/>): work +0.035,
+    /// home −0.035, previous-steps bin +0.026.</summary>
     public static LinearOutcomeModel ThreeDWithContext(double noiseSd = 0.7098) =>
-        ThreeD(noiseSd) with { Name = "3-D+context", Work = 0.035, Home = -0.035, StepsBin = 0.026 };
+        ThreeD(noiseSd) with { Name = "3-D+context", ContextCoefficients = [0.035, -0.035, 0.026] };
 
     /// <inheritdoc />
     public double Mean(ReadOnlySpan<double> style, GambitContext context)
@@ -61,9 +75,17 @@ public sealed record LinearOutcomeModel(
         return y;
     }
 
-    /// <summary>w·[work] + h·[home] + s·bin.</summary>
-    public double ContextTerm(GambitContext context) =>
-        (context.Location == Location.Work ? Work : 0) + (context.Location == Location.Home ? Home : 0) + StepsBin * context.StepsBin;
+    /// <summary>γᵀterms(x) (w·[work] + h·[home] + s·bin in the paper's space); 0 without context coefficients.</summary>
+    public double ContextTerm(GambitContext context)
+    {
+        if (ContextCoefficients is not { Count: > 0 } gamma) return 0;
+        ReadOnlySpan<double> terms = context.Terms;
+        if (terms.Length != gamma.Count)
+            throw new ArgumentException($"The outcome model '{Name}' has {gamma.Count} context coefficient(s); context {context} has {terms.Length} term(s).", nameof(context));
+        double s = 0;
+        for (int j = 0; j < gamma.Count; j++) s += gamma[j] * terms[j];
+        return s;
+    }
 
     /// <inheritdoc />
     public IOutcomeModel WithNoise(double noiseSd) => this with { NoiseSd = noiseSd };
@@ -71,7 +93,7 @@ public sealed record LinearOutcomeModel(
 
 /// <summary>
 /// The nonlinear outcome of App. E.2: an MLP 3 → 64 → 1 (ReLU) over (optimism, formality, severity) plus the
-/// linear context terms. The authors fitted theirs on IHS data, which is private; ours is fitted (seeded, Adam,
+/// linear context terms (the paper's, when the bank's space has the paper's terms; none otherwise). The authors fitted theirs on IHS data, which is private; ours is fitted (seeded, Adam,
 /// 3,000 steps of batch 128) to the 3-D linear surface plus curvature,
 /// g(z) = linear(z) − 0.15·(optimism − m_o)² + 0.12·(formality − m_f)(severity − m_s) with m the bank means,
 /// over responses of the bank, so it bends where the responses are.
@@ -98,11 +120,17 @@ public sealed class MlpOutcomeModel : IOutcomeModel
     /// <inheritdoc />
     public double NoiseSd { get; }
 
+    /// <inheritdoc />
+    public int ContextTermCount => _linear.ContextTermCount;
+
     /// <summary>Fit the network to the curved surface over the responses of <paramref name="bank"/>.</summary>
     public static MlpOutcomeModel Fit(ResponseBank bank, double noiseSd = 0.7098, ulong seed = 2)
     {
         ArgumentNullException.ThrowIfNull(bank);
-        LinearOutcomeModel linear = LinearOutcomeModel.ThreeDWithContext(noiseSd);
+        // The paper's context coefficients fit only the paper's terms; another space gets no context term.
+        LinearOutcomeModel linear = bank.Contexts.TermNames.SequenceEqual(ContextSpace.Paper.TermNames)
+            ? LinearOutcomeModel.ThreeDWithContext(noiseSd)
+            : LinearOutcomeModel.ThreeD(noiseSd);
         int[] idx = linear.Dimensions.Select(bank.DimensionIndex).ToArray();
         if (idx.Any(i => i < 0)) throw new ArgumentException("The bank lacks optimism, formality or severity.", nameof(bank));
         Random random = Seeds.CreateRandom(Seeds.Derive(seed, "nonlinear-outcome"));
@@ -111,7 +139,7 @@ public sealed class MlpOutcomeModel : IOutcomeModel
         for (int s = 0; s < samples; s++)
         {
             int p = random.Next(bank.PromptCount);
-            var ctx = new GambitContext(random.Next(GambitContext.Count));
+            GambitContext ctx = bank.Contexts[random.Next(bank.Contexts.Count)];
             ReadOnlySpan<double> z = bank.Response(p, ctx, random.Next(bank.ResponseCount(p, ctx)));
             for (int j = 0; j < 3; j++) xs[s * 3 + j] = z[idx[j]];
         }

@@ -16,13 +16,13 @@ public static class AgentCatalog
     /// <summary>Every agent, in the order the CLI lists them.</summary>
     public static IReadOnlyList<AgentSpec> All { get; } =
     [
-        new("stdts", "StdTS", (w, run, o) => new StandardThompson(w.PromptCount, contextual: false, o, run.CreateRandom("agent:stdts"))),
-        new("stdts-contextual", "StdTS:Contextual", (w, run, o) => new StandardThompson(w.PromptCount, contextual: true, o, run.CreateRandom("agent:stdts-contextual"))),
-        new("fo", "foGAMBITTS", (w, run, o) => new FullyOnlineGambitts(w.PromptCount, w.EmbeddingDimension, o, run.CreateRandom("agent:fo"))),
+        new("stdts", "StdTS", (w, run, o) => new StandardThompson(w.Contexts, w.PromptCount, contextual: false, o, run.CreateRandom("agent:stdts"))),
+        new("stdts-contextual", "StdTS:Contextual", (w, run, o) => new StandardThompson(w.Contexts, w.PromptCount, contextual: true, o, run.CreateRandom("agent:stdts-contextual"))),
+        new("fo", "foGAMBITTS", (w, run, o) => new FullyOnlineGambitts(w.Contexts, w.PromptCount, w.EmbeddingDimension, o, run.CreateRandom("agent:fo"))),
         new("po", "poGAMBITTS", (w, run, o) => new PartiallyOnlineGambitts(new BankTreatmentGenerator(w), o, run.CreateRandom("agent:po"), run.CreateRandom("offline"))),
         new("blended", "blended", (w, run, o) => FullyOnlineGambitts.Blended(new BankTreatmentGenerator(w), o, run.CreateRandom("agent:blended"), run.CreateRandom("offline"))),
         new("ens-po", "ens-poGAMBITTS", (w, run, o) => EnsembleGambitts.PartiallyOnline(new BankTreatmentGenerator(w), o, run.CreateRandom("agent:ens-po"), run.CreateRandom("offline"))),
-        new("ens-fo", "ens-foGAMBITTS", (w, run, o) => EnsembleGambitts.FullyOnline(w.PromptCount, w.EmbeddingDimension, o, run.CreateRandom("agent:ens-fo"))),
+        new("ens-fo", "ens-foGAMBITTS", (w, run, o) => EnsembleGambitts.FullyOnline(w.Contexts, w.PromptCount, w.EmbeddingDimension, o, run.CreateRandom("agent:ens-fo"))),
     ];
 
     /// <summary>The spec of an id (case-insensitive), or null.</summary>

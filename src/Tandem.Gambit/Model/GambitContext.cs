@@ -14,17 +14,42 @@ public enum Location
 }
 
 /// <summary>
-/// The context X_t of seed 002 App. F: location × previous-day step-count bin (1: 0–4,999; 2: 5,000–9,999;
-/// 3: 10,000–15,000; 4: more than 15,000), twelve cells indexed location·4 + (bin − 1). The whole context is
-/// passed to the generator (X~_t = X_t).
+/// A context X_t: an index into a <see cref="ContextSpace"/>, carrying its space (the paper's,
+/// <see cref="ContextSpace.Paper"/>, unless built by another space). The whole context is passed to the
+/// generator (X~_t = X_t). Equal when the index and the space are equal.
 /// </summary>
-/// <param name="Index">Range: 0 ≤ Index &lt; <see cref="Count"/>.</param>
-public readonly record struct GambitContext(int Index)
+public readonly struct GambitContext : IEquatable<GambitContext>
 {
-    /// <summary>Number of contexts, 3 locations × 4 step bins.</summary>
+    private readonly ContextSpace? _space;
+
+    /// <summary>Context <paramref name="index"/> of the paper's space.</summary>
+    /// <param name="index">Range: 0 ≤ index &lt; 12 to be usable.</param>
+    public GambitContext(int index)
+    {
+        Index = index;
+    }
+
+    /// <summary>Context <paramref name="index"/> of <paramref name="space"/> (unchecked; <see cref="ContextSpace.this"/> checks).</summary>
+    internal GambitContext(int index, ContextSpace space)
+    {
+        Index = index;
+        _space = space;
+    }
+
+    /// <summary>Number of contexts of the paper's space (<see cref="ContextSpace.Paper"/>, 3 locations × 4 step
+    /// bins). A bank with another space states its own count (<see cref="Bank.ResponseBank.Contexts"/>).</summary>
     public const int Count = 12;
 
-    /// <summary>The context of a location and a step bin (1–4).</summary>
+    /// <summary>The index in <see cref="Space"/>. Range: 0 ≤ Index &lt; Space.Count.</summary>
+    public int Index { get; }
+
+    /// <summary>The space this context belongs to.</summary>
+    public ContextSpace Space => _space ?? ContextSpace.Paper;
+
+    /// <summary>The context terms (<see cref="ContextSpace.Terms"/>).</summary>
+    public ReadOnlySpan<double> Terms => Space.Terms(Index);
+
+    /// <summary>The paper's context of a location and a step bin (1–4).</summary>
     public static GambitContext Of(Location location, int stepsBin)
     {
         if (!Enum.IsDefined(location)) throw new ArgumentOutOfRangeException(nameof(location), location, "Unknown location.");
@@ -32,32 +57,33 @@ public readonly record struct GambitContext(int Index)
         return new GambitContext((int)location * 4 + stepsBin - 1);
     }
 
-    /// <summary>The location.</summary>
-    public Location Location => (Location)(Index / 4);
+    /// <summary>The location (paper's space only).</summary>
+    public Location Location => (Location)(PaperIndex / 4);
 
-    /// <summary>Previous-day steps bin, 1–4.</summary>
-    public int StepsBin => Index % 4 + 1;
+    /// <summary>Previous-day steps bin, 1–4 (paper's space only).</summary>
+    public int StepsBin => PaperIndex % 4 + 1;
 
-    /// <summary>"home:1" ... "other:4", the form the CSV bank uses.</summary>
-    public override string ToString() => $"{Location.ToString().ToLowerInvariant()}:{StepsBin}";
+    private int PaperIndex => Space.IsPaper ? Index : throw new InvalidOperationException($"Location and step bin exist only in the paper's space; this context belongs to a space of {Space.Describe()}.");
 
-    /// <summary>Parse "home:2" (location:bin) or an index 0–11.</summary>
-    public static bool TryParse(string text, out GambitContext context)
-    {
-        context = default;
-        if (text is null) return false;
-        text = text.Trim();
-        if (int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int index))
-        {
-            if (index is < 0 or >= Count) return false;
-            context = new GambitContext(index);
-            return true;
-        }
-        int colon = text.IndexOf(':');
-        if (colon < 0) return false;
-        if (!Enum.TryParse(text[..colon], ignoreCase: true, out Location location) || !Enum.IsDefined(location)) return false;
-        if (!int.TryParse(text[(colon + 1)..], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int bin) || bin is < 1 or > 4) return false;
-        context = Of(location, bin);
-        return true;
-    }
+    /// <summary>The context's name in its space ("home:1" ... "other:4" in the paper's, the form the CSV bank uses);
+    /// "context N" when the index lies outside the space.</summary>
+    public override string ToString() => (uint)Index < (uint)Space.Count ? Space.Name(Index) : $"context {Index}";
+
+    /// <summary>Parse a context of the paper's space: "home:2" (location:bin) or an index 0–11.</summary>
+    public static bool TryParse(string text, out GambitContext context) => ContextSpace.Paper.TryParse(text, out context);
+
+    /// <inheritdoc />
+    public bool Equals(GambitContext other) => Index == other.Index && (ReferenceEquals(_space, other._space) || Space.Equals(other.Space));
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is GambitContext other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => Index;
+
+    /// <summary>Equality.</summary>
+    public static bool operator ==(GambitContext left, GambitContext right) => left.Equals(right);
+
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(GambitContext left, GambitContext right) => !left.Equals(right);
 }

@@ -83,7 +83,7 @@ public class OptionalPromptingTests
     {
         GambitWorld world = GambitWorld.Create(TestWorlds.SmallBank, LinearOutcomeModel.OneD(), [StyleDimensions.Optimism], 5, allowNoMessage: true);
         var run = new RunContext(0, 3);
-        var policy = new OptionalPrompting(new ThompsonSendGate(NormalInverseGamma.AuthorsPrior, 20, run.CreateRandom("gate")),
+        var policy = new OptionalPrompting(new ThompsonSendGate(world.Contexts, NormalInverseGamma.AuthorsPrior, 20, run.CreateRandom("gate")),
             new PartiallyOnlineGambitts(new BankTreatmentGenerator(world), new AgentOptions { PropensityDraws = 20, OfflineDraws = 10 }, run.CreateRandom("a"), run.CreateRandom("o")), 5);
         var env = new GambitEnvironment(world, run);
         for (int t = 0; t < 50; t++)

@@ -11,13 +11,13 @@ public class PropensityTests
 
     private static GambitAgent Build(string id, GambitWorld world, AgentOptions options, RunContext run) => id switch
     {
-        "stdts" => new StandardThompson(world.PromptCount, false, options, run.CreateRandom("a")),
-        "stdts-contextual" => new StandardThompson(world.PromptCount, true, options, run.CreateRandom("a")),
+        "stdts" => new StandardThompson(world.Contexts, world.PromptCount, false, options, run.CreateRandom("a")),
+        "stdts-contextual" => new StandardThompson(world.Contexts, world.PromptCount, true, options, run.CreateRandom("a")),
         "po" => new PartiallyOnlineGambitts(new BankTreatmentGenerator(world), options, run.CreateRandom("a"), run.CreateRandom("o")),
-        "fo" => new FullyOnlineGambitts(world.PromptCount, world.EmbeddingDimension, options, run.CreateRandom("a")),
+        "fo" => new FullyOnlineGambitts(world.Contexts, world.PromptCount, world.EmbeddingDimension, options, run.CreateRandom("a")),
         "blended" => FullyOnlineGambitts.Blended(new BankTreatmentGenerator(world), options with { OfflineDraws = 5 }, run.CreateRandom("a"), run.CreateRandom("o")),
         "ens-po" => EnsembleGambitts.PartiallyOnline(new BankTreatmentGenerator(world), options, run.CreateRandom("a"), run.CreateRandom("o")),
-        _ => EnsembleGambitts.FullyOnline(world.PromptCount, world.EmbeddingDimension, options, run.CreateRandom("a")),
+        _ => EnsembleGambitts.FullyOnline(world.Contexts, world.PromptCount, world.EmbeddingDimension, options, run.CreateRandom("a")),
     };
 
     private static AgentOptions SmallEnsemble => new()
@@ -80,7 +80,7 @@ public class PropensityTests
     public void ZeroPropensityDraws_StatesNaN()
     {
         GambitWorld world = TestWorlds.Illustrative();
-        var agent = new StandardThompson(world.PromptCount, false, new AgentOptions { PropensityDraws = 0 }, TestWorlds.Rng(1));
+        var agent = new StandardThompson(world.Contexts, world.PromptCount, false, new AgentOptions { PropensityDraws = 0 }, TestWorlds.Rng(1));
         Assert.True(double.IsNaN(agent.Decide(new GambitContext(0)).Propensity));
     }
 }

@@ -42,14 +42,14 @@ public class StateTests
         var time = new FixedTime();
         return id switch
         {
-            "stdts" => new StandardThompson(world.PromptCount, false, o, run.CreateRandom("a"), time),
-            "stdts-contextual" => new StandardThompson(world.PromptCount, true, o, run.CreateRandom("a"), time),
+            "stdts" => new StandardThompson(world.Contexts, world.PromptCount, false, o, run.CreateRandom("a"), time),
+            "stdts-contextual" => new StandardThompson(world.Contexts, world.PromptCount, true, o, run.CreateRandom("a"), time),
             "po" => new PartiallyOnlineGambitts(new BankTreatmentGenerator(world), o, run.CreateRandom("a"), run.CreateRandom("o"), time),
-            "fo" => new FullyOnlineGambitts(world.PromptCount, world.EmbeddingDimension, o, run.CreateRandom("a"), time),
+            "fo" => new FullyOnlineGambitts(world.Contexts, world.PromptCount, world.EmbeddingDimension, o, run.CreateRandom("a"), time),
             "blended" => FullyOnlineGambitts.Blended(new BankTreatmentGenerator(world), o, run.CreateRandom("a"), run.CreateRandom("o"), time),
             "ens-po" => EnsembleGambitts.PartiallyOnline(new BankTreatmentGenerator(world), o, run.CreateRandom("a"), run.CreateRandom("o"), time),
-            "ens-fo" => EnsembleGambitts.FullyOnline(world.PromptCount, world.EmbeddingDimension, o, run.CreateRandom("a"), time),
-            _ => new OptionalPrompting(new ThompsonSendGate(NormalInverseGamma.AuthorsPrior, 10, run.CreateRandom("gate")),
+            "ens-fo" => EnsembleGambitts.FullyOnline(world.Contexts, world.PromptCount, world.EmbeddingDimension, o, run.CreateRandom("a"), time),
+            _ => new OptionalPrompting(new ThompsonSendGate(world.Contexts, NormalInverseGamma.AuthorsPrior, 10, run.CreateRandom("gate")),
                 new PartiallyOnlineGambitts(new BankTreatmentGenerator(world), o, run.CreateRandom("a"), run.CreateRandom("o"), time), world.PromptCount, time),
         };
     }
@@ -230,6 +230,10 @@ public class StateTests
         var otherK = Build(id, World(k: 3), 21);
         await Teach(otherK, new GambitEnvironment(World(k: 3), new RunContext(0, 4)), 3);
         AssertRefused(policy, S(otherK).ExportState(), "K = 5");
+
+        // A snapshot of an agent over another context space (same K, same options) is refused.
+        var otherSpace = Build(id, GambitWorld.Create(TestWorlds.ThreeContextBank, LinearOutcomeModel.OneD(), [StyleDimensions.Optimism], 5, allowNoMessage: true), 21);
+        AssertRefused(policy, S(otherSpace).ExportState(), "space of 3 context(s)");
 
         if (id is "po" or "fo" or "blended" or "ens-po" or "ens-fo")
         {

@@ -14,7 +14,7 @@ public class WorldTests
     [Fact]
     public async Task ExpectedRewards_AndRegret_AreExact_OnAHandMadeBank()
     {
-        var outcome = new LinearOutcomeModel("hand", 10, [StyleDimensions.Optimism], [0.5], NoiseSd: 0, Work: 1);
+        var outcome = new LinearOutcomeModel("hand", 10, [StyleDimensions.Optimism], [0.5], NoiseSd: 0, ContextCoefficients: [1, 0, 0]);
         GambitWorld world = GambitWorld.Create(Hand(), outcome, [StyleDimensions.Optimism], 2);
         // Ranked by mean μ over contexts: a = 11 everywhere, b = 9.5 at home and 12.5 (+1 at work) elsewhere → b ranks higher.
         Assert.Equal(["a", "b"], world.Bank.Prompts);
@@ -29,7 +29,7 @@ public class WorldTests
 
         // The runner's exact regret: a StdTS run with zero noise; regret = optimum − μ of the chosen prompt.
         var study = new Study<GambitContext, GambitDecision, GambitOutcome>(run => new GambitEnvironment(world, run),
-            [new("StdTS", (run, env) => new StandardThompson(2, false, new AgentOptions { PropensityDraws = 1 }, run.CreateRandom("a")))]);
+            [new("StdTS", (run, env) => new StandardThompson(world.Contexts, 2, false, new AgentOptions { PropensityDraws = 1 }, run.CreateRandom("a")))]);
         StudyResult result = await StudyRunner.RunAsync(study, new RunnerOptions { Runs = 2, Horizon = 60, Seed = 4 });
         PolicyTrace trace = result.Policies[0];
         for (int r = 0; r < 2; r++)
@@ -241,8 +241,9 @@ public class BankCsvTests
     [Fact]
     public void BadContext_AndBadHeader_AreNamed()
     {
-        var ex = Assert.Throws<BankFormatException>(() => BankCsv.Parse(new StringReader(Header + "\np,garden:1,1,2,x\n"), "b.csv"));
-        Assert.StartsWith("b.csv row 2: context 'garden:1'", ex.Message, StringComparison.Ordinal);
+        // A typo among the paper's contexts is refused, not read as a context space of the file's own.
+        var ex = Assert.Throws<BankFormatException>(() => BankCsv.Parse(new StringReader(Header + "\np,home:1,1,2,x\np,garden:1,1,2,x\n"), "b.csv"));
+        Assert.StartsWith("b.csv row 3: context 'garden:1' is not home|work|other:1..4 or an index 0..11, while row 2 names the paper's context 'home:1'", ex.Message, StringComparison.Ordinal);
         ex = Assert.Throws<BankFormatException>(() => BankCsv.Parse(new StringReader("name,context,optimism\n"), "b.csv"));
         Assert.StartsWith("b.csv row 1:", ex.Message, StringComparison.Ordinal);
     }
