@@ -192,7 +192,7 @@ public static class DlmExperiment
                     RmabSimulator.Run(instance, policy, baseTable, options.Evaluation, evalSeed, log?.For(method, task.Index, s)).MeanReturn;
                 IRmabPolicy PlanFor(RewardTable table)
                 {
-                    IRmabPolicy p = planner.Plan(new PlanningProblem(planning, table, options.Budget, options.Discount));
+                    IRmabPolicy p = planner.Plan(new PlanningProblem(planning, table, options.Budget, options.Discount), ct);
                     if (p is IIndexRmabPolicy ip) badArms += ip.Indexable.Count(x => !x);
                     return p;
                 }
@@ -250,10 +250,10 @@ public static class DlmExperiment
 
         public string Name => inner.Name;
 
-        public IRmabPolicy Plan(PlanningProblem problem)
+        public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default)
         {
             if (_planned.TryGetValue(problem.Rewards, out IRmabPolicy? known)) return known;
-            IRmabPolicy policy = inner.Plan(problem);
+            IRmabPolicy policy = inner.Plan(problem, cancellationToken);
             _planned[problem.Rewards] = policy;
             return policy;
         }

@@ -90,6 +90,7 @@ public static class DlmLoop
                 var refusals = new List<RefusedAttempt>();
                 RewardExpression? accepted = null;
                 RewardTable? table = null;
+                IRmabPolicy? policy = null;
                 for (int attempt = 0; attempt <= options.MaxRetries && accepted is null; attempt++)
                 {
                     ulong requestSeed = Seeds.Derive(Seeds.Derive(Seeds.Derive(seed, "propose"), r * 1000 + k), attempt);
@@ -115,14 +116,24 @@ public static class DlmLoop
                         refusals.Add(new RefusedAttempt(proposal.Expression, $"the reward must increase with state, but arm {decreasing} gets less when engaged"));
                         continue;
                     }
+                    try
+                    {
+                        policy = planner.Plan(new PlanningProblem(planningDynamics, table, instance.Budget, discount), cancellationToken);
+                    }
+                    catch (ArgumentOutOfRangeException ex)
+                    {
+                        // A reward the planner cannot compute with (issue 15, defect 9: an overflowing index) is refused
+                        // like any other, and the reason goes back to the designer.
+                        refusals.Add(new RefusedAttempt(proposal.Expression, "the planner cannot use this reward: " + ex.Message));
+                        continue;
+                    }
                     accepted = expr;
                 }
-                if (accepted is null || table is null)
+                if (accepted is null || table is null || policy is null)
                 {
                     records.Add(new CandidateRecord(null, refusals, [], null));
                     continue;
                 }
-                IRmabPolicy policy = planner.Plan(new PlanningProblem(planningDynamics, table, instance.Budget, discount));
                 SimulationResult sim = RmabSimulator.Run(instance, policy, table, options.ReflectionEvaluation, Seeds.Derive(Seeds.Derive(seed, "reflect"), r * 1000 + k));
                 var dist = StateFeatureDistribution.From(sim.EngagedCount, instance.FeatureRows);
                 valid.Add((accepted, table, dist, records.Count));

@@ -23,14 +23,16 @@ public static class CallList
     /// <param name="states">Each arm's current state.</param>
     /// <param name="seed">Seed of the tie-break among equal indices.</param>
     /// <param name="planner">An index planner (its policy must be an <see cref="IIndexRmabPolicy"/>); null = Whittle.</param>
-    public static IReadOnlyList<CallListEntry> Plan(PlanningProblem problem, IReadOnlyList<byte> states, ulong seed, IRmabPlanner? planner = null)
+    /// <param name="cancellationToken">Passed to the planner (index computation, training).</param>
+    public static IReadOnlyList<CallListEntry> Plan(PlanningProblem problem, IReadOnlyList<byte> states, ulong seed, IRmabPlanner? planner = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(states);
         problem.Validate();
         if (states.Count != problem.Dynamics.Count) throw new ArgumentException($"Expected {problem.Dynamics.Count} states, got {states.Count}.", nameof(states));
         planner ??= new WhittlePlanner();
-        if (planner.Plan(problem) is not IIndexRmabPolicy policy)
+        if (planner.Plan(problem, cancellationToken) is not IIndexRmabPolicy policy)
             throw new ArgumentException($"Planner '{planner.Name}' does not rank arms by an index.", nameof(planner));
         byte[] s = states.ToArray();
         var act = new byte[s.Length];

@@ -73,7 +73,10 @@ public interface IRmabPlanner
     string Name { get; }
 
     /// <summary>Plan a policy for <paramref name="problem"/>.</summary>
-    IRmabPolicy Plan(PlanningProblem problem);
+    /// <param name="problem">Arms, rewards, budget and discount.</param>
+    /// <param name="cancellationToken">Long planning (many arms, training) observes it every few milliseconds and
+    /// throws <see cref="OperationCanceledException"/>.</param>
+    IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The Whittle index planner (how ARMMAN's deployed RMAB works): each step call the B arms with the
@@ -84,16 +87,17 @@ public sealed class WhittlePlanner : IRmabPlanner
     public string Name => "Whittle";
 
     /// <inheritdoc />
-    public IRmabPolicy Plan(PlanningProblem problem)
+    public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
         problem.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
         int n = problem.Dynamics.Count;
         var i0 = new double[n];
         var i1 = new double[n];
         var indexable = new bool[n];
         var dynamics = problem.Dynamics as ArmDynamics[] ?? problem.Dynamics.ToArray();
-        WhittleIndex.Compute(dynamics, problem.Rewards.State0, problem.Rewards.State1, problem.Discount, i0, i1, indexable);
+        WhittleIndex.Compute(dynamics, problem.Rewards.State0, problem.Rewards.State1, problem.Discount, i0, i1, indexable, cancellationToken);
         return new IndexPolicy(i0, i1, indexable, problem.Budget);
     }
 }
@@ -271,7 +275,7 @@ public sealed class RandomPlanner : IRmabPlanner
     public string Name => "Random";
 
     /// <inheritdoc />
-    public IRmabPolicy Plan(PlanningProblem problem)
+    public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
         return new RandomPolicy(problem.Budget);
@@ -305,7 +309,7 @@ public sealed class NoActionPlanner : IRmabPlanner
     public string Name => "No Action";
 
     /// <inheritdoc />
-    public IRmabPolicy Plan(PlanningProblem problem) => new NoActionPolicy();
+    public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default) => new NoActionPolicy();
 
     private sealed class NoActionPolicy : IRmabPolicy
     {
