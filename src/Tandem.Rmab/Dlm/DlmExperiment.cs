@@ -79,11 +79,17 @@ public sealed record DlmExperimentOptions
     /// <summary>Work items in parallel at most (≥ 1).</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad field.</summary>
+    /// <summary>The most seeds a study runs (the authors ran 200).</summary>
+    public const int MaxSeeds = 10_000;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range (sizes have upper
+    /// bounds: <see cref="MaxSeeds"/>, <see cref="Programme.ArmFiles.MaxArms"/>, <see cref="DlmLoopOptions.MaxStages"/>,
+    /// <see cref="DlmLoopOptions.MaxCandidates"/>, <see cref="EvaluationOptions.MaxTrials"/>, <see cref="EvaluationOptions.MaxSteps"/>);
+    /// returns this.</summary>
     public DlmExperimentOptions Validated(int taskCount)
     {
-        if (Seeds < 1) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, "At least one seed.");
-        if (Arms < 1) throw new ArgumentOutOfRangeException(nameof(Arms), Arms, "At least one arm.");
+        if (Seeds is < 1 or > MaxSeeds) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, $"The seeds must lie in [1, {MaxSeeds}].");
+        if (Arms is < 1 or > Programme.ArmFiles.MaxArms) throw new ArgumentOutOfRangeException(nameof(Arms), Arms, $"The arms must lie in [1, {Programme.ArmFiles.MaxArms}].");
         if (Budget < 0 || Budget > Arms) throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {Arms}] (the number of arms).");
         if (!(Discount >= 0 && Discount < 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1).");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "At least 1.");

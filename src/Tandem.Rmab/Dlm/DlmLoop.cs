@@ -17,11 +17,17 @@ public sealed record DlmLoopOptions(int Stages = 5, int Candidates = 3, int MaxR
     /// <summary>The simulation used for reflection.</summary>
     public EvaluationOptions ReflectionEvaluation => Reflection ?? new EvaluationOptions();
 
-    /// <summary>Throws naming the bad field.</summary>
+    /// <summary>The most reflection stages (the authors ran 5).</summary>
+    public const int MaxStages = 100;
+
+    /// <summary>The most candidates per stage (the authors asked for 3; every candidate is a designer call and a plan).</summary>
+    public const int MaxCandidates = 100;
+
+    /// <summary>Throws naming the bad field (sizes are bounded by <see cref="MaxStages"/> and <see cref="MaxCandidates"/>).</summary>
     public DlmLoopOptions Validated()
     {
-        if (Stages < 1) throw new ArgumentOutOfRangeException(nameof(Stages), Stages, "At least one stage.");
-        if (Candidates < 1) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, "At least one candidate.");
+        if (Stages is < 1 or > MaxStages) throw new ArgumentOutOfRangeException(nameof(Stages), Stages, $"The stages must lie in [1, {MaxStages}].");
+        if (Candidates is < 1 or > MaxCandidates) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, $"The candidates must lie in [1, {MaxCandidates}].");
         if (MaxRetries is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "Must lie in [0, 100].");
         ReflectionEvaluation.Validated();
         return this;

@@ -144,6 +144,9 @@ public sealed class IndexPolicy : IIndexRmabPolicy, IStateful
         ArgumentNullException.ThrowIfNull(index0);
         ArgumentNullException.ThrowIfNull(index1);
         ArgumentNullException.ThrowIfNull(indexable);
+        // A NaN index equals nothing, so Act's walk over groups of equal values would never advance.
+        if (index0.Any(double.IsNaN) || index1.Any(double.IsNaN)) throw new ArgumentException("An index is NaN.", nameof(index0));
+        if (index1.Length != index0.Length || indexable.Length != index0.Length) throw new ArgumentException("One index and flag per arm.", nameof(index1));
         _index0 = index0;
         _index1 = index1;
         _indexable = indexable;

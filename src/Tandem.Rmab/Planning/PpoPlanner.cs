@@ -224,6 +224,10 @@ public sealed class PpoPlanner : IRmabPlanner
             }
 
             SetLambda(lambda);
+            _actor.ForwardBatch(_inputs, _logits, _rows);
+            if (!_logits.All(double.IsFinite))
+                throw new ArgumentOutOfRangeException(nameof(PpoOptions.PolicyLearningRate), _o.PolicyLearningRate,
+                    "PPO training diverged (the actor's outputs are not finite); lower the learning rate.");
             var policy = new PpoPolicy(_actor, [.. _inputs], _budget, lambda, _rewardScale);
             var p0 = new double[_n];
             var p1 = new double[_n];
