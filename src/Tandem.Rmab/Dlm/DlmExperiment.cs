@@ -88,8 +88,10 @@ public sealed record DlmExperimentOptions
     /// returns this.</summary>
     public DlmExperimentOptions Validated(int taskCount)
     {
-        if (Seeds is < 1 or > MaxSeeds) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, $"The seeds must lie in [1, {MaxSeeds}].");
-        if (Arms is < 1 or > Programme.ArmFiles.MaxArms) throw new ArgumentOutOfRangeException(nameof(Arms), Arms, $"The arms must lie in [1, {Programme.ArmFiles.MaxArms}].");
+        if (Seeds < 1) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, "At least one seed.");
+        if (Seeds > MaxSeeds) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, $"At most {MaxSeeds} seeds.");
+        if (Arms < 1) throw new ArgumentOutOfRangeException(nameof(Arms), Arms, "At least one arm.");
+        if (Arms > Programme.ArmFiles.MaxArms) throw new ArgumentOutOfRangeException(nameof(Arms), Arms, $"At most {Programme.ArmFiles.MaxArms} arms.");
         if (Budget < 0 || Budget > Arms) throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {Arms}] (the number of arms).");
         if (!(Discount >= 0 && Discount < 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1).");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "At least 1.");

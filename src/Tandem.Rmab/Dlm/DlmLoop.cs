@@ -26,8 +26,10 @@ public sealed record DlmLoopOptions(int Stages = 5, int Candidates = 3, int MaxR
     /// <summary>Throws naming the bad field (sizes are bounded by <see cref="MaxStages"/> and <see cref="MaxCandidates"/>).</summary>
     public DlmLoopOptions Validated()
     {
-        if (Stages is < 1 or > MaxStages) throw new ArgumentOutOfRangeException(nameof(Stages), Stages, $"The stages must lie in [1, {MaxStages}].");
-        if (Candidates is < 1 or > MaxCandidates) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, $"The candidates must lie in [1, {MaxCandidates}].");
+        if (Stages < 1) throw new ArgumentOutOfRangeException(nameof(Stages), Stages, "At least one stage.");
+        if (Stages > MaxStages) throw new ArgumentOutOfRangeException(nameof(Stages), Stages, $"At most {MaxStages} stages.");
+        if (Candidates < 1) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, "At least one candidate.");
+        if (Candidates > MaxCandidates) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, $"At most {MaxCandidates} candidates.");
         if (MaxRetries is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "Must lie in [0, 100].");
         ReflectionEvaluation.Validated();
         return this;

@@ -20,8 +20,10 @@ public sealed record EvaluationOptions(int Trials = 50, int Steps = 10, double D
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad field (sizes bounded by <see cref="MaxTrials"/> and <see cref="MaxSteps"/>).</summary>
     public EvaluationOptions Validated()
     {
-        if (Trials is < 1 or > MaxTrials) throw new ArgumentOutOfRangeException(nameof(Trials), Trials, $"The trials must lie in [1, {MaxTrials}].");
-        if (Steps is < 1 or > MaxSteps) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"The steps must lie in [1, {MaxSteps}].");
+        if (Trials < 1) throw new ArgumentOutOfRangeException(nameof(Trials), Trials, "At least one trial.");
+        if (Trials > MaxTrials) throw new ArgumentOutOfRangeException(nameof(Trials), Trials, $"At most {MaxTrials} trials.");
+        if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "At least one step.");
+        if (Steps > MaxSteps) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"At most {MaxSteps} steps.");
         if (!(Discount >= 0 && Discount <= 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1].");
         return this;
     }
