@@ -89,6 +89,17 @@ public sealed class DlmRmabCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Plan_SavePlan_WritesThePlannedPolicyWithTheIds()
+    {
+        string saved = Path.Combine(_dir, "plan.json");
+        var (exit, _, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--task", "0", "--json", "--save-plan", saved);
+        Assert.True(exit == 0, stderr);
+        JsonNode root = JsonNode.Parse(File.ReadAllText(saved))!;
+        Assert.Equal(["a", "b", "c", "d"], root["ids"]!.AsArray().Select(x => (string)x!).ToArray());
+        Assert.Equal("rmab-planned", (string)root["policy"]!["kind"]!);
+    }
+
+    [Fact]
     public async Task Plan_WithPpo_CallsTheOldArmWhereCallingHelps_AndIsRepeatable()
     {
         // Task 0 rewards engagement of the 51-60 age group; a is in it and a call lifts it (0.1 → 0.5), c is in it
@@ -105,7 +116,9 @@ public sealed class DlmRmabCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--planner", "exact", "--planner 'exact' is unknown")]
+    [InlineData("--planner", "exact", "--planner: The planner 'exact' is unknown; allowed: whittle, ppo")]
+    [InlineData("--ppo-lr", "1e200", "--ppo-lr 1E+200: PolicyLearningRate must be at most 1")]
+    [InlineData("--ppo-epochs", "2147483647", "--ppo-epochs 2147483647: At most 100000 epochs")]
     [InlineData("--ppo-epochs", "0", "--ppo-epochs 0: At least one epoch")]
     [InlineData("--ppo-lr", "-1", "--ppo-lr -1: PolicyLearningRate must be finite and > 0")]
     public async Task Plan_BadPlannerSettings_Exit2(string option, string value, string message)
@@ -143,9 +156,10 @@ public sealed class DlmRmabCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--budget", "9", "--task", "0", "--budget 9 exceeds the 4 beneficiaries")]
-    [InlineData("--budget", "1", "--task", "16", "--task 16 is unknown")]
-    [InlineData("--budget", "1", "--expr", "feats[50]", "--expr refused: out-of-range index")]
+    [InlineData("--budget", "9", "--task", "0", "--budget 9: The budget exceeds the 4 beneficiaries")]
+    [InlineData("--budget", "2147483647", "--task", "0", "--budget 2147483647: The budget must lie in [0, 100000]")]
+    [InlineData("--budget", "1", "--task", "16", "--task 16: Unknown task; tasks are 0-15")]
+    [InlineData("--budget", "1", "--expr", "feats[50]", "--expr: Refused: out-of-range index")]
     public async Task Plan_BadOptions_ExitTwo(string o1, string v1, string o2, string v2, string message)
     {
         var (exit, _, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), o1, v1, o2, v2);
@@ -158,6 +172,6 @@ public sealed class DlmRmabCommandTests : IDisposable
     {
         var (exit, _, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1");
         Assert.Equal(2, exit);
-        Assert.Contains("exactly one of --expr or --task", stderr);
+        Assert.Contains("--expr: Give exactly one reward source: an expression or a task", stderr);
     }
 }

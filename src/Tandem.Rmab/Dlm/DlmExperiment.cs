@@ -79,11 +79,19 @@ public sealed record DlmExperimentOptions
     /// <summary>Work items in parallel at most (≥ 1).</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad field.</summary>
+    /// <summary>The most seeds a study runs (the authors ran 200).</summary>
+    public const int MaxSeeds = 10_000;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first field out of range (sizes have upper
+    /// bounds: <see cref="MaxSeeds"/>, <see cref="Programme.ArmFiles.MaxArms"/>, <see cref="DlmLoopOptions.MaxStages"/>,
+    /// <see cref="DlmLoopOptions.MaxCandidates"/>, <see cref="EvaluationOptions.MaxTrials"/>, <see cref="EvaluationOptions.MaxSteps"/>);
+    /// returns this.</summary>
     public DlmExperimentOptions Validated(int taskCount)
     {
         if (Seeds < 1) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, "At least one seed.");
+        if (Seeds > MaxSeeds) throw new ArgumentOutOfRangeException(nameof(Seeds), Seeds, $"At most {MaxSeeds} seeds.");
         if (Arms < 1) throw new ArgumentOutOfRangeException(nameof(Arms), Arms, "At least one arm.");
+        if (Arms > Programme.ArmFiles.MaxArms) throw new ArgumentOutOfRangeException(nameof(Arms), Arms, $"At most {Programme.ArmFiles.MaxArms} arms.");
         if (Budget < 0 || Budget > Arms) throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {Arms}] (the number of arms).");
         if (!(Discount >= 0 && Discount < 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1).");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "At least 1.");
@@ -192,7 +200,7 @@ public static class DlmExperiment
                     RmabSimulator.Run(instance, policy, baseTable, options.Evaluation, evalSeed, log?.For(method, task.Index, s)).MeanReturn;
                 IRmabPolicy PlanFor(RewardTable table)
                 {
-                    IRmabPolicy p = planner.Plan(new PlanningProblem(planning, table, options.Budget, options.Discount));
+                    IRmabPolicy p = planner.Plan(new PlanningProblem(planning, table, options.Budget, options.Discount), ct);
                     if (p is IIndexRmabPolicy ip) badArms += ip.Indexable.Count(x => !x);
                     return p;
                 }
@@ -250,10 +258,10 @@ public static class DlmExperiment
 
         public string Name => inner.Name;
 
-        public IRmabPolicy Plan(PlanningProblem problem)
+        public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default)
         {
             if (_planned.TryGetValue(problem.Rewards, out IRmabPolicy? known)) return known;
-            IRmabPolicy policy = inner.Plan(problem);
+            IRmabPolicy policy = inner.Plan(problem, cancellationToken);
             _planned[problem.Rewards] = policy;
             return policy;
         }

@@ -17,11 +17,19 @@ public sealed record DlmLoopOptions(int Stages = 5, int Candidates = 3, int MaxR
     /// <summary>The simulation used for reflection.</summary>
     public EvaluationOptions ReflectionEvaluation => Reflection ?? new EvaluationOptions();
 
-    /// <summary>Throws naming the bad field.</summary>
+    /// <summary>The most reflection stages (the authors ran 5).</summary>
+    public const int MaxStages = 100;
+
+    /// <summary>The most candidates per stage (the authors asked for 3; every candidate is a designer call and a plan).</summary>
+    public const int MaxCandidates = 100;
+
+    /// <summary>Throws naming the bad field (sizes are bounded by <see cref="MaxStages"/> and <see cref="MaxCandidates"/>).</summary>
     public DlmLoopOptions Validated()
     {
         if (Stages < 1) throw new ArgumentOutOfRangeException(nameof(Stages), Stages, "At least one stage.");
+        if (Stages > MaxStages) throw new ArgumentOutOfRangeException(nameof(Stages), Stages, $"At most {MaxStages} stages.");
         if (Candidates < 1) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, "At least one candidate.");
+        if (Candidates > MaxCandidates) throw new ArgumentOutOfRangeException(nameof(Candidates), Candidates, $"At most {MaxCandidates} candidates.");
         if (MaxRetries is < 0 or > 100) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "Must lie in [0, 100].");
         ReflectionEvaluation.Validated();
         return this;
@@ -90,6 +98,7 @@ public static class DlmLoop
                 var refusals = new List<RefusedAttempt>();
                 RewardExpression? accepted = null;
                 RewardTable? table = null;
+                IRmabPolicy? policy = null;
                 for (int attempt = 0; attempt <= options.MaxRetries && accepted is null; attempt++)
                 {
                     ulong requestSeed = Seeds.Derive(Seeds.Derive(Seeds.Derive(seed, "propose"), r * 1000 + k), attempt);
@@ -115,14 +124,24 @@ public static class DlmLoop
                         refusals.Add(new RefusedAttempt(proposal.Expression, $"the reward must increase with state, but arm {decreasing} gets less when engaged"));
                         continue;
                     }
+                    try
+                    {
+                        policy = planner.Plan(new PlanningProblem(planningDynamics, table, instance.Budget, discount), cancellationToken);
+                    }
+                    catch (ArgumentOutOfRangeException ex)
+                    {
+                        // A reward the planner cannot compute with (issue 15, defect 9: an overflowing index) is refused
+                        // like any other, and the reason goes back to the designer.
+                        refusals.Add(new RefusedAttempt(proposal.Expression, "the planner cannot use this reward: " + ex.Message));
+                        continue;
+                    }
                     accepted = expr;
                 }
-                if (accepted is null || table is null)
+                if (accepted is null || table is null || policy is null)
                 {
                     records.Add(new CandidateRecord(null, refusals, [], null));
                     continue;
                 }
-                IRmabPolicy policy = planner.Plan(new PlanningProblem(planningDynamics, table, instance.Budget, discount));
                 SimulationResult sim = RmabSimulator.Run(instance, policy, table, options.ReflectionEvaluation, Seeds.Derive(Seeds.Derive(seed, "reflect"), r * 1000 + k));
                 var dist = StateFeatureDistribution.From(sim.EngagedCount, instance.FeatureRows);
                 valid.Add((accepted, table, dist, records.Count));

@@ -67,7 +67,7 @@ public sealed class ExactJointPlanner : IRmabPlanner
     }
 
     /// <inheritdoc />
-    public IRmabPolicy Plan(PlanningProblem problem)
+    public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default)
     {
         double[] v = OptimalValues(problem);
         int n = problem.Dynamics.Count;

@@ -73,7 +73,10 @@ public interface IRmabPlanner
     string Name { get; }
 
     /// <summary>Plan a policy for <paramref name="problem"/>.</summary>
-    IRmabPolicy Plan(PlanningProblem problem);
+    /// <param name="problem">Arms, rewards, budget and discount.</param>
+    /// <param name="cancellationToken">Long planning (many arms, training) observes it every few milliseconds and
+    /// throws <see cref="OperationCanceledException"/>.</param>
+    IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The Whittle index planner (how ARMMAN's deployed RMAB works): each step call the B arms with the
@@ -84,16 +87,17 @@ public sealed class WhittlePlanner : IRmabPlanner
     public string Name => "Whittle";
 
     /// <inheritdoc />
-    public IRmabPolicy Plan(PlanningProblem problem)
+    public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
         problem.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
         int n = problem.Dynamics.Count;
         var i0 = new double[n];
         var i1 = new double[n];
         var indexable = new bool[n];
         var dynamics = problem.Dynamics as ArmDynamics[] ?? problem.Dynamics.ToArray();
-        WhittleIndex.Compute(dynamics, problem.Rewards.State0, problem.Rewards.State1, problem.Discount, i0, i1, indexable);
+        WhittleIndex.Compute(dynamics, problem.Rewards.State0, problem.Rewards.State1, problem.Discount, i0, i1, indexable, cancellationToken);
         return new IndexPolicy(i0, i1, indexable, problem.Budget);
     }
 }
@@ -140,6 +144,9 @@ public sealed class IndexPolicy : IIndexRmabPolicy, IStateful
         ArgumentNullException.ThrowIfNull(index0);
         ArgumentNullException.ThrowIfNull(index1);
         ArgumentNullException.ThrowIfNull(indexable);
+        // A NaN index equals nothing, so Act's walk over groups of equal values would never advance.
+        if (index0.Any(double.IsNaN) || index1.Any(double.IsNaN)) throw new ArgumentException("An index is NaN.", nameof(index0));
+        if (index1.Length != index0.Length || indexable.Length != index0.Length) throw new ArgumentException("One index and flag per arm.", nameof(index1));
         _index0 = index0;
         _index1 = index1;
         _indexable = indexable;
@@ -271,7 +278,7 @@ public sealed class RandomPlanner : IRmabPlanner
     public string Name => "Random";
 
     /// <inheritdoc />
-    public IRmabPolicy Plan(PlanningProblem problem)
+    public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
         return new RandomPolicy(problem.Budget);
@@ -305,7 +312,7 @@ public sealed class NoActionPlanner : IRmabPlanner
     public string Name => "No Action";
 
     /// <inheritdoc />
-    public IRmabPolicy Plan(PlanningProblem problem) => new NoActionPolicy();
+    public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default) => new NoActionPolicy();
 
     private sealed class NoActionPolicy : IRmabPolicy
     {

@@ -80,20 +80,37 @@ public sealed record PpoOptions
         return this;
     }
 
+    /// <summary>The most training epochs (the authors' 40 and the small-programme rule stay far below).</summary>
+    public const int MaxEpochs = 100_000;
+
+    /// <summary>The largest Adam step size of the actor and critic. Adam moves every parameter by about the step size
+    /// per iteration, so a step above 1 throws the tanh networks into saturation or overflow at once (a step of 1e200
+    /// made the logits NaN and the call list loop forever; issue 15, defect 19).</summary>
+    public const double MaxLearningRate = 1.0;
+
+    /// <summary>The largest hidden width and the most hidden layers (the authors: 16 × 2).</summary>
+    public const int MaxHiddenWidth = 4096, MaxHiddenLayers = 64;
+
+    /// <summary>The most steps per epoch, and of policy or value iterations per epoch.</summary>
+    public const int MaxStepsPerEpoch = 100_000, MaxIterations = 100_000;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
-        if (HiddenWidth < 1) throw new ArgumentOutOfRangeException(nameof(HiddenWidth), HiddenWidth, "The hidden width must be at least 1.");
-        if (HiddenLayers < 1) throw new ArgumentOutOfRangeException(nameof(HiddenLayers), HiddenLayers, "At least one hidden layer.");
+        if (HiddenWidth is < 1 or > MaxHiddenWidth) throw new ArgumentOutOfRangeException(nameof(HiddenWidth), HiddenWidth, $"The hidden width must lie in [1, {MaxHiddenWidth}].");
+        if (HiddenLayers is < 1 or > MaxHiddenLayers) throw new ArgumentOutOfRangeException(nameof(HiddenLayers), HiddenLayers, $"The hidden layers must lie in [1, {MaxHiddenLayers}].");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "At least one epoch.");
-        if (StepsPerEpoch < 1) throw new ArgumentOutOfRangeException(nameof(StepsPerEpoch), StepsPerEpoch, "At least one step per epoch.");
-        Positive(PolicyLearningRate, nameof(PolicyLearningRate));
-        Positive(ValueLearningRate, nameof(ValueLearningRate));
+        if (Epochs > MaxEpochs) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, $"At most {MaxEpochs} epochs.");
+        if (StepsPerEpoch is < 1 or > MaxStepsPerEpoch) throw new ArgumentOutOfRangeException(nameof(StepsPerEpoch), StepsPerEpoch, $"The steps per epoch must lie in [1, {MaxStepsPerEpoch}].");
+        LearningRate(PolicyLearningRate, nameof(PolicyLearningRate));
+        LearningRate(ValueLearningRate, nameof(ValueLearningRate));
         Positive(LambdaLearningRate, nameof(LambdaLearningRate));
+        if (LambdaLearningRate > PpoPlanner.MaxRewardMagnitude)
+            throw new ArgumentOutOfRangeException(nameof(LambdaLearningRate), LambdaLearningRate, $"{nameof(LambdaLearningRate)} must be at most {PpoPlanner.MaxRewardMagnitude:G3}.");
         if (!(LambdaLearningRateDecay > 0 && LambdaLearningRateDecay <= 1))
             throw new ArgumentOutOfRangeException(nameof(LambdaLearningRateDecay), LambdaLearningRateDecay, "The λ step-size decay must lie in (0, 1].");
-        if (PolicyIterations < 1) throw new ArgumentOutOfRangeException(nameof(PolicyIterations), PolicyIterations, "At least one policy iteration.");
-        if (ValueIterations < 1) throw new ArgumentOutOfRangeException(nameof(ValueIterations), ValueIterations, "At least one value iteration.");
+        if (PolicyIterations is < 1 or > MaxIterations) throw new ArgumentOutOfRangeException(nameof(PolicyIterations), PolicyIterations, $"The policy iterations must lie in [1, {MaxIterations}].");
+        if (ValueIterations is < 1 or > MaxIterations) throw new ArgumentOutOfRangeException(nameof(ValueIterations), ValueIterations, $"The value iterations must lie in [1, {MaxIterations}].");
         Positive(ClipRatio, nameof(ClipRatio));
         if (!(GaeLambda >= 0 && GaeLambda <= 1)) throw new ArgumentOutOfRangeException(nameof(GaeLambda), GaeLambda, "λ_GAE must lie in [0, 1].");
         if (LambdaUpdatePeriod < 1) throw new ArgumentOutOfRangeException(nameof(LambdaUpdatePeriod), LambdaUpdatePeriod, "The λ update period must be at least 1 epoch.");
@@ -102,6 +119,14 @@ public sealed record PpoOptions
         NonNegative(StartEntropy, nameof(StartEntropy));
         NonNegative(EndEntropy, nameof(EndEntropy));
         NonNegative(InitialLambda, nameof(InitialLambda));
+        if (InitialLambda > PpoPlanner.MaxRewardMagnitude)
+            throw new ArgumentOutOfRangeException(nameof(InitialLambda), InitialLambda, $"{nameof(InitialLambda)} must be at most {PpoPlanner.MaxRewardMagnitude:G3} (a charge in reward units).");
+    }
+
+    private static void LearningRate(double value, string name)
+    {
+        Positive(value, name);
+        if (value > MaxLearningRate) throw new ArgumentOutOfRangeException(name, value, $"{name} must be at most {MaxLearningRate} (Adam's step per parameter).");
     }
 
     private static void Positive(double value, string name)

@@ -44,6 +44,12 @@ public sealed class PpoPlanner : IRmabPlanner
 {
     private const int InputWidth = PpoPolicy.InputWidth;
 
+    /// <summary>The largest reward magnitude PPO trains on. Training works in reward units (λ's step, the critic's
+    /// targets, squared advantages summed over up to 10^9 samples), so |R| is bounded to keep
+    /// samples · (|R| / (1 − γ)²)² finite for every γ &lt; 1 (1e100 · 1e32 squared is 1e264); a larger reward is refused
+    /// rather than trained into NaN (issue 15, defect 9). Whittle has no such bound: its index is solved scale-free.</summary>
+    public const double MaxRewardMagnitude = 1e100;
+
     private readonly IProgress<PpoEpoch>? _progress;
 
     /// <summary>A planner with the given settings and seed.</summary>
@@ -69,14 +75,27 @@ public sealed class PpoPlanner : IRmabPlanner
     public string Name => "PPO";
 
     /// <inheritdoc />
-    public IRmabPolicy Plan(PlanningProblem problem) => Train(problem).Policy;
+    public IRmabPolicy Plan(PlanningProblem problem, CancellationToken cancellationToken = default) => Train(problem, cancellationToken).Policy;
 
     /// <summary>Train an actor-critic and an action charge for <paramref name="problem"/> (deterministic for the seed).</summary>
-    public PpoTrainingResult Train(PlanningProblem problem)
+    /// <param name="problem">Arms, rewards (|R| ≤ <see cref="MaxRewardMagnitude"/>), budget and discount.</param>
+    /// <param name="cancellationToken">Observed every simulated step of the rollout and every gradient step.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A reward exceeds <see cref="MaxRewardMagnitude"/> in magnitude.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public PpoTrainingResult Train(PlanningProblem problem, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
         problem.Validate();
-        return new Trainer(Options, problem, Seed).Run(_progress);
+        RewardTable rewards = problem.Rewards;
+        for (int n = 0; n < rewards.ArmCount; n++)
+        {
+            double top = Math.Max(Math.Abs(rewards.State0[n]), Math.Abs(rewards.State1[n]));
+            if (top > MaxRewardMagnitude)
+                throw new ArgumentOutOfRangeException(nameof(problem), FormattableString.Invariant(
+                    $"Arm {n} has a reward of magnitude {top:G3}; PPO trains on rewards of magnitude at most {MaxRewardMagnitude:G3} (rescale the reward)."));
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return new Trainer(Options, problem, Seed).Run(_progress, cancellationToken);
     }
 
     private sealed class Trainer
@@ -100,6 +119,7 @@ public sealed class PpoPlanner : IRmabPlanner
         private readonly double[] _retSum, _rowCount;    // rows: merged returns and counts for the critic
         private readonly byte[] _states, _visited, _acts; // N; steps × N; steps × N
         private readonly double[] _rewards, _adv;        // steps × N
+        private CancellationToken _cancellation;
 
         public Trainer(PpoOptions options, PlanningProblem problem, ulong seed)
         {
@@ -168,8 +188,9 @@ public sealed class PpoPlanner : IRmabPlanner
             return sizes;
         }
 
-        public PpoTrainingResult Run(IProgress<PpoEpoch>? progress)
+        public PpoTrainingResult Run(IProgress<PpoEpoch>? progress, CancellationToken cancellationToken)
         {
+            _cancellation = cancellationToken;
             int epochs = _o.Epochs, period = _o.LambdaUpdatePeriod;
             double lambda = _o.InitialLambda, lambdaRate = _o.LambdaLearningRate;
             var history = new PpoEpoch[epochs];
@@ -203,6 +224,10 @@ public sealed class PpoPlanner : IRmabPlanner
             }
 
             SetLambda(lambda);
+            _actor.ForwardBatch(_inputs, _logits, _rows);
+            if (!_logits.All(double.IsFinite))
+                throw new ArgumentOutOfRangeException(nameof(PpoOptions.PolicyLearningRate), _o.PolicyLearningRate,
+                    "PPO training diverged (the actor's outputs are not finite); lower the learning rate.");
             var policy = new PpoPolicy(_actor, [.. _inputs], _budget, lambda, _rewardScale);
             var p0 = new double[_n];
             var p1 = new double[_n];
@@ -237,6 +262,7 @@ public sealed class PpoPlanner : IRmabPlanner
             double reward = 0;
             for (int t = 0; t < steps; t++)
             {
+                _cancellation.ThrowIfCancellationRequested();
                 int o = t * n;
                 for (int i = 0; i < n; i++)
                 {
@@ -301,6 +327,7 @@ public sealed class PpoPlanner : IRmabPlanner
             double m = (double)_o.StepsPerEpoch * _n;
             for (int it = 0; it < _o.PolicyIterations; it++)
             {
+                _cancellation.ThrowIfCancellationRequested();
                 _actor.ForwardBatch(_inputs, _logits, _rows);
                 ClippedSurrogate.LossAndGradient(_logits, _oldLogp, _pos, _neg, _count, 2, m, _o.ClipRatio, entropy, _logitGrad);
                 _actor.ZeroGradients();
@@ -318,6 +345,7 @@ public sealed class PpoPlanner : IRmabPlanner
             double scale = 2.0 / ((double)_o.StepsPerEpoch * _n), c = _valueScale;
             for (int it = 0; it < _o.ValueIterations; it++)
             {
+                _cancellation.ThrowIfCancellationRequested();
                 _critic.ForwardBatch(_inputs, _values, _rows);
                 for (int g = 0; g < _rows; g++) _valueGrad[g] = scale * c * (_rowCount[g] * c * _values[g] - _retSum[g]);
                 _critic.ZeroGradients();

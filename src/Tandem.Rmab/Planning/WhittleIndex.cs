@@ -21,27 +21,57 @@ public readonly record struct WhittleResult(double State0, double State1, bool I
 /// d_s(m) = Q(s, passive) − Q(s, active) = m − γ·(P[s,1,1] − P[s,0,1])·(V*_1(m) − V*_0(m)), found by
 /// bisection on a bracket that is exact because d_s is piecewise linear with known breakpoints.
 /// </summary>
+/// <remarks>
+/// The index is positively homogeneous in the rewards, W(c·r) = c·W(r) for c &gt; 0, so a positive rescaling of a
+/// reward never changes a ranking (issue 15, defect 9). The solve itself is not: its bracket and tolerance are absolute,
+/// and rewards near ±1e308 overflow the 2×2 solves. An arm whose largest reward magnitude lies outside
+/// [2^-<see cref="SafeExponent"/>, 2^<see cref="SafeExponent"/>] is therefore solved on its rewards divided by a power
+/// of two (exact in floating point) and its indices multiplied back; arms inside the range are solved as before
+/// (bit-identical). An index that overflows when multiplied back is refused with <see cref="ArgumentOutOfRangeException"/>.
+/// </remarks>
 public static class WhittleIndex
 {
     private const int MaxIterations = 200;
+
+    /// <summary>Arms whose largest |reward| lies in [2^-20, 2^20] are solved unscaled: there the values (at most
+    /// |r|/(1 − γ) ≤ 2^20 · 2^53), breakpoints and bracket stay far from overflow, and the absolute tolerance 1e-12
+    /// is small against the index.</summary>
+    public const int SafeExponent = 20;
+
+    /// <summary>Arms between checks of the cancellation token in the batch kernel (about 1 ms of work).</summary>
+    private const int CancellationStride = 256;
 
     /// <summary>Indices of one arm with rewards r0 (not engaged) and r1 (engaged).</summary>
     /// <param name="arm">The arm's transitions.</param>
     /// <param name="reward0">Reward of state 0 (finite).</param>
     /// <param name="reward1">Reward of state 1 (finite).</param>
     /// <param name="discount">Discount γ, 0 ≤ γ &lt; 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A reward is not finite, or the index overflows (|W| &gt; 1.8e308).</exception>
     public static WhittleResult Compute(in ArmDynamics arm, double reward0, double reward1, double discount)
     {
         if (!(discount >= 0 && discount < 1)) throw new ArgumentOutOfRangeException(nameof(discount), discount, "The discount must lie in [0, 1).");
         if (!double.IsFinite(reward0)) throw new ArgumentOutOfRangeException(nameof(reward0), reward0, "Rewards must be finite.");
         if (!double.IsFinite(reward1)) throw new ArgumentOutOfRangeException(nameof(reward1), reward1, "Rewards must be finite.");
         if (!arm.IsValid) throw new ArgumentException("Transition probabilities must lie in [0, 1].", nameof(arm));
-        return ComputeUnchecked(arm, reward0, reward1, discount);
+        WhittleResult r = ComputeUnchecked(arm, reward0, reward1, discount);
+        if (!double.IsFinite(r.State0) || !double.IsFinite(r.State1))
+            throw new ArgumentOutOfRangeException(nameof(reward1), reward1, Overflow(reward0, reward1));
+        return r;
     }
 
     /// <summary>Indices of many arms into caller-owned spans (no allocation). Span lengths must match.</summary>
+    /// <param name="arms">The arms' transitions.</param>
+    /// <param name="reward0">Reward of state 0 per arm (finite).</param>
+    /// <param name="reward1">Reward of state 1 per arm (finite).</param>
+    /// <param name="discount">Discount γ, 0 ≤ γ &lt; 1.</param>
+    /// <param name="index0">Destination: index of state 0 per arm.</param>
+    /// <param name="index1">Destination: index of state 1 per arm.</param>
+    /// <param name="indexable">Destination: whether each arm is indexable.</param>
+    /// <param name="cancellationToken">Observed every few hundred arms (about a millisecond of work).</param>
+    /// <exception cref="ArgumentOutOfRangeException">An arm's reward is not finite or its index overflows (names the arm).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static void Compute(ReadOnlySpan<ArmDynamics> arms, ReadOnlySpan<double> reward0, ReadOnlySpan<double> reward1, double discount,
-        Span<double> index0, Span<double> index1, Span<bool> indexable)
+        Span<double> index0, Span<double> index1, Span<bool> indexable, CancellationToken cancellationToken = default)
     {
         int n = arms.Length;
         if (reward0.Length != n || reward1.Length != n || index0.Length != n || index1.Length != n || indexable.Length != n)
@@ -49,14 +79,34 @@ public static class WhittleIndex
         if (!(discount >= 0 && discount < 1)) throw new ArgumentOutOfRangeException(nameof(discount), discount, "The discount must lie in [0, 1).");
         for (int i = 0; i < n; i++)
         {
+            if (i % CancellationStride == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (!double.IsFinite(reward0[i]) || !double.IsFinite(reward1[i]))
+                throw new ArgumentOutOfRangeException(nameof(reward0), $"Arm {i} has a non-finite reward ({reward0[i]}, {reward1[i]}).");
             WhittleResult r = ComputeUnchecked(arms[i], reward0[i], reward1[i], discount);
+            if (!double.IsFinite(r.State0) || !double.IsFinite(r.State1))
+                throw new ArgumentOutOfRangeException(nameof(reward1), $"Arm {i}: {Overflow(reward0[i], reward1[i])}");
             index0[i] = r.State0;
             index1[i] = r.State1;
             indexable[i] = r.Indexable;
         }
     }
 
+    private static string Overflow(double r0, double r1) => FormattableString.Invariant(
+        $"the Whittle index of rewards ({r0:R}, {r1:R}) overflows a double; rescale the reward (a positive factor does not change the ranking).");
+
+    // Solve on rewards scaled into [2^-SafeExponent, 2^SafeExponent] by a power of two (exact), then scale back; the
+    // index may overflow to ±∞ on the way back, which the public methods refuse.
     internal static WhittleResult ComputeUnchecked(in ArmDynamics arm, double r0, double r1, double gamma)
+    {
+        double top = Math.Max(Math.Abs(r0), Math.Abs(r1));
+        if (top == 0 || (top >= Math.ScaleB(1.0, -SafeExponent) && top <= Math.ScaleB(1.0, SafeExponent)))
+            return Solve(arm, r0, r1, gamma);
+        int e = Math.ILogB(top);
+        WhittleResult w = Solve(arm, Math.ScaleB(r0, -e), Math.ScaleB(r1, -e), gamma);
+        return new WhittleResult(Math.ScaleB(w.State0, e), Math.ScaleB(w.State1, e), w.Indexable);
+    }
+
+    private static WhittleResult Solve(in ArmDynamics arm, double r0, double r1, double gamma)
     {
         var lines = new PolicyLines(arm, r0, r1, gamma);
         Span<double> breaks = stackalloc double[12];

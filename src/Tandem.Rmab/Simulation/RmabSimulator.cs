@@ -10,11 +10,20 @@ namespace Tandem.Rmab.Simulation;
 /// <param name="Discount">Discount of the return, in [0, 1] (authors: 0.9).</param>
 public sealed record EvaluationOptions(int Trials = 50, int Steps = 10, double Discount = 0.9)
 {
-    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad field.</summary>
+    /// <summary>The most evaluation trials per seed (the authors ran 50).</summary>
+    public const int MaxTrials = 100_000;
+
+    /// <summary>The most steps per trial (the authors ran 10; a discounted return of γ^t beyond 10^4 steps is negligible
+    /// for any γ a study uses).</summary>
+    public const int MaxSteps = 10_000;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad field (sizes bounded by <see cref="MaxTrials"/> and <see cref="MaxSteps"/>).</summary>
     public EvaluationOptions Validated()
     {
         if (Trials < 1) throw new ArgumentOutOfRangeException(nameof(Trials), Trials, "At least one trial.");
+        if (Trials > MaxTrials) throw new ArgumentOutOfRangeException(nameof(Trials), Trials, $"At most {MaxTrials} trials.");
         if (Steps < 1) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "At least one step.");
+        if (Steps > MaxSteps) throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"At most {MaxSteps} steps.");
         if (!(Discount >= 0 && Discount <= 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1].");
         return this;
     }

@@ -1,0 +1,279 @@
+using System.Globalization;
+using Tandem.Core.Randomness;
+using Tandem.Core.Reports;
+using Tandem.Core.Running;
+using Tandem.Core.State;
+using Tandem.Rmab.Dlm;
+using Tandem.Rmab.Planning;
+using Tandem.Rmab.Rewards;
+
+namespace Tandem.Rmab.Programme;
+
+/// <summary>`tandem rmab whittle` as data: a JSON arms file and the discount.</summary>
+public sealed record RmabWhittleOptions
+{
+    /// <summary>The JSON arms file (<see cref="ArmFiles.ReadWhittleJson"/>).</summary>
+    public string ArmsFile { get; init; } = "";
+
+    /// <summary>Discount γ. Range: [0, 1). Default 0.9.</summary>
+    public double Discount { get; init; } = 0.9;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ArmsFile)) throw new ArgumentException("Give the arms file.", nameof(ArmsFile));
+        if (!(Discount >= 0 && Discount < 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1).");
+    }
+}
+
+/// <summary>One arm in `tandem rmab whittle --json`.</summary>
+public sealed record WhittleArmSummary(string Id, IReadOnlyList<double> Index, bool Indexable);
+
+/// <summary>The object `tandem rmab whittle --json` prints.</summary>
+public sealed record WhittleSummary(double Discount, IReadOnlyList<WhittleArmSummary> Arms);
+
+/// <summary>Whittle indices of the arms of a file, reported (<see cref="IReportable"/>).</summary>
+/// <param name="Summary">The `--json` object.</param>
+public sealed record RmabWhittleResult(WhittleSummary Summary) : IReportable
+{
+    object IReportable.Summary => Summary;
+
+    /// <summary>Arms whose indices are bisection roots of a non-indexable arm.</summary>
+    public int NonIndexable => Summary.Arms.Count(a => !a.Indexable);
+
+    /// <inheritdoc />
+    public Report ToReport() => new("Tandem — Whittle indices", Summary,
+        [new RowTable("whittle.csv", ["id", "index_state0", "index_state1", "indexable"],
+            Summary.Arms.Select(a => (IReadOnlyList<object?>)[a.Id, a.Index[0], a.Index[1], a.Indexable ? 1 : 0]).ToArray())],
+        [new HeadingBlock($"Whittle indices, discount {Summary.Discount.ToString(CultureInfo.InvariantCulture)}"),
+         new TableBlock(["id", "index (state 0)", "index (state 1)", "indexable"],
+            Summary.Arms.Select(a => (IReadOnlyList<string>)[a.Id, ReportText.Number(a.Index[0]), ReportText.Number(a.Index[1]), a.Indexable ? "yes" : "no"]).ToArray())]);
+}
+
+/// <summary>
+/// `tandem rmab plan` as data: who to call this week. Immutable; <see cref="Validate"/> names the first bad field
+/// (the host maps field names to its option names).
+/// </summary>
+public sealed record RmabPlanOptions
+{
+    /// <summary>The beneficiary CSV (<see cref="ArmFiles.ReadBeneficiaryCsv"/>).</summary>
+    public string ArmsFile { get; init; } = "";
+
+    /// <summary>Calls this week B. Range: 0 ≤ B ≤ the beneficiaries in the file (at most <see cref="ArmFiles.MaxArms"/>).</summary>
+    public int Budget { get; init; }
+
+    /// <summary>A reward expression over state and feats (the sandbox's language); exactly one of this and <see cref="Task"/>.</summary>
+    public string? Expression { get; init; }
+
+    /// <summary>Use the Base reward of this task (seed 001 Table 3, 0-15); exactly one of this and <see cref="Expression"/>.</summary>
+    public int? Task { get; init; }
+
+    /// <summary>Discount γ. Range: [0, 1). Default 0.9.</summary>
+    public double Discount { get; init; } = 0.9;
+
+    /// <summary>Random seed of the tie-break among equal indices (and of PPO training). Default 1.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>"whittle" (default; the index policy ARMMAN deploys) or "ppo" (the seed's Lagrangian PPO, Appendix F).</summary>
+    public string Planner { get; init; } = RmabPlanners.Whittle;
+
+    /// <summary>PPO training epochs; null: <see cref="PpoOptions.EpochsFor"/> the number of beneficiaries.
+    /// Range: 1..<see cref="PpoOptions.MaxEpochs"/>.</summary>
+    public int? PpoEpochs { get; init; }
+
+    /// <summary>PPO actor and critic learning rate; null: the authors' 2e-3. Range: see <see cref="PpoOptions.MaxLearningRate"/>.</summary>
+    public double? PpoLearningRate { get; init; }
+
+    /// <summary>Folder holding tasks.json; null: data/dlm beside the application.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>The folder the task file is read from.</summary>
+    public string ResolvedDataDirectory => DataDirectory ?? Path.Combine(AppContext.BaseDirectory, "data", "dlm");
+
+    /// <summary>Throws <see cref="ArgumentException"/> (or its out-of-range kind) naming the first bad field; the budget
+    /// and task are checked against the files when the plan is made.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ArmsFile)) throw new ArgumentException("Give the beneficiary file.", nameof(ArmsFile));
+        if ((Expression is null) == (Task is null)) throw new ArgumentException("Give exactly one reward source: an expression or a task.", nameof(Expression));
+        if (Budget < 0 || Budget > ArmFiles.MaxArms)
+            throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {ArmFiles.MaxArms}] (and not exceed the beneficiaries).");
+        if (Task is < 0) throw new ArgumentOutOfRangeException(nameof(Task), Task, "Task indices start at 0.");
+        if (!(Discount >= 0 && Discount < 1)) throw new ArgumentOutOfRangeException(nameof(Discount), Discount, "The discount must lie in [0, 1).");
+        if (Planner is not (RmabPlanners.Whittle or RmabPlanners.Ppo))
+            throw new ArgumentException($"The planner '{Planner}' is unknown; allowed: {RmabPlanners.Whittle}, {RmabPlanners.Ppo}.", nameof(Planner));
+        PpoFor(48)?.Validate();
+        if (Planner == RmabPlanners.Whittle && (PpoEpochs is not null || PpoLearningRate is not null))
+            throw new ArgumentException("PPO settings need the ppo planner.", PpoEpochs is not null ? nameof(PpoEpochs) : nameof(PpoLearningRate));
+    }
+
+    /// <summary>The PPO settings for <paramref name="arms"/> beneficiaries (null for Whittle): the epoch rule
+    /// <see cref="PpoOptions.EpochsFor"/> unless <see cref="PpoEpochs"/> is given.</summary>
+    public PpoOptions? PpoFor(int arms)
+    {
+        if (Planner != RmabPlanners.Ppo) return null;
+        var options = new PpoOptions().WithEpochs(PpoEpochs ?? PpoOptions.EpochsFor(arms));
+        return PpoLearningRate is double lr ? options with { PolicyLearningRate = lr, ValueLearningRate = lr } : options;
+    }
+}
+
+/// <summary>One beneficiary in `tandem rmab plan` output.</summary>
+public sealed record PlanEntry(int Rank, string Id, int State, double Index, bool Indexable, bool Call);
+
+/// <summary>The object `tandem rmab plan --json` prints and summary.json holds.</summary>
+public sealed record PlanSummary(string Command, string File, int Beneficiaries, int Budget, double Discount, string Reward, int? Task, string? TaskLabel,
+    IReadOnlyList<PlanEntry> Calls, IReadOnlyList<string> NonIndexable, IReadOnlyList<PlanEntry> All, string Planner = "whittle");
+
+/// <summary>A planned policy saved for next week (`--save-plan`): the beneficiaries' ids in the policy's arm order, what
+/// was planned, and the <see cref="PlannedPolicy"/> state (indices or the PPO actor, and the tie-break stream after this
+/// week's call).</summary>
+/// <param name="Ids">Beneficiary ids; arm n of the policy is <c>Ids[n]</c>.</param>
+/// <param name="Reward">The reward text the plan optimises.</param>
+/// <param name="Planner">"whittle" or "ppo".</param>
+/// <param name="Discount">Discount γ of the plan.</param>
+/// <param name="Policy">The planned policy's state (kind <see cref="PlannedPolicy.StateKind"/>).</param>
+public sealed record RmabSavedPlan(IReadOnlyList<string> Ids, string Reward, string Planner, double Discount, PolicyState Policy)
+{
+    /// <summary>This plan as a JSON document (camelCase; <see cref="PolicyStates.JsonOptions"/>).</summary>
+    public string ToJson() => System.Text.Json.JsonSerializer.Serialize(this, PolicyStates.JsonOptions);
+
+    /// <summary>Read a saved plan and restore its policy; a malformed document or state throws <see cref="PolicyStateException"/>
+    /// naming the problem.</summary>
+    public static (RmabSavedPlan Plan, PlannedPolicy Policy) FromJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        RmabSavedPlan? plan;
+        try { plan = System.Text.Json.JsonSerializer.Deserialize<RmabSavedPlan>(json, PolicyStates.JsonOptions); }
+        catch (System.Text.Json.JsonException ex) { throw new PolicyStateException("The saved plan cannot be read: " + ex.Message, ex); }
+        if (plan?.Ids is null || plan.Policy is null) throw new PolicyStateException("The saved plan has no ids or no policy.");
+        PlannedPolicy policy = PlannedPolicy.Restore(plan.Policy);
+        if (policy.Policy is not IIndexRmabPolicy ranked || ranked.Index0.Count != plan.Ids.Count)
+            throw new PolicyStateException($"The saved plan lists {plan.Ids.Count} ids but its policy ranks another number of arms.");
+        return (plan, policy);
+    }
+}
+
+/// <summary>This week's call list, reported (<see cref="IReportable"/>), with the plan to save.</summary>
+/// <param name="Summary">The `--json` object.</param>
+/// <param name="Saved">The planned policy after this week's call, for next week.</param>
+public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : IReportable
+{
+    object IReportable.Summary => Summary;
+
+    /// <summary>The index column's name in plan.csv.</summary>
+    public string IndexColumn => Summary.Planner == RmabPlanners.Ppo ? "ppo_index" : "whittle_index";
+
+    /// <inheritdoc />
+    public Report ToReport()
+    {
+        PlanSummary s = Summary;
+        var inv = CultureInfo.InvariantCulture;
+        return new Report("Tandem — call list", s,
+            [new RowTable("plan.csv", ["rank", "id", "state", IndexColumn, "indexable", "call"],
+                s.All.Select(e => (IReadOnlyList<object?>)[e.Rank, e.Id, e.State, e.Index, e.Indexable ? 1 : 0, e.Call ? 1 : 0]).ToArray())],
+            [new HeadingBlock($"Call {s.Calls.Count} of {s.Beneficiaries} beneficiaries this week"),
+             new ParagraphBlock($"Budget {s.Budget}, discount {s.Discount.ToString(inv)}, planner {s.Planner}" +
+                (s.Planner == RmabPlanners.Ppo ? " (index = log-odds of P(call) of the trained policy)" : " (Whittle index)") +
+                $". Reward {ReportText.Code(s.Reward)}" + (s.TaskLabel is null ? "." : $" (task {s.Task}: {ReportText.Code(s.TaskLabel)}).")),
+             new TableBlock(["rank", "id", "state", "index", "call"],
+                s.All.Select(e => (IReadOnlyList<string>)[e.Rank.ToString(inv), e.Id, e.State == 1 ? "engaged" : "not engaged", ReportText.Number(e.Index), e.Call ? "yes" : ""]).ToArray(),
+                s.NonIndexable.Count > 0 ? $"Not indexable: {string.Join(", ", s.NonIndexable)}." : null)]);
+    }
+}
+
+/// <summary>
+/// The library entry points of `tandem rmab`: Whittle indices of a file of arms, and a programme's call list for this
+/// week (rank every beneficiary by its index in its current state under a reward, call the B largest; seed 001 §3 and
+/// Appendix F). The host parses options, maps names and renders.
+/// </summary>
+public static class RmabProgramme
+{
+    /// <summary>Whittle indices of every arm of <see cref="RmabWhittleOptions.ArmsFile"/>.</summary>
+    /// <exception cref="ArgumentException">An option is invalid, or an arm's index overflows (names the arm).</exception>
+    /// <exception cref="FormatException">The file is malformed (one line naming the file, arm and field).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static RmabWhittleResult Whittle(RmabWhittleOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        IReadOnlyList<WhittleArm> arms = ArmFiles.ReadWhittleJson(options.ArmsFile);
+        var rows = new WhittleArmSummary[arms.Count];
+        for (int i = 0; i < arms.Count; i++)
+        {
+            if (i % 256 == 0) cancellationToken.ThrowIfCancellationRequested();
+            WhittleArm a = arms[i];
+            WhittleResult w;
+            try { w = WhittleIndex.Compute(a.Dynamics, a.Reward0, a.Reward1, options.Discount); }
+            catch (ArgumentOutOfRangeException ex) when (ex.ParamName is "reward0" or "reward1")
+            {
+                throw new FormatException($"{options.ArmsFile}: arm {i} (id '{a.Id}'), field reward: {FirstLine(ex.Message)}");
+            }
+            rows[i] = new WhittleArmSummary(a.Id, [w.State0, w.State1], w.Indexable);
+        }
+        return new RmabWhittleResult(new WhittleSummary(options.Discount, rows));
+    }
+
+    /// <summary>This week's call list for the beneficiaries of <see cref="RmabPlanOptions.ArmsFile"/>.</summary>
+    /// <param name="options">The plan as data; validated here.</param>
+    /// <param name="progress">PPO epochs done of all (none for Whittle).</param>
+    /// <param name="cancellationToken">Observed during index computation and PPO training (every few milliseconds).</param>
+    /// <exception cref="ArgumentException">An option is invalid against the files (names the field), the reward is refused
+    /// by the sandbox or cannot be planned with.</exception>
+    /// <exception cref="FormatException">The beneficiary or task file is malformed (one line naming file, row and field).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public static RmabPlanResult Plan(RmabPlanOptions options, IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        string rewardText;
+        string? label = null;
+        if (options.Task is int t)
+        {
+            DlmTaskSet tasks = DlmTaskSet.Load(Path.Combine(options.ResolvedDataDirectory, "tasks.json"));
+            if (t >= tasks.Tasks.Count) throw new ArgumentOutOfRangeException(nameof(RmabPlanOptions.Task), t, $"Unknown task; tasks are 0-{tasks.Tasks.Count - 1}.");
+            rewardText = tasks.Tasks[t].Base;
+            label = tasks.Tasks[t].Label;
+        }
+        else rewardText = options.Expression!;
+        if (!RewardSandbox.TryParse(rewardText, out RewardExpression? reward, out string? refusal))
+            throw new ArgumentException($"Refused: {refusal}.", nameof(RmabPlanOptions.Expression));
+
+        IReadOnlyList<BeneficiaryRow> rows = ArmFiles.ReadBeneficiaryCsv(options.ArmsFile);
+        if (options.Budget > rows.Count)
+            throw new ArgumentOutOfRangeException(nameof(RmabPlanOptions.Budget), options.Budget, $"The budget exceeds the {rows.Count} beneficiaries in {options.ArmsFile}.");
+        if (!reward.TryTabulate(rows.Select(r => r.Features).ToArray(), out RewardTable? table, out string? error))
+            throw new ArgumentException($"Cannot be evaluated on {options.ArmsFile}: {error}.", nameof(RmabPlanOptions.Expression));
+        var problem = new PlanningProblem(rows.Select(r => r.Dynamics).ToArray(), table, options.Budget, options.Discount);
+        PpoOptions? ppo = options.PpoFor(rows.Count);
+        IRmabPlanner planner = ppo is null
+            ? new WhittlePlanner()
+            : new PpoPlanner(ppo, Seeds.Derive(options.Seed, "ppo"), progress is null ? null : new EpochProgress(e => progress.Report(new StudyProgress(e.Epoch + 1, ppo.Epochs))));
+        IRmabPolicy policy;
+        try { policy = planner.Plan(problem, cancellationToken); }
+        catch (ArgumentOutOfRangeException ex) when (ex.ParamName is "reward0" or "reward1" or "problem")
+        {
+            throw new ArgumentException($"The planner cannot use this reward on {options.ArmsFile}: {FirstLine(ex.Message)}", nameof(RmabPlanOptions.Expression));
+        }
+        // The same tie-break stream as CallList.Plan(problem, states, seed), so the list is unchanged; the stream's
+        // state after this week's call is saved with the policy.
+        var planned = new PlannedPolicy(policy, Seeds.Derive(options.Seed, "call-list"));
+        IReadOnlyList<CallListEntry> plan = CallList.Plan(planned, rows.Select(r => r.State).ToArray());
+        var all = plan.Select(e => new PlanEntry(e.Rank, rows[e.Arm].Id, e.State, e.Index, e.Indexable, e.Call)).ToArray();
+        var summary = new PlanSummary("rmab plan", Path.GetFileName(options.ArmsFile), rows.Count, options.Budget, options.Discount, rewardText, options.Task, label,
+            all.Where(e => e.Call).ToArray(), all.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), all, options.Planner);
+        return new RmabPlanResult(summary, new RmabSavedPlan(rows.Select(r => r.Id).ToArray(), rewardText, options.Planner, options.Discount, planned.ExportState()));
+    }
+
+    private static string FirstLine(string message)
+    {
+        int paren = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        string text = paren > 0 ? message[..paren] : message;
+        int newline = text.IndexOf('\n', StringComparison.Ordinal);
+        return (newline > 0 ? text[..newline] : text).Trim();
+    }
+
+    private sealed class EpochProgress(Action<PpoEpoch> report) : IProgress<PpoEpoch>
+    {
+        public void Report(PpoEpoch value) => report(value);
+    }
+}
