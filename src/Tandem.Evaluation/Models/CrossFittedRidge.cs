@@ -16,10 +16,11 @@ public interface IRewardModel
 /// Ridge regression of the reward per arm, cross-fitted over K folds (Chernozhukov et al. 2018): a line in fold f
 /// is predicted by the fit on the other folds, so its own reward never enters its prediction and DR keeps its
 /// guarantees with a flexible model. Memory is folds × arms × (d+1)² numbers, whatever the log's length.
-/// <para>Numeric contexts: features φ(x) = (1, x); for the training set T, m = mean reward of T and
-/// β_a = (Σ_T φφᵀ + λI)⁻¹ Σ_T φ (y − m) over T's lines with arm a; q̂(x, a) = m + φ(x)·β_a. The whole β is
-/// penalised, so an arm with no data predicts m.</para>
-/// <para>Categorical contexts (a string cell): ridge on one-hot cells, q̂(c, a) = m + Σ_{T,c,a}(y − m) / (n_{T,c,a} + λ).</para>
+/// <para>Numeric contexts: for arm a and the training set T, ridge with an unpenalised intercept (the usual
+/// convention): β_a = (Σ (x − x̄)(x − x̄)ᵀ + λI)⁻¹ Σ (x − x̄)(y − ȳ) over T's lines with arm a, and
+/// q̂(x, a) = ȳ + (x − x̄)·β_a. An arm with no line in T predicts T's mean reward m.</para>
+/// <para>Categorical contexts (a string cell): the arm's mean plus a ridge-shrunk cell effect,
+/// q̂(c, a) = ȳ_a + Σ_{T,c,a}(y − ȳ_a) / (n_{T,c,a} + λ); an arm with no line in T predicts m.</para>
 /// </summary>
 public sealed class CrossFittedRidge : IRewardModel
 {
@@ -32,6 +33,7 @@ public sealed class CrossFittedRidge : IRewardModel
     private readonly Dictionary<string, double[]> _cellStats = new(StringComparer.Ordinal); // per fold, per arm: n, Σy
     private double[]? _beta; // per fold (+1 for the full fit), per arm: p
     private double[]? _center; // per fold (+1 for the full fit)
+    private double[]? _armMean; // cells: per fold (+1), per arm
 
     /// <summary>Create an empty model for <paramref name="arms"/> arms and contexts of <paramref name="dimension"/> numbers
     /// (or cells when <paramref name="cells"/>).</summary>
@@ -100,7 +102,31 @@ public sealed class CrossFittedRidge : IRewardModel
             _center[t] = n > 0 ? sum / n : 0;
         }
         _beta = new double[sets * _arms * _p];
-        if (_cells) return;
+        if (_cells)
+        {
+            _armMean = new double[sets * _arms];
+            var n = new double[_arms];
+            var sum = new double[_arms];
+            for (int t = 0; t < sets; t++)
+            {
+                Array.Clear(n);
+                Array.Clear(sum);
+                foreach (double[] s in _cellStats.Values)
+                {
+                    for (int f = 0; f < _folds; f++)
+                    {
+                        if (f == t) continue;
+                        for (int arm = 0; arm < _arms; arm++)
+                        {
+                            n[arm] += s[(f * _arms + arm) * 2];
+                            sum[arm] += s[(f * _arms + arm) * 2 + 1];
+                        }
+                    }
+                }
+                for (int arm = 0; arm < _arms; arm++) _armMean[t * _arms + arm] = n[arm] > 0 ? sum[arm] / n[arm] : _center[t];
+            }
+            return;
+        }
         var a = new double[_p * _p];
         var b = new double[_p];
         for (int t = 0; t < sets; t++)
@@ -117,11 +143,34 @@ public sealed class CrossFittedRidge : IRewardModel
                     var m = _moment.AsSpan((f * _arms + arm) * _p, _p);
                     for (int i = 0; i < _p; i++) b[i] += m[i];
                 }
-                // Centre the response: Σφ(y − m) = Σφy − m Σφ, and Σφ is the Gram's first column (φ₀ = 1).
-                for (int i = 0; i < _p; i++) b[i] -= _center[t] * a[i * _p];
-                for (int i = 0; i < _p; i++) a[i * _p + i] += _lambda;
-                if (!Cholesky.TryFactor(a, a, _p)) throw new InvalidOperationException("The ridge system is not positive definite (non-finite contexts or rewards?).");
-                Cholesky.Solve(a, b, _beta.AsSpan((t * _arms + arm) * _p, _p));
+                // From the sums (φ₀ = 1): n = a[0,0], Σx = a[i,0], Σxxᵀ = a[i,j], Σy = b[0], Σxy = b[i]; centre them.
+                Span<double> beta = _beta.AsSpan((t * _arms + arm) * _p, _p);
+                double n = a[0];
+                if (n == 0)
+                {
+                    beta.Clear();
+                    beta[0] = _center[t];
+                    continue;
+                }
+                int d = _p - 1;
+                double meanY = b[0] / n;
+                if (d > 0)
+                {
+                    var c = new double[d * d];
+                    var r = new double[d];
+                    for (int i = 0; i < d; i++)
+                    {
+                        double sxi = a[(i + 1) * _p];
+                        r[i] = b[i + 1] - sxi * b[0] / n;
+                        for (int j = 0; j <= i; j++) c[i * d + j] = a[(i + 1) * _p + j + 1] - sxi * a[(j + 1) * _p] / n;
+                        c[i * d + i] += _lambda;
+                    }
+                    if (!Cholesky.TryFactor(c, c, d)) throw new InvalidOperationException("The ridge system is not positive definite (non-finite contexts or rewards?).");
+                    Cholesky.Solve(c, r, beta[1..]);
+                }
+                double intercept = meanY;
+                for (int i = 1; i < _p; i++) intercept -= beta[i] * a[i * _p] / n;
+                beta[0] = intercept;
             }
         }
     }
@@ -136,7 +185,6 @@ public sealed class CrossFittedRidge : IRewardModel
     {
         if (_beta is null || _center is null) throw new InvalidOperationException("Call Fit before Predict.");
         if (destination.Length != _arms) throw new ArgumentException($"Expected {_arms} arms; got {destination.Length}.", nameof(destination));
-        double m = _center[set];
         if (_cells)
         {
             _cellStats.TryGetValue(line.Cell!, out double[]? s);
@@ -153,7 +201,8 @@ public sealed class CrossFittedRidge : IRewardModel
                         sum += s[at + 1];
                     }
                 }
-                destination[arm] = m + (sum - m * n) / (n + _lambda);
+                double mean = _armMean![set * _arms + arm];
+                destination[arm] = mean + (sum - mean * n) / (n + _lambda);
             }
             return;
         }
@@ -161,7 +210,7 @@ public sealed class CrossFittedRidge : IRewardModel
         for (int arm = 0; arm < _arms; arm++)
         {
             var beta = _beta.AsSpan((set * _arms + arm) * _p, _p);
-            double q = m + beta[0];
+            double q = beta[0];
             for (int i = 1; i < _p; i++) q += beta[i] * x[i - 1];
             destination[arm] = q;
         }

@@ -11,18 +11,16 @@ public class CrossFittedRidgeTests
     private static readonly LoggedDecision[] Data =
     [.. Enumerable.Range(1, 40).Select(i => Line(i, Math.Sin(i), i % 2, 1 + 2 * Math.Sin(i) * (i % 2 == 0 ? 1 : -1) + 0.1 * Math.Cos(7 * i)))];
 
-    /// <summary>An independent slow fit: m = mean reward of the training lines; for arm a solve the 2×2 system
-    /// (Σφφᵀ + λI) β = Σφ(y − m), φ = (1, x), by Cramer's rule.</summary>
+    /// <summary>An independent slow fit: ridge with an unpenalised intercept on arm a's training lines, from the
+    /// centred data: β = Σ(x − x̄)(y − ȳ) / (Σ(x − x̄)² + λ), q̂ = ȳ + (x − x̄)β; no line of the arm: the training mean.</summary>
     private static double SlowPredict(IEnumerable<LoggedDecision> training, double lambda, double x, int arm)
     {
         var t = training.ToList();
-        double m = t.Count == 0 ? 0 : t.Average(l => l.Reward);
         var mine = t.Where(l => l.Arm == arm).ToList();
-        double a11 = mine.Count + lambda, a12 = mine.Sum(l => l.Features![0]), a22 = mine.Sum(l => l.Features![0] * l.Features![0]) + lambda;
-        double b1 = mine.Sum(l => l.Reward - m), b2 = mine.Sum(l => l.Features![0] * (l.Reward - m));
-        double det = a11 * a22 - a12 * a12;
-        double beta0 = (b1 * a22 - a12 * b2) / det, beta1 = (a11 * b2 - a12 * b1) / det;
-        return m + beta0 + beta1 * x;
+        if (mine.Count == 0) return t.Average(l => l.Reward);
+        double mx = mine.Average(l => l.Features![0]), my = mine.Average(l => l.Reward);
+        double beta = mine.Sum(l => (l.Features![0] - mx) * (l.Reward - my)) / (mine.Sum(l => (l.Features![0] - mx) * (l.Features![0] - mx)) + lambda);
+        return my + (x - mx) * beta;
     }
 
     private static CrossFittedRidge Fit(IEnumerable<LoggedDecision> lines, bool cells = false, int folds = 3, double lambda = 0.7)
@@ -71,7 +69,7 @@ public class CrossFittedRidgeTests
     }
 
     [Fact]
-    public void Cells_ShrinkTheCellMeanTowardTheTrainingMean()
+    public void Cells_ShrinkTheCellMeanTowardTheArmMean()
     {
         LoggedDecision[] lines = [.. Enumerable.Range(1, 30).Select(i => Line(i, 0, i % 2, i % 3, cell: i % 5 == 0 ? "b" : "a"))];
         CrossFittedRidge model = Fit(lines, cells: true, lambda: 2);
@@ -81,14 +79,26 @@ public class CrossFittedRidgeTests
         {
             model.Predict(line, q);
             var training = lines.Where(l => model.FoldOf(l.Line) != model.FoldOf(line.Line)).ToList();
-            double m = training.Average(l => l.Reward);
+            double armMean = training.Where(l => l.Arm == 1).Average(l => l.Reward);
             var same = training.Where(l => l.Cell == line.Cell && l.Arm == 1).ToList();
-            Assert.Equal(m + same.Sum(l => l.Reward - m) / (same.Count + 2), q[1], 12);
+            Assert.Equal(armMean + same.Sum(l => l.Reward - armMean) / (same.Count + 2), q[1], 12);
         }
     }
 
     [Fact]
-    public void UnseenCell_PredictsTheTrainingMean()
+    public void ArmWithoutLines_PredictsTheTrainingMean()
+    {
+        LoggedDecision[] lines = [.. Enumerable.Range(1, 10).Select(i => Line(i, i, 0, i))];
+        CrossFittedRidge model = Fit(lines);
+        var q = new double[2];
+
+        model.PredictFull(Line(50, 100, 0, 0), q);
+
+        Assert.Equal(5.5, q[1], 12);
+    }
+
+    [Fact]
+    public void UnseenCell_PredictsTheArmMean()
     {
         LoggedDecision[] lines = [.. Enumerable.Range(1, 10).Select(i => Line(i, 0, i % 2, 3, cell: "a"))];
         CrossFittedRidge model = Fit(lines, cells: true);
