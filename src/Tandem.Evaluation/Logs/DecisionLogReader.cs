@@ -132,7 +132,7 @@ public sealed class DecisionLogReader : IDecisionSource
         int arm = 0, run = 0;
         long step = 0;
         double propensity = double.NaN, reward = double.NaN;
-        string field = "";
+        string field;
         try
         {
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
@@ -140,7 +140,7 @@ public sealed class DecisionLogReader : IDecisionSource
                 throw new DecisionLogException(line, null, "not a JSON object");
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                field = reader.GetString() ?? "";
+                field = KnownField(ref reader);
                 reader.Read();
                 switch (field)
                 {
@@ -224,6 +224,18 @@ public sealed class DecisionLogReader : IDecisionSource
         if (expectedUnknown || expected?.Length != probabilities.Length) expected = null;
         return new LoggedDecision(line, run, step, features, cell, arm, propensity, probabilities, reward, expected);
     }
+
+    // Compares the name's bytes with the fields read, without allocating a string per property.
+    private static string KnownField(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("context"u8) ? "context"
+        : reader.ValueTextEquals("arm"u8) ? "arm"
+        : reader.ValueTextEquals("propensity"u8) ? "propensity"
+        : reader.ValueTextEquals("probabilities"u8) ? "probabilities"
+        : reader.ValueTextEquals("reward"u8) ? "reward"
+        : reader.ValueTextEquals("expectedRewards"u8) ? "expectedRewards"
+        : reader.ValueTextEquals("run"u8) ? "run"
+        : reader.ValueTextEquals("step"u8) ? "step"
+        : "";
 
     private static double[] ReadNumbers(ref Utf8JsonReader reader, long line, string field, bool allowNull, out bool sawNull)
     {
