@@ -34,6 +34,7 @@ public static class CliApp
         root.Add(DlmCommand.Create(io));
         root.Add(RmabCommand.Create(io));
         root.Add(GambittsCommand.Create(io));
+        root.Add(OpeCommand.Create(io));
         return root;
     }
 

@@ -1,0 +1,132 @@
+using System.CommandLine;
+using System.Globalization;
+using Tandem.Cli.Console;
+using Tandem.Cli.Hosting;
+using Tandem.Core.Reports;
+using Tandem.Evaluation.Estimation;
+using Tandem.Evaluation.Logs;
+using Tandem.Evaluation.Targets;
+using Tandem.Reporting;
+
+namespace Tandem.Cli.Commands;
+
+/// <summary>`tandem ope`: off-policy evaluation of target policies on a decision log (issue 17), a thin host over
+/// <see cref="OffPolicyEvaluator"/>.</summary>
+public static class OpeCommand
+{
+    /// <summary>Parameter names of <see cref="OpeOptions"/> → option names (the library checks the ranges).</summary>
+    public static OptionMap Names { get; } = new(new Dictionary<string, string>
+    {
+        ["Estimators"] = "--estimators", ["Clip"] = "--clip", ["PropensityFloor"] = "--floor", ["SwitchThreshold"] = "--switch-tau",
+        ["ShrinkageLambda"] = "--shrinkage", ["Folds"] = "--folds", ["Ridge"] = "--ridge", ["BootstrapReplicates"] = "--bootstrap",
+        ["Confidence"] = "--confidence", ["policy"] = "--policy",
+    });
+
+    /// <summary>Create the command.</summary>
+    public static Command Create(CliIo io)
+    {
+        var log = new Option<string>("--log") { Description = "The decision log to evaluate (docs/decision-log.md).", Required = true };
+        var policy = new Option<string[]>("--policy") { Description = "A target policy: " + TargetSpec.Allowed + ". Repeat to evaluate several.", Required = true, Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var estimators = new Option<string>("--estimators") { Description = "Comma-separated estimators: " + string.Join(", ", OpeEstimators.All.Select(OpeEstimators.Id)) + " (default: all).", DefaultValueFactory = _ => string.Join(",", OpeEstimators.All.Select(OpeEstimators.Id)) };
+        var output = new Option<string?>("--out") { Description = "Output folder (default ./results/ope)." };
+        var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed of the cross-fitting folds and the bootstrap.", DefaultValueFactory = _ => 1 };
+        var skip = new Option<bool>("--skip-invalid") { Description = "Skip invalid log lines and count them in the report, instead of stopping at the first." };
+        var clip = new Option<double?>("--clip") { Description = "Clip importance weights at M > 0 (default: no clipping)." };
+        var floor = new Option<double?>("--floor") { Description = "Propensity floor in [0, 1) for the diagnostics (default 0.01)." };
+        var tau = new Option<double?>("--switch-tau") { Description = "Switch-DR's weight threshold τ > 0 (default 10)." };
+        var shrinkage = new Option<double?>("--shrinkage") { Description = "DR-OS's shrinkage λ ≥ 0 (default 10)." };
+        var folds = new Option<int?>("--folds") { Description = "Cross-fitting folds of the ridge reward model, 2..50 (default 5)." };
+        var ridge = new Option<double?>("--ridge") { Description = "Ridge penalty λ > 0 of the reward model (default 1)." };
+        var bootstrap = new Option<int?>("--bootstrap") { Description = "Bootstrap replicates: 0 (no intervals) or 20..100000 (default 200)." };
+        var confidence = new Option<double?>("--confidence") { Description = "Confidence level of the intervals in (0.5, 1) (default 0.95)." };
+
+        var command = new Command("ope", "Off-policy evaluation: estimate target policies' values from a decision log (DM, IPS, SNIPS, DR, switch-DR, DR-OS, replay) with bootstrap intervals and diagnostics.");
+        foreach (Option o in new Option[] { log, policy, estimators, output, json, seed, skip, clip, floor, tau, shrinkage, folds, ridge, bootstrap, confidence })
+            command.Add(o);
+        command.SetAction((parse, ct) =>
+        {
+            var defaults = new OpeOptions();
+            var options = new OpeOptions
+            {
+                Estimators = ParseEstimators(parse.GetValue(estimators)!),
+                Clip = parse.GetValue(clip) ?? defaults.Clip,
+                PropensityFloor = parse.GetValue(floor) ?? defaults.PropensityFloor,
+                SwitchThreshold = parse.GetValue(tau) ?? defaults.SwitchThreshold,
+                ShrinkageLambda = parse.GetValue(shrinkage) ?? defaults.ShrinkageLambda,
+                Folds = parse.GetValue(folds) ?? defaults.Folds,
+                Ridge = parse.GetValue(ridge) ?? defaults.Ridge,
+                BootstrapReplicates = parse.GetValue(bootstrap) ?? defaults.BootstrapReplicates,
+                Confidence = parse.GetValue(confidence) ?? defaults.Confidence,
+                Seed = parse.GetValue(seed),
+            };
+            try { options.Validate(); }
+            catch (ArgumentException ex) { throw Names.Translate(ex); }
+            var targets = new List<TargetSpec>();
+            foreach (string text in parse.GetValue(policy) ?? [])
+            {
+                try { targets.Add(TargetSpec.Parse(text)); }
+                catch (ArgumentException ex) { throw new UsageException("--policy " + OptionMap.FirstSentence(ex.Message)); }
+                if (targets.Count(t => t == targets[^1]) > 1) throw new UsageException($"--policy '{targets[^1]}' is given twice.");
+            }
+            string? outGiven = parse.GetValue(output);
+            var common = new CommonSettings(options.Seed, outGiven ?? Path.Combine("results", "ope"), outGiven is not null, parse.GetValue(json), 1, null);
+            return RunAsync(parse.GetValue(log)!, parse.GetValue(skip), targets, options, common, io, parse, ct);
+        });
+        return command;
+    }
+
+    private static List<OpeEstimator> ParseEstimators(string text)
+    {
+        var list = new List<OpeEstimator>();
+        foreach (string id in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try { list.Add(OpeEstimators.Parse(id)); }
+            catch (ArgumentException ex) { throw new UsageException("--estimators " + OptionMap.FirstSentence(ex.Message)); }
+        }
+        return list;
+    }
+
+    private static Task<int> RunAsync(string path, bool skipInvalid, IReadOnlyList<TargetSpec> targets, OpeOptions options, CommonSettings common, CliIo io, ParseResult parse, CancellationToken cancellationToken)
+    {
+        DecisionLogReader reader;
+        try { reader = new DecisionLogReader(path, new DecisionLogReadOptions(skipInvalid)); }
+        catch (FileNotFoundException) { throw new UsageException($"--log '{path}' does not exist."); }
+        catch (ArgumentException ex) { throw new UsageException($"--log '{path}': {OptionMap.FirstSentence(ex.Message)}"); }
+
+        // Read before writing: the log is checked (and evaluated) before the output folder is taken.
+        OpeSummary summary;
+        try { summary = OffPolicyEvaluator.Evaluate(reader, targets, options, cancellationToken) with { Log = path }; }
+        catch (DecisionLogException ex) { throw new UsageException(ex.Message + (skipInvalid ? "" : " (--skip-invalid skips and counts such lines)")); }
+        catch (UnauthorizedAccessException ex) { throw new UsageException($"--log '{path}' cannot be read: {ex.Message}"); }
+        catch (ArgumentException ex) { throw Names.Translate(ex); }
+
+        var result = new OpeResult(summary);
+        using StudyOutput output = StudyOutput.Begin(common);
+        output.Complete(result.ToReport(), "tandem ope", parse.Tokens.Select(t => t.Value).ToArray(), options.Seed,
+            new Dictionary<string, string> { ["log"] = path, ["policies"] = string.Join(",", targets) });
+        if (common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        else WriteTable(io.Output, summary, output.Folder);
+        return Task.FromResult(CliApp.Ok);
+    }
+
+    private static void WriteTable(TextWriter output, OpeSummary s, string folder)
+    {
+        output.WriteLine(Inv($"Off-policy evaluation of {ConsoleText.Safe(s.Log)}: {s.Lines} decisions ({s.SkippedLines} invalid lines skipped), {s.Arms} arms; {s.LinesWithoutPropensity} without propensity (cannot support IPS), {s.LinesBelowFloor} below the floor {s.Options.PropensityFloor}."));
+        var rows = new List<string[]> { new[] { "policy", "estimator", "value", Inv($"{s.Options.Confidence:P0} interval"), "lines", "ESS", "max w", OpeResult.ExactLabel } };
+        foreach (PolicyEvaluation p in s.Policies)
+        {
+            foreach (OpeEstimate e in p.Estimates)
+                rows.Add([p.Policy, e.Estimator, ReportText.Number(e.Value), $"[{ReportText.Number(e.Lower)}, {ReportText.Number(e.Upper)}]",
+                    e.LinesUsed.ToString(CultureInfo.InvariantCulture), ReportText.Number(p.Diagnostics.EffectiveSampleSize), ReportText.Number(p.Diagnostics.MaxWeight), ReportText.Number(p.Exact)]);
+        }
+        int[] widths = [.. Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length))];
+        foreach (string[] row in rows) output.WriteLine(string.Join("  ", row.Select((cell, c) => c < 2 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+        foreach (PolicyEvaluation p in s.Policies)
+            foreach (OpeEstimate e in p.Estimates.Where(e => e.Note is not null))
+                output.WriteLine($"note ({p.Policy}, {e.Estimator}): {e.Note}");
+        output.WriteLine($"Report: {Path.Combine(folder, "report.html")}");
+    }
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

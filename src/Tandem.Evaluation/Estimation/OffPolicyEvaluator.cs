@@ -1,0 +1,276 @@
+using System.Numerics.Tensors;
+using Tandem.Core.Randomness;
+using Tandem.Evaluation.Logs;
+using Tandem.Evaluation.Models;
+using Tandem.Evaluation.Targets;
+
+namespace Tandem.Evaluation.Estimation;
+
+/// <summary>
+/// Off-policy evaluation of target policies from a decision log (issue 17): the direct method, IPS, SNIPS, DR,
+/// switch-DR, DR with optimistic shrinkage and replay, with diagnostics and seeded Poisson-bootstrap intervals.
+/// Two streaming passes: the first fits the cross-fitted ridge reward model, the second estimates. Memory is the
+/// model plus (replicates × policies × 14) numbers, whatever the log's length.
+/// </summary>
+public static class OffPolicyEvaluator
+{
+    private const int Slots = 14; // (numerator, denominator) for each of the 7 estimators, in enum order
+    private const int MaxPoisson = 20;
+    private static readonly double[] PoissonCdf = BuildPoissonCdf();
+
+    /// <summary>Evaluate <paramref name="targets"/> on <paramref name="source"/> with a cross-fitted ridge reward model.</summary>
+    /// <exception cref="ArgumentException">An option is out of range, the log has no valid line, or a target does not
+    /// fit the log (the message names both).</exception>
+    /// <exception cref="DecisionLogException">A log line is invalid (and skipping is off).</exception>
+    public static OpeSummary Evaluate(IDecisionSource source, IReadOnlyList<TargetSpec> targets, OpeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (targets.Count == 0) throw new ArgumentException("Give at least one target policy.", nameof(targets));
+
+        CrossFittedRidge? model = null;
+        long n = 0;
+        int arms = -1;
+        foreach (LoggedDecision line in source.Read())
+        {
+            if ((++n & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (model is null) arms = line.ArmCount;
+            model ??= new CrossFittedRidge(line.ArmCount, line.Features?.Length ?? 0, line.Cell is not null, options.Folds, options.Ridge, Seeds.Derive(options.Seed, "folds"));
+            model.Add(line);
+        }
+        if (model is null) throw new ArgumentException("The decision log has no valid line to evaluate.", nameof(source));
+        model.Fit();
+        var policies = targets.Select(t => t.Create(arms, model)).ToList();
+        return Evaluate(source, policies, model, options, cancellationToken);
+    }
+
+    /// <summary>Evaluate <paramref name="targets"/> on <paramref name="source"/> with a given reward model (e.g. a fixed one in tests).</summary>
+    public static OpeSummary Evaluate(IDecisionSource source, IReadOnlyList<ITargetPolicy> targets, IRewardModel model, OpeOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int p = targets.Count;
+        if (p == 0) throw new ArgumentException("Give at least one target policy.", nameof(targets));
+        int b = options.BootstrapReplicates, j = p * Slots;
+        var totals = new double[j];
+        var contribution = new double[j];
+        var boot = new double[b * j];
+        var counts = new double[b];
+        var policy = new PolicyTally[p];
+        for (int i = 0; i < p; i++) policy[i] = new PolicyTally();
+        var random = new Xoshiro256(Seeds.Derive(options.Seed, "bootstrap"));
+        double[] q = [], pi = [];
+        int arms = -1, dimension = 0;
+        bool cells = false, loggingUniform = true;
+        long lines = 0, withPropensity = 0, belowFloor = 0;
+        double lambda = options.ShrinkageLambda, clip = options.Clip, tau = options.SwitchThreshold;
+
+        foreach (LoggedDecision line in source.Read())
+        {
+            if ((++lines & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+            if (arms < 0)
+            {
+                arms = line.ArmCount;
+                dimension = line.Features?.Length ?? 0;
+                cells = line.Cell is not null;
+                q = new double[arms];
+                pi = new double[arms];
+            }
+            else if (line.ArmCount != arms)
+            {
+                throw new DecisionLogException(line.Line, "probabilities", $"has {line.ArmCount} arms; the log's first line has {arms}");
+            }
+            model.Predict(line, q);
+            bool supported = line.HasPropensity;
+            double mu = line.Propensity, r = line.Reward;
+            if (supported)
+            {
+                withPropensity++;
+                if (mu < options.PropensityFloor) belowFloor++;
+            }
+            if (loggingUniform)
+            {
+                foreach (double lp in line.Probabilities)
+                    if (!(Math.Abs(lp - 1.0 / arms) < 1e-9)) { loggingUniform = false; break; }
+            }
+            for (int k = 0; k < p; k++)
+            {
+                targets[k].Probabilities(line, pi);
+                PolicyTally t = policy[k];
+                Span<double> c = contribution.AsSpan(k * Slots, Slots);
+                double dm = TensorPrimitives.Dot<double>(pi, q);
+                c[0] = dm; // direct method, over every line
+                c[1] = 1;
+                int chosen = TensorPrimitives.IndexOfMax<double>(pi);
+                bool deterministic = pi[chosen] >= 1 - 1e-12;
+                if (!deterministic) t.Deterministic = false;
+                bool match = deterministic && chosen == line.Arm; // Li et al. 2011, Algorithm 3 (replay): keep the line iff the target agrees
+                c[12] = match ? r : 0;
+                c[13] = match ? 1 : 0;
+                if (match) t.ReplayMatches++;
+                if (line.ExpectedRewards is { } truth)
+                {
+                    t.TruthSum += TensorPrimitives.Dot<double>(pi, truth);
+                    t.TruthLines++;
+                }
+                if (supported)
+                {
+                    double w = pi[line.Arm] / mu;
+                    double wc = Math.Min(w, clip);
+                    double residual = r - q[line.Arm];
+                    c[2] = wc * r; // IPS
+                    c[3] = 1;
+                    c[4] = wc * r; // SNIPS
+                    c[5] = wc;
+                    c[6] = dm + wc * residual; // DR
+                    c[7] = 1;
+                    c[8] = dm + (w <= tau ? wc * residual : 0); // switch-DR (Wang et al. 2017, eq. 8)
+                    c[9] = 1;
+                    double shrunk = double.IsPositiveInfinity(lambda) ? wc : wc == 0 ? 0 : lambda * wc / (wc * wc + lambda); // Su et al. 2020, optimistic shrinkage
+                    c[10] = dm + shrunk * residual;
+                    c[11] = 1;
+                    t.SumWeight += wc;
+                    t.SumWeightSquared += wc * wc;
+                    t.SumRawWeight += w;
+                    t.MaxWeight = Math.Max(t.MaxWeight, w);
+                    if (w > clip) t.Clipped++;
+                    if (w > tau) t.Switched++;
+                    double unsupportedMass = 0;
+                    for (int a = 0; a < arms; a++)
+                        if (!(line.Probabilities[a] > 0)) unsupportedMass += pi[a];
+                    t.UnsupportedMass += unsupportedMass;
+                }
+                else
+                {
+                    c[2..12].Clear();
+                }
+            }
+            TensorPrimitives.Add(totals, contribution, totals);
+            if (b > 0)
+            {
+                for (int i = 0; i < b; i++) counts[i] = NextPoisson(random);
+                for (int i = 0; i < b; i++)
+                {
+                    if (counts[i] == 0) continue;
+                    Span<double> acc = boot.AsSpan(i * j, j);
+                    TensorPrimitives.MultiplyAdd(contribution, counts[i], acc, acc);
+                }
+            }
+        }
+        if (lines == 0) throw new ArgumentException("The decision log has no valid line to evaluate.", nameof(source));
+
+        DecisionLogTally tally = source.Tally;
+        var evaluations = new List<PolicyEvaluation>(p);
+        var replicate = new double[b];
+        for (int k = 0; k < p; k++)
+        {
+            PolicyTally t = policy[k];
+            var estimates = new List<OpeEstimate>();
+            foreach (OpeEstimator e in options.Estimators)
+            {
+                int s = k * Slots + 2 * (int)e;
+                double value = Ratio(totals[s], totals[s + 1]);
+                for (int i = 0; i < b; i++) replicate[i] = Ratio(boot[i * j + s], boot[i * j + s + 1]);
+                (double lower, double upper) = b > 0 ? Percentiles(replicate, options.Confidence) : (double.NaN, double.NaN);
+                double used = e == OpeEstimator.SelfNormalizedIps ? totals[k * Slots + 3] : totals[s + 1];
+                string? note = Note(e, t, lines, withPropensity, loggingUniform);
+                if (e == OpeEstimator.Replay && !t.Deterministic) (value, lower, upper) = (double.NaN, double.NaN, double.NaN);
+                estimates.Add(new OpeEstimate(OpeEstimators.Id(e), value, lower, upper, (long)used, note));
+            }
+            double ess = t.SumWeightSquared > 0 ? t.SumWeight * t.SumWeight / t.SumWeightSquared : 0;
+            var diagnostics = new OpeDiagnostics(
+                EffectiveSampleSize: ess,
+                MaxWeight: withPropensity > 0 ? t.MaxWeight : double.NaN,
+                MeanWeight: withPropensity > 0 ? t.SumRawWeight / withPropensity : double.NaN,
+                ClippedWeights: t.Clipped,
+                SwitchedToModel: t.Switched,
+                UnsupportedTargetMass: withPropensity > 0 ? t.UnsupportedMass / withPropensity : double.NaN,
+                ReplayMatches: t.ReplayMatches,
+                TargetDeterministic: t.Deterministic);
+            bool truth = t.TruthLines == lines;
+            evaluations.Add(new PolicyEvaluation(targets[k].Name, truth ? t.TruthSum / lines : double.NaN, t.TruthLines, diagnostics, estimates));
+        }
+        return new OpeSummary
+        {
+            LinesRead = tally.Lines,
+            Lines = lines,
+            SkippedLines = tally.Skipped,
+            FirstSkipped = tally.FirstSkipped,
+            Arms = arms,
+            Context = cells ? "cell" : "numeric",
+            Dimension = dimension,
+            LinesWithoutPropensity = lines - withPropensity,
+            LinesBelowFloor = belowFloor,
+            LoggingUniform = loggingUniform,
+            Options = OpeSettings.From(options),
+            Policies = evaluations,
+        };
+    }
+
+    private static string? Note(OpeEstimator e, PolicyTally t, long lines, long withPropensity, bool loggingUniform)
+    {
+        var notes = new List<string>();
+        bool weighted = e is not (OpeEstimator.DirectMethod or OpeEstimator.Replay);
+        if (weighted && withPropensity < lines)
+            notes.Add($"{lines - withPropensity} of {lines} lines have no propensity and cannot support it; estimated on the other {withPropensity}");
+        if (weighted && t.UnsupportedMass > 0)
+            notes.Add("the target puts mass on arms the logger gave probability 0 or did not state: biased");
+        if (e == OpeEstimator.Replay && !t.Deterministic) notes.Add("the target is not deterministic: replay does not apply");
+        else if (e == OpeEstimator.Replay && !loggingUniform) notes.Add("logging was not uniform: replay is biased (Li et al. 2011 assume uniform logging)");
+        return notes.Count == 0 ? null : string.Join("; ", notes);
+    }
+
+    private static double Ratio(double numerator, double denominator) => denominator > 0 ? numerator / denominator : double.NaN;
+
+    /// <summary>Percentile interval of the finite replicates (linear interpolation); NaN when fewer than half are finite.</summary>
+    internal static (double Lower, double Upper) Percentiles(double[] replicates, double confidence)
+    {
+        double[] finite = replicates.Where(double.IsFinite).ToArray();
+        if (finite.Length * 2 < replicates.Length || finite.Length < 2) return (double.NaN, double.NaN);
+        Array.Sort(finite);
+        double alpha = (1 - confidence) / 2;
+        return (Quantile(finite, alpha), Quantile(finite, 1 - alpha));
+    }
+
+    private static double Quantile(double[] sorted, double level)
+    {
+        double h = (sorted.Length - 1) * level;
+        int lo = (int)Math.Floor(h);
+        int hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    }
+
+    // Poisson(1) counts make each replicate a resample of the log without holding it (the "Poisson bootstrap",
+    // Hanley and MacGibbon 2006; Chamandy et al. 2012): each line enters replicate b with an independent count.
+    private static double NextPoisson(Xoshiro256 random)
+    {
+        double u = random.NextDouble();
+        for (int k = 0; k < MaxPoisson; k++) if (u < PoissonCdf[k]) return k;
+        return MaxPoisson;
+    }
+
+    private static double[] BuildPoissonCdf()
+    {
+        var cdf = new double[MaxPoisson];
+        double term = Math.Exp(-1), sum = 0;
+        for (int k = 0; k < MaxPoisson; k++)
+        {
+            sum += term;
+            cdf[k] = sum;
+            term /= k + 1;
+        }
+        return cdf;
+    }
+
+    private sealed class PolicyTally
+    {
+        public double SumWeight, SumWeightSquared, SumRawWeight, MaxWeight, UnsupportedMass, TruthSum;
+        public long Clipped, Switched, ReplayMatches, TruthLines;
+        public bool Deterministic = true;
+    }
+}

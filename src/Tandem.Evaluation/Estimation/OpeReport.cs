@@ -1,0 +1,66 @@
+using System.Globalization;
+using Tandem.Core.Reports;
+
+namespace Tandem.Evaluation.Estimation;
+
+/// <summary>The report of an off-policy evaluation: <c>estimates.csv</c>, the figure <c>estimates</c> (PNG and SVG)
+/// and the HTML body, rendered by Tandem.Reporting.</summary>
+public sealed class OpeResult(OpeSummary summary) : IReportable
+{
+    /// <summary>The label of the exact value wherever it is shown: it comes from the log's truth, not from an estimator.</summary>
+    public const string ExactLabel = "exact (simulated logs only)";
+
+    /// <inheritdoc />
+    public object Summary => summary;
+
+    /// <summary>The summary, typed.</summary>
+    public OpeSummary OpeSummary => summary;
+
+    /// <inheritdoc />
+    public Report ToReport()
+    {
+        var s = summary;
+        bool exact = s.Policies.Any(p => double.IsFinite(p.Exact));
+        var rows = new List<IReadOnlyList<object?>>();
+        foreach (PolicyEvaluation p in s.Policies)
+        {
+            foreach (OpeEstimate e in p.Estimates)
+                rows.Add([p.Policy, e.Estimator, e.Value, e.Lower, e.Upper, e.LinesUsed, Finite(p.Exact), p.Diagnostics.EffectiveSampleSize, Finite(p.Diagnostics.MaxWeight), e.Note]);
+        }
+        var csv = new RowTable("estimates.csv", ["policy", "estimator", "value", "lower", "upper", "lines_used", "exact_simulated_only", "ess", "max_weight", "note"], rows);
+
+        var estimators = s.Policies[0].Estimates.Select(e => e.Estimator).ToList();
+        var groups = estimators.Select((id, i) => new BarGroup(id,
+            [.. s.Policies.Select(p => p.Estimates[i].Value)],
+            [.. s.Policies.Select(p => HalfWidth(p.Estimates[i]))])).ToList();
+        if (exact) groups.Add(new BarGroup(ExactLabel, [.. s.Policies.Select(p => p.Exact)]));
+        var figure = new BarFigure("estimates", "Estimated value per target policy", "value",
+            [.. s.Policies.Select(p => p.Policy)], groups, new FigureLayout(Legend: "lower-right"));
+
+        var body = new List<ReportBlock>
+        {
+            new ParagraphBlock(Inv($"{s.Lines} logged decisions evaluated ({s.LinesRead} lines read, {s.SkippedLines} invalid lines skipped), {s.Arms} arms, context {s.Context}{(s.Context == "numeric" ? $" of {s.Dimension} features" : "")}. {s.LinesWithoutPropensity} lines have no propensity and cannot support IPS, SNIPS or the DR family (those use the other lines); {s.LinesBelowFloor} have a propensity below the floor {s.Options.PropensityFloor}. Logging was {(s.LoggingUniform ? "" : "not ")}uniform.")),
+            new HeadingBlock("Estimates"),
+            new TableBlock(["policy", "estimator", "value", "interval", "lines used", "note"],
+                [.. s.Policies.SelectMany(p => p.Estimates.Select(e => (IReadOnlyList<string>)[p.Policy, e.Estimator, ReportText.Number(e.Value),
+                    $"[{ReportText.Number(e.Lower)}, {ReportText.Number(e.Upper)}]", e.LinesUsed.ToString(CultureInfo.InvariantCulture), e.Note ?? ""]))],
+                Inv($"{s.Options.Confidence:P0} Poisson-bootstrap percentile intervals, {s.Options.BootstrapReplicates} replicates, seed {s.Options.Seed}.")),
+            new HeadingBlock("Diagnostics"),
+            new TableBlock(["policy", ExactLabel, "ESS", "max weight", "mean weight", "clipped", "switched to model", "unsupported target mass", "replay matches"],
+                [.. s.Policies.Select(p => (IReadOnlyList<string>)[p.Policy, ReportText.Number(p.Exact), ReportText.Number(p.Diagnostics.EffectiveSampleSize),
+                    ReportText.Number(p.Diagnostics.MaxWeight), ReportText.Number(p.Diagnostics.MeanWeight), Inv($"{p.Diagnostics.ClippedWeights}"),
+                    Inv($"{p.Diagnostics.SwitchedToModel}"), ReportText.Number(p.Diagnostics.UnsupportedTargetMass), Inv($"{p.Diagnostics.ReplayMatches}")])]),
+            new FigureBlock("estimates.png", "Estimates per target policy; error bars are the half-width of the bootstrap interval (the CSV has both ends)." +
+                (exact ? " The last bar is the exact value on the logged contexts, from the log's expectedRewards: available only for simulated logs." : "")),
+        };
+        if (exact)
+            body.Add(new ParagraphBlock($"**{ExactLabel}**: the mean over the logged contexts of Σₐ π(a|x) E[r | x, a], read from the log's `expectedRewards`. A real log has no such field; the column is there to check the estimators, not to replace them."));
+        return new Report("Off-policy evaluation", s, [csv, figure], body);
+    }
+
+    private static double HalfWidth(OpeEstimate e) => double.IsFinite(e.Lower) && double.IsFinite(e.Upper) ? (e.Upper - e.Lower) / 2 : 0;
+
+    private static object? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

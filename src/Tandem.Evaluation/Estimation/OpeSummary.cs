@@ -1,0 +1,94 @@
+namespace Tandem.Evaluation.Estimation;
+
+/// <summary>One estimate of a target policy's value.</summary>
+/// <param name="Estimator">The estimator's id (dm, ips, snips, dr, switch-dr, dr-os, replay).</param>
+/// <param name="Value">The estimate (NaN when the estimator does not apply).</param>
+/// <param name="Lower">The lower end of the bootstrap percentile interval (NaN without bootstrap).</param>
+/// <param name="Upper">The upper end of the interval.</param>
+/// <param name="LinesUsed">Lines the estimate averages over (replay: lines whose arm the target would choose).</param>
+/// <param name="Note">What limits the estimate (lines without propensity, unsupported target mass, non-uniform logging), or null.</param>
+public sealed record OpeEstimate(string Estimator, double Value, double Lower, double Upper, long LinesUsed, string? Note);
+
+/// <summary>The weights' health for one target policy, over the lines with a stated propensity.</summary>
+/// <param name="EffectiveSampleSize">(Σw)² / Σw² of the (clipped) weights (Kish); compare with the lines used.</param>
+/// <param name="MaxWeight">The largest unclipped weight π(a|x)/μ(a|x).</param>
+/// <param name="MeanWeight">The mean unclipped weight; near 1 when the logger covers the target.</param>
+/// <param name="ClippedWeights">Weights above the clipping level.</param>
+/// <param name="SwitchedToModel">Lines where switch-DR used the model alone (w &gt; τ).</param>
+/// <param name="UnsupportedTargetMass">The mean target probability on arms the logger gave probability 0 or did not
+/// state; above 0, every weighted estimator is biased.</param>
+/// <param name="ReplayMatches">Lines whose logged arm a deterministic target would have chosen.</param>
+/// <param name="TargetDeterministic">Whether the target chose one arm with probability 1 on every line (replay needs it).</param>
+public sealed record OpeDiagnostics(
+    double EffectiveSampleSize, double MaxWeight, double MeanWeight, long ClippedWeights, long SwitchedToModel,
+    double UnsupportedTargetMass, long ReplayMatches, bool TargetDeterministic);
+
+/// <summary>The evaluation of one target policy.</summary>
+/// <param name="Policy">The target's name (its spec).</param>
+/// <param name="Exact">The exact value on the logged contexts, mean of Σ_a π(a|x) E[r | x, a] from the log's
+/// <c>expectedRewards</c>: available only for simulated logs (NaN otherwise). Not an estimate.</param>
+/// <param name="TruthLines">Lines that carried the truth.</param>
+/// <param name="Diagnostics">The weights' health.</param>
+/// <param name="Estimates">One per estimator asked for.</param>
+public sealed record PolicyEvaluation(string Policy, double Exact, long TruthLines, OpeDiagnostics Diagnostics, IReadOnlyList<OpeEstimate> Estimates);
+
+/// <summary>The options of an evaluation, as reported.</summary>
+public sealed record OpeSettings(
+    IReadOnlyList<string> Estimators, double Clip, double PropensityFloor, double SwitchThreshold, double ShrinkageLambda,
+    int Folds, double Ridge, int BootstrapReplicates, double Confidence, ulong Seed)
+{
+    /// <summary>The settings of <paramref name="options"/>.</summary>
+    public static OpeSettings From(OpeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new(options.Estimators.Select(OpeEstimators.Id).ToArray(), options.Clip, options.PropensityFloor, options.SwitchThreshold,
+            options.ShrinkageLambda, options.Folds, options.Ridge, options.BootstrapReplicates, options.Confidence, options.Seed);
+    }
+}
+
+/// <summary>What an off-policy evaluation found (the <c>--json</c> contract of <c>tandem ope</c>).</summary>
+public sealed record OpeSummary
+{
+    /// <summary>The command ("ope").</summary>
+    public string Command { get; init; } = "ope";
+
+    /// <summary>The log's path, when read from a file.</summary>
+    public string? Log { get; init; }
+
+    /// <summary>Non-blank lines read.</summary>
+    public long LinesRead { get; init; }
+
+    /// <summary>Lines evaluated.</summary>
+    public long Lines { get; init; }
+
+    /// <summary>Invalid lines skipped (with skipping on).</summary>
+    public long SkippedLines { get; init; }
+
+    /// <summary>Why the first skipped line was skipped, or null.</summary>
+    public string? FirstSkipped { get; init; }
+
+    /// <summary>The log's arm count.</summary>
+    public int Arms { get; init; }
+
+    /// <summary>"numeric" (a feature vector) or "cell" (a categorical context).</summary>
+    public string Context { get; init; } = "numeric";
+
+    /// <summary>Features per numeric context (0 for cells).</summary>
+    public int Dimension { get; init; }
+
+    /// <summary>Lines whose propensity is null (e.g. a language model chose): they cannot support IPS-type estimators,
+    /// which are computed on the other lines; the direct method and replay use them.</summary>
+    public long LinesWithoutPropensity { get; init; }
+
+    /// <summary>Lines whose propensity is below the floor (used, with weights up to 1/floor).</summary>
+    public long LinesBelowFloor { get; init; }
+
+    /// <summary>Whether every line's logging probabilities were uniform (replay is unbiased only then).</summary>
+    public bool LoggingUniform { get; init; }
+
+    /// <summary>The options used.</summary>
+    public required OpeSettings Options { get; init; }
+
+    /// <summary>One evaluation per target policy, in the order given.</summary>
+    public required IReadOnlyList<PolicyEvaluation> Policies { get; init; }
+}

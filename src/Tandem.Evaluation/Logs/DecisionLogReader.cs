@@ -1,0 +1,357 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Tandem.Evaluation.Logs;
+
+/// <summary>Where logged decisions come from; every call of <see cref="Read"/> is a fresh pass in the same order
+/// (the estimators read twice: once to fit the reward model, once to estimate).</summary>
+public interface IDecisionSource
+{
+    /// <summary>One pass over the decisions, in log order.</summary>
+    IEnumerable<LoggedDecision> Read();
+
+    /// <summary>The counts of the last complete pass.</summary>
+    DecisionLogTally Tally { get; }
+}
+
+/// <summary>What one pass over a log found.</summary>
+/// <param name="Lines">Non-blank lines read.</param>
+/// <param name="Skipped">Invalid lines skipped (only with skipping on; otherwise the first invalid line stops the pass).</param>
+/// <param name="FirstSkipped">The message of the first skipped line, or null.</param>
+public sealed record DecisionLogTally(long Lines, long Skipped, string? FirstSkipped)
+{
+    /// <summary>The lines used.</summary>
+    public long Valid => Lines - Skipped;
+}
+
+/// <summary>Options of <see cref="DecisionLogReader"/>.</summary>
+/// <param name="SkipInvalid">Skip and count invalid lines instead of stopping at the first one.</param>
+/// <param name="MaxLineBytes">The longest line accepted, in bytes. Range: 1 KiB..1 GiB; default 16 MiB.</param>
+public sealed record DecisionLogReadOptions(bool SkipInvalid = false, int MaxLineBytes = 16 << 20)
+{
+    /// <summary>Throw <see cref="ArgumentOutOfRangeException"/> naming the parameter when a value is out of range.</summary>
+    public void Validate()
+    {
+        if (MaxLineBytes is < 1024 or > 1 << 30)
+            throw new ArgumentOutOfRangeException(nameof(MaxLineBytes), MaxLineBytes, "The longest line must lie in 1 KiB..1 GiB.");
+    }
+}
+
+/// <summary>
+/// Streams a decision log file (<c>docs/decision-log.md</c>) one line at a time: memory is one line and the
+/// reader's buffer, whatever the file's size. Each line is checked: it must be a JSON object with
+/// <c>context</c> (numbers or a string), <c>arm</c>, <c>propensity</c> (null or in (0, 1], equal to
+/// <c>probabilities[arm]</c> when both are stated), <c>probabilities</c> (null or in [0, 1], summing to 1 when
+/// all are stated) and a finite <c>reward</c>; the arm count and context shape must agree with the first valid
+/// line. A bad line throws <see cref="DecisionLogException"/> naming the line and field, or is skipped and counted.
+/// </summary>
+public sealed class DecisionLogReader : IDecisionSource
+{
+    private const double Tolerance = 1e-6;
+    private readonly string _path;
+    private readonly DecisionLogReadOptions _options;
+
+    /// <summary>Read <paramref name="path"/> with <paramref name="options"/> (default: stop at the first invalid line).</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public DecisionLogReader(string path, DecisionLogReadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        _options = options ?? new DecisionLogReadOptions();
+        _options.Validate();
+        if (!File.Exists(path)) throw new FileNotFoundException($"The decision log '{path}' does not exist.", path);
+        _path = path;
+    }
+
+    /// <inheritdoc />
+    public DecisionLogTally Tally { get; private set; } = new(0, 0, null);
+
+    /// <inheritdoc />
+    public IEnumerable<LoggedDecision> Read()
+    {
+        var shape = new LogShape();
+        long lines = 0, skipped = 0;
+        string? firstSkipped = null;
+        byte[] buffer = new byte[1 << 16];
+        int start = 0, end = 0;
+        bool eof = false;
+        long lineNumber = 0;
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        while (true)
+        {
+            int newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+            if (newline < 0 && !eof)
+            {
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
+                if (end == buffer.Length)
+                {
+                    if (buffer.Length >= _options.MaxLineBytes)
+                        throw new DecisionLogException(lineNumber + 1, null, $"the line is longer than {_options.MaxLineBytes} bytes");
+                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, _options.MaxLineBytes));
+                }
+                int read = stream.Read(buffer, end, buffer.Length - end);
+                if (read == 0) eof = true;
+                end += read;
+                continue;
+            }
+            if (newline < 0 && start == end) break;
+            int length = newline < 0 ? end - start : newline;
+            int lineStart = start;
+            start += newline < 0 ? length : length + 1;
+            lineNumber++;
+            var text = buffer.AsSpan(lineStart, length);
+            if (text.Trim(" \t\r"u8).IsEmpty) continue;
+            lines++;
+            LoggedDecision? decision;
+            try
+            {
+                decision = Parse(text, lineNumber, shape);
+            }
+            catch (DecisionLogException ex) when (_options.SkipInvalid)
+            {
+                skipped++;
+                firstSkipped ??= ex.Message;
+                decision = null;
+            }
+            if (decision is not null) yield return decision;
+        }
+        Tally = new DecisionLogTally(lines, skipped, firstSkipped);
+    }
+
+    /// <summary>Parse and check one line; <paramref name="shape"/> carries the arm count and context shape of the first valid line.</summary>
+    internal static LoggedDecision Parse(ReadOnlySpan<byte> json, long line, LogShape shape)
+    {
+        double[]? features = null, probabilities = null, expected = null;
+        string? cell = null;
+        bool hasContext = false, hasArm = false, hasPropensity = false, hasReward = false, expectedUnknown = false;
+        int arm = 0, run = 0;
+        long step = 0;
+        double propensity = double.NaN, reward = double.NaN;
+        string field;
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                throw new DecisionLogException(line, null, "not a JSON object");
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                field = KnownField(ref reader);
+                reader.Read();
+                switch (field)
+                {
+                    case "context":
+                        hasContext = true;
+                        if (reader.TokenType == JsonTokenType.String) cell = reader.GetString();
+                        else if (reader.TokenType == JsonTokenType.StartArray)
+                        {
+                            features = ReadNumbers(ref reader, line, field, allowNull: false, out _);
+                        }
+                        else throw new DecisionLogException(line, field, "must be an array of numbers or a string");
+                        break;
+                    case "arm":
+                        hasArm = true;
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out arm))
+                            throw new DecisionLogException(line, field, "must be an integer");
+                        break;
+                    case "propensity":
+                        hasPropensity = true;
+                        propensity = ReadNumberOrNull(ref reader, line, field);
+                        break;
+                    case "probabilities":
+                        if (reader.TokenType != JsonTokenType.StartArray) throw new DecisionLogException(line, field, "must be an array");
+                        probabilities = ReadNumbers(ref reader, line, field, allowNull: true, out _);
+                        break;
+                    case "reward":
+                        hasReward = true;
+                        reward = ReadNumberOrNull(ref reader, line, field);
+                        break;
+                    case "expectedRewards":
+                        if (reader.TokenType == JsonTokenType.Null) break;
+                        if (reader.TokenType != JsonTokenType.StartArray) throw new DecisionLogException(line, field, "must be an array");
+                        expected = ReadNumbers(ref reader, line, field, allowNull: true, out expectedUnknown);
+                        break;
+                    case "run":
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out run)) throw new DecisionLogException(line, field, "must be an integer");
+                        break;
+                    case "step":
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out step)) throw new DecisionLogException(line, field, "must be an integer");
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+                throw new DecisionLogException(line, null, "not a single JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw new DecisionLogException(line, null, "not JSON: " + FirstSentence(ex.Message));
+        }
+
+        if (!hasContext) throw Missing(line, "context");
+        if (!hasArm) throw Missing(line, "arm");
+        if (!hasPropensity) throw Missing(line, "propensity");
+        if (probabilities is null) throw Missing(line, "probabilities");
+        if (!hasReward) throw Missing(line, "reward");
+        if (!double.IsFinite(reward)) throw new DecisionLogException(line, "reward", "is null; a line without a reward cannot be evaluated");
+        if (probabilities.Length == 0) throw new DecisionLogException(line, "probabilities", "is empty");
+        if (arm < 0 || arm >= probabilities.Length)
+            throw new DecisionLogException(line, "arm", $"{arm} is outside the probability vector of {probabilities.Length} arms (0..{probabilities.Length - 1})");
+        double sum = 0;
+        bool allStated = true;
+        for (int a = 0; a < probabilities.Length; a++)
+        {
+            double p = probabilities[a];
+            if (double.IsNaN(p)) { allStated = false; continue; }
+            if (p is < 0 or > 1) throw new DecisionLogException(line, "probabilities", $"entry {a} = {Num(p)} is outside [0, 1]");
+            sum += p;
+        }
+        if (allStated && Math.Abs(sum - 1) > Tolerance) throw new DecisionLogException(line, "probabilities", $"sum to {Num(sum)}, not 1");
+        if (!double.IsNaN(propensity))
+        {
+            if (!(propensity > 0 && propensity <= 1)) throw new DecisionLogException(line, "propensity", $"{Num(propensity)} is outside (0, 1]");
+            double stated = probabilities[arm];
+            if (!double.IsNaN(stated) && Math.Abs(stated - propensity) > Tolerance)
+                throw new DecisionLogException(line, "propensity", $"{Num(propensity)} disagrees with probabilities[{arm}] = {Num(stated)}");
+        }
+        shape.Check(line, probabilities.Length, features, cell);
+        if (expectedUnknown || expected?.Length != probabilities.Length) expected = null;
+        return new LoggedDecision(line, run, step, features, cell, arm, propensity, probabilities, reward, expected);
+    }
+
+    // Compares the name's bytes with the fields read, without allocating a string per property.
+    private static string KnownField(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("context"u8) ? "context"
+        : reader.ValueTextEquals("arm"u8) ? "arm"
+        : reader.ValueTextEquals("propensity"u8) ? "propensity"
+        : reader.ValueTextEquals("probabilities"u8) ? "probabilities"
+        : reader.ValueTextEquals("reward"u8) ? "reward"
+        : reader.ValueTextEquals("expectedRewards"u8) ? "expectedRewards"
+        : reader.ValueTextEquals("run"u8) ? "run"
+        : reader.ValueTextEquals("step"u8) ? "step"
+        : "";
+
+    private static double[] ReadNumbers(ref Utf8JsonReader reader, long line, string field, bool allowNull, out bool sawNull)
+    {
+        var values = new List<double>();
+        sawNull = false;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType == JsonTokenType.Null && allowNull)
+            {
+                sawNull = true;
+                values.Add(double.NaN);
+            }
+            else if (reader.TokenType == JsonTokenType.Number) values.Add(reader.GetDouble());
+            else throw new DecisionLogException(line, field, $"entry {values.Count} is not a number");
+        }
+        return [.. values];
+    }
+
+    private static double ReadNumberOrNull(ref Utf8JsonReader reader, long line, string field) => reader.TokenType switch
+    {
+        JsonTokenType.Null => double.NaN,
+        JsonTokenType.Number => reader.GetDouble(),
+        _ => throw new DecisionLogException(line, field, "must be a number or null"),
+    };
+
+    private static DecisionLogException Missing(long line, string field) => new(line, field, "is missing");
+
+    private static string Num(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+
+    private static string FirstSentence(string message)
+    {
+        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).Trim();
+    }
+
+    /// <summary>The arm count and context shape every line must share, set by the first valid line of a pass.</summary>
+    internal sealed class LogShape
+    {
+        private int _arms = -1;
+        private int _dimension = -1; // -1: not set; 0 with _cells: categorical
+
+        private bool _cells;
+
+        public void Check(long line, int arms, double[]? features, string? cell)
+        {
+            if (_arms < 0)
+            {
+                _arms = arms;
+                _cells = cell is not null;
+                _dimension = features?.Length ?? 0;
+                return;
+            }
+            if (arms != _arms)
+                throw new DecisionLogException(line, "probabilities", $"has {arms} arms; the log's first line has {_arms}");
+            if (_cells != (cell is not null))
+                throw new DecisionLogException(line, "context", _cells ? "is numeric; the log's first line has a string context" : "is a string; the log's first line has a numeric context");
+            if (!_cells && features!.Length != _dimension)
+                throw new DecisionLogException(line, "context", $"has {features.Length} features; the log's first line has {_dimension}");
+        }
+    }
+}
+
+/// <summary>Decisions held in memory (tests, simulations): a source whose passes are the list.</summary>
+public sealed class DecisionList(IReadOnlyList<LoggedDecision> decisions) : IDecisionSource
+{
+    /// <inheritdoc />
+    public IEnumerable<LoggedDecision> Read() => decisions;
+
+    /// <inheritdoc />
+    public DecisionLogTally Tally { get; } = new(decisions.Count, 0, null);
+}
+
+/// <summary>Writing decision-log lines (for simulated logs and tests), in the format <see cref="DecisionLogReader"/> reads.</summary>
+public static class DecisionLogLines
+{
+    /// <summary>One JSON line for <paramref name="decision"/> (no newline); NaN is written as null.</summary>
+    public static string Format(LoggedDecision decision, string study = "simulated")
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("study", study);
+            w.WriteNumber("run", decision.Run);
+            w.WriteNumber("step", decision.Step);
+            w.WritePropertyName("context");
+            if (decision.Cell is not null) w.WriteStringValue(decision.Cell);
+            else Numbers(w, decision.Features ?? []);
+            w.WriteNumber("arm", decision.Arm);
+            w.WritePropertyName("propensity");
+            Number(w, decision.Propensity);
+            w.WritePropertyName("probabilities");
+            Numbers(w, decision.Probabilities);
+            w.WritePropertyName("reward");
+            Number(w, decision.Reward);
+            if (decision.ExpectedRewards is { } truth)
+            {
+                w.WritePropertyName("expectedRewards");
+                Numbers(w, truth);
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void Numbers(Utf8JsonWriter w, double[] values)
+    {
+        w.WriteStartArray();
+        foreach (double v in values) Number(w, v);
+        w.WriteEndArray();
+    }
+
+    private static void Number(Utf8JsonWriter w, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumberValue(value);
+        else w.WriteNullValue();
+    }
+}
