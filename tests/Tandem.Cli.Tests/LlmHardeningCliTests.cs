@@ -24,7 +24,7 @@ public sealed class LlmHardeningCliTests : IDisposable
         string file = Path.Combine(_out, "bank.csv");
         var run = await CliRunner.Run(Bank("--llm", $"openai:m@{server.BaseAddress}v1", "--llm-max-calls", "5", "--json", "--out", file));
         CliRunner.AssertUsageError(run, "--llm: the budget of 5 model calls is used up");
-        Assert.Equal(5, server.Requests);
+        Assert.InRange(server.Requests, 1, 5); // never more than the budget (a call in flight at the stop may be cancelled)
         Assert.False(File.Exists(file));
     }
 
@@ -110,5 +110,25 @@ public sealed class LlmHardeningCliTests : IDisposable
         // Allowed, the build gets as far as calling the model: the one allowed call fails, the next stops at the budget.
         var allowed = await CliRunner.Run([.. args, "--allow-key-over-http"]);
         CliRunner.AssertUsageError(allowed, "the budget of 1 model calls is used up");
+    }
+
+    [Fact]
+    public async Task Study_WhoseModelKeepsFailing_StopsWithExit2_NamingTheShare()
+    {
+        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 500));
+        await server.StartAsync();
+        string[] args = ["libra", "--env", "hypertension", "--horizon", "40", "--runs", "1", "--policies", "llm-only", "--advisor", $"openai:m@{server.BaseAddress}v1",
+            "--llm-retries", "0", "--json", "--out", _out];
+        var stopped = await CliRunner.Run([.. args, "--max-fallback-rate", "0.2"]);
+        CliRunner.AssertUsageError(stopped, "--advisor: 20 of 20 answers of openai:m@");
+        Assert.Contains("were fallbacks (http 20), more than the allowed share 0.2", stopped.Err);
+        Assert.InRange(server.Requests, 1, 20); // no request after the stop (the circuit breaker spares some before it)
+
+        var allowed = await CliRunner.Run(args); // no limit unless asked
+
+        Assert.True(allowed.Exit == 0, allowed.Err);
+        Assert.Equal(40, (int)JsonNode.Parse(allowed.Out)!["llm"]!["fallbacks"]!["http"]!);
+
+        CliRunner.AssertUsageError(await CliRunner.Run([.. args, "--max-fallback-rate", "1.5"]), "--max-fallback-rate 1.5: MaxFallbackRate must lie in [0, 1]");
     }
 }

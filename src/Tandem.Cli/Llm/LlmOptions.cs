@@ -15,8 +15,10 @@ namespace Tandem.Cli.Llm;
 /// <param name="MaxCalls">Model calls allowed before the study stops, or null for no limit.</param>
 /// <param name="MaxResponseBytes">Bytes read of one HTTP response at most (<see cref="LlmClientOptions.MaxResponseBytes"/>).</param>
 /// <param name="AllowKeyOverHttp">Send an API key over plain http to another machine (<see cref="LlmClientOptions.AllowKeyOverHttp"/>).</param>
+/// <param name="MaxFallbackRate">Stop a study when more than this share of a model's answers were fallbacks
+/// (<see cref="LlmClientOptions.MaxFallbackRate"/>); null = no guard (bank builds, whose fallbacks are retried, never kept).</param>
 public sealed record LlmCallSettings(string? Record = null, double TimeoutSeconds = 30, int Retries = 2, int Concurrency = 4, long? MaxCalls = null,
-    long MaxResponseBytes = LlmClientOptions.DefaultMaxResponseBytes, bool AllowKeyOverHttp = false)
+    long MaxResponseBytes = LlmClientOptions.DefaultMaxResponseBytes, bool AllowKeyOverHttp = false, double? MaxFallbackRate = null)
 {
     /// <summary>The library's options for a client of <paramref name="spec"/> (no recording for a replay spec; null = any
     /// spec that records) writing its audit log to <paramref name="auditPath"/> (null = none).</summary>
@@ -29,6 +31,7 @@ public sealed record LlmCallSettings(string? Record = null, double TimeoutSecond
             MaxCalls = MaxCalls,
             MaxResponseBytes = MaxResponseBytes,
             AllowKeyOverHttp = AllowKeyOverHttp,
+            MaxFallbackRate = MaxFallbackRate,
         };
 }
 
@@ -67,22 +70,29 @@ public sealed class LlmOptions
     /// <summary>`--allow-key-over-http`.</summary>
     public Option<bool> AllowKeyOverHttp { get; } = new("--allow-key-over-http") { Description = "Send TANDEM_LLM_API_KEY over plain http to a host that is not this machine (it crosses the network in clear text; refused without this flag).", Recursive = true };
 
-    /// <summary>All of them, in help order.</summary>
+    /// <summary>`--max-fallback-rate R` (studies only: a bank build retries its fallbacks and never keeps one).</summary>
+    public Option<double?> MaxFallbackRate { get; } = new("--max-fallback-rate") { Description = $"Stop the study (exit 2) when more than this share of a model's answers were fallbacks (timeouts, errors, unreadable or refused answers), checked from the {FallbackGuard.DefaultMinConsultations}th consultation on; per model, in [0, 1] (e.g. {FallbackGuard.DefaultMaxRate}). Default: no limit.", Recursive = true };
+
+    /// <summary>All of them but <see cref="MaxFallbackRate"/>, in help order.</summary>
     public IReadOnlyList<Option> All => [Record, Timeout, Retries, Concurrency, MaxCalls, MaxResponseBytes, AllowKeyOverHttp];
 
     /// <summary>Parameter names of <see cref="LlmClientOptions"/> and <see cref="ResilienceOptions"/> → option names.</summary>
     public static OptionMap Names { get; } = new(new Dictionary<string, string>
     {
         ["MaxCalls"] = "--llm-max-calls", ["MaxResponseBytes"] = "--llm-max-response-bytes", ["AttemptTimeout"] = "--llm-timeout",
-        ["MaxRetries"] = "--llm-retries", ["MaxConcurrency"] = "--llm-concurrency",
+        ["MaxRetries"] = "--llm-retries", ["MaxConcurrency"] = "--llm-concurrency", ["MaxFallbackRate"] = "--max-fallback-rate",
     });
 
-    /// <summary>Add the options to a command.</summary>
+    /// <summary>Add the options of a study command to it (<see cref="All"/> and <see cref="MaxFallbackRate"/>).</summary>
     public void AddTo(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
         foreach (Option option in All) command.Add(option);
+        command.Add(MaxFallbackRate);
+        _study = true;
     }
+
+    private bool _study;
 
     /// <summary>Read and validate; <paramref name="anyLiveModel"/> says whether some model spec can be recorded
     /// (a provider, not a replay cassette). Throws <see cref="UsageException"/> naming the option.</summary>
@@ -98,7 +108,9 @@ public sealed class LlmOptions
         if (concurrency is < 1 or > 256) throw new UsageException($"--llm-concurrency {concurrency} must lie in 1-256.");
         long? maxCalls = parse.GetValue(MaxCalls);
         if (maxCalls is < 1) throw new UsageException($"--llm-max-calls {maxCalls} must be at least 1.");
-        var settings = new LlmCallSettings(record, timeout, retries, concurrency, maxCalls, parse.GetValue(MaxResponseBytes), parse.GetValue(AllowKeyOverHttp));
+        // Only study commands take --max-fallback-rate (AddTo); elsewhere the guard is off.
+        double? maxFallbackRate = _study ? parse.GetValue(MaxFallbackRate) : null;
+        var settings = new LlmCallSettings(record, timeout, retries, concurrency, maxCalls, parse.GetValue(MaxResponseBytes), parse.GetValue(AllowKeyOverHttp), maxFallbackRate);
         // The ranges of the new options are the library's (LlmClientOptions.Validate).
         try { settings.ClientOptions(null, null).Validate(); }
         catch (ArgumentException ex) { throw Names.Translate(ex); }
@@ -172,6 +184,13 @@ public sealed class LlmSession(LlmCallSettings settings, string outDir, string o
         ArgumentNullException.ThrowIfNull(note);
         _notes.Add(note);
         notes?.WriteLine("note: " + Tandem.Cli.Console.ConsoleText.Safe(note));
+    }
+
+    /// <summary>The final check of every opened model's fallback share (<see cref="FallbackGuard.Check"/> with
+    /// <c>final: true</c>); call it after the study. Throws <see cref="LlmFallbackRateException"/>.</summary>
+    public void CheckFallbacks()
+    {
+        foreach (IChatClient client in _clients) client.GetService<FallbackGuardChatClient>()?.Guard.Check(final: true);
     }
 
     /// <summary><paramref name="report"/> with the notes appended as a section, or unchanged when there are none.</summary>
