@@ -130,9 +130,9 @@ public sealed class GambittsBankCliTests : IDisposable
     [InlineData(new[] { "--llm", "gemini:pro" }, "--llm: LLM provider 'gemini' is unknown")]
     [InlineData(new[] { "--llm", "openai:gpt-4o-mini" }, "needs an API key: set TANDEM_LLM_API_KEY or OPENAI_API_KEY")]
     [InlineData(new[] { "--llm", "replay:/nonexistent/c.jsonl" }, "--llm: Cassette '/nonexistent/c.jsonl' does not exist")]
-    [InlineData(new[] { "--llm", "ollama:m", "--per-cell", "0" }, "--per-cell 0 must lie in 1-10000")]
+    [InlineData(new[] { "--llm", "ollama:m", "--per-cell", "0" }, "--per-cell 0: Responses per cell must lie in 1-10000")]
     [InlineData(new[] { "--llm", "ollama:m", "--prompts", "cheer" }, "--prompts: 'cheer' names no style dimension")]
-    [InlineData(new[] { "--llm", "ollama:m", "--encoder", "bert" }, "--encoder 'bert' is unknown")]
+    [InlineData(new[] { "--llm", "ollama:m", "--encoder", "bert" }, "--encoder bert: Encoder 'bert' is unknown")]
     [InlineData(new[] { "--llm", "replay:x.jsonl", "--record", "y.jsonl" }, "--record needs --llm to be a language model")]
     [InlineData(new[] { "--per-cell", "2" }, "--llm is required")]
     public async Task BankBuild_BadInput_OneLineError_Exit2(string[] options, string message)

@@ -96,7 +96,7 @@ public static class GambittsCommand
     // The shared LLM options are recursive by default; here each command has its own set.
     private static void AddLocal(LlmOptions llm, Command command)
     {
-        foreach (Option o in new Option[] { llm.Record, llm.Timeout, llm.Retries, llm.Concurrency })
+        foreach (Option o in llm.All)
         {
             o.Recursive = false;
             command.Add(o);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tandem.Cli.Console;
+using Tandem.Cli.Llm;
 using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using Tandem.Llm.Middleware;
@@ -15,9 +16,12 @@ public static class LlmCommand
     {
         var spec = new Option<string>("--llm") { Description = "The model: " + LlmSpec.Allowed + " (simulated needs no check). Keys come from TANDEM_LLM_API_KEY or OPENAI_API_KEY.", Required = true };
         var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the answer.", DefaultValueFactory = _ => 30.0 };
+        var llmOptions = new LlmOptions("--llm");
         var check = new Command("check", "Send one tiny request to a model and print its name, latency and token counts.");
         check.Add(spec);
         check.Add(timeout);
+        check.Add(llmOptions.MaxResponseBytes);
+        check.Add(llmOptions.AllowKeyOverHttp);
         check.SetAction(async (parse, ct) =>
         {
             if (LlmSpec.IsSimulated(parse.GetValue(spec)!))
@@ -30,16 +34,24 @@ public static class LlmCommand
             catch (FormatException ex) { throw new UsageException("--llm: " + ex.Message); }
             double seconds = parse.GetValue(timeout);
             if (!double.IsFinite(seconds) || seconds <= 0 || seconds > 600) throw new UsageException($"--timeout {seconds} must lie in (0, 600] seconds.");
-            var ledger = new LlmLedger();
+            var options = new LlmClientOptions
+            {
+                Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(seconds), MaxRetries = 0 },
+                MaxResponseBytes = parse.GetValue(llmOptions.MaxResponseBytes),
+                AllowKeyOverHttp = parse.GetValue(llmOptions.AllowKeyOverHttp),
+            };
+            try { options.Validate(); }
+            catch (ArgumentException ex) { throw LlmOptions.Names.Translate(ex); }
             IChatClient client;
             try
             {
-                client = LlmClients.Create(llm, ledger, new LlmClientOptions { Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(seconds), MaxRetries = 0 } });
+                client = LlmClients.Create(llm, new LlmLedger(), options);
             }
             catch (LlmConfigurationException ex)
             {
-                throw new UsageException("--llm: " + ex.Message);
+                throw new UsageException("--llm: " + LlmOptions.Message(ex));
             }
+            using IChatClient owned = client;
             var clock = Stopwatch.StartNew();
             ChatResponse response;
             try

@@ -6,7 +6,6 @@ using Tandem.Gambit.Bank;
 using Tandem.Gambit.Experiments;
 using Tandem.Gambit.Model;
 using Tandem.Llm.Gambit;
-using Tandem.Llm.Middleware;
 using Tandem.Reporting;
 
 namespace Tandem.Cli.Gambit;
@@ -39,13 +38,13 @@ public static class GambittsRunner
         }
         using DecisionLogFile? log = invocation.Common.OpenLog();
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
-        LlmLedger? ledger = null;
+        Tandem.Core.Reports.ModelUse? modelUse = null;
         if (invocation.Generator is { } generator)
         {
             // The seed's design (App. F): generate the responses first, then sample them uniformly during the study.
-            ledger = new LlmLedger();
-            (bank, _) = await BankBuildRunner.BuildAsync(generator, ledger, output.Folder, "audit.jsonl", io, invocation.Common.Json, cancellationToken).ConfigureAwait(false);
-            GeneratedBankCsv.Write(bank, Path.Combine(output.Folder, "bank.csv"));
+            LlmBankBuildResult built = await BankBuildRunner.BuildAsync(generator.WithOutputs(Path.Combine(output.Folder, "audit.jsonl"), Path.Combine(output.Folder, "bank.csv")),
+                io, invocation.Common.Json, cancellationToken).ConfigureAwait(false);
+            (bank, modelUse) = (built.Bank, built.Summary.Llm);
             options = options with { BankName = $"bank.csv ({generator.Spec}, {generator.EncoderText}, {generator.PerCell} per cell)" };
             CheckBank(options, bank);
         }
@@ -62,7 +61,7 @@ public static class GambittsRunner
             throw Names.Translate(ex);
         }
         log?.Complete();
-        result = result.WithModelUse(ledger is null ? null : ModelUses.From(ledger));
+        result = result.WithModelUse(modelUse);
         GambittsSummary summary = result.Summary;
         output.Complete(result.ToReport(), "tandem gambitts", arguments, summary.Seed,
             new Dictionary<string, string> { ["experiment"] = summary.Experiment, ["bank"] = summary.Bank });

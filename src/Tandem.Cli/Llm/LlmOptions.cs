@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.AI;
+using Tandem.Cli.Hosting;
 using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
 
@@ -12,10 +13,30 @@ namespace Tandem.Cli.Llm;
 /// <param name="Retries">Retries of a transient failure.</param>
 /// <param name="Concurrency">Calls in flight at most across the study.</param>
 /// <param name="MaxCalls">Model calls allowed before the study stops, or null for no limit.</param>
-public sealed record LlmCallSettings(string? Record = null, double TimeoutSeconds = 30, int Retries = 2, int Concurrency = 4, long? MaxCalls = null);
+/// <param name="MaxResponseBytes">Bytes read of one HTTP response at most (<see cref="LlmClientOptions.MaxResponseBytes"/>).</param>
+/// <param name="AllowKeyOverHttp">Send an API key over plain http to another machine (<see cref="LlmClientOptions.AllowKeyOverHttp"/>).</param>
+/// <param name="MaxFallbackRate">Stop a study when more than this share of a model's answers were fallbacks
+/// (<see cref="LlmClientOptions.MaxFallbackRate"/>); null = no guard (bank builds, whose fallbacks are retried, never kept).</param>
+public sealed record LlmCallSettings(string? Record = null, double TimeoutSeconds = 30, int Retries = 2, int Concurrency = 4, long? MaxCalls = null,
+    long MaxResponseBytes = LlmClientOptions.DefaultMaxResponseBytes, bool AllowKeyOverHttp = false, double? MaxFallbackRate = null)
+{
+    /// <summary>The library's options for a client of <paramref name="spec"/> (no recording for a replay spec; null = any
+    /// spec that records) writing its audit log to <paramref name="auditPath"/> (null = none).</summary>
+    public LlmClientOptions ClientOptions(LlmSpec? spec, string? auditPath) =>
+        new()
+        {
+            Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(TimeoutSeconds), MaxRetries = Retries, MaxConcurrency = Concurrency },
+            RecordPath = spec is { Kind: LlmKind.Replay } ? null : Record,
+            AuditPath = auditPath,
+            MaxCalls = MaxCalls,
+            MaxResponseBytes = MaxResponseBytes,
+            AllowKeyOverHttp = AllowKeyOverHttp,
+            MaxFallbackRate = MaxFallbackRate,
+        };
+}
 
-/// <summary>The `--record`, `--llm-timeout`, `--llm-retries`, `--llm-concurrency` and `--llm-max-calls` options, shared
-/// by the commands that can call a language model.</summary>
+/// <summary>The `--record`, `--llm-timeout`, `--llm-retries`, `--llm-concurrency`, `--llm-max-calls`,
+/// `--llm-max-response-bytes` and `--allow-key-over-http` options, shared by the commands that can call a language model.</summary>
 public sealed class LlmOptions
 {
     /// <summary>Create the options; <paramref name="role"/> names the option that takes a model, e.g. "--advisor".</summary>
@@ -43,15 +64,35 @@ public sealed class LlmOptions
     /// <summary>`--llm-concurrency N`.</summary>
     public Option<int> Concurrency { get; } = new("--llm-concurrency") { Description = "LLM calls in flight at most, across all runs.", DefaultValueFactory = _ => 4, Recursive = true };
 
-    /// <summary>Add the four options to a command.</summary>
+    /// <summary>`--llm-max-response-bytes N`.</summary>
+    public Option<long> MaxResponseBytes { get; } = new("--llm-max-response-bytes") { Description = $"Bytes read of one model response at most (1024-1073741824); a larger answer is a parse fallback. Default {LlmClientOptions.DefaultMaxResponseBytes} (4 MiB).", DefaultValueFactory = _ => LlmClientOptions.DefaultMaxResponseBytes, Recursive = true };
+
+    /// <summary>`--allow-key-over-http`.</summary>
+    public Option<bool> AllowKeyOverHttp { get; } = new("--allow-key-over-http") { Description = "Send TANDEM_LLM_API_KEY over plain http to a host that is not this machine (it crosses the network in clear text; refused without this flag).", Recursive = true };
+
+    /// <summary>`--max-fallback-rate R` (studies only: a bank build retries its fallbacks and never keeps one).</summary>
+    public Option<double?> MaxFallbackRate { get; } = new("--max-fallback-rate") { Description = $"Stop the study (exit 2) when more than this share of a model's answers were fallbacks (timeouts, errors, unreadable or refused answers), checked from the {FallbackGuard.DefaultMinConsultations}th consultation on; per model, in [0, 1] (e.g. {FallbackGuard.DefaultMaxRate}). Default: no limit.", Recursive = true };
+
+    /// <summary>All of them but <see cref="MaxFallbackRate"/>, in help order.</summary>
+    public IReadOnlyList<Option> All => [Record, Timeout, Retries, Concurrency, MaxCalls, MaxResponseBytes, AllowKeyOverHttp];
+
+    /// <summary>Parameter names of <see cref="LlmClientOptions"/> and <see cref="ResilienceOptions"/> → option names.</summary>
+    public static OptionMap Names { get; } = new(new Dictionary<string, string>
+    {
+        ["MaxCalls"] = "--llm-max-calls", ["MaxResponseBytes"] = "--llm-max-response-bytes", ["AttemptTimeout"] = "--llm-timeout",
+        ["MaxRetries"] = "--llm-retries", ["MaxConcurrency"] = "--llm-concurrency", ["MaxFallbackRate"] = "--max-fallback-rate",
+    });
+
+    /// <summary>Add the options of a study command to it (<see cref="All"/> and <see cref="MaxFallbackRate"/>).</summary>
     public void AddTo(Command command)
     {
-        command.Add(Record);
-        command.Add(Timeout);
-        command.Add(Retries);
-        command.Add(Concurrency);
-        command.Add(MaxCalls);
+        ArgumentNullException.ThrowIfNull(command);
+        foreach (Option option in All) command.Add(option);
+        command.Add(MaxFallbackRate);
+        _study = true;
     }
+
+    private bool _study;
 
     /// <summary>Read and validate; <paramref name="anyLiveModel"/> says whether some model spec can be recorded
     /// (a provider, not a replay cassette). Throws <see cref="UsageException"/> naming the option.</summary>
@@ -67,7 +108,13 @@ public sealed class LlmOptions
         if (concurrency is < 1 or > 256) throw new UsageException($"--llm-concurrency {concurrency} must lie in 1-256.");
         long? maxCalls = parse.GetValue(MaxCalls);
         if (maxCalls is < 1) throw new UsageException($"--llm-max-calls {maxCalls} must be at least 1.");
-        return new LlmCallSettings(record, timeout, retries, concurrency, maxCalls);
+        // Only study commands take --max-fallback-rate (AddTo); elsewhere the guard is off.
+        double? maxFallbackRate = _study ? parse.GetValue(MaxFallbackRate) : null;
+        var settings = new LlmCallSettings(record, timeout, retries, concurrency, maxCalls, parse.GetValue(MaxResponseBytes), parse.GetValue(AllowKeyOverHttp), maxFallbackRate);
+        // The ranges of the new options are the library's (LlmClientOptions.Validate).
+        try { settings.ClientOptions(null, null).Validate(); }
+        catch (ArgumentException ex) { throw Names.Translate(ex); }
+        return settings;
     }
 
     /// <summary>Parse a model spec given to <paramref name="option"/>; a malformed spec is a usage error.</summary>
@@ -83,42 +130,75 @@ public sealed class LlmOptions
         }
     }
 
-    /// <summary>Build the client pipeline for a spec (audit log in the output folder, optional recording); a
-    /// missing key or unreadable cassette is a usage error naming the option. The audit log's file name is
+    /// <summary>Build the client pipeline for a spec (audit log in the output folder, optional recording) after
+    /// checking that its cassette and audit log can be written (<see cref="LlmClients.CheckOutputs"/>); a missing key, an
+    /// unreadable cassette or an unwritable record is a usage error naming the option. The audit log's file name is
     /// <c>auditName</c> (default audit.jsonl).</summary>
     public static IChatClient CreateClient(LlmSpec spec, LlmCallSettings settings, LlmLedger ledger, string outDir, string option, string auditName = "audit.jsonl")
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(settings);
+        LlmClientOptions options = settings.ClientOptions(spec, Path.Combine(outDir, auditName));
         try
         {
-            return LlmClients.Create(spec, ledger, new LlmClientOptions
-            {
-                Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(settings.TimeoutSeconds), MaxRetries = settings.Retries, MaxConcurrency = settings.Concurrency },
-                RecordPath = spec.Kind == LlmKind.Replay ? null : settings.Record,
-                AuditPath = Path.Combine(outDir, auditName),
-                MaxCalls = settings.MaxCalls,
-            });
+            LlmClients.CheckOutputs(options);
+            return LlmClients.Create(spec, ledger, options);
         }
         catch (LlmConfigurationException ex)
         {
-            throw new UsageException(option + ": " + ex.Message);
+            throw new UsageException(option + ": " + Message(ex));
         }
     }
+
+    /// <summary>A setup error's message in the command line's words (the library names its option properties).</summary>
+    public static string Message(LlmConfigurationException ex) =>
+        (ex ?? throw new ArgumentNullException(nameof(ex))).Message.Replace("opt in with AllowKeyOverHttp", "opt in with --allow-key-over-http", StringComparison.Ordinal);
+
+    /// <summary>What was done about a torn cassette tail when <paramref name="client"/> opened its cassette, or null.</summary>
+    public static string? TornTail(IChatClient client) => client?.GetService<CassetteChatClient>()?.TornTail;
 }
 
 /// <summary>The model clients one command opens (one per spec), closed together when the command ends so their
-/// audit logs and cassettes are complete.</summary>
-public sealed class LlmSession(LlmCallSettings settings, string outDir, string option) : IDisposable
+/// audit logs and cassettes are complete. A cassette whose torn last line was skipped or cut off when it was opened is
+/// said on <paramref name="notes"/> (stderr) as a "note:" line and kept in <see cref="Notes"/> for the report.</summary>
+public sealed class LlmSession(LlmCallSettings settings, string outDir, string option, TextWriter? notes = null) : IDisposable
 {
     private readonly List<IChatClient> _clients = [];
+    private readonly List<string> _notes = [];
+
+    /// <summary>What the opened cassettes reported (torn tails), in opening order.</summary>
+    public IReadOnlyList<string> Notes => _notes;
 
     /// <summary>Open the pipeline of <paramref name="spec"/> (see <see cref="LlmOptions.CreateClient"/>).</summary>
     public IChatClient Open(LlmSpec spec, LlmLedger ledger, string auditName = "audit.jsonl")
     {
         IChatClient client = LlmOptions.CreateClient(spec, settings, ledger, outDir, option, auditName);
         _clients.Add(client);
+        if (LlmOptions.TornTail(client) is { } tail) Note(tail);
         return client;
+    }
+
+    /// <summary>Say <paramref name="note"/> on the notes writer and keep it.</summary>
+    public void Note(string note)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        _notes.Add(note);
+        notes?.WriteLine("note: " + Tandem.Cli.Console.ConsoleText.Safe(note));
+    }
+
+    /// <summary>The final check of every opened model's fallback share (<see cref="FallbackGuard.Check"/> with
+    /// <c>final: true</c>); call it after the study. Throws <see cref="LlmFallbackRateException"/>.</summary>
+    public void CheckFallbacks()
+    {
+        foreach (IChatClient client in _clients) client.GetService<FallbackGuardChatClient>()?.Guard.Check(final: true);
+    }
+
+    /// <summary><paramref name="report"/> with the notes appended as a section, or unchanged when there are none.</summary>
+    public Tandem.Core.Reports.Report WithNotes(Tandem.Core.Reports.Report report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (_notes.Count == 0) return report;
+        return report with { Body = [.. report.Body, new Tandem.Core.Reports.HeadingBlock("Model records"), .. _notes.Select(n => new Tandem.Core.Reports.CodeBlock(n))] };
     }
 
     /// <inheritdoc />

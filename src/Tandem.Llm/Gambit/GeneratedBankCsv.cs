@@ -10,29 +10,44 @@ namespace Tandem.Llm.Gambit;
 /// <c>prompt,context,&lt;dimension&gt;...,text</c>, one row per response, scores in round-trip form, RFC 4180 quoting
 /// (CsvHelper); a text cell (prompt, context, dimension name, message) that starts like a spreadsheet formula is written
 /// with a leading <c>'</c> (CSV injection). Score cells are numbers and are never escaped, so a negative score (the
-/// embeddings encoder gives them) reads back as written (issue 15, defect 8). The file is written to a temporary name and moved into place, so a failed write leaves no half bank.
+/// embeddings encoder gives them) reads back as written (issue 15, defect 8). The file is written to a new temporary file in its folder and renamed into place, so a failed write leaves no half bank.
 /// </summary>
 public static class GeneratedBankCsv
 {
-    /// <summary>Write <paramref name="bank"/> to <paramref name="path"/> (creating its folder).</summary>
+    /// <summary>Write <paramref name="bank"/> to <paramref name="path"/> (creating its folder). The rows go to a new
+    /// temporary file in the same folder, created exclusively (<see cref="CreateExclusive"/>: a planted file or symlink
+    /// there is never opened, issue 15 defect 17), which is then renamed over <paramref name="path"/>.</summary>
     public static void Write(ResponseBank bank, string path)
     {
         ArgumentNullException.ThrowIfNull(bank);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temporary = full + ".tmp-" + Environment.ProcessId;
+        string folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        bool created = false;
         try
         {
-            using (var writer = new StreamWriter(temporary, append: false, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false)))
+            using (FileStream stream = CreateExclusive(temporary))
+            {
+                created = true;
+                using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 Write(bank, writer);
+            }
+            // rename(2) replaces the name: a symlink at the target is replaced, never followed.
             File.Move(temporary, full, overwrite: true);
+            created = false;
         }
         finally
         {
-            if (File.Exists(temporary)) File.Delete(temporary);
+            if (created) File.Delete(temporary);
         }
     }
+
+    /// <summary>Create <paramref name="path"/> for writing only if nothing exists under that name (O_CREAT | O_EXCL):
+    /// an existing file, folder or symlink (even a dangling one) is an <see cref="IOException"/>, and no link is followed.</summary>
+    internal static FileStream CreateExclusive(string path) =>
+        new(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.None });
 
     /// <summary>Write <paramref name="bank"/> to <paramref name="writer"/>.</summary>
     public static void Write(ResponseBank bank, TextWriter writer)

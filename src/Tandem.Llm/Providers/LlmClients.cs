@@ -38,9 +38,16 @@ public sealed record LlmClientOptions
     /// clear text). Default false: such a setup is refused with <see cref="LlmConfigurationException"/>.</summary>
     public bool AllowKeyOverHttp { get; init; }
 
+    /// <summary>Stop the study (<see cref="LlmFallbackRateException"/>) when more than this share of the model's
+    /// consultations became fallbacks, once <see cref="FallbackGuard.DefaultMinConsultations"/> were made
+    /// (<see cref="FallbackGuard"/>, the outermost stage). Null = no guard. Range: [0, 1].</summary>
+    public double? MaxFallbackRate { get; init; }
+
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
+        if (MaxFallbackRate is { } rate && !(rate >= 0 && rate <= 1))
+            throw new ArgumentOutOfRangeException(nameof(MaxFallbackRate), rate, "MaxFallbackRate must lie in [0, 1].");
         if (MaxCalls is < 1) throw new ArgumentOutOfRangeException(nameof(MaxCalls), MaxCalls, "MaxCalls must be at least 1.");
         if (MaxResponseBytes is < 1024 or > 1L << 30)
             throw new ArgumentOutOfRangeException(nameof(MaxResponseBytes), MaxResponseBytes, "MaxResponseBytes must lie in 1 KiB to 1 GiB.");
@@ -49,7 +56,7 @@ public sealed record LlmClientOptions
 }
 
 /// <summary>
-/// Builds the client pipeline for a spec, outermost first (STYLE 2): audit → cassette → resilience
+/// Builds the client pipeline for a spec, outermost first (STYLE 2): fallback guard (optional) → audit → cassette → resilience
 /// (deadline, retries, concurrency, circuit breaker) → call budget → accounting → provider.
 /// </summary>
 public static class LlmClients
@@ -82,6 +89,7 @@ public static class LlmClients
                 if (options.RecordPath is not null) client = new CassetteChatClient(client, options.RecordPath, CassetteMode.Record, ledger);
             }
             if (options.AuditPath is not null) client = new AuditChatClient(client, options.AuditPath, timeProvider) { Secrets = key is null ? [] : [key] };
+            if (options.MaxFallbackRate is { } rate) client = new FallbackGuardChatClient(client, new FallbackGuard(ledger, spec.ToString(), rate));
             return client;
         }
         catch (Exception ex) when (ex is FileNotFoundException or FormatException or IOException or UnauthorizedAccessException)
