@@ -54,7 +54,7 @@ public sealed class DlmLlmCliTests : IDisposable
     {
         await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 503));
         await server.StartAsync();
-        var run = await CliRunner.Run(Sized(1, "--designer", $"openai:down@{server.BaseAddress}v1", "--llm-retries", "0", "--out", _out));
+        var run = await CliRunner.Run(Sized(1, "--designer", $"openai:down@{server.BaseAddress}v1", "--llm-retries", "0", "--max-fallback-rate", "1", "--out", _out));
         Assert.True(run.Exit == 0, run.Err);
         JsonNode summary = JsonNode.Parse(run.Out)!;
         // 2 seeds × 2 loops (no reflection, reflection) × 11 attempts, all failing.

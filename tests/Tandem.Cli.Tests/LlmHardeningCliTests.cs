@@ -119,12 +119,12 @@ public sealed class LlmHardeningCliTests : IDisposable
         await server.StartAsync();
         string[] args = ["libra", "--env", "hypertension", "--horizon", "40", "--runs", "1", "--policies", "llm-only", "--advisor", $"openai:m@{server.BaseAddress}v1",
             "--llm-retries", "0", "--json", "--out", _out];
-        var stopped = await CliRunner.Run([.. args, "--max-fallback-rate", "0.2"]);
+        var stopped = await CliRunner.Run(args); // the default guard: 0.2
         CliRunner.AssertUsageError(stopped, "--advisor: 20 of 20 answers of openai:m@");
         Assert.Contains("were fallbacks (http 20), more than the allowed share 0.2", stopped.Err);
         Assert.InRange(server.Requests, 1, 20); // no request after the stop (the circuit breaker spares some before it)
 
-        var allowed = await CliRunner.Run(args); // no limit unless asked
+        var allowed = await CliRunner.Run([.. args, "--max-fallback-rate", "1"]); // the guard turned off
 
         Assert.True(allowed.Exit == 0, allowed.Err);
         Assert.Equal(40, (int)JsonNode.Parse(allowed.Out)!["llm"]!["fallbacks"]!["http"]!);

@@ -124,7 +124,7 @@ public static class DlmCommand
         using DlmDecisionLog? log = OpenLog(settings);
         using StudyOutput output = StudyOutput.Begin(settings);
         LlmLedger? ledger = llm is null ? null : new LlmLedger();
-        using var session = new LlmSession(llmCall, output.Folder, "--designer");
+        using var session = new LlmSession(llmCall, output.Folder, "--designer", io.Error);
         IRewardDesignerFactory? designers = llm is null ? null : new ModelDesigner(new LlmRewardDesigner(session.Open(llm, ledger!), ledger!, llm.ToString()));
         int taskCount = options.Experiment.Tasks?.Count ?? 16;
         string label = $"DLM ({options.Experiment.Planner.Name}): {taskCount} tasks × {options.Experiment.Seeds} seeds";
@@ -148,7 +148,15 @@ public static class DlmCommand
         }
         result = result with { ModelUse = ledger is null ? null : ModelUses.From(ledger), Compare = comparison };
         DlmSummary summary = result.Summary;
-        output.Complete(result.ToReport(), "tandem dlm", parse.Tokens.Select(t => t.Value).ToArray(), options.Experiment.Seed,
+        try
+        {
+            session.CheckFallbacks();
+        }
+        catch (Tandem.Core.Ports.StudyStopException ex)
+        {
+            throw new UsageException("--designer: " + ex.Message);
+        }
+        output.Complete(session.WithNotes(result.ToReport()), "tandem dlm", parse.Tokens.Select(t => t.Value).ToArray(), options.Experiment.Seed,
             new Dictionary<string, string> { ["designer"] = summary.Designer, ["planner"] = options.Experiment.Planner.Name },
             [("rewards.md", result.RewardsMarkdown())]);
         if (settings.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));

@@ -179,7 +179,7 @@ public static class LibraCommand
         await Guarded(() => { LibraExperiment.Check(invocation.Options, invocation.Advisors.Any(a => a.Llm is not null) ? ModelAdvisors.Pending : null); return Task.FromResult(0); }).ConfigureAwait(false);
         using DecisionLogFile? log = invocation.Common.OpenLog();
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
-        using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor");
+        using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor", io.Error);
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
         string study = "libra-" + invocation.Options.Env;
         IReadOnlyList<Tandem.Core.Running.IStepObserver<double[], RecourseDecision, RecourseOutcome>> observers =
@@ -191,7 +191,8 @@ public static class LibraCommand
         result = result.WithModelUse(ModelUses.Sum(ledgers.Values), ledgers.Count > 1 ? ledgers.ToDictionary(kv => kv.Key, kv => ModelUses.From(kv.Value)) : null);
 
         LibraSummary summary = result.LibraSummary;
-        output.Complete(result.ToReport(), "tandem " + invocation.Command, parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
+        await Guarded(() => { session.CheckFallbacks(); return Task.FromResult(0); }).ConfigureAwait(false);
+        output.Complete(session.WithNotes(result.ToReport()), "tandem " + invocation.Command, parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
             new Dictionary<string, string> { ["env"] = summary.Env, ["advisor"] = summary.Advisor });
         if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
         else ConsoleTables.WriteStudy(io.Output, summary, output.Folder);
@@ -207,13 +208,14 @@ public static class LibraCommand
         if (invocation.Common.Log is not null) throw new UsageException("--log is not available for `libra ablation`; log each setting with `tandem libra --delta D --log FILE`.");
         await Guarded(() => { LibraExperiment.Check(invocation.Options, invocation.Advisors.Any(a => a.Llm is not null) ? ModelAdvisors.Pending : null); return Task.FromResult(0); }).ConfigureAwait(false);
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
-        using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor");
+        using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor", io.Error);
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
         LibraAblationResult result = await Guarded(() => ProgressReporter.RunAsync(io, $"{invocation.Options.Env} LIBRA ablation over {ablation.Vary}", invocation.Common.Json, progress =>
             LibraExperiment.RunAblationAsync(invocation.Options, ablation, factory, progress, cancellationToken))).ConfigureAwait(false);
         result = result.WithModelUse(ModelUses.Sum(ledgers.Values));
         AblationSummary summary = result.AblationSummary;
-        output.Complete(result.ToReport(), "tandem libra ablation", parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
+        await Guarded(() => { session.CheckFallbacks(); return Task.FromResult(0); }).ConfigureAwait(false);
+        output.Complete(session.WithNotes(result.ToReport()), "tandem libra ablation", parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
             new Dictionary<string, string> { ["env"] = summary.Env, ["vary"] = summary.Vary });
         if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
         else ConsoleTables.WriteAblation(io.Output, summary, output.Folder);

@@ -71,7 +71,7 @@ public sealed class LlmOptions
     public Option<bool> AllowKeyOverHttp { get; } = new("--allow-key-over-http") { Description = "Send TANDEM_LLM_API_KEY over plain http to a host that is not this machine (it crosses the network in clear text; refused without this flag).", Recursive = true };
 
     /// <summary>`--max-fallback-rate R` (studies only: a bank build retries its fallbacks and never keeps one).</summary>
-    public Option<double?> MaxFallbackRate { get; } = new("--max-fallback-rate") { Description = $"Stop the study (exit 2) when more than this share of a model's answers were fallbacks (timeouts, errors, unreadable or refused answers), checked from the {FallbackGuard.DefaultMinConsultations}th consultation on; per model, in [0, 1] (e.g. {FallbackGuard.DefaultMaxRate}). Default: no limit.", Recursive = true };
+    public Option<double?> MaxFallbackRate { get; } = new("--max-fallback-rate") { Description = $"Stop the study (exit 2) when more than this share of a model's answers were fallbacks (timeouts, errors, unreadable or refused answers), checked from the {FallbackGuard.DefaultMinConsultations}th consultation on; per model, in [0, 1] (1 turns the guard off). A study never presents fallback behaviour as the model's.", DefaultValueFactory = _ => FallbackGuard.DefaultMaxRate, Recursive = true };
 
     /// <summary>All of them but <see cref="MaxFallbackRate"/>, in help order.</summary>
     public IReadOnlyList<Option> All => [Record, Timeout, Retries, Concurrency, MaxCalls, MaxResponseBytes, AllowKeyOverHttp];
