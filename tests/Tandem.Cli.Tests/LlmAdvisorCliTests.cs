@@ -49,7 +49,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
     {
         await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 500));
         await server.StartAsync();
-        var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "10", "--runs", "1", "--policies", "libra", "--json",
+        var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "10", "--runs", "1", "--policies", "libra", "--json", "--max-fallback-rate", "1",
             "--advisor", $"openai:scripted@{server.BaseAddress}v1", "--llm-timeout", "5", "--llm-retries", "0", "--out", _out);
         Assert.True(run.Exit == 0, run.Err);
         JsonNode summary = JsonNode.Parse(run.Out)!;
@@ -64,7 +64,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
         await good.StartAsync();
         await down.StartAsync();
         string a = $"openai:good@{good.BaseAddress}v1", b = $"openai:down@{down.BaseAddress}v1";
-        var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "12", "--runs", "1", "--policies", "glrb,libra", "--json",
+        var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "12", "--runs", "1", "--policies", "glrb,libra", "--json", "--max-fallback-rate", "1",
             "--advisor", a, "--advisor", b, "--llm-retries", "0", "--out", _out);
         Assert.True(run.Exit == 0, run.Err);
         JsonNode summary = JsonNode.Parse(run.Out)!;

@@ -89,7 +89,7 @@ public sealed class LlmHardeningCliTests : IDisposable
     {
         await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "treatment=2, DietScore=2.0, PhyActHours=1.0" + new string(' ', 4000)));
         await server.StartAsync();
-        var run = await CliRunner.Run(Libra("--advisor", $"openai:m@{server.BaseAddress}v1", "--llm-max-response-bytes", "2048", "--llm-retries", "0",
+        var run = await CliRunner.Run(Libra("--advisor", $"openai:m@{server.BaseAddress}v1", "--llm-max-response-bytes", "2048", "--llm-retries", "0", "--max-fallback-rate", "1",
             "--json", "--out", _out));
         Assert.True(run.Exit == 0, run.Err);
         Assert.Equal(5, (int)JsonNode.Parse(run.Out)!["llm"]!["fallbacks"]!["parse"]!);
