@@ -21,6 +21,11 @@ if (args.Length > 0 && args[0] == "solver-stats")
     SolverStats.Print();
     return;
 }
+if (args.Length > 0 && args[0] == "log-timing")
+{
+    await Tandem.Benchmarks.LogTiming.PrintAsync();
+    return;
+}
 if (args.Length > 0 && args[0] == "replay-speed")
 {
     await ReplaySpeed.PrintAsync(args.Length > 2 && args[1] == "--keep" ? args[2] : null);
