@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
 using Tandem.Core.State;
@@ -75,6 +76,8 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
 {
     private const string Kind = "glrb";
     private const int Version = 1;
+    // Merging notes allocates (a sorted set); GLRB's are always these two.
+    private static readonly DecisionNotes DecideNotes = DecisionNotes.RecourseRecommended | DecisionNotes.Deterministic;
     private readonly RecourseProblem _problem;
     private readonly GlmArm[] _arms;
     private readonly IOroSolver _solver;
@@ -82,6 +85,9 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
     private readonly CoordinateDescentOroSolver? _coordinateDescent; // _solver when it is Algorithm 2
     private readonly double[][] _candidates;
     private readonly double[] _work;
+    private readonly ImmutableArray<double>[] _oneHot;
+    private readonly double[] _rhos;
+    private readonly OroSolution[] _solutions;
     private readonly double[][] _meanDeviation;
     private readonly int[] _deviationCount;
     private readonly double _lipschitz;
@@ -107,6 +113,9 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             _robustSolver = _coordinateDescent ?? new CoordinateDescentOroSolver(d, problem.MutableIndices, problem.Set, Options.SolverOptions);
         _candidates = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[d]).ToArray();
         _work = new double[d];
+        _rhos = new double[problem.ArmCount];
+        _oneHot = [.. Enumerable.Range(0, problem.ArmCount).Select(a => ProbabilityVectors.OneHot(problem.ArmCount, a))];
+        _solutions = new OroSolution[problem.ArmCount];
         _meanDeviation = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[problem.MutableIndices.Length]).ToArray();
         _deviationCount = new int[problem.ArmCount];
         _lipschitz = Links.LipschitzConstant(problem.Link);
@@ -140,22 +149,39 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         int best = 0;
         double bestValue = double.NegativeInfinity, bestRho = 0;
         int iterations = 0;
-        for (int a = 0; a < _arms.Length; a++)
+        if (_robustSolver is null && _coordinateDescent is { } coordinateDescent)
         {
-            GlmArm arm = _arms[a];
-            double rho = Options.Radius.Radius(arm.Count);
-            // The context is validated above and the arm's θ̂ and V⁻¹ are its own, so Algorithm 2 skips re-checking them.
-            OroSolution solution = _robustSolver is not null
-                ? _robustSolver.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
-                : _coordinateDescent is { } coordinateDescent
-                    ? coordinateDescent.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, ReadOnlySpan<double>.Empty, _candidates[a])
-                    : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
-            iterations += solution.Iterations;
-            if (solution.Value > bestValue)
+            // Algorithm 2 for every arm at once (in lockstep where the fused kernel applies); the same numbers as one
+            // arm after the other. The context is validated above and each arm's θ̂ and V⁻¹ are its own.
+            for (int a = 0; a < _arms.Length; a++) _rhos[a] = Options.Radius.Radius(_arms[a].Count);
+            coordinateDescent.SolveArmsTrusted(context, _arms, _rhos, _candidates, _solutions);
+            for (int a = 0; a < _arms.Length; a++)
             {
-                bestValue = solution.Value;
-                bestRho = rho;
-                best = a;
+                iterations += _solutions[a].Iterations;
+                if (_solutions[a].Value > bestValue)
+                {
+                    bestValue = _solutions[a].Value;
+                    bestRho = _rhos[a];
+                    best = a;
+                }
+            }
+        }
+        else
+        {
+            for (int a = 0; a < _arms.Length; a++)
+            {
+                GlmArm arm = _arms[a];
+                double rho = Options.Radius.Radius(arm.Count);
+                OroSolution solution = _robustSolver is not null
+                    ? _robustSolver.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
+                    : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
+                iterations += solution.Iterations;
+                if (solution.Value > bestValue)
+                {
+                    bestValue = solution.Value;
+                    bestRho = rho;
+                    best = a;
+                }
             }
         }
         LastIterations = iterations;
@@ -168,8 +194,8 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             Id = stamp.Id,
             Time = stamp.Time,
             Arm = best,
-            Probabilities = ProbabilityVectors.OneHot(_arms.Length, best),
-            Notes = DecisionNotes.RecourseRecommended | DecisionNotes.Deterministic,
+            Probabilities = _oneHot[best],
+            Notes = DecideNotes,
             Recourse = RecourseDecision.Copy(chosen),
             ConfidenceWidth = width,
         };

@@ -20,6 +20,8 @@ public sealed class CoordinateDescentOroSolver : IOroSolver
     // Set when every feature is mutable and F is the L2 ball without bounds: then AllMutableL2Kernel runs
     // (bit-identical to the general path, several times faster).
     private readonly double[]? _fusedScratch;
+    private double[] _armsScratch = [];
+    private AllMutableL2Kernel.ArmState[] _armStates = [];
 
     /// <summary>Create the solver.</summary>
     /// <param name="dimension">d = d_I + d_M ≥ 1.</param>
@@ -105,6 +107,29 @@ public sealed class CoordinateDescentOroSolver : IOroSolver
         _fusedScratch is not null && shift.IsEmpty
             ? AllMutableL2Kernel.Solve(x, thetaHat, inverseDesign, rho, _workspace.Set.Gamma, Options, destination, _fusedScratch)
             : SolveGeneral(x, thetaHat, inverseDesign, rho, shift, destination);
+
+    /// <summary>
+    /// Algorithm 2 for every arm of one GLRB decision (no shift): arm a's result is exactly
+    /// SolveTrusted(x, θ̂_a, V_a⁻¹, ρ_a, empty, destinations[a]). In the fused case the arms run in lockstep
+    /// (<see cref="AllMutableL2Kernel.SolveArms"/>). The caller guarantees what <see cref="SolveTrusted"/> assumes.
+    /// </summary>
+    internal void SolveArmsTrusted(
+        ReadOnlySpan<double> x, IReadOnlyList<GlmArm> arms, ReadOnlySpan<double> rho, double[][] destinations,
+        Span<OroSolution> solutions)
+    {
+        int count = arms.Count;
+        for (int a = 0; a < count; a++) ThrowHelper.FiniteNonNegative(rho[a], nameof(rho));
+        if (_fusedScratch is null)
+        {
+            for (int a = 0; a < count; a++)
+                solutions[a] = SolveGeneral(x, arms[a].Theta, arms[a].InverseDesign, rho[a], ReadOnlySpan<double>.Empty, destinations[a]);
+            return;
+        }
+        int length = count * AllMutableL2Kernel.ScratchLength(Dimension);
+        if (_armsScratch.Length < length) _armsScratch = new double[length];
+        if (_armStates.Length < count) _armStates = new AllMutableL2Kernel.ArmState[count];
+        AllMutableL2Kernel.SolveArms(x, arms, rho, _workspace.Set.Gamma, Options, destinations, solutions, _armStates, _armsScratch);
+    }
 
     // Algorithm 2, seed 000 §2.2, for every norm, bounds and shift (tests compare the fused kernel with it).
     internal OroSolution SolveGeneral(

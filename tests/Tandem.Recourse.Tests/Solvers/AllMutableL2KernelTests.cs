@@ -65,6 +65,40 @@ public class AllMutableL2KernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(100)]
+    public void Lockstep_EqualsOneArmAfterTheOther_BitForBit(int maxIterations)
+    {
+        // Arms that stop at different iterations (ρ = 0 stops at once, tiny contexts zig-zag): catches lockstep
+        // bookkeeping that lets a finished arm move again, or reads another arm's slot.
+        const int d = 20, k = 7;
+        var random = new Xoshiro256(77UL + (ulong)maxIterations);
+        var set = new RecourseSet(d, RecourseNorm.L2, 2.5);
+        var solver = new CoordinateDescentOroSolver(d, All(d), set, new OroSolverOptions { MaxIterations = maxIterations });
+        for (int instance = 0; instance < 50; instance++)
+        {
+            var arms = Enumerable.Range(0, k).Select(_ => new GlmArm(d)).ToArray();
+            foreach (GlmArm arm in arms)
+            {
+                int n = random.Next(0, 40);
+                for (int s = 0; s < n; s++) arm.Update(Fixtures.Gaussian(random, d), random.NextGaussian() * 2);
+            }
+            double[] x = Fixtures.Gaussian(random, d, instance % 2 == 0 ? 0.01 : 1);
+            double[] rhos = [.. Enumerable.Range(0, k).Select(a => a == 3 ? 0 : 3 * random.NextDouble())];
+            double[][] destinations = [.. arms.Select(_ => new double[d])];
+            var solutions = new OroSolution[k];
+            solver.SolveArmsTrusted(x, arms, rhos, destinations, solutions);
+            double[] alone = new double[d];
+            for (int a = 0; a < k; a++)
+            {
+                OroSolution expected = solver.SolveGeneral(x, arms[a].Theta, arms[a].InverseDesign, rhos[a], ReadOnlySpan<double>.Empty, alone);
+                AssertSame(expected, alone, solutions[a], destinations[a], $"instance {instance}, arm {a}");
+            }
+        }
+    }
+
     [Fact]
     public void Kernel_EqualsTheGeneralPath_BitForBit_AlongAGlrbRunOnTheSyntheticStudy()
     {
@@ -76,16 +110,21 @@ public class AllMutableL2KernelTests
         Assert.True(solver.IsFused);
         var arms = Enumerable.Range(0, problem.ArmCount).Select(_ => new GlmArm(d)).ToArray();
         double[] general = new double[d], fused = new double[d], best = new double[d];
+        double[] rhos = [.. Enumerable.Repeat(1.0, arms.Length)];
+        double[][] lockstep = [.. arms.Select(_ => new double[d])];
+        var solutions = new OroSolution[arms.Length];
         for (int t = 0; t < 300; t++)
         {
             double[] x = environment.NextContext();
             int chosen = 0;
             double bestValue = double.NegativeInfinity;
+            solver.SolveArmsTrusted(x, arms, rhos, lockstep, solutions);
             for (int a = 0; a < arms.Length; a++)
             {
                 OroSolution expected = solver.SolveGeneral(x, arms[a].Theta, arms[a].InverseDesign, 1, ReadOnlySpan<double>.Empty, general);
                 OroSolution actual = solver.Solve(x, arms[a].Theta, arms[a].InverseDesign, 1, fused);
                 AssertSame(expected, general, actual, fused, $"round {t}, arm {a}");
+                AssertSame(expected, general, solutions[a], lockstep[a], $"round {t}, arm {a} in lockstep");
                 if (actual.Value > bestValue)
                 {
                     bestValue = actual.Value;
@@ -95,6 +134,45 @@ public class AllMutableL2KernelTests
             }
             var decision = TestWorlds.Decision(chosen, best, problem.ArmCount);
             RecourseOutcome outcome = environment.Respond(x, decision);
+            arms[chosen].Update(outcome.Realized.AsSpan(), outcome.Reward);
+        }
+    }
+
+    [Fact]
+    public void GlrbPolicy_DecidesAsOneArmAfterTheOtherByTheGeneralPath_BitForBit()
+    {
+        // GLRB's decision glue around the lockstep kernel (radii per arm, the best arm with ties to the lowest index,
+        // the confidence width) against a reference GLRB written out with the general path, over 200 study rounds.
+        (RecourseProblem problem, var environment) = TestWorlds.Synthetic(seed: 9);
+        int d = problem.Dimension;
+        var glrb = new Tandem.Recourse.Policies.GlrbPolicy(problem, new Tandem.Recourse.Policies.GlrbOptions
+        {
+            Radius = Tandem.Recourse.Policies.ConfidenceRadiusRule.Constant(0.7),
+        });
+        var solver = new CoordinateDescentOroSolver(d, problem.MutableIndices, problem.Set);
+        var arms = Enumerable.Range(0, problem.ArmCount).Select(_ => new GlmArm(d)).ToArray();
+        double[] candidate = new double[d], best = new double[d], work = new double[d];
+        for (int t = 0; t < 200; t++)
+        {
+            double[] x = environment.NextContext();
+            int chosen = 0;
+            double bestValue = double.NegativeInfinity;
+            for (int a = 0; a < arms.Length; a++)
+            {
+                OroSolution solution = solver.SolveGeneral(x, arms[a].Theta, arms[a].InverseDesign, 0.7, ReadOnlySpan<double>.Empty, candidate);
+                if (solution.Value > bestValue)
+                {
+                    bestValue = solution.Value;
+                    chosen = a;
+                    candidate.CopyTo(best, 0);
+                }
+            }
+            RecourseDecision decision = glrb.Decide(x);
+            Assert.Equal(chosen, decision.Arm);
+            Assert.Equal(best, decision.Recourse.ToArray());
+            Assert.Equal(2 * 0.7 * arms[chosen].ConfidenceNorm(best, work), decision.ConfidenceWidth);
+            RecourseOutcome outcome = environment.Respond(x, decision);
+            glrb.Learn(decision, outcome);
             arms[chosen].Update(outcome.Realized.AsSpan(), outcome.Reward);
         }
     }
