@@ -36,7 +36,8 @@ public enum NonComplianceGuard
 /// <summary>GLRB options. Immutable; validated by <see cref="Validate"/>.</summary>
 public sealed record GlrbOptions
 {
-    /// <summary>Ridge λ of the regularised MLE and the design matrix V = λI + Σ x̄ x̄ᵀ. Range: λ &gt; 0. Default 1.</summary>
+    /// <summary>Ridge λ of the regularised MLE and the design matrix V = λI + Σ x̄ x̄ᵀ. Range: λ &gt; 0, finite and
+    /// normal (a subnormal λ makes V⁻¹ = I/λ infinite). Default 1.</summary>
     public double Lambda { get; init; } = 1.0;
 
     /// <summary>The confidence radius ρ_{t,a}. Default: constant 1.</summary>
@@ -57,7 +58,7 @@ public sealed record GlrbOptions
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
-        if (!double.IsFinite(Lambda) || Lambda <= 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite and > 0.");
+        if (!double.IsNormal(Lambda) || Lambda < 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite, > 0 and not subnormal (V⁻¹ = I/λ must be finite).");
         ArgumentNullException.ThrowIfNull(Radius, nameof(Radius));
         ArgumentNullException.ThrowIfNull(SolverOptions, nameof(SolverOptions));
         if (!double.IsFinite(Epsilon) || Epsilon < 0) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "ε must be finite and ≥ 0.");

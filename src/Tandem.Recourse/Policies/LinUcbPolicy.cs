@@ -13,14 +13,14 @@ public sealed record LinUcbOptions
     /// <summary>Exploration weight α. Range: α ≥ 0. Default 1.</summary>
     public double Alpha { get; init; } = 1.0;
 
-    /// <summary>Ridge λ. Range: λ &gt; 0. Default 1.</summary>
+    /// <summary>Ridge λ. Range: λ &gt; 0, finite and normal (a subnormal λ makes V⁻¹ = I/λ infinite). Default 1.</summary>
     public double Lambda { get; init; } = 1.0;
 
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
         if (!double.IsFinite(Alpha) || Alpha < 0) throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "α must be finite and ≥ 0.");
-        if (!double.IsFinite(Lambda) || Lambda <= 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite and > 0.");
+        if (!double.IsNormal(Lambda) || Lambda < 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite, > 0 and not subnormal (V⁻¹ = I/λ must be finite).");
     }
 }
 
