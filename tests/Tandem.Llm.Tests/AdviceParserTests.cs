@@ -1,3 +1,4 @@
+using Tandem.Core.Ports;
 using Tandem.Llm.Libra;
 using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Environments;
@@ -20,10 +21,10 @@ public class AdviceParserTests
     [InlineData("treatment=Beta-blocker, DietScore=1.5, PhyActHours=0.5", 0, 1.5, 0.5)]
     public void WellFormedAnswers_AreRead(string answer, int arm, double diet, double activity)
     {
-        Advice advice = AdviceParser.Parse(answer, Problem, Patient);
-        Assert.Equal(AdviceStatus.Given, advice.Status);
-        Assert.Equal(arm, advice.Arm);
-        Assert.Equal([diet, activity], advice.MutableValues!);
+        PortAnswer<Advice> advice = AdviceParser.Parse(answer, Problem, Patient);
+        Assert.True(advice.IsGiven);
+        Assert.Equal(arm, advice.Value.Arm);
+        Assert.Equal([diet, activity], advice.Value.MutableValues!);
     }
 
     [Theory]
@@ -44,8 +45,8 @@ public class AdviceParserTests
     [InlineData("treatment=1, DietScore=2\uFFFD, PhyActHours=1", "parse")]
     public void HostileOrBrokenAnswers_Abstain_WithACategorizedReason(string answer, string category)
     {
-        Advice advice = AdviceParser.Parse(answer, Problem, Patient);
-        Assert.Equal(AdviceStatus.Abstained, advice.Status);
+        PortAnswer<Advice> advice = AdviceParser.Parse(answer, Problem, Patient);
+        Assert.False(advice.IsGiven);
         Assert.StartsWith(category + ":", advice.Reason);
     }
 
@@ -53,15 +54,15 @@ public class AdviceParserTests
     public void HugeAnswer_IsRefusedUnread()
     {
         string answer = "treatment=1, DietScore=1, PhyActHours=1 " + new string('x', 10_000_000);
-        Advice advice = AdviceParser.Parse(answer, Problem, Patient);
+        PortAnswer<Advice> advice = AdviceParser.Parse(answer, Problem, Patient);
         Assert.StartsWith("parse: answer too long", advice.Reason);
     }
 
     [Fact]
     public void RestatingAnImmutableFeatureUnchanged_IsAccepted()
     {
-        Advice advice = AdviceParser.Parse("treatment=1, BaselineAge=0.75, DietScore=2, PhyActHours=1", Problem, Patient);
-        Assert.Equal(AdviceStatus.Given, advice.Status);
+        PortAnswer<Advice> advice = AdviceParser.Parse("treatment=1, BaselineAge=0.75, DietScore=2, PhyActHours=1", Problem, Patient);
+        Assert.True(advice.IsGiven);
     }
 
     [Fact]

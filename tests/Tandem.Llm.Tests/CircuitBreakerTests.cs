@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Tandem.Core.Ports;
 using Tandem.Llm.Libra;
 using Tandem.Llm.Middleware;
 using Tandem.Recourse.Advisors;
@@ -67,7 +68,7 @@ public class CircuitBreakerTests
         var advisor = new LlmRecourseAdvisor(new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 2 }, new ManualTime()), ledger, "down");
         for (int i = 0; i < 5; i++)
         {
-            Advice advice = await advisor.AdviseAsync(new AdviceRequest(AdviceParserTests.Problem, (double[])AdviceParserTests.Patient.Clone()));
+            PortAnswer<Advice> advice = await advisor.AdviseAsync(new AdviceRequest(AdviceParserTests.Problem, (double[])AdviceParserTests.Patient.Clone()));
             Assert.StartsWith("http:", advice.Reason);
         }
         Assert.Equal(2, model.Calls);
@@ -91,8 +92,8 @@ public class CallBudgetTests
         var ledger = new LlmLedger();
         var advisor = new LlmRecourseAdvisor(new CallBudgetChatClient(model, 3), ledger, "budgeted");
         var request = new AdviceRequest(AdviceParserTests.Problem, (double[])AdviceParserTests.Patient.Clone());
-        for (int i = 0; i < 3; i++) Assert.Equal(AdviceStatus.Given, (await advisor.AdviseAsync(request)).Status);
-        var stop = await Assert.ThrowsAsync<AdvisorSetupException>(async () => await advisor.AdviseAsync(request));
+        for (int i = 0; i < 3; i++) Assert.True((await advisor.AdviseAsync(request)).IsGiven);
+        var stop = await Assert.ThrowsAnyAsync<StudyStopException>(async () => await advisor.AdviseAsync(request));
         Assert.Contains("budget of 3 model calls", stop.Message);
         Assert.Equal(3, model.Calls);
         Assert.Empty(ledger.Fallbacks);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Tandem.Core.Ports;
 using Tandem.Llm.Libra;
 using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
@@ -27,9 +28,9 @@ public sealed class LlmAdvisorTests : IDisposable
     {
         var ledger = new LlmLedger();
         var advisor = new LlmRecourseAdvisor(new AccountingChatClient(ScriptedChatClient.Answering(Good), ledger), ledger, "scripted");
-        Advice advice = await advisor.AdviseAsync(Request());
-        Assert.Equal(AdviceStatus.Given, advice.Status);
-        Assert.Equal(1, advice.Arm);
+        PortAnswer<Advice> advice = await advisor.AdviseAsync(Request());
+        Assert.True(advice.IsGiven);
+        Assert.Equal(1, advice.Value.Arm);
         Assert.Equal(1, ledger.Calls);
         Assert.Equal(100, ledger.PromptTokens);
         Assert.Equal(10, ledger.CompletionTokens);
@@ -41,7 +42,7 @@ public sealed class LlmAdvisorTests : IDisposable
         var ledger = new LlmLedger();
         var slow = new ScriptedChatClient(async (_, _, ct) => { await Task.Delay(TimeSpan.FromSeconds(30), ct); return new ChatResponse(); });
         var advisor = new LlmRecourseAdvisor(new ResilientChatClient(slow, Fast with { AttemptTimeout = TimeSpan.FromMilliseconds(300), MaxRetries = 1 }), ledger, "slow");
-        Advice advice = await advisor.AdviseAsync(Request());
+        PortAnswer<Advice> advice = await advisor.AdviseAsync(Request());
         Assert.StartsWith("timeout:", advice.Reason);
         Assert.Equal(2, slow.Calls);
         Assert.Equal(1, ledger.Fallbacks["timeout"]);
@@ -56,7 +57,7 @@ public sealed class LlmAdvisorTests : IDisposable
             ? throw new HttpRequestException("connection refused")
             : flaky.GetResponseAsync(m, o, ct));
         var advisor = new LlmRecourseAdvisor(new ResilientChatClient(failing, Fast), new LlmLedger(), "flaky");
-        Assert.Equal(AdviceStatus.Given, (await advisor.AdviseAsync(Request())).Status);
+        Assert.True((await advisor.AdviseAsync(Request())).IsGiven);
         Assert.Equal(3, failing.Calls);
     }
 
@@ -67,23 +68,23 @@ public sealed class LlmAdvisorTests : IDisposable
         var model = ScriptedChatClient.Answering(Good);
         var recordLedger = new LlmLedger();
         var recorder = new LlmRecourseAdvisor(new CassetteChatClient(model, cassette, CassetteMode.Record, recordLedger), recordLedger, "rec");
-        Advice first = await recorder.AdviseAsync(Request());
-        Advice again = await recorder.AdviseAsync(Request());
+        PortAnswer<Advice> first = await recorder.AdviseAsync(Request());
+        PortAnswer<Advice> again = await recorder.AdviseAsync(Request());
         Assert.Equal(1, model.Calls);
         Assert.Equal(1, recordLedger.CacheHits);
 
         var replayLedger = new LlmLedger();
         IChatClient replay = LlmClients.Create(LlmSpec.Parse("replay:" + cassette), replayLedger);
-        Advice replayed = await new LlmRecourseAdvisor(replay, replayLedger, "replay").AdviseAsync(Request());
-        Assert.Equal(first.Arm, replayed.Arm);
-        Assert.Equal(first.MutableValues, replayed.MutableValues);
-        Assert.Equal(again.MutableValues, replayed.MutableValues);
+        PortAnswer<Advice> replayed = await new LlmRecourseAdvisor(replay, replayLedger, "replay").AdviseAsync(Request());
+        Assert.Equal(first.Value.Arm, replayed.Value.Arm);
+        Assert.Equal(first.Value.MutableValues, replayed.Value.MutableValues);
+        Assert.Equal(again.Value.MutableValues, replayed.Value.MutableValues);
         Assert.Equal(0, replayLedger.Calls);
         Assert.Equal(1, replayLedger.CacheHits);
 
         var other = Request();
         other.Context[2] = -1.5;
-        await Assert.ThrowsAsync<AdvisorSetupException>(async () => await new LlmRecourseAdvisor(replay, replayLedger, "replay").AdviseAsync(other));
+        await Assert.ThrowsAnyAsync<StudyStopException>(async () => await new LlmRecourseAdvisor(replay, replayLedger, "replay").AdviseAsync(other));
     }
 
     [Fact]
@@ -152,8 +153,8 @@ public sealed class LlmAdvisorTests : IDisposable
         string audit = Path.Combine(_dir, "audit.jsonl");
         IChatClient client = LlmClients.Create(LlmSpec.Parse($"openai:scripted@{server.BaseAddress}v1"), ledger,
             new LlmClientOptions { Resilience = label == "slow" ? Fast with { AttemptTimeout = TimeSpan.FromSeconds(1), MaxRetries = 0 } : Fast, AuditPath = audit }, environment: name => name == "TANDEM_LLM_API_KEY" ? SecretKey : null);
-        Advice advice = await new LlmRecourseAdvisor(client, ledger, "local").AdviseAsync(Request());
-        Assert.True(advice.Status == AdviceStatus.Abstained, label);
+        PortAnswer<Advice> advice = await new LlmRecourseAdvisor(client, ledger, "local").AdviseAsync(Request());
+        Assert.True(!advice.IsGiven, label);
         Assert.StartsWith(category + ":", advice.Reason);
         Assert.Equal(1, ledger.Fallbacks[category]);
         Assert.All(server.Authorizations, a => Assert.Equal("Bearer " + SecretKey, a));
@@ -197,8 +198,8 @@ public sealed class LlmAdvisorTests : IDisposable
         await server.StartAsync();
         var ledger = new LlmLedger();
         IChatClient client = LlmClients.Create(LlmSpec.Parse($"openai:scripted@{server.BaseAddress}v1"), ledger, new LlmClientOptions { Resilience = Fast });
-        Advice advice = await new LlmRecourseAdvisor(client, ledger, "local").AdviseAsync(Request());
-        Assert.Equal(AdviceStatus.Given, advice.Status);
+        PortAnswer<Advice> advice = await new LlmRecourseAdvisor(client, ledger, "local").AdviseAsync(Request());
+        Assert.True(advice.IsGiven);
         Assert.Equal(2, server.Requests);
         Assert.Equal(2, ledger.Calls);
         Assert.Equal(1, ledger.Failures);
@@ -210,7 +211,7 @@ public sealed class LlmAdvisorTests : IDisposable
     {
         var ledger = new LlmLedger();
         IChatClient client = LlmClients.Create(LlmSpec.Parse("openai:none@http://127.0.0.1:1/v1"), ledger, new LlmClientOptions { Resilience = Fast });
-        Advice advice = await new LlmRecourseAdvisor(client, ledger, "down").AdviseAsync(Request());
+        PortAnswer<Advice> advice = await new LlmRecourseAdvisor(client, ledger, "down").AdviseAsync(Request());
         Assert.StartsWith("http:", advice.Reason);
     }
 
@@ -221,8 +222,8 @@ public sealed class LlmAdvisorTests : IDisposable
         await server.StartAsync();
         var ledger = new LlmLedger();
         IChatClient client = LlmClients.Create(LlmSpec.Parse($"ollama:llama3.1@{server.BaseAddress}"), ledger, new LlmClientOptions { Resilience = Fast });
-        Advice advice = await new LlmRecourseAdvisor(client, ledger, "ollama").AdviseAsync(Request());
-        Assert.Equal(AdviceStatus.Given, advice.Status);
-        Assert.Equal([3.0, 0.5], advice.MutableValues!);
+        PortAnswer<Advice> advice = await new LlmRecourseAdvisor(client, ledger, "ollama").AdviseAsync(Request());
+        Assert.True(advice.IsGiven);
+        Assert.Equal([3.0, 0.5], advice.Value.MutableValues!);
     }
 }

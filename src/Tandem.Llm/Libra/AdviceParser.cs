@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Tandem.Core.Ports;
 using Tandem.Llm.Middleware;
 using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Model;
@@ -31,7 +32,7 @@ public static partial class AdviceParser
     internal static partial Regex PairPattern();
 
     /// <summary>Parse <paramref name="answer"/> for <paramref name="context"/> under <paramref name="problem"/>.</summary>
-    public static Advice Parse(string? answer, RecourseProblem problem, ReadOnlySpan<double> context)
+    public static PortAnswer<Advice> Parse(string? answer, RecourseProblem problem, ReadOnlySpan<double> context)
     {
         ArgumentNullException.ThrowIfNull(problem);
         if (string.IsNullOrWhiteSpace(answer)) return Advice.Abstain(FallbackReasons.Refused + ": empty answer");

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Tandem.Core.Ports;
 using Tandem.Llm.Middleware;
 using Tandem.Recourse.Advisors;
 
@@ -25,8 +26,9 @@ public sealed record LlmAdvisorOptions
 /// The LIBRA advisor port (seed 000 Algorithm 3) on any <see cref="IChatClient"/>: the Figure 2 prompt
 /// (<see cref="RecoursePrompt"/>), the answer read by <see cref="AdviceParser"/>. Every failure — timeout,
 /// HTTP error, unreadable or infeasible answer — is an abstention with a reason, counted in the ledger;
-/// it never throws into the decision path. A replay-cassette miss is a setup error and does throw
-/// (<see cref="AdvisorSetupException"/>): a recorded study must not silently change.
+/// it never throws into the decision path. A stop (<see cref="LlmStopException"/>, a <see cref="StudyStopException"/>:
+/// a replay-cassette miss, a used-up call budget, a record that cannot be written) is let through: a recorded study
+/// must not silently change.
 /// </summary>
 public sealed class LlmRecourseAdvisor : IRecourseAdvisor
 {
@@ -49,20 +51,13 @@ public sealed class LlmRecourseAdvisor : IRecourseAdvisor
     public string Name { get; }
 
     /// <inheritdoc />
-    public async ValueTask<Advice> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
+    /// <exception cref="StudyStopException">The model layer stopped the study (<see cref="LlmStopException"/>).</exception>
+    public async ValueTask<PortAnswer<Advice>> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ModelAnswer answer;
-        try
-        {
-            answer = await ModelCall.AskAsync(_client, RecoursePrompt.Build(request.Problem, request.Context), _chatOptions, cancellationToken).ConfigureAwait(false);
-        }
-        catch (LlmStopException ex)
-        {
-            throw new AdvisorSetupException(ex.Message);
-        }
-        Advice advice = answer.Failure is { } failure ? Advice.Abstain(failure) : AdviceParser.Parse(answer.Text, request.Problem, request.Context);
-        if (advice.Status == AdviceStatus.Abstained) _ledger.RecordFallback(advice.Reason);
+        ModelAnswer answer = await ModelCall.AskAsync(_client, RecoursePrompt.Build(request.Problem, request.Context), _chatOptions, cancellationToken).ConfigureAwait(false);
+        PortAnswer<Advice> advice = answer.Failure is { } failure ? Advice.Abstain(failure) : AdviceParser.Parse(answer.Text, request.Problem, request.Context);
+        if (!advice.IsGiven) _ledger.RecordFallback(advice.Reason);
         return advice;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Tandem.Core.Ports;
 using Tandem.Core.State;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Model;
@@ -35,7 +36,7 @@ public sealed class SimulatedQualityAdvisor : IRecourseAdvisor, IStateful
     public string Name => string.Create(CultureInfo.InvariantCulture, $"simulated:q={Quality}");
 
     /// <inheritdoc />
-    public ValueTask<Advice> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<PortAnswer<Advice>> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         RecourseProblem problem = _truth.Problem;
@@ -107,7 +108,7 @@ public sealed class SimulatedClinicianAdvisor : IRecourseAdvisor
     public string Name => "clinician";
 
     /// <inheritdoc />
-    public ValueTask<Advice> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<PortAnswer<Advice>> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var values = new double[_change.Length];

@@ -14,10 +14,11 @@ public sealed record LibraExperimentOptions
     /// <summary>Environment: synthetic, hypertension or fertility. Default hypertension.</summary>
     public string Env { get; init; } = "hypertension";
 
-    /// <summary>Steps per run T; null = the environment's default. Range: ≥ 1.</summary>
+    /// <summary>Steps per run T; null = the environment's default. Range: 1 ≤ T ≤ <see cref="LibraLimits.MaxHorizon"/>,
+    /// and T × R × policies ≤ <see cref="LibraLimits.MaxCells"/>.</summary>
     public int? Horizon { get; init; }
 
-    /// <summary>Independent runs R; null = the environment's default. Range: ≥ 1.</summary>
+    /// <summary>Independent runs R; null = the environment's default. Range: 1 ≤ R ≤ <see cref="LibraLimits.MaxRuns"/>.</summary>
     public int? Runs { get; init; }
 
     /// <summary>Study seed. Default 1 (the CLI's).</summary>
@@ -37,10 +38,13 @@ public sealed record LibraExperimentOptions
     {
         if (!Scenarios.Names.Contains(Env, StringComparer.OrdinalIgnoreCase))
             throw new ArgumentException($"Unknown environment '{Env}'. Allowed: {string.Join(", ", Scenarios.Names)}.", nameof(Env));
-        if (Horizon is < 1) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "The horizon must be at least 1 step.");
-        if (Runs is < 1) throw new ArgumentOutOfRangeException(nameof(Runs), Runs, "The number of runs must be at least 1.");
+        if (Horizon is < 1 or > LibraLimits.MaxHorizon)
+            throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, $"The horizon must lie in 1..{LibraLimits.MaxHorizon:N0} steps.");
+        if (Runs is < 1 or > LibraLimits.MaxRuns)
+            throw new ArgumentOutOfRangeException(nameof(Runs), Runs, $"The number of runs must lie in 1..{LibraLimits.MaxRuns:N0}.");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Parallelism must be at least 1.");
         ArgumentNullException.ThrowIfNull(Study, nameof(Study));
+        Study.Validate();
     }
 }
 
@@ -50,7 +54,8 @@ public sealed record LibraAblationOptions
     /// <summary>"delta" (LIBRA's Δ) or "q" (the simulated advisor's quality). Default delta.</summary>
     public string Vary { get; init; } = "delta";
 
-    /// <summary>The values. Δ ≥ 0; q ∈ [0, 1]. Default 0.1, 0.5, 1, 2.</summary>
+    /// <summary>The values: Δ = 0 or ≥ <see cref="LibraLimits.MinPositive"/>, finite;
+    /// q ∈ [0, 1]; at most <see cref="LibraLimits.MaxAblationValues"/>. Default 0.1, 0.5, 1, 2.</summary>
     public IReadOnlyList<double> Values { get; init; } = [0.1, 0.5, 1, 2];
 
     /// <summary>Throws naming the first option out of range.</summary>
@@ -59,9 +64,11 @@ public sealed record LibraAblationOptions
         if (Vary is not ("delta" or "q")) throw new ArgumentException($"Unknown ablation '{Vary}'. Allowed: delta, q.", nameof(Vary));
         ArgumentNullException.ThrowIfNull(Values, nameof(Values));
         if (Values.Count == 0) throw new ArgumentException("The ablation needs at least one value.", nameof(Values));
+        if (Values.Count > LibraLimits.MaxAblationValues)
+            throw new ArgumentOutOfRangeException(nameof(Values), Values.Count, $"The ablation takes at most {LibraLimits.MaxAblationValues} values.");
         foreach (double v in Values)
         {
-            if (Vary == "delta" && !(double.IsFinite(v) && v >= 0)) throw new ArgumentOutOfRangeException(nameof(Values), v, "Δ must be finite and ≥ 0.");
+            if (Vary == "delta") LibraLimits.CheckScale(v, nameof(Values), "Δ", max: LibraLimits.MaxDelta);
             if (Vary == "q" && !(v >= 0 && v <= 1)) throw new ArgumentOutOfRangeException(nameof(Values), v, "q must lie in [0, 1].");
         }
     }
@@ -83,7 +90,9 @@ public static class LibraExperiment
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
-        _ = LibraStudy.Create(scenario, options.Study, advisors);
+        LibraStudyPlan plan = LibraStudy.Create(scenario, options.Study, advisors);
+        RunnerOptions runner = RunnerOptionsFor(options, scenario);
+        LibraLimits.CheckCells(runner.Horizon, runner.Runs, plan.PolicyNames.Count);
     }
 
     /// <summary>Run the study of <paramref name="options"/>.</summary>
@@ -106,6 +115,7 @@ public static class LibraExperiment
         IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
         RunnerOptions runner = RunnerOptionsFor(options, scenario);
         LibraStudyPlan plan = LibraStudy.Create(scenario, options.Study, advisors);
+        LibraLimits.CheckCells(runner.Horizon, runner.Runs, plan.PolicyNames.Count);
 
         int fromStep = RecourseWindowStart(scenario.Name, runner.Horizon);
         var recorder = new RecourseRecorder(plan.Problem, LibraResult.RecourseFigurePolicies(plan.PolicyNames), fromStep);
@@ -165,6 +175,7 @@ public static class LibraExperiment
             throw new ArgumentException("Varying q needs a simulated advisor (simulated:q=Q).", nameof(ablation));
         IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
         RunnerOptions runner = RunnerOptionsFor(options, scenario);
+        LibraLimits.CheckCells(runner.Horizon, runner.Runs, ablation.Values.Count); // LIBRA alone, once per value
 
         var series = new List<AblationSeries>();
         var traces = new List<(string Setting, PolicyTrace Trace)>();

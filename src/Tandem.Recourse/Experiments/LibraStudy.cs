@@ -14,13 +14,13 @@ public sealed record LibraStudyOptions
     /// <summary>Policy ids of <see cref="RecoursePolicies.Catalog"/>: linucb, llm-only, glrb, libra.</summary>
     public IReadOnlyList<string> Policies { get; init; } = ["linucb", "llm-only", "glrb", "libra"];
 
-    /// <summary>γ. Range ≥ 0.</summary>
+    /// <summary>γ. Range: 0 or [<see cref="LibraLimits.MinPositive"/>, <see cref="LibraLimits.MaxScale"/>].</summary>
     public double? Gamma { get; init; }
 
     /// <summary>Recourse norm name: l2, linf, l1, mahalanobis.</summary>
     public string Norm { get; init; } = "l2";
 
-    /// <summary>LIBRA's Δ. Range ≥ 0.</summary>
+    /// <summary>LIBRA's Δ. Range: 0 or ≥ <see cref="LibraLimits.MinPositive"/>, finite.</summary>
     public double? Delta { get; init; }
 
     /// <summary>The advisors consulted by LLM-only and LIBRA; empty = the environment's default. With several
@@ -31,14 +31,30 @@ public sealed record LibraStudyOptions
     /// <summary>Non-compliance of the patients (and the matching guard of GLRB and LIBRA).</summary>
     public NonComplianceSpec NonCompliance { get; init; } = NonComplianceSpec.None;
 
-    /// <summary>Constant confidence radius ρ of GLRB/LIBRA and α of LinUCB. Range ≥ 0.</summary>
+    /// <summary>Constant confidence radius ρ of GLRB/LIBRA and α of LinUCB. Range: 0 or
+    /// [<see cref="LibraLimits.MinPositive"/>, <see cref="LibraLimits.MaxScale"/>].</summary>
     public double? Rho { get; init; }
 
-    /// <summary>Ridge λ. Range &gt; 0.</summary>
+    /// <summary>Ridge λ. Range: [<see cref="LibraLimits.MinPositive"/>, <see cref="LibraLimits.MaxScale"/>].</summary>
     public double? Lambda { get; init; }
 
     /// <summary>Solver of (ORO-Arm).</summary>
     public OroSolverKind Solver { get; init; } = OroSolverKind.CoordinateDescent;
+
+    /// <summary>Throws naming the first option out of range (<see cref="LibraLimits"/>); null values are the
+    /// environment's defaults and are checked once resolved.</summary>
+    public void Validate()
+    {
+        if (Gamma is { } gamma) LibraLimits.CheckScale(gamma, nameof(Gamma), "γ");
+        if (Delta is { } delta) LibraLimits.CheckScale(delta, nameof(Delta), "Δ", max: LibraLimits.MaxDelta);
+        if (Rho is { } rho) LibraLimits.CheckScale(rho, nameof(Rho), "ρ");
+        if (Lambda is { } lambda) LibraLimits.CheckScale(lambda, nameof(Lambda), "λ", zeroAllowed: false);
+        ArgumentNullException.ThrowIfNull(Policies, nameof(Policies));
+        ArgumentNullException.ThrowIfNull(Advisors, nameof(Advisors));
+        ArgumentNullException.ThrowIfNull(NonCompliance, nameof(NonCompliance));
+        LibraLimits.CheckScale(NonCompliance.Epsilon, "Epsilon", "ε");
+        if (!Enum.IsDefined(Solver)) throw new ArgumentOutOfRangeException(nameof(Solver), Solver, "Unknown solver.");
+    }
 }
 
 /// <summary>Builds the advisors that live outside this module (language models) for a study; the host
@@ -85,13 +101,11 @@ public static class LibraStudy
         double delta = options.Delta ?? defaults.Delta;
         double rho = options.Rho ?? defaults.Rho;
         double lambda = options.Lambda ?? defaults.Lambda;
-        if (!double.IsFinite(gamma) || gamma < 0) throw new ArgumentOutOfRangeException(nameof(options.Gamma), gamma, "gamma must be finite and ≥ 0.");
-        if (!double.IsFinite(delta) || delta < 0) throw new ArgumentOutOfRangeException(nameof(options.Delta), delta, "delta must be finite and ≥ 0.");
-        if (!double.IsFinite(rho) || rho < 0) throw new ArgumentOutOfRangeException(nameof(options.Rho), rho, "rho must be finite and ≥ 0.");
-        if (!double.IsFinite(lambda) || lambda <= 0) throw new ArgumentOutOfRangeException(nameof(options.Lambda), lambda, "lambda must be finite and > 0.");
-        ArgumentNullException.ThrowIfNull(options.Advisors, nameof(options.Advisors));
-        ArgumentNullException.ThrowIfNull(options.Policies, nameof(options.Policies));
-        ArgumentNullException.ThrowIfNull(options.NonCompliance, nameof(options.NonCompliance));
+        options.Validate();
+        LibraLimits.CheckScale(gamma, nameof(options.Gamma), "γ");
+        LibraLimits.CheckScale(delta, nameof(options.Delta), "Δ", max: LibraLimits.MaxDelta);
+        LibraLimits.CheckScale(rho, nameof(options.Rho), "ρ");
+        LibraLimits.CheckScale(lambda, nameof(options.Lambda), "λ", zeroAllowed: false);
         AdvisorSpec[] specs = options.Advisors.Count > 0 ? options.Advisors.ToArray() : [AdvisorSpec.Parse(defaults.Advisor)];
         if (specs.Select(a => a.ToString()).Distinct().Count() != specs.Length)
             throw new ArgumentException("The same advisor is listed twice.", nameof(options.Advisors));

@@ -1,4 +1,5 @@
 using Tandem.Core.Decisions;
+using Tandem.Core.Ports;
 using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Model;
 
@@ -28,20 +29,21 @@ public sealed class AdviceGate
     /// Ask <paramref name="advisor"/> about <paramref name="context"/> and apply its answer. Returns
     /// followed = true with the arm and the recourse in <paramref name="destination"/>, or false when the
     /// caller must fall back; the notes say which, and <paramref name="ledger"/> counts it. The port
-    /// promises not to throw, but an advisor is outside code: any failure except a setup error
-    /// (<see cref="AdvisorSetupException"/>) or cancellation is a fallback.
+    /// promises not to throw, but an advisor is outside code: any failure except a stop
+    /// (<see cref="StudyStopException"/>, let through) or cancellation of <paramref name="cancellationToken"/> is a fallback.
     /// </summary>
+    /// <exception cref="StudyStopException">The advisor stopped the study.</exception>
     public async ValueTask<(bool Followed, int Arm, DecisionNotes Notes)> ConsultAsync(
         IRecourseAdvisor advisor, double[] context, double[] destination, AdvisorLedger ledger, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(advisor);
         ArgumentNullException.ThrowIfNull(ledger);
-        Advice advice;
+        PortAnswer<Advice> advice;
         try
         {
             advice = await advisor.AdviseAsync(new AdviceRequest(_problem, (double[])context.Clone()), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not AdvisorSetupException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is not StudyStopException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
             advice = Advice.Abstain("advisor error: " + ex.GetType().Name);
         }
@@ -55,16 +57,21 @@ public sealed class AdviceGate
         return (false, -1, DecisionNotes.AdvisorConsulted | DecisionNotes.AdvisorFallback);
     }
 
-    /// <summary>Try to apply <paramref name="advice"/> to <paramref name="context"/>. On success writes the
+    /// <summary>Try to apply <paramref name="answer"/> to <paramref name="context"/>. On success writes the
     /// full recourse context into <paramref name="destination"/> and returns true; otherwise returns false
     /// with a short reason ("abstained: timeout", "unknown treatment 7", ...).</summary>
-    public bool TryApply(in Advice advice, ReadOnlySpan<double> context, Span<double> destination, out int arm, out bool projected, out string? reason)
+    public bool TryApply(in PortAnswer<Advice> answer, ReadOnlySpan<double> context, Span<double> destination, out int arm, out bool projected, out string? reason)
     {
         arm = -1;
         projected = false;
-        if (advice.Status != AdviceStatus.Given)
+        if (!answer.TryGetValue(out Advice? advice))
         {
-            reason = "abstained: " + (advice.Reason ?? "no reason given");
+            reason = "abstained: " + (answer.Reason ?? "no reason given");
+            return false;
+        }
+        if (advice is null)
+        {
+            reason = "no advice in the answer";
             return false;
         }
         if ((uint)advice.Arm >= (uint)_problem.ArmCount)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
 using Tandem.Core.State;
@@ -35,7 +36,8 @@ public enum NonComplianceGuard
 /// <summary>GLRB options. Immutable; validated by <see cref="Validate"/>.</summary>
 public sealed record GlrbOptions
 {
-    /// <summary>Ridge λ of the regularised MLE and the design matrix V = λI + Σ x̄ x̄ᵀ. Range: λ &gt; 0. Default 1.</summary>
+    /// <summary>Ridge λ of the regularised MLE and the design matrix V = λI + Σ x̄ x̄ᵀ. Range: λ &gt; 0, finite and
+    /// normal (a subnormal λ makes V⁻¹ = I/λ infinite). Default 1.</summary>
     public double Lambda { get; init; } = 1.0;
 
     /// <summary>The confidence radius ρ_{t,a}. Default: constant 1.</summary>
@@ -56,7 +58,7 @@ public sealed record GlrbOptions
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
-        if (!double.IsFinite(Lambda) || Lambda <= 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite and > 0.");
+        if (!double.IsNormal(Lambda) || Lambda < 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite, > 0 and not subnormal (V⁻¹ = I/λ must be finite).");
         ArgumentNullException.ThrowIfNull(Radius, nameof(Radius));
         ArgumentNullException.ThrowIfNull(SolverOptions, nameof(SolverOptions));
         if (!double.IsFinite(Epsilon) || Epsilon < 0) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "ε must be finite and ≥ 0.");
@@ -75,6 +77,8 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
 {
     private const string Kind = "glrb";
     private const int Version = 1;
+    // Merging notes allocates (a sorted set); GLRB's are always these two.
+    private static readonly DecisionNotes DecideNotes = DecisionNotes.RecourseRecommended | DecisionNotes.Deterministic;
     private readonly RecourseProblem _problem;
     private readonly GlmArm[] _arms;
     private readonly IOroSolver _solver;
@@ -82,6 +86,9 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
     private readonly CoordinateDescentOroSolver? _coordinateDescent; // _solver when it is Algorithm 2
     private readonly double[][] _candidates;
     private readonly double[] _work;
+    private readonly ImmutableArray<double>[] _oneHot;
+    private readonly double[] _rhos;
+    private readonly OroSolution[] _solutions;
     private readonly double[][] _meanDeviation;
     private readonly int[] _deviationCount;
     private readonly double _lipschitz;
@@ -107,6 +114,9 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             _robustSolver = _coordinateDescent ?? new CoordinateDescentOroSolver(d, problem.MutableIndices, problem.Set, Options.SolverOptions);
         _candidates = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[d]).ToArray();
         _work = new double[d];
+        _rhos = new double[problem.ArmCount];
+        _oneHot = [.. Enumerable.Range(0, problem.ArmCount).Select(a => ProbabilityVectors.OneHot(problem.ArmCount, a))];
+        _solutions = new OroSolution[problem.ArmCount];
         _meanDeviation = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[problem.MutableIndices.Length]).ToArray();
         _deviationCount = new int[problem.ArmCount];
         _lipschitz = Links.LipschitzConstant(problem.Link);
@@ -140,22 +150,39 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         int best = 0;
         double bestValue = double.NegativeInfinity, bestRho = 0;
         int iterations = 0;
-        for (int a = 0; a < _arms.Length; a++)
+        if (_robustSolver is null && _coordinateDescent is { } coordinateDescent)
         {
-            GlmArm arm = _arms[a];
-            double rho = Options.Radius.Radius(arm.Count);
-            // The context is validated above and the arm's θ̂ and V⁻¹ are its own, so Algorithm 2 skips re-checking them.
-            OroSolution solution = _robustSolver is not null
-                ? _robustSolver.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
-                : _coordinateDescent is { } coordinateDescent
-                    ? coordinateDescent.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, ReadOnlySpan<double>.Empty, _candidates[a])
-                    : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
-            iterations += solution.Iterations;
-            if (solution.Value > bestValue)
+            // Algorithm 2 for every arm at once (in lockstep where the fused kernel applies); the same numbers as one
+            // arm after the other. The context is validated above and each arm's θ̂ and V⁻¹ are its own.
+            for (int a = 0; a < _arms.Length; a++) _rhos[a] = Options.Radius.Radius(_arms[a].Count);
+            coordinateDescent.SolveArmsTrusted(context, _arms, _rhos, _candidates, _solutions);
+            for (int a = 0; a < _arms.Length; a++)
             {
-                bestValue = solution.Value;
-                bestRho = rho;
-                best = a;
+                iterations += _solutions[a].Iterations;
+                if (_solutions[a].Value > bestValue)
+                {
+                    bestValue = _solutions[a].Value;
+                    bestRho = _rhos[a];
+                    best = a;
+                }
+            }
+        }
+        else
+        {
+            for (int a = 0; a < _arms.Length; a++)
+            {
+                GlmArm arm = _arms[a];
+                double rho = Options.Radius.Radius(arm.Count);
+                OroSolution solution = _robustSolver is not null
+                    ? _robustSolver.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
+                    : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
+                iterations += solution.Iterations;
+                if (solution.Value > bestValue)
+                {
+                    bestValue = solution.Value;
+                    bestRho = rho;
+                    best = a;
+                }
             }
         }
         LastIterations = iterations;
@@ -168,8 +195,8 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             Id = stamp.Id,
             Time = stamp.Time,
             Arm = best,
-            Probabilities = ProbabilityVectors.OneHot(_arms.Length, best),
-            Notes = DecisionNotes.RecourseRecommended | DecisionNotes.Deterministic,
+            Probabilities = _oneHot[best],
+            Notes = DecideNotes,
             Recourse = RecourseDecision.Copy(chosen),
             ConfidenceWidth = width,
         };

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
 using Tandem.Core.Numerics;
@@ -12,14 +13,14 @@ public sealed record LinUcbOptions
     /// <summary>Exploration weight α. Range: α ≥ 0. Default 1.</summary>
     public double Alpha { get; init; } = 1.0;
 
-    /// <summary>Ridge λ. Range: λ &gt; 0. Default 1.</summary>
+    /// <summary>Ridge λ. Range: λ &gt; 0, finite and normal (a subnormal λ makes V⁻¹ = I/λ infinite). Default 1.</summary>
     public double Lambda { get; init; } = 1.0;
 
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
         if (!double.IsFinite(Alpha) || Alpha < 0) throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "α must be finite and ≥ 0.");
-        if (!double.IsFinite(Lambda) || Lambda <= 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite and > 0.");
+        if (!double.IsNormal(Lambda) || Lambda < 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite, > 0 and not subnormal (V⁻¹ = I/λ must be finite).");
     }
 }
 
@@ -36,6 +37,7 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
     private readonly GlmArm[] _arms;
     private readonly double[] _work;
     private readonly DecisionIssuer _issuer;
+    private readonly ImmutableArray<double>[] _oneHot;
 
     /// <summary>Create it; <paramref name="timeProvider"/> stamps decisions (system clock when null).</summary>
     public LinUcbPolicy(RecourseProblem problem, LinUcbOptions? options = null, TimeProvider? timeProvider = null)
@@ -46,6 +48,7 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
         _arms = Enumerable.Range(0, problem.ArmCount).Select(_ => new GlmArm(problem.Dimension, Options.Lambda, GlmLink.Identity)).ToArray();
         _work = new double[problem.Dimension];
         _issuer = new DecisionIssuer(timeProvider);
+        _oneHot = [.. Enumerable.Range(0, problem.ArmCount).Select(a => ProbabilityVectors.OneHot(problem.ArmCount, a))];
     }
 
     /// <summary>The options.</summary>
@@ -64,10 +67,14 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
         _problem.ValidateContext(context, nameof(context));
         int best = 0;
         double bestValue = double.NegativeInfinity, bestNorm = 0;
+        double alpha = Options.Alpha;
         for (int a = 0; a < _arms.Length; a++)
         {
-            double norm = _arms[a].ConfidenceNorm(context, _work);
-            double ucb = _arms[a].LinearPredictor(context) + Options.Alpha * norm;
+            // ‖x‖_{V⁻¹} and θ̂ᵀx as GlmArm.ConfidenceNorm and LinearPredictor compute them (the same kernels), without
+            // their per-call checks: the context is validated above and V⁻¹, θ̂ are the arm's own.
+            GlmArm arm = _arms[a];
+            double norm = Math.Sqrt(Math.Max(0.0, SymmetricKernels.QuadraticForm(arm.InverseDesign, context, _work)));
+            double ucb = SymmetricKernels.Dot(context, arm.Theta) + alpha * norm;
             if (ucb > bestValue)
             {
                 bestValue = ucb;
@@ -81,10 +88,10 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
             Id = stamp.Id,
             Time = stamp.Time,
             Arm = best,
-            Probabilities = ProbabilityVectors.OneHot(_arms.Length, best),
+            Probabilities = _oneHot[best],
             Notes = DecisionNotes.Deterministic,
             Recourse = RecourseDecision.Copy(context),
-            ConfidenceWidth = 2 * Options.Alpha * bestNorm,
+            ConfidenceWidth = 2 * alpha * bestNorm,
         });
     }
 

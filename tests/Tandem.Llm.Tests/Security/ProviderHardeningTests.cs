@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
+using Tandem.Core.Ports;
 using Tandem.Llm.Libra;
 using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
@@ -25,7 +26,7 @@ public sealed class ProviderHardeningTests
 
     private static AdviceRequest Request() => new(AdviceParserTests.Problem, (double[])AdviceParserTests.Patient.Clone());
 
-    private static async Task<Advice> Ask(string spec, LlmClientOptions options, Func<string, string?>? environment = null)
+    private static async Task<PortAnswer<Advice>> Ask(string spec, LlmClientOptions options, Func<string, string?>? environment = null)
     {
         var ledger = new LlmLedger();
         using IChatClient client = LlmClients.Create(LlmSpec.Parse(spec), ledger, options, environment ?? (_ => null));
@@ -50,8 +51,8 @@ public sealed class ProviderHardeningTests
     {
         await using var server = new RawHttpServer((s, http) => Endless(s, http, "application/x-ndjson", "{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\""));
         await server.StartAsync();
-        Advice advice = await Ask($"ollama:m@{server.BaseAddress}", new LlmClientOptions { Resilience = Fast, MaxResponseBytes = Cap });
-        Assert.Equal(AdviceStatus.Abstained, advice.Status);
+        PortAnswer<Advice> advice = await Ask($"ollama:m@{server.BaseAddress}", new LlmClientOptions { Resilience = Fast, MaxResponseBytes = Cap });
+        Assert.False(advice.IsGiven);
         Assert.StartsWith("parse:", advice.Reason);
         Assert.Contains($"larger than {Cap} bytes", advice.Reason);
     }
@@ -61,7 +62,7 @@ public sealed class ProviderHardeningTests
     {
         await using var server = new RawHttpServer((s, http) => Endless(s, http, "application/json", "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""));
         await server.StartAsync();
-        Advice advice = await Ask($"openai:m@{server.BaseAddress}v1", new LlmClientOptions { Resilience = Fast with { MaxRetries = 2 }, MaxResponseBytes = Cap });
+        PortAnswer<Advice> advice = await Ask($"openai:m@{server.BaseAddress}v1", new LlmClientOptions { Resilience = Fast with { MaxRetries = 2 }, MaxResponseBytes = Cap });
         Assert.StartsWith("parse:", advice.Reason);
         Assert.Contains($"larger than {Cap} bytes", advice.Reason);
         Assert.Equal(1, server.Requests); // not retried: another try would get the same
@@ -77,7 +78,7 @@ public sealed class ProviderHardeningTests
             await s.WriteAsync(http, Encoding.UTF8.GetBytes("{\"id\":"));
         });
         await server.StartAsync();
-        Advice advice = await Ask($"openai:m@{server.BaseAddress}v1", new LlmClientOptions { Resilience = Fast, MaxResponseBytes = Cap });
+        PortAnswer<Advice> advice = await Ask($"openai:m@{server.BaseAddress}v1", new LlmClientOptions { Resilience = Fast, MaxResponseBytes = Cap });
         Assert.Contains($"larger than {Cap} bytes", advice.Reason);
     }
 
@@ -88,7 +89,7 @@ public sealed class ProviderHardeningTests
         await using var server = new RawHttpServer((s, http) => Endless(s, http, "application/x-ndjson", "{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"",
             pause: TimeSpan.FromMilliseconds(20), chunk: 16));
         await server.StartAsync();
-        Advice advice = await Ask($"ollama:m@{server.BaseAddress}", new LlmClientOptions { Resilience = Fast with { AttemptTimeout = TimeSpan.FromSeconds(1) } });
+        PortAnswer<Advice> advice = await Ask($"ollama:m@{server.BaseAddress}", new LlmClientOptions { Resilience = Fast with { AttemptTimeout = TimeSpan.FromSeconds(1) } });
         Assert.StartsWith("timeout:", advice.Reason);
     }
 
@@ -107,7 +108,7 @@ public sealed class ProviderHardeningTests
         });
         await redirecting.StartAsync();
         string spec = provider == "ollama" ? $"ollama:m@{redirecting.BaseAddress}" : $"openai:m@{redirecting.BaseAddress}v1";
-        Advice advice = await Ask(spec, new LlmClientOptions { Resilience = Fast with { MaxRetries = 2 } });
+        PortAnswer<Advice> advice = await Ask(spec, new LlmClientOptions { Resilience = Fast with { MaxRetries = 2 } });
         Assert.StartsWith("http:", advice.Reason);
         Assert.Equal(0, elsewhere.Requests);
         Assert.Equal(1, redirecting.Requests); // a refused redirect is not retried
@@ -119,10 +120,10 @@ public sealed class ProviderHardeningTests
         await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: Good));
         await server.StartAsync();
         string spec = $"openai:m@{server.BaseAddress}v1";
-        Advice withOpenAiKey = await Ask(spec, new LlmClientOptions { Resilience = Fast }, name => name == ApiKeys.OpenAiVariable ? Secret : null);
-        Advice withTandemKey = await Ask(spec, new LlmClientOptions { Resilience = Fast }, name => name == ApiKeys.TandemVariable ? Secret + "-t" : null);
-        Assert.Equal(AdviceStatus.Given, withOpenAiKey.Status);
-        Assert.Equal(AdviceStatus.Given, withTandemKey.Status);
+        PortAnswer<Advice> withOpenAiKey = await Ask(spec, new LlmClientOptions { Resilience = Fast }, name => name == ApiKeys.OpenAiVariable ? Secret : null);
+        PortAnswer<Advice> withTandemKey = await Ask(spec, new LlmClientOptions { Resilience = Fast }, name => name == ApiKeys.TandemVariable ? Secret + "-t" : null);
+        Assert.True(withOpenAiKey.IsGiven);
+        Assert.True(withTandemKey.IsGiven);
         Assert.Equal(["Bearer no-key", "Bearer " + Secret + "-t"], server.Authorizations);
     }
 

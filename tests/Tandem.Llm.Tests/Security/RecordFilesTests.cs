@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
+using Tandem.Core.Ports;
 using Tandem.Llm.Libra;
 using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
@@ -27,7 +28,7 @@ public sealed class RecordFilesTests : IDisposable
         return new AdviceRequest(AdviceParserTests.Problem, context);
     }
 
-    private static Task<Advice> Advise(IChatClient client, AdviceRequest? request = null) =>
+    private static Task<PortAnswer<Advice>> Advise(IChatClient client, AdviceRequest? request = null) =>
         new LlmRecourseAdvisor(client, new LlmLedger(), "m").AdviseAsync(request ?? Request()).AsTask();
 
     /// <summary>A cassette with one recorded answer per request, written by the real recorder.</summary>
@@ -50,7 +51,7 @@ public sealed class RecordFilesTests : IDisposable
     {
         var model = ScriptedChatClient.Answering(Good);
         using var audit = new AuditChatClient(model, "/dev/full"); // every write: "No space left on device"
-        var ex = await Assert.ThrowsAsync<AdvisorSetupException>(() => Advise(audit));
+        var ex = await Assert.ThrowsAnyAsync<StudyStopException>(() => Advise(audit));
         Assert.Contains("audit log", ex.Message);
         Assert.Equal(1, model.Calls);
     }
@@ -62,7 +63,7 @@ public sealed class RecordFilesTests : IDisposable
         File.CreateSymbolicLink(cassette, "/dev/full");
         var model = ScriptedChatClient.Answering(Good);
         using var recorder = new CassetteChatClient(model, cassette, CassetteMode.Record);
-        var ex = await Assert.ThrowsAsync<AdvisorSetupException>(() => Advise(recorder));
+        var ex = await Assert.ThrowsAnyAsync<StudyStopException>(() => Advise(recorder));
         Assert.Contains("cassette", ex.Message);
         Assert.Contains("cannot be kept", ex.Message);
     }
@@ -126,8 +127,8 @@ public sealed class RecordFilesTests : IDisposable
 
         using IChatClient replay = Replay(cassette);
         Assert.Contains("torn last line", replay.GetService<CassetteChatClient>()!.TornTail);
-        Assert.Equal(AdviceStatus.Given, (await Advise(replay, Request(0.5))).Status);
-        await Assert.ThrowsAsync<AdvisorSetupException>(() => Advise(replay, Request(0.6))); // not in the cassette: a miss
+        Assert.True((await Advise(replay, Request(0.5))).IsGiven);
+        await Assert.ThrowsAnyAsync<StudyStopException>(() => Advise(replay, Request(0.6))); // not in the cassette: a miss
     }
 
     [Fact]
@@ -148,7 +149,7 @@ public sealed class RecordFilesTests : IDisposable
         Assert.All(File.ReadAllLines(cassette), l => JsonNode.Parse(l));
         using IChatClient replay = Replay(cassette);
         Assert.Null(replay.GetService<CassetteChatClient>()!.TornTail);
-        Assert.Equal(AdviceStatus.Given, (await Advise(replay, Request(0.6))).Status);
+        Assert.True((await Advise(replay, Request(0.6))).IsGiven);
     }
 
     [Fact]
@@ -193,7 +194,7 @@ public sealed class RecordFilesTests : IDisposable
         File.WriteAllText(cassette, entry.ToJsonString() + "\n");
 
         using IChatClient replay = Replay(cassette);
-        var ex = await Assert.ThrowsAsync<AdvisorSetupException>(() => Advise(replay, Request(0.5)));
+        var ex = await Assert.ThrowsAnyAsync<StudyStopException>(() => Advise(replay, Request(0.5)));
         Assert.Contains("another prompt", ex.Message);
     }
 
@@ -203,7 +204,7 @@ public sealed class RecordFilesTests : IDisposable
         string cassette = await Recorded(0.5);
         string line = File.ReadAllLines(cassette)[0];
         File.WriteAllText(cassette, line + "\n" + line + "\n");
-        using (IChatClient same = Replay(cassette)) Assert.Equal(AdviceStatus.Given, (await Advise(same, Request(0.5))).Status);
+        using (IChatClient same = Replay(cassette)) Assert.True((await Advise(same, Request(0.5))).IsGiven);
 
         JsonNode changed = JsonNode.Parse(line)!;
         changed["answer"] = Other;
@@ -233,7 +234,7 @@ public sealed class RecordFilesTests : IDisposable
             RawBody: $"{{\"error\":{{\"message\":\"Incorrect API key provided: {key}. Bearer {key}\",\"type\":\"invalid_request_error\"}}}}"));
         await server.StartAsync();
         string audit = Path.Combine(_dir, "audit.jsonl");
-        Advice advice;
+        PortAnswer<Advice> advice;
         using (IChatClient client = LlmClients.Create(LlmSpec.Parse($"openai:m@{server.BaseAddress}v1"), new LlmLedger(),
             new LlmClientOptions { AuditPath = audit, Resilience = new ResilienceOptions { MaxRetries = 0 } }, name => name == ApiKeys.TandemVariable ? key : null))
         {

@@ -91,4 +91,14 @@ public class GlrbAndLinUcbTests
         Assert.Equal("Alpha", Assert.Throws<ArgumentOutOfRangeException>(() => new LinUcbOptions { Alpha = double.NaN }.Validate()).ParamName);
         Assert.Equal("rho", Assert.Throws<ArgumentOutOfRangeException>(() => ConfidenceRadiusRule.Constant(-1)).ParamName);
     }
+
+    [Fact]
+    public void Options_SubnormalLambda_IsRefused()
+    {
+        // Issue 15 defect 19: λ = 1e-320 made V⁻¹ = I/λ infinite and every later number NaN.
+        var glrb = Assert.Throws<ArgumentOutOfRangeException>(() => new GlrbOptions { Lambda = 1e-320 }.Validate());
+        Assert.Equal("Lambda", glrb.ParamName);
+        Assert.Contains("subnormal", glrb.Message);
+        Assert.Equal("Lambda", Assert.Throws<ArgumentOutOfRangeException>(() => new LinUcbOptions { Lambda = 1e-320 }.Validate()).ParamName);
+    }
 }

@@ -1,4 +1,5 @@
 using Tandem.Core.Decisions;
+using Tandem.Core.Ports;
 using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Model;
 using Tandem.Recourse.Policies;
@@ -53,7 +54,7 @@ public class LibraPolicyTests
         Assert.True(late < early, $"queries in steps 401-500 ({late}) should be fewer than in 1-100 ({early})");
     }
 
-    public static TheoryData<string, Advice> HostileAdvice => new()
+    public static TheoryData<string, PortAnswer<Advice>> HostileAdvice => new()
     {
         { "abstained", Advice.Abstain("timeout") },
         { "unknown treatment", Advice.Give(7, [0, 0]) },
@@ -61,12 +62,14 @@ public class LibraPolicyTests
         { "wrong count", Advice.Give(0, [1, 2, 3]) },
         { "NaN", Advice.Give(0, [double.NaN, 0]) },
         { "infinity", Advice.Give(0, [double.PositiveInfinity, 0]) },
-        { "null values", new Advice(AdviceStatus.Given, 0, null, null) },
+        { "null values", Advice.Give(0, null) },
+        { "no advice at all", PortAnswer<Advice>.Given(null!) },
+        { "default answer", default },
     };
 
     [Theory]
     [MemberData(nameof(HostileAdvice))]
-    public async Task Libra_UnusableAdvice_FallsBackToTheBanditPair_AndCountsIt(string label, Advice advice)
+    public async Task Libra_UnusableAdvice_FallsBackToTheBanditPair_AndCountsIt(string label, PortAnswer<Advice> advice)
     {
         var (problem, env) = TestWorlds.Hypertension();
         var libra = AdvisorGateStage.Libra(new GlrbPolicy(problem), new ScriptedAdvisor(_ => advice), new AdvisorGateOptions { Delta = 0 });
@@ -111,6 +114,18 @@ public class LibraPolicyTests
         RecourseDecision d = await libra.DecideAsync(x);
         Assert.True(d.Notes.Contains(DecisionNotes.AdvisorFallback));
         Assert.Contains("HttpRequestException", libra.Ledger.Fallbacks.Keys.Single());
+    }
+
+    [Fact]
+    public async Task Libra_AdvisorThatStopsTheStudy_IsNotAFallback()
+    {
+        // Catches a gate that swallows StudyStopException (a cassette miss or a used-up budget) into a fallback, which
+        // would silently change a recorded study.
+        var (problem, env) = TestWorlds.Hypertension();
+        var libra = AdvisorGateStage.Libra(new GlrbPolicy(problem), new ScriptedAdvisor(_ => throw new StudyStopException("cassette miss")), new AdvisorGateOptions { Delta = 0 });
+        var stop = await Assert.ThrowsAsync<StudyStopException>(async () => await libra.DecideAsync(env.NextContext()));
+        Assert.Equal("cassette miss", stop.Message);
+        Assert.Empty(libra.Ledger.Fallbacks);
     }
 
     [Fact]
