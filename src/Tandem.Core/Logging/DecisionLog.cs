@@ -125,11 +125,8 @@ public sealed class DecisionLogFile : IDisposable
         }
     }
 
-    internal static void WriteNumber(Utf8JsonWriter writer, double value)
-    {
-        if (double.IsFinite(value)) writer.WriteNumberValue(value);
-        else writer.WriteNullValue(); // JSON has no NaN; null means "cannot be stated"
-    }
+    // JSON has no NaN; null means "cannot be stated". Twelve significant digits (LogNumbers).
+    internal static void WriteNumber(Utf8JsonWriter writer, double value) => LogNumbers.Write(writer, value);
 
     private sealed record Segment(string Path, FileStream Stream);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Tandem.Core.Logging;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
 
@@ -42,7 +43,7 @@ public sealed record GambitDecision : Decision
         writer.WriteStartArray("probabilities");
         foreach (double p in inner.Probabilities)
         {
-            if (double.IsFinite(p)) writer.WriteNumberValue(p);
+            if (double.IsFinite(p)) LogNumbers.Write(writer, p);
             else writer.WriteNullValue();
         }
         writer.WriteEndArray();
@@ -51,7 +52,11 @@ public sealed record GambitDecision : Decision
 
     private static void WriteNumber(Utf8JsonWriter writer, string name, double value)
     {
-        if (double.IsFinite(value)) writer.WriteNumber(name, value);
+        if (double.IsFinite(value))
+        {
+            writer.WritePropertyName(name);
+            LogNumbers.Write(writer, value);
+        }
         else writer.WriteNull(name);
     }
 }

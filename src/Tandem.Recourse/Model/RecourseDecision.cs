@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Tandem.Core.Logging;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
 
@@ -24,14 +25,10 @@ public sealed record RecourseDecision : Decision
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartArray("recourse");
-        foreach (double v in Recourse.IsDefault ? [] : Recourse.AsSpan())
-        {
-            if (double.IsFinite(v)) writer.WriteNumberValue(v);
-            else writer.WriteNullValue();
-        }
+        foreach (double v in Recourse.IsDefault ? [] : Recourse.AsSpan()) LogNumbers.Write(writer, v);
         writer.WriteEndArray();
-        if (double.IsFinite(ConfidenceWidth)) writer.WriteNumber("confidenceWidth", ConfidenceWidth);
-        else writer.WriteNull("confidenceWidth");
+        writer.WritePropertyName("confidenceWidth");
+        LogNumbers.Write(writer, ConfidenceWidth);
     }
 
     /// <summary>An owned copy of <paramref name="values"/> (one allocation).</summary>
