@@ -37,6 +37,19 @@ public class DecisionLogCliTests : IDisposable
         Assert.NotEmpty(File.ReadAllLines(d));
     }
 
+    [Fact]
+    public async Task LibraAblation_Log_NamesEachSetting()
+    {
+        string log = Path.Combine(_dir, "ablation.jsonl");
+        var run = await CliRunner.Run("libra", "ablation", "--env", "synthetic", "--vary", "delta", "--values", "0.5,2", "--runs", "2", "--horizon", "20",
+            "--out", Path.Combine(_dir, "a"), "--log", log, "--json");
+
+        Assert.True(run.Exit == 0, run.Err);
+        string[] studies = File.ReadAllLines(log).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("study").GetString()!).ToArray();
+        Assert.Equal(2 * 2 * 20, studies.Length);
+        Assert.Equal(["libra-ablation-synthetic-Δ=0.5", "libra-ablation-synthetic-Δ=2"], studies.Distinct().Order(StringComparer.Ordinal).ToArray());
+    }
+
     [Theory]
     [InlineData("libra", "--env", "synthetic")]
     [InlineData("gambitts", "--experiment", "illustrative")]

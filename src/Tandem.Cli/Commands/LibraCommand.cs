@@ -205,13 +205,16 @@ public static class LibraCommand
         if (invocation.Advisors.Count > 1) throw new UsageException("libra ablation takes one --advisor (compare several in `tandem libra`).");
         if (ablation.Vary == "q" && invocation.Advisors is [{ Spec.Kind: not "simulated" }])
             throw new UsageException("--vary q needs a simulated advisor (simulated:q=Q).");
-        if (invocation.Common.Log is not null) throw new UsageException("--log is not available for `libra ablation`; log each setting with `tandem libra --delta D --log FILE`.");
         await Guarded(() => { LibraExperiment.Check(invocation.Options, invocation.Advisors.Any(a => a.Llm is not null) ? ModelAdvisors.Pending : null); return Task.FromResult(0); }).ConfigureAwait(false);
+        using DecisionLogFile? log = invocation.Common.OpenLog();
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor", io.Error);
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
+        Func<string, IReadOnlyList<Tandem.Core.Running.IStepObserver<double[], RecourseDecision, RecourseOutcome>>>? observersFor = log is null ? null
+            : setting => [log.Observer<double[], RecourseDecision, RecourseOutcome>($"libra-ablation-{invocation.Options.Env}-{setting}", DecisionLogFile.WriteVector)];
         LibraAblationResult result = await Guarded(() => ProgressReporter.RunAsync(io, $"{invocation.Options.Env} LIBRA ablation over {ablation.Vary}", invocation.Common.Json, progress =>
-            LibraExperiment.RunAblationAsync(invocation.Options, ablation, factory, progress, cancellationToken))).ConfigureAwait(false);
+            LibraExperiment.RunAblationAsync(invocation.Options, ablation, factory, progress, observersFor, cancellationToken))).ConfigureAwait(false);
+        log?.Complete();
         result = result.WithModelUse(ModelUses.Sum(ledgers.Values));
         AblationSummary summary = result.AblationSummary;
         await Guarded(() => { session.CheckFallbacks(); return Task.FromResult(0); }).ConfigureAwait(false);

@@ -158,12 +158,15 @@ public static class LibraExperiment
     /// <param name="ablation">What to vary.</param>
     /// <param name="advisors">Builds language-model advisors; null when the advisor is simulated.</param>
     /// <param name="progress">Completed/total rounds of each setting in turn.</param>
+    /// <param name="observersFor">Extra step observers of one setting, given its label ("Δ=0.5", "q=0.9"), e.g. the
+    /// decision log under a study name that says the setting; null: none.</param>
     /// <param name="cancellationToken">Stops the ablation.</param>
     public static async Task<LibraAblationResult> RunAblationAsync(
         LibraExperimentOptions options,
         LibraAblationOptions ablation,
         IRecourseAdvisorFactory? advisors = null,
         IProgress<StudyProgress>? progress = null,
+        Func<string, IReadOnlyList<IStepObserver<double[], RecourseDecision, RecourseOutcome>>>? observersFor = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -188,7 +191,7 @@ public static class LibraExperiment
                 : options.Study with { Policies = ["libra"], Advisors = [new AdvisorSpec("simulated", value)] };
             LibraStudyPlan plan = LibraStudy.Create(scenario, study, advisors);
             string setting = (ablation.Vary == "delta" ? "Δ=" : "q=") + value.ToString(CultureInfo.InvariantCulture);
-            StudyResult result = await StudyRunner.RunAsync(plan.Study, runner, progress: progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+            StudyResult result = await StudyRunner.RunAsync(plan.Study, runner, observersFor?.Invoke(setting), progress, cancellationToken: cancellationToken).ConfigureAwait(false);
             PolicyTrace trace = result.Policies[0];
             seconds += result.SimulationWallTime.TotalSeconds;
             rounds += result.Rounds;
