@@ -259,10 +259,6 @@ public static class LibraCommand
         {
             return await run().ConfigureAwait(false);
         }
-        catch (AdvisorSetupException ex)
-        {
-            throw new UsageException("--advisor: " + ex.Message);
-        }
         catch (Tandem.Core.Ports.StudyStopException ex)
         {
             throw new UsageException("--advisor: " + ex.Message);

@@ -38,10 +38,3 @@ public sealed record Advice(int Arm, double[]? MutableValues)
     /// <summary>An abstention: a category ("timeout", "parse", ...), then optionally ": " and a detail.</summary>
     public static PortAnswer<Advice> Abstain(string reason) => PortAnswer<Advice>.Abstain(reason);
 }
-
-/// <summary>
-/// An advisor that cannot work as configured. Nothing in the library throws it any more: advisors throw
-/// <see cref="StudyStopException"/> (which this derives from) and the gate lets every such stop through. Kept only so
-/// that hosts which still catch it by name compile; catch <see cref="StudyStopException"/> instead.
-/// </summary>
-public sealed class AdvisorSetupException(string message) : StudyStopException(message);
