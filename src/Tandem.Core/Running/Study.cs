@@ -19,12 +19,32 @@ public sealed record RunnerOptions
     /// <summary>Runs in parallel at most. Range: ≥ 1. Default: the processor count.</summary>
     public int MaxDegreeOfParallelism { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>The longest horizon a study may ask for (10⁷ steps).</summary>
+    public const int MaxHorizon = 10_000_000;
+
+    /// <summary>The most runs a study may ask for (10⁵).</summary>
+    public const int MaxRuns = 100_000;
+
+    /// <summary>The most (run, step, policy) cells of one study: the runner keeps about 29 bytes of trace per cell,
+    /// so 2·10⁷ cells are about 0.6 GB (issue 15, defect 19: `--horizon 2147483647` ran out of memory).</summary>
+    public const long MaxCells = 20_000_000;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first option out of range.</summary>
     public void Validate()
     {
-        if (Horizon < 1) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "The horizon must be at least 1 step.");
-        if (Runs < 1) throw new ArgumentOutOfRangeException(nameof(Runs), Runs, "The number of runs must be at least 1.");
+        if (Horizon is < 1 or > MaxHorizon) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, $"The horizon must lie in 1..{MaxHorizon:N0} steps.");
+        if (Runs is < 1 or > MaxRuns) throw new ArgumentOutOfRangeException(nameof(Runs), Runs, $"The number of runs must lie in 1..{MaxRuns:N0}.");
         if (MaxDegreeOfParallelism < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Parallelism must be at least 1.");
+    }
+
+    /// <summary>Throws naming <see cref="Horizon"/> when horizon × runs × <paramref name="policies"/> × <paramref name="settings"/>
+    /// exceeds <see cref="MaxCells"/>.</summary>
+    public void CheckCells(int policies, int settings = 1)
+    {
+        long cells = (long)Horizon * Runs * Math.Max(policies, 1) * Math.Max(settings, 1);
+        if (cells > MaxCells)
+            throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon,
+                $"horizon × runs × policies{(settings > 1 ? " × settings" : "")} = {cells:N0} cells; at most {MaxCells:N0} (about {MaxCells * 29 / 1e9:F1} GB of traces). Use fewer runs or a shorter horizon.");
     }
 }
 

@@ -31,6 +31,7 @@ public static class StudyRunner
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (study.Policies.Count == 0) throw new ArgumentException("A study needs at least one policy.", nameof(study));
+        options.CheckCells(study.Policies.Count);
         observers ??= [];
 
         var traces = study.Policies.Select(p => new PolicyTrace(p.Name, options.Runs)).ToArray();

@@ -53,6 +53,9 @@ public sealed record GambittsExperimentOptions
         }
         if (Runs < 1) throw new ArgumentOutOfRangeException(nameof(Runs), Runs, "At least one run is needed.");
         if (Horizon < 1) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "The horizon must be at least 1.");
+        var runner = new RunnerOptions { Runs = Runs, Horizon = Horizon };
+        runner.Validate();
+        runner.CheckCells(Agents?.Count ?? GambittsExperiments.Find(Experiment!)!.DefaultAgents.Count);
         if (BankFile is not null && string.IsNullOrWhiteSpace(BankFile)) throw new ArgumentException("The bank file path is empty.", nameof(BankFile));
         if (MaxDegreeOfParallelism is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Parallelism must be at least 1.");
         ArgumentNullException.ThrowIfNull(SyntheticBank);
