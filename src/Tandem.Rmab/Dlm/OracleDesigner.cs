@@ -7,7 +7,7 @@ using Tandem.Rmab.Model;
 
 namespace Tandem.Rmab.Dlm;
 
-/// <summary>Settings of the <see cref="SimulatedDesigner"/>.</summary>
+/// <summary>Settings of the <see cref="OracleDesigner"/>.</summary>
 /// <param name="KeepProbability">Zero-shot probability of keeping each true feature (targets recall ≈ 0.75, seed Table 1).</param>
 /// <param name="DistractorRate">Expected distractors added per kept feature (0.67 targets precision ≈ 0.6).</param>
 /// <param name="SameGroupDistractor">Probability that a distractor comes from the same feature group as a true feature.</param>
@@ -18,7 +18,7 @@ namespace Tandem.Rmab.Dlm;
 /// <param name="InformedSelection">Probability that the reflector picks the candidate whose distribution gives the
 /// largest share to the true target features; otherwise it picks uniformly.</param>
 /// <param name="InvalidRate">Probability that a first attempt is an expression the sandbox refuses (exercising retries).</param>
-public sealed record SimulatedDesignerOptions(
+public sealed record OracleDesignerOptions(
     double KeepProbability = 0.75,
     double DistractorRate = 0.67,
     double SameGroupDistractor = 0.5,
@@ -28,7 +28,7 @@ public sealed record SimulatedDesignerOptions(
     double InvalidRate = 0.05)
 {
     /// <summary>Throws when a probability lies outside [0, 1] (rate: ≥ 0).</summary>
-    public SimulatedDesignerOptions Validated()
+    public OracleDesignerOptions Validated()
     {
         foreach (var (name, p) in new[] { (nameof(KeepProbability), KeepProbability), (nameof(SameGroupDistractor), SameGroupDistractor),
                      (nameof(LogicRecall), LogicRecall), (nameof(CorrectingEdit), CorrectingEdit), (nameof(InformedSelection), InformedSelection), (nameof(InvalidRate), InvalidRate) })
@@ -41,27 +41,28 @@ public sealed record SimulatedDesignerOptions(
 }
 
 /// <summary>
-/// A documented <b>simulation</b> of an LLM designer and reflector (specs/DLM.md), not a model. It reads the task's
+/// An <b>oracle ablation</b> (`--designer oracle`; an upper bound, never a default): the simulation Tandem used as its
+/// designer before issue 12. It is not an honest stand-in for a language model, because it reads the task's
 /// true feature set (from the Base reward's syntax tree) and corrupts it: each true feature is kept with
-/// <see cref="SimulatedDesignerOptions.KeepProbability"/>, distractors are added at
-/// <see cref="SimulatedDesignerOptions.DistractorRate"/>, and weights come from the log grid {0.5, 1, 2, 5, 10}
+/// <see cref="OracleDesignerOptions.KeepProbability"/>, distractors are added at
+/// <see cref="OracleDesignerOptions.DistractorRate"/>, and weights come from the log grid {0.5, 1, 2, 5, 10}
 /// (seed §4.5's log-space search). Features from different groups are multiplied (an AND) with
-/// <see cref="SimulatedDesignerOptions.LogicRecall"/> when the task combines groups. In later stages it edits the
+/// <see cref="OracleDesignerOptions.LogicRecall"/> when the task combines groups. In later stages it edits the
 /// best earlier candidate (one feature or weight change each). Its reflector picks the candidate whose
 /// state-feature distribution gives the true target features the largest share with
-/// <see cref="SimulatedDesignerOptions.InformedSelection"/>, else a uniform one. Thread-safe.
+/// <see cref="OracleDesignerOptions.InformedSelection"/>, else a uniform one. Thread-safe.
 /// </summary>
-public sealed class SimulatedDesigner : IRewardDesigner
+public sealed class OracleDesigner : IRewardDesigner
 {
     private static readonly double[] WeightGrid = [0.5, 1, 2, 5, 10];
-    private readonly SimulatedDesignerOptions _options;
+    private readonly OracleDesignerOptions _options;
     private readonly ConcurrentDictionary<string, Design> _designs = new(StringComparer.Ordinal);
 
     /// <summary>Create with <paramref name="options"/> (defaults when null).</summary>
-    public SimulatedDesigner(SimulatedDesignerOptions? options = null) => _options = (options ?? new SimulatedDesignerOptions()).Validated();
+    public OracleDesigner(OracleDesignerOptions? options = null) => _options = (options ?? new OracleDesignerOptions()).Validated();
 
     /// <inheritdoc />
-    public string Name => "simulated";
+    public string Name => RewardDesigners.Oracle;
 
     /// <inheritdoc />
     public ValueTask<PortAnswer<RewardProposal>> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
