@@ -35,7 +35,7 @@ public static class DlmCommand
         var budget = new Option<int>("--budget") { Description = "Calls per step B (≤ arms).", DefaultValueFactory = _ => 16 };
         var stages = new Option<int>("--stages") { Description = "Reflection stages R.", DefaultValueFactory = _ => 5 };
         var candidates = new Option<int>("--candidates") { Description = "Candidates K per stage.", DefaultValueFactory = _ => 3 };
-        var designer = new Option<string>("--designer") { Description = "Reward designer: simulated (a documented simulation of an LLM), base (the ground truth; MNR 1), or a language model: " + LlmSpec.Allowed + ". A model is asked about (stages × candidates + 1) × tasks × seeds times, plus retries and selections.", DefaultValueFactory = _ => "simulated" };
+        var designer = new Option<string>("--designer") { Description = "Reward designer: simulated (a documented simulation of an LLM that reads only the task's sentence; docs/dlm-simulated-designer.md), oracle (an ablation that reads the Base reward's features: an upper bound), base (the ground truth; MNR 1), or a language model: " + LlmSpec.Allowed + ". A model is asked about (stages × candidates + 1) × tasks × seeds times, plus retries and selections.", DefaultValueFactory = _ => "simulated" };
         var llmOptions = new LlmOptions("--designer");
         var planner = new Option<string>("--planner") { Description = "Planner: " + string.Join(", ", RmabPlanners.All.Select(p => $"{p.Name} ({p.Description})")) + ".", DefaultValueFactory = _ => "whittle" };
         var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default 40)." };
@@ -56,8 +56,8 @@ public static class DlmCommand
             string who = parse.GetValue(designer)!.Trim();
             LlmSpec? llm = LlmSpec.IsLlmSpec(who) ? LlmOptions.ParseSpec(who, "--designer") : null;
             if (llm is null) who = who.ToLowerInvariant();
-            if (llm is null && who is not (RewardDesigners.Simulated or RewardDesigners.Base))
-                throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown; allowed: simulated, base, or a language model: {LlmSpec.Allowed}.");
+            if (llm is null && who is not (RewardDesigners.Simulated or RewardDesigners.Oracle or RewardDesigners.Base))
+                throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown; allowed: simulated, oracle, base, or a language model: {LlmSpec.Allowed}.");
             LlmCallSettings llmCall = llmOptions.Read(parse, llm is { Kind: not LlmKind.Replay });
             string plan = parse.GetValue(planner)!.Trim().ToLowerInvariant();
             if (!RmabPlanners.All.Any(p => p.Name == plan))

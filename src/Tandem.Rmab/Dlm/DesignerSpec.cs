@@ -1,24 +1,29 @@
 namespace Tandem.Rmab.Dlm;
 
 /// <summary>
-/// Which reward designer a DLM study uses, as data: "simulated" (the documented simulation of an LLM, with its
-/// settings), "base" (the ground truth; MNR 1), or a name the host resolves (a language model, e.g.
+/// Which reward designer a DLM study uses, as data: "simulated" (the documented simulation of an LLM that reads the
+/// task's sentence, with its settings), "oracle" (an ablation that reads the Base reward's features: an upper bound),
+/// "base" (the ground truth; MNR 1), or a name the host resolves (a language model, e.g.
 /// "openai:gpt-4o-mini") through an <see cref="IRewardDesignerFactory"/>.
 /// </summary>
 public sealed record DesignerSpec
 {
-    /// <summary>"simulated" (default), "base", or a host designer's name.</summary>
+    /// <summary>"simulated" (default), "oracle", "base", or a host designer's name.</summary>
     public string Name { get; init; } = RewardDesigners.Simulated;
 
     /// <summary>Settings of the simulated designer; null: its defaults. Ignored by other designers.</summary>
     public SimulatedDesignerOptions? Simulated { get; init; }
 
+    /// <summary>Settings of the oracle ablation; null: its defaults. Ignored by other designers.</summary>
+    public OracleDesignerOptions? Oracle { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> for an empty name, <see cref="ArgumentOutOfRangeException"/>
-    /// naming a simulated-designer setting out of range.</summary>
+    /// naming a simulated- or oracle-designer setting out of range.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Name)) throw new ArgumentException("The designer needs a name: simulated, base, or a language model.", nameof(Name));
+        if (string.IsNullOrWhiteSpace(Name)) throw new ArgumentException("The designer needs a name: simulated, oracle, base, or a language model.", nameof(Name));
         Simulated?.Validated();
+        Oracle?.Validated();
     }
 }
 
@@ -34,11 +39,15 @@ public interface IRewardDesignerFactory
     IRewardDesigner? TryCreate(DesignerSpec spec);
 }
 
-/// <summary>The designers a study can name without a host: <see cref="Simulated"/> and <see cref="Base"/>.</summary>
+/// <summary>The designers a study can name without a host: <see cref="Simulated"/>, <see cref="Oracle"/> and <see cref="Base"/>.</summary>
 public static class RewardDesigners
 {
     /// <summary>"simulated": <see cref="SimulatedDesigner"/>.</summary>
     public const string Simulated = "simulated";
+
+    /// <summary>"oracle": <see cref="OracleDesigner"/>, an ablation that reads the Base reward's features (an upper
+    /// bound, never a default).</summary>
+    public const string Oracle = "oracle";
 
     /// <summary>"base": <see cref="BaseDesigner"/>.</summary>
     public const string Base = "base";
@@ -51,8 +60,9 @@ public static class RewardDesigners
         spec.Validate();
         string name = spec.Name.Trim();
         if (name.Equals(Simulated, StringComparison.OrdinalIgnoreCase)) return new SimulatedDesigner(spec.Simulated);
+        if (name.Equals(Oracle, StringComparison.OrdinalIgnoreCase)) return new OracleDesigner(spec.Oracle);
         if (name.Equals(Base, StringComparison.OrdinalIgnoreCase)) return new BaseDesigner();
         return host?.TryCreate(spec)
-            ?? throw new ArgumentException($"The designer '{spec.Name}' is unknown; allowed: {Simulated}, {Base}{(host is null ? " (no host designer factory was given)" : ", or a designer the host knows")}.", nameof(spec));
+            ?? throw new ArgumentException($"The designer '{spec.Name}' is unknown; allowed: {Simulated}, {Oracle}, {Base}{(host is null ? " (no host designer factory was given)" : ", or a designer the host knows")}.", nameof(spec));
     }
 }

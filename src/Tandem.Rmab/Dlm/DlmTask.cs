@@ -11,9 +11,20 @@ namespace Tandem.Rmab.Dlm;
 public sealed record DlmTask(int Index, string Label, string Prompt, string Base)
 {
     /// <summary>The parsed Base reward (throws when the data file holds a refused expression).</summary>
-    public RewardExpression BaseExpression => _base ??= RewardSandbox.Parse(Base);
+    public RewardExpression BaseExpression
+    {
+        get
+        {
+            // A `with` copy carries this cache along, so it is keyed by the text it was parsed from.
+            ParsedBase? cached = _base;
+            if (cached is null || !ReferenceEquals(cached.Text, Base)) _base = cached = new ParsedBase(Base, RewardSandbox.Parse(Base));
+            return cached.Expression;
+        }
+    }
 
-    private RewardExpression? _base;
+    private ParsedBase? _base;
+
+    private sealed record ParsedBase(string Text, RewardExpression Expression);
 
     /// <summary>The features the Base reward reads: the truth for Table 1's precision and recall.</summary>
     public IReadOnlyList<int> TrueFeatures => BaseExpression.FeaturesUsed;

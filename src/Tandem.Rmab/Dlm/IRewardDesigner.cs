@@ -49,7 +49,7 @@ public sealed record ReflectionRequest(DlmTask Task, int Stage, IReadOnlyList<Re
 /// <summary>
 /// The designer/reflector port of the DLM loop (seed 001 Algorithm 1): proposes reward expressions from a language
 /// task and selects among simulated outcomes. Implementations: <see cref="BaseDesigner"/>,
-/// <see cref="SimulatedDesigner"/>, and a real LLM in Tandem.Llm.
+/// <see cref="SimulatedDesigner"/>, the <see cref="OracleDesigner"/> ablation, and a real LLM in Tandem.Llm.
 /// </summary>
 /// <remarks>Both members answer with <see cref="PortAnswer{T}"/>: a failed, slow or malformed answer is an
 /// abstention with a reason (the loop retries a proposal with that reason, and keeps candidate 0 of a stage), never an

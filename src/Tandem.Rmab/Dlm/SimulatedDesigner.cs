@@ -7,61 +7,51 @@ using Tandem.Rmab.Model;
 
 namespace Tandem.Rmab.Dlm;
 
-/// <summary>Settings of the <see cref="SimulatedDesigner"/>.</summary>
-/// <param name="KeepProbability">Zero-shot probability of keeping each true feature (targets recall ≈ 0.75, seed Table 1).</param>
-/// <param name="DistractorRate">Expected distractors added per kept feature (0.67 targets precision ≈ 0.6).</param>
-/// <param name="SameGroupDistractor">Probability that a distractor comes from the same feature group as a true feature.</param>
-/// <param name="LogicRecall">Probability of combining features of different groups with a product (AND) when the task
-/// needs it (seed Appendix H: about 0.75).</param>
-/// <param name="CorrectingEdit">In later stages, probability that an edit of the best candidate moves toward the truth
-/// (drop a false feature or add a missing one) rather than a random edit.</param>
-/// <param name="InformedSelection">Probability that the reflector picks the candidate whose distribution gives the
-/// largest share to the true target features; otherwise it picks uniformly.</param>
+/// <summary>Settings of the <see cref="SimulatedDesigner"/> (docs/dlm-simulated-designer.md §2).</summary>
+/// <param name="DropRate">Probability that a grounded feature is left out of a zero-shot candidate.</param>
+/// <param name="NeighbourRate">Probability that a zero-shot candidate adds a neighbour of a grounded feature.</param>
+/// <param name="ProductRate">Probability of combining features of different groups with a product (AND) rather than a
+/// sum (seed Appendix H: logic recall about 0.75).</param>
 /// <param name="InvalidRate">Probability that a first attempt is an expression the sandbox refuses (exercising retries).</param>
 public sealed record SimulatedDesignerOptions(
-    double KeepProbability = 0.75,
-    double DistractorRate = 0.67,
-    double SameGroupDistractor = 0.5,
-    double LogicRecall = 0.75,
-    double CorrectingEdit = 0.5,
-    double InformedSelection = 0.8,
+    double DropRate = 0.1,
+    double NeighbourRate = 0.25,
+    double ProductRate = 0.75,
     double InvalidRate = 0.05)
 {
-    /// <summary>Throws when a probability lies outside [0, 1] (rate: ≥ 0).</summary>
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming a probability outside [0, 1].</summary>
     public SimulatedDesignerOptions Validated()
     {
-        foreach (var (name, p) in new[] { (nameof(KeepProbability), KeepProbability), (nameof(SameGroupDistractor), SameGroupDistractor),
-                     (nameof(LogicRecall), LogicRecall), (nameof(CorrectingEdit), CorrectingEdit), (nameof(InformedSelection), InformedSelection), (nameof(InvalidRate), InvalidRate) })
-        {
+        foreach (var (name, p) in new[] { (nameof(DropRate), DropRate), (nameof(NeighbourRate), NeighbourRate), (nameof(ProductRate), ProductRate), (nameof(InvalidRate), InvalidRate) })
             if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(name, p, "Must lie in [0, 1].");
-        }
-        if (!(DistractorRate >= 0 && DistractorRate <= 5)) throw new ArgumentOutOfRangeException(nameof(DistractorRate), DistractorRate, "Must lie in [0, 5].");
         return this;
     }
 }
 
 /// <summary>
-/// A documented <b>simulation</b> of an LLM designer and reflector (specs/DLM.md), not a model. It reads the task's
-/// true feature set (from the Base reward's syntax tree) and corrupts it: each true feature is kept with
-/// <see cref="SimulatedDesignerOptions.KeepProbability"/>, distractors are added at
-/// <see cref="SimulatedDesignerOptions.DistractorRate"/>, and weights come from the log grid {0.5, 1, 2, 5, 10}
-/// (seed §4.5's log-space search). Features from different groups are multiplied (an AND) with
-/// <see cref="SimulatedDesignerOptions.LogicRecall"/> when the task combines groups. In later stages it edits the
-/// best earlier candidate (one feature or weight change each). Its reflector picks the candidate whose
-/// state-feature distribution gives the true target features the largest share with
-/// <see cref="SimulatedDesignerOptions.InformedSelection"/>, else a uniform one. Thread-safe.
+/// A documented <b>simulation</b> of an LLM designer and reflector that is given only what a language model is given
+/// (docs/dlm-simulated-designer.md): it grounds the task's sentence in features with a fixed word-to-feature mapping
+/// (<see cref="TaskGrounding"/>), proposes weighted expressions over the grounded features with seeded noise, edits the
+/// best earlier candidate in later stages, and its reflector picks the candidate whose state-feature distribution
+/// (Algorithm 2) puts the largest share of positive states on the grounded features. It never reads
+/// <see cref="DlmTask.Base"/> or <see cref="DlmTask.TrueFeatures"/>. Thread-safe.
 /// </summary>
 public sealed class SimulatedDesigner : IRewardDesigner
 {
     private static readonly double[] WeightGrid = [0.5, 1, 2, 5, 10];
+    private const int SlightTop = 2; // "slightly": weights from {0.5, 1, 2}
     private readonly SimulatedDesignerOptions _options;
+    private readonly ConcurrentDictionary<string, TaskGrounding> _groundings = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Design> _designs = new(StringComparer.Ordinal);
 
     /// <summary>Create with <paramref name="options"/> (defaults when null).</summary>
     public SimulatedDesigner(SimulatedDesignerOptions? options = null) => _options = (options ?? new SimulatedDesignerOptions()).Validated();
 
     /// <inheritdoc />
-    public string Name => "simulated";
+    public string Name => RewardDesigners.Simulated;
+
+    /// <summary>The grounding of <paramref name="prompt"/> this designer uses (cached per sentence).</summary>
+    public TaskGrounding Ground(string prompt) => _groundings.GetOrAdd(prompt, TaskGrounding.Read);
 
     /// <inheritdoc />
     public ValueTask<PortAnswer<RewardProposal>> ProposeAsync(ProposalRequest request, CancellationToken cancellationToken = default)
@@ -70,18 +60,12 @@ public sealed class SimulatedDesigner : IRewardDesigner
         var rng = new Xoshiro256(request.Seed);
         if (request.EarlierAttempts.Count == 0 && rng.NextDouble() < _options.InvalidRate)
             return ValueTask.FromResult(RewardProposal.Proposed(InvalidExamples[rng.Next(InvalidExamples.Length)], "simulated invalid first attempt"));
-
-        int[] truth = request.Task.TrueFeatures.ToArray();
-        bool conjunction = truth.Select(Features.GroupOf).Distinct().Count() > 1;
-        Design design;
+        TaskGrounding g = Ground(request.Task.Prompt);
         StageBest? best = request.History.Count > 0 ? request.History[^1] : null;
-        if (best is not null && _designs.TryGetValue(best.Expression, out Design? previous))
-            design = Edit(previous, truth, rng);
-        else
-            design = ZeroShot(truth, conjunction, rng);
+        Design design = best is not null && _designs.TryGetValue(best.Expression, out Design? previous) ? Edit(previous, g, rng) : ZeroShot(g, rng);
         string text = design.ToExpression();
         _designs.TryAdd(text, design);
-        return ValueTask.FromResult(RewardProposal.Proposed(text, "simulated designer"));
+        return ValueTask.FromResult(RewardProposal.Proposed(text, "simulated designer (reads the task's sentence)"));
     }
 
     /// <inheritdoc />
@@ -89,18 +73,12 @@ public sealed class SimulatedDesigner : IRewardDesigner
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Candidates.Count == 0) return ValueTask.FromResult(PortAnswer<int>.Abstain("no candidates to compare"));
-        var rng = new Xoshiro256(request.Seed);
-        if (rng.NextDouble() >= _options.InformedSelection)
-            return ValueTask.FromResult(PortAnswer<int>.Given(rng.Next(request.Candidates.Count)));
-        IReadOnlyList<int> truth = request.Task.TrueFeatures;
-        int bestIndex = 0;
-        double bestScore = double.NegativeInfinity;
-        for (int i = 0; i < request.Candidates.Count; i++)
-        {
-            double score = truth.Sum(f => request.Candidates[i].Distribution.PercentOf(f));
-            if (score > bestScore) { bestScore = score; bestIndex = i; }
-        }
-        return ValueTask.FromResult(PortAnswer<int>.Given(bestIndex));
+        IReadOnlyList<int> targets = Ground(request.Task.Prompt).Targets;
+        double[] score = request.Candidates.Select(c => targets.Sum(f => c.Distribution.PercentOf(f))).ToArray();
+        double top = score.Max();
+        int[] tied = Enumerable.Range(0, score.Length).Where(i => score[i] == top).ToArray();
+        int pick = tied.Length == 1 ? tied[0] : tied[new Xoshiro256(request.Seed).Next(tied.Length)];
+        return ValueTask.FromResult(PortAnswer<int>.Given(pick));
     }
 
     private static readonly string[] InvalidExamples =
@@ -111,114 +89,108 @@ public sealed class SimulatedDesigner : IRewardDesigner
         "state * (1.0 + 2.0 * feats[i])",
     ];
 
-    private Design ZeroShot(int[] truth, bool conjunction, Xoshiro256 rng)
+    private int Weight(TaskGrounding g, Xoshiro256 rng) => rng.Next(g.Slight ? SlightTop + 1 : WeightGrid.Length);
+
+    private Design ZeroShot(TaskGrounding g, Xoshiro256 rng)
     {
-        var kept = truth.Where(_ => rng.NextDouble() < _options.KeepProbability).ToList();
-        var distractors = new List<int>();
-        int adds = 0;
-        foreach (int _ in kept.Count > 0 ? kept : [truth[0]])
-            if (rng.NextDouble() < _options.DistractorRate) adds++;
-        if (kept.Count == 0) adds = Math.Max(adds, 1);
-        for (int a = 0; a < adds; a++)
+        var features = g.Targets.Where(_ => rng.NextDouble() >= _options.DropRate).ToList();
+        if (features.Count == 0 && g.Targets.Count > 0) features.Add(g.Targets[rng.Next(g.Targets.Count)]);
+        foreach (FeatureGroup group in g.AmbiguousGroups) features.Add(group.Indices[rng.Next(group.Indices.Count)]);
+        if (features.Count == 0) features.Add(Features.FirstPromptFeature + rng.Next(Features.Count - Features.FirstPromptFeature));
+        if (rng.NextDouble() < _options.NeighbourRate)
         {
-            int d = Distractor(truth, kept, distractors, rng);
-            if (d >= 0) distractors.Add(d);
+            int f = features[rng.Next(features.Count)];
+            int n = Neighbour(f, rng);
+            if (n >= 0 && !features.Contains(n)) features.Add(n);
         }
-        bool useProduct = conjunction && kept.Select(Features.GroupOf).Distinct().Count() > 1 && rng.NextDouble() < _options.LogicRecall;
-        var weights = new Dictionary<int, int>();
-        foreach (int f in kept.Concat(distractors)) weights[f] = 1 + rng.Next(WeightGrid.Length - 1);
-        return new Design(kept.Concat(distractors).OrderBy(f => f).ToArray(), weights, useProduct ? kept.ToArray() : [], useProduct ? 2 + rng.Next(2) : 0);
+        var weights = features.ToDictionary(f => f, _ => Weight(g, rng));
+        bool product = features.Select(Features.GroupOf).Distinct().Count() > 1 && rng.NextDouble() < _options.ProductRate;
+        return new Design(features.Order().ToArray(), weights, product, Weight(g, rng));
     }
 
-    private Design Edit(Design d, int[] truth, Xoshiro256 rng)
+    private Design Edit(Design d, TaskGrounding g, Xoshiro256 rng)
     {
         var features = d.Features.ToList();
         var weights = new Dictionary<int, int>(d.Weights);
-        int[] product = d.Product;
         int productWeight = d.ProductWeight;
-        var falseOnes = features.Where(f => !truth.Contains(f)).ToList();
-        var missing = truth.Where(f => !features.Contains(f)).ToList();
-        if (rng.NextDouble() < _options.CorrectingEdit && (falseOnes.Count > 0 || missing.Count > 0))
+        var missing = g.Targets.Where(f => !features.Contains(f)).ToList();
+        var ungrounded = features.Where(f => !g.Targets.Contains(f) && !g.AmbiguousGroups.Any(a => a.Indices.Contains(f))).ToList();
+        var ambiguousMembers = features.Where(f => g.AmbiguousGroups.Any(a => a.Indices.Contains(f))).ToList();
+        int top = g.Slight ? SlightTop : WeightGrid.Length - 1;
+        void Step(int delta)
         {
-            if (falseOnes.Count > 0 && (missing.Count == 0 || rng.NextDouble() < 0.5))
-            {
-                int f = falseOnes[rng.Next(falseOnes.Count)];
-                features.Remove(f);
-                weights.Remove(f);
-            }
-            else
-            {
-                int f = missing[rng.Next(missing.Count)];
-                features.Add(f);
-                weights[f] = 1 + rng.Next(WeightGrid.Length - 1);
-            }
+            if (d.Product) productWeight = Math.Clamp(productWeight + delta, 0, top);
+            else { int f = features[rng.Next(features.Count)]; weights[f] = Math.Clamp(weights[f] + delta, 0, top); }
         }
-        else
+        switch (rng.Next(5))
         {
-            double u = rng.NextDouble();
-            if (u < 0.6 && features.Count > 0)
-            {
-                int f = features[rng.Next(features.Count)];
-                weights[f] = Math.Clamp(weights[f] + (rng.NextDouble() < 0.5 ? -1 : 1), 0, WeightGrid.Length - 1);
-            }
-            else if (u < 0.8 && product.Length > 0)
-            {
-                productWeight = Math.Clamp(productWeight + (rng.NextDouble() < 0.5 ? -1 : 1), 0, WeightGrid.Length - 1);
-            }
-            else
-            {
-                int x = Distractor(truth, features, [], rng);
-                if (x >= 0) { features.Add(x); weights[x] = rng.Next(WeightGrid.Length); }
-            }
+            case 1: Step(-1); break;
+            case 2 when missing.Count > 0:
+                int add = missing[rng.Next(missing.Count)];
+                features.Add(add);
+                weights[add] = Weight(g, rng);
+                break;
+            case 3 when ungrounded.Count > 0 && features.Count > 1:
+                int drop = ungrounded[rng.Next(ungrounded.Count)];
+                features.Remove(drop);
+                weights.Remove(drop);
+                break;
+            case 4 when ambiguousMembers.Count > 0:
+                int old = ambiguousMembers[rng.Next(ambiguousMembers.Count)];
+                FeatureGroup group = Features.GroupOf(old)!;
+                int redraw = group.Indices[rng.Next(group.Indices.Count)];
+                features.Remove(old);
+                int w = weights[old];
+                weights.Remove(old);
+                if (!features.Contains(redraw)) { features.Add(redraw); weights[redraw] = w; }
+                if (features.Count == 0) { features.Add(old); weights[old] = w; }
+                break;
+            default: Step(+1); break;
         }
-        product = product.Where(features.Contains).ToArray();
-        if (product.Select(Features.GroupOf).Distinct().Count() < 2) { product = []; productWeight = 0; }
-        if (features.Count == 0)
-        {
-            int f = truth[rng.Next(truth.Length)];
-            features.Add(f);
-            weights[f] = 2;
-        }
-        return new Design(features.OrderBy(f => f).ToArray(), weights, product, productWeight);
+        bool product = d.Product && features.Select(Features.GroupOf).Distinct().Count() > 1;
+        return new Design(features.Order().ToArray(), weights, product, productWeight);
     }
 
-    private int Distractor(int[] truth, IReadOnlyCollection<int> kept, IReadOnlyCollection<int> chosen, Xoshiro256 rng)
+    // The next member up or down in the feature's group (−1 at a group's edge in the drawn direction).
+    private static int Neighbour(int f, Xoshiro256 rng)
     {
-        var pool = new List<int>();
-        if (rng.NextDouble() < _options.SameGroupDistractor)
-        {
-            foreach (int t in truth)
-                pool.AddRange(Features.GroupOf(t)?.Indices ?? []);
-        }
-        if (pool.All(f => truth.Contains(f) || kept.Contains(f) || chosen.Contains(f)))
-            pool = Enumerable.Range(Features.FirstPromptFeature, Features.Count - Features.FirstPromptFeature).ToList();
-        pool = pool.Where(f => !truth.Contains(f) && !kept.Contains(f) && !chosen.Contains(f)).Distinct().ToList();
-        return pool.Count == 0 ? -1 : pool[rng.Next(pool.Count)];
+        FeatureGroup? group = Features.GroupOf(f);
+        if (group is null) return -1;
+        int i = IndexIn(group, f) + (rng.NextDouble() < 0.5 ? -1 : 1);
+        return i >= 0 && i < group.Indices.Count ? group.Indices[i] : -1;
     }
 
-    /// <summary>A candidate's structure: additive weighted features, plus an optional product of features from
-    /// different groups (features of one group are summed inside the product).</summary>
-    private sealed record Design(int[] Features, Dictionary<int, int> Weights, int[] Product, int ProductWeight)
+    private static int IndexIn(FeatureGroup group, int f)
+    {
+        for (int i = 0; i < group.Indices.Count; i++) if (group.Indices[i] == f) return i;
+        return -1;
+    }
+
+    /// <summary>A candidate: weighted features summed, or (when <see cref="Product"/>) one weight on the product over
+    /// groups of each group's sum.</summary>
+    private sealed record Design(int[] Features, Dictionary<int, int> Weights, bool Product, int ProductWeight)
     {
         public string ToExpression()
         {
             var sb = new StringBuilder("state * (1.0");
-            foreach (int f in Features)
+            if (!Product)
             {
-                if (Product.Contains(f)) continue;
-                sb.Append(" + ").Append(W(WeightGrid[Weights[f]])).Append(" * feats[").Append(f.ToString(CultureInfo.InvariantCulture)).Append(']');
+                foreach (int f in Features)
+                    sb.Append(" + ").Append(W(WeightGrid[Weights[f]])).Append(" * ").Append(Feat(f));
             }
-            if (Product.Length > 0)
+            else
             {
                 sb.Append(" + ").Append(W(WeightGrid[ProductWeight]));
-                foreach (var group in Product.GroupBy(Model.Features.GroupOf))
+                foreach (var group in Features.GroupBy(Model.Features.GroupOf))
                 {
-                    string[] terms = group.Select(f => "feats[" + f.ToString(CultureInfo.InvariantCulture) + "]").ToArray();
+                    string[] terms = group.Select(Feat).ToArray();
                     sb.Append(" * ").Append(terms.Length == 1 ? terms[0] : "(" + string.Join(" + ", terms) + ")");
                 }
             }
             return sb.Append(')').ToString();
         }
+
+        private static string Feat(int f) => "feats[" + f.ToString(CultureInfo.InvariantCulture) + "]";
 
         private static string W(double w) => w.ToString("0.0##", CultureInfo.InvariantCulture);
     }

@@ -16,7 +16,7 @@ public class DlmStudyOptionsTests
                 Seeds = 3, Arms = 12, Budget = 4, Tasks = [0, 5],
                 Planner = new PlannerSpec { Name = RmabPlanners.PpoEstimated, Ppo = new PpoOptions().WithEpochs(6) with { PolicyLearningRate = 1e-3 } },
             },
-            Designer = new DesignerSpec { Name = RewardDesigners.Simulated, Simulated = new SimulatedDesignerOptions(KeepProbability: 0.5) },
+            Designer = new DesignerSpec { Name = RewardDesigners.Simulated, Simulated = new SimulatedDesignerOptions(DropRate: 0.5), Oracle = new OracleDesignerOptions(KeepProbability: 0.5) },
             DataDirectory = "somewhere",
         };
         string json = options.ToJson();
@@ -26,8 +26,10 @@ public class DlmStudyOptionsTests
         Assert.Equal(6, back.Experiment.Planner.Ppo!.Epochs);
         Assert.Equal(2, back.Experiment.Planner.Ppo.FinalFrozenEpochs);
         Assert.Equal(1e-3, back.Experiment.Planner.Ppo.PolicyLearningRate);
-        Assert.Equal(0.5, back.Designer.Simulated!.KeepProbability);
-        Assert.Equal(0.67, back.Designer.Simulated.DistractorRate);
+        Assert.Equal(0.5, back.Designer.Simulated!.DropRate);
+        Assert.Equal(0.25, back.Designer.Simulated.NeighbourRate);
+        Assert.Equal(0.5, back.Designer.Oracle!.KeepProbability);
+        Assert.Equal(0.67, back.Designer.Oracle.DistractorRate);
         Assert.Equal([0, 5], back.Experiment.Tasks!);
     }
 
@@ -91,6 +93,7 @@ public class DlmStudyOptionsTests
     {
         Assert.IsType<SimulatedDesigner>(RewardDesigners.Create(new DesignerSpec()));
         Assert.IsType<BaseDesigner>(RewardDesigners.Create(new DesignerSpec { Name = "Base" }));
+        Assert.IsType<OracleDesigner>(RewardDesigners.Create(new DesignerSpec { Name = "oracle" }));
         var ex = Assert.Throws<ArgumentException>(() => RewardDesigners.Create(new DesignerSpec { Name = "openai:gpt-4o-mini" }));
         Assert.Contains("'openai:gpt-4o-mini'", ex.Message, StringComparison.Ordinal);
         var host = new HostFactory();

@@ -7,7 +7,8 @@ using Tandem.Rmab.Dlm;
 
 namespace Tandem.Rmab.Tests.Dlm;
 
-/// <summary>The library entry point reproduces the pre-wave CLI bit for bit (`tandem dlm --seeds 5`, commit 76cb7ef).</summary>
+/// <summary>The library entry point with the oracle designer reproduces the pre-wave CLI bit for bit (`tandem dlm --seeds 5`,
+/// commit 76cb7ef, whose default designer was what is now the oracle ablation).</summary>
 public class DlmStudyTests
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -16,14 +17,16 @@ public class DlmStudyTests
     };
 
     [Fact]
-    public async Task DefaultStudyWithFiveSeeds_MatchesTheOldCliSummary_AndRewardsFile_Exactly()
+    public async Task OracleStudyWithFiveSeeds_MatchesTheOldCliSummary_AndRewardsFile_Exactly()
     {
-        var options = new DlmStudyOptions { Experiment = new DlmExperimentOptions { Seeds = 5 }, DataDirectory = Fixtures.DataDirectory };
+        var options = new DlmStudyOptions { Experiment = new DlmExperimentOptions { Seeds = 5 }, Designer = new DesignerSpec { Name = RewardDesigners.Oracle }, DataDirectory = Fixtures.DataDirectory };
         DlmStudyResult result = await DlmStudy.RunAsync(options);
 
         JsonNode mine = JsonSerializer.SerializeToNode(result.Summary, Json)!;
         JsonNode reference = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Dlm", "Reference", "dlm-seeds5-summary.json")))!;
         mine.AsObject().Remove("wallSeconds");
+        Assert.Equal("oracle", mine["designer"]!.GetValue<string>());
+        mine["designer"] = "simulated"; // the old name of the same designer
         reference.AsObject().Remove("wallSeconds");
         Assert.Null(mine["llm"]);
         mine.AsObject().Remove("llm");

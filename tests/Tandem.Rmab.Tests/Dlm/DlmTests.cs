@@ -149,9 +149,9 @@ public class DlmTests
     }
 
     [Fact]
-    public async Task SimulatedDesigner_ZeroShotPrecisionAndRecall_AreNearTable1()
+    public async Task OracleDesigner_ZeroShotPrecisionAndRecall_AreNearTable1()
     {
-        DlmExperimentResult r = await DlmExperiment.RunAsync(Fixtures.Tasks, Fixtures.Generator, new SimulatedDesigner(),
+        DlmExperimentResult r = await DlmExperiment.RunAsync(Fixtures.Tasks, Fixtures.Generator, new OracleDesigner(),
             new DlmExperimentOptions { Seeds = 8, Arms = 24, Budget = 6, Stages = 1, Candidates = 3, Trials = 2, Steps = 2, MaxDegreeOfParallelism = 2 });
         double precision = r.Tasks.Average(t => t.Precision), recall = r.Tasks.Average(t => t.Recall);
         Assert.InRange(precision, 0.45, 0.8);
