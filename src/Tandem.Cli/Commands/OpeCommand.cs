@@ -89,10 +89,12 @@ public static class OpeCommand
 
     private static Task<int> RunAsync(string path, bool skipInvalid, IReadOnlyList<TargetSpec> targets, OpeOptions options, CommonSettings common, CliIo io, ParseResult parse, CancellationToken cancellationToken)
     {
-        DecisionLogReader reader;
-        try { reader = new DecisionLogReader(path, new DecisionLogReadOptions(skipInvalid)); }
+        DecisionLogReader opened;
+        try { opened = new DecisionLogReader(path, new DecisionLogReadOptions(skipInvalid)); }
         catch (FileNotFoundException) { throw new UsageException($"--log '{path}' does not exist."); }
         catch (ArgumentException ex) { throw new UsageException($"--log '{path}': {OptionMap.FirstSentence(ex.Message)}"); }
+
+        using DecisionLogReader reader = opened; // disposing deletes the reader's spill file
 
         // Read before writing: the log is checked (and evaluated) before the output folder is taken.
         OpeSummary summary;
