@@ -143,4 +143,39 @@ public sealed class OpeCommandTests : IDisposable
 
         CliRunner.AssertUsageError(run, "none.jsonl' does not exist.");
     }
+
+    [Fact]
+    public async Task Validate_Json_GivesBiasRmseAndCoverageBesideTheExactValue()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run("ope", "--validate", "--repetitions", "4", "--lines", "100", "--bootstrap", "20", "--estimators", "ips,dr", "--json", "--out", Out("v"));
+
+        Assert.True(exit == 0, stderr);
+        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonArray checks = root["checks"]!.AsArray();
+        Assert.Equal(5 * 2, checks.Count); // uniform and arm:0..3 of the default world, two estimators
+        foreach (JsonNode? c in checks)
+        {
+            Assert.Equal((double)c!["mean"]! - (double)c["exact"]!, (double)c["bias"]!, 9);
+            Assert.InRange((double)c["coverage"]!, 0, 1);
+            Assert.Equal(4, (int)c["repetitions"]!);
+        }
+        foreach (string file in new[] { "summary.json", "validation.csv", "rmse.png", "report.html" })
+            Assert.True(File.Exists(Path.Combine(Out("v"), file)), file + " missing");
+    }
+
+    [Fact]
+    public async Task Validate_WithALog_Exit2_SaysWhy()
+    {
+        var run = await CliRunner.Run("ope", "--validate", "--log", _log, "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, "--validate simulates its own logs and targets; drop --log and --policy.");
+    }
+
+    [Fact]
+    public async Task NoLogWithoutValidate_Exit2_NamesTheOption()
+    {
+        var run = await CliRunner.Run("ope", "--policy", "uniform", "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, "--log is required (or --validate).");
+    }
 }
