@@ -2,7 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using Tandem.Cli.Console;
 using Tandem.Cli.Hosting;
+using Tandem.Core.Abstractions;
 using Tandem.Core.Reports;
+using Tandem.Core.State;
+using Tandem.Recourse.Environments;
+using Tandem.Recourse.Geometry;
+using Tandem.Recourse.Model;
+using Tandem.Recourse.Policies;
 using Tandem.Evaluation.Estimation;
 using Tandem.Evaluation.Logs;
 using Tandem.Evaluation.Simulation;
@@ -27,7 +33,8 @@ public static class OpeCommand
     public static Command Create(CliIo io)
     {
         var log = new Option<string?>("--log") { Description = "The decision log to evaluate (docs/decision-log.md); required unless --validate." };
-        var policy = new Option<string[]>("--policy") { Description = "A target policy: " + TargetSpec.Allowed + ". Repeat to evaluate several; required unless --validate.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var policy = new Option<string[]>("--policy") { Description = "A target policy: " + TargetSpec.Allowed + ", or snapshot:FILE (a LinUCB or GLRB state written by PolicyStates.Serialize). Repeat to evaluate several; required unless --validate.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var env = new Option<string>("--env") { Description = "For --policy snapshot:FILE: the recourse environment the learner was trained on (" + string.Join(", ", Scenarios.Names) + "; default synthetic). GLRB is rebuilt with the environment's default options.", DefaultValueFactory = _ => "synthetic" };
         var validate = new Option<bool>("--validate") { Description = "Check the estimators against the truth: simulated logs under an exploring policy, targets uniform and every arm, bias, RMSE and interval coverage over repetitions beside the exact value." };
         var repetitions = new Option<int?>("--repetitions") { Description = "With --validate: independent simulated logs, 2..10000 (default 100)." };
         var lines = new Option<int?>("--lines") { Description = "With --validate: decisions per simulated log, 10..1000000 (default 500)." };
@@ -46,7 +53,7 @@ public static class OpeCommand
         var confidence = new Option<double?>("--confidence") { Description = "Confidence level of the intervals in (0.5, 1) (default 0.95)." };
 
         var command = new Command("ope", "Off-policy evaluation: estimate target policies' values from a decision log (DM, IPS, SNIPS, DR, switch-DR, DR-OS, replay) with bootstrap intervals and diagnostics.");
-        foreach (Option o in new Option[] { log, policy, validate, repetitions, lines, estimators, output, json, seed, skip, clip, floor, tau, shrinkage, folds, ridge, bootstrap, confidence })
+        foreach (Option o in new Option[] { log, policy, env, validate, repetitions, lines, estimators, output, json, seed, skip, clip, floor, tau, shrinkage, folds, ridge, bootstrap, confidence })
             command.Add(o);
         command.SetAction((parse, ct) =>
         {
@@ -83,12 +90,16 @@ public static class OpeCommand
                 throw new UsageException("--repetitions and --lines apply only with --validate.");
             if (parse.GetValue(log) is null) throw new UsageException("--log is required (or --validate).");
             if ((parse.GetValue(policy) ?? []).Length == 0) throw new UsageException("--policy is required (or --validate).");
-            var targets = new List<TargetSpec>();
+            var targets = new List<ITargetSource>();
             foreach (string text in parse.GetValue(policy) ?? [])
             {
-                try { targets.Add(TargetSpec.Parse(text)); }
-                catch (ArgumentException ex) { throw new UsageException("--policy " + OptionMap.FirstSentence(ex.Message)); }
-                if (targets.Count(t => t == targets[^1]) > 1) throw new UsageException($"--policy '{targets[^1]}' is given twice.");
+                if (text.StartsWith(SnapshotTargets.Prefix, StringComparison.OrdinalIgnoreCase)) targets.Add(SnapshotTargets.Load(text, parse.GetValue(env)!));
+                else
+                {
+                    try { targets.Add(TargetSpec.Parse(text)); }
+                    catch (ArgumentException ex) { throw new UsageException("--policy " + OptionMap.FirstSentence(ex.Message)); }
+                }
+                if (targets.Count(t => t.ToString() == targets[^1].ToString()) > 1) throw new UsageException($"--policy '{targets[^1]}' is given twice.");
             }
             return RunAsync(parse.GetValue(log)!, parse.GetValue(skip), targets, options, common, io, parse, ct);
         });
@@ -106,7 +117,7 @@ public static class OpeCommand
         return list;
     }
 
-    private static Task<int> RunAsync(string path, bool skipInvalid, IReadOnlyList<TargetSpec> targets, OpeOptions options, CommonSettings common, CliIo io, ParseResult parse, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(string path, bool skipInvalid, IReadOnlyList<ITargetSource> targets, OpeOptions options, CommonSettings common, CliIo io, ParseResult parse, CancellationToken cancellationToken)
     {
         DecisionLogReader opened;
         try { opened = new DecisionLogReader(path, new DecisionLogReadOptions(skipInvalid)); }
@@ -176,4 +187,54 @@ public static class OpeCommand
     }
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Target policies from snapshot files of trained recourse learners (LinUCB, GLRB): wiring only; the
+/// learners are restored through their own <see cref="IStateful.ImportState"/>, which checks the snapshot.</summary>
+internal static class SnapshotTargets
+{
+    public const string Prefix = "snapshot:";
+
+    /// <summary>A target that restores a fresh copy of the snapshot's learner on the problem of <paramref name="envName"/>.</summary>
+    public static ITargetSource Load(string spec, string envName)
+    {
+        string path = spec[Prefix.Length..];
+        if (!File.Exists(path)) throw new UsageException($"--policy '{spec}': the snapshot file '{path}' does not exist.");
+        IRecourseScenario scenario;
+        try { scenario = Scenarios.Create(envName); }
+        catch (ArgumentException ex) { throw new UsageException("--env " + OptionMap.FirstSentence(ex.Message)); }
+        PolicyState state;
+        try { state = PolicyStates.Deserialize(File.ReadAllText(path)); }
+        catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}': {ex.Message}"); }
+        ScenarioDefaults defaults = scenario.Defaults;
+        RecourseProblem Problem()
+        {
+            int mutable = scenario.CreateProblem(RecourseNorm.L2, 0).MutableIndices.Length;
+            return scenario.CreateProblem(RecourseNorm.Parse("l2", mutable), defaults.Gamma);
+        }
+        Func<IPolicy<double[], RecourseDecision, RecourseOutcome>> restore = state.Kind switch
+        {
+            "linucb" => () =>
+            {
+                var options = new LinUcbOptions { Alpha = Number(state, "alpha"), Lambda = Number(state, "lambda") };
+                var p = new LinUcbPolicy(Problem(), options, TimeProvider.System);
+                p.ImportState(state);
+                return p;
+            },
+            "glrb" => () =>
+            {
+                var p = new GlrbPolicy(Problem(), new GlrbOptions { Lambda = defaults.Lambda, Radius = ConfidenceRadiusRule.Constant(defaults.Rho) }, TimeProvider.System);
+                p.ImportState(state);
+                return p;
+            },
+            _ => throw new UsageException($"--policy '{spec}': a '{state.Kind}' snapshot cannot be evaluated; allowed kinds: linucb, glrb."),
+        };
+        RecourseProblem problem = Problem();
+        try { restore(); } // restore once now, so a snapshot that does not fit the environment stops before the log is read
+        catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}' does not fit --env {scenario.Name}: {ex.Message}"); }
+        return new PolicyTarget<RecourseDecision, RecourseOutcome>(spec, problem.ArmCount, problem.Dimension, restore);
+    }
+
+    private static double Number(PolicyState state, string name) =>
+        state.Data.TryGetProperty(name, out var value) && value.TryGetDouble(out double x) ? x : throw new UsageException($"The snapshot has no number '{name}'.");
 }

@@ -24,7 +24,7 @@ public static class OffPolicyEvaluator
     /// <exception cref="ArgumentException">An option is out of range, the log has no valid line, or a target does not
     /// fit the log (the message names both).</exception>
     /// <exception cref="DecisionLogException">A log line is invalid (and skipping is off).</exception>
-    public static OpeSummary Evaluate(IDecisionSource source, IReadOnlyList<TargetSpec> targets, OpeOptions options, CancellationToken cancellationToken = default)
+    public static OpeSummary Evaluate(IDecisionSource source, IReadOnlyList<ITargetSource> targets, OpeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(targets);
@@ -34,17 +34,17 @@ public static class OffPolicyEvaluator
 
         CrossFittedRidge? model = null;
         long n = 0;
-        int arms = -1;
+        int arms = -1, dimension = 0;
         foreach (LoggedDecision line in source.Read())
         {
             if ((++n & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
-            if (model is null) arms = line.ArmCount;
+            if (model is null) (arms, dimension) = (line.ArmCount, line.Features?.Length ?? 0);
             model ??= new CrossFittedRidge(line.ArmCount, line.Features?.Length ?? 0, line.Cell is not null, options.Folds, options.Ridge, Seeds.Derive(options.Seed, "folds"));
             model.Add(line);
         }
         if (model is null) throw new ArgumentException("The decision log has no valid line to evaluate.", nameof(source));
         model.Fit();
-        var policies = targets.Select(t => t.Create(arms, model)).ToList();
+        var policies = targets.Select(t => t.Create(arms, dimension, model)).ToList();
         return Evaluate(source, policies, model, options, cancellationToken);
     }
 
