@@ -172,6 +172,7 @@ public static class OpeCommand
     private static void WriteTable(TextWriter output, OpeSummary s, string folder)
     {
         output.WriteLine(Inv($"Off-policy evaluation of {ConsoleText.Safe(s.Log)}: {s.Lines} decisions ({s.SkippedLines} invalid lines skipped), {s.Arms} arms; {s.LinesWithoutPropensity} without propensity (cannot support IPS), {s.LinesBelowFloor} below the floor {s.Options.PropensityFloor}."));
+        output.WriteLine(OpeResult.SeedCases(s));
         var rows = new List<string[]> { new[] { "policy", "estimator", "value", Inv($"{s.Options.Confidence:P0} interval"), "lines", "ESS", "max w", OpeResult.ExactLabel } };
         foreach (PolicyEvaluation p in s.Policies)
         {

@@ -39,7 +39,7 @@ public static class OffPolicyEvaluator
         {
             if ((++n & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
             if (model is null) (arms, dimension) = (line.ArmCount, line.Features?.Length ?? 0);
-            model ??= new CrossFittedRidge(line.ArmCount, line.Features?.Length ?? 0, line.Cell is not null, options.Folds, options.Ridge, Seeds.Derive(options.Seed, "folds"));
+            model ??= new CrossFittedRidge(line.ArmCount, line.RewardFeatures?.Length ?? 0, line.Cell is not null, options.Folds, options.Ridge, Seeds.Derive(options.Seed, "folds"));
             model.Add(line);
         }
         if (model is null) throw new ArgumentException("The decision log has no valid line to evaluate.", nameof(source));
@@ -75,7 +75,8 @@ public static class OffPolicyEvaluator
         double[] q = [], pi = [];
         int arms = -1, dimension = 0;
         bool cells = false, loggingUniform = true;
-        long lines = 0, withPropensity = 0, belowFloor = 0;
+        long lines = 0, withPropensity = 0, belowFloor = 0, advisorUnstated = 0, estimated = 0, recourseLines = 0;
+        int minDraws = 0, maxDraws = 0;
         double lambda = options.ShrinkageLambda, clip = options.Clip, tau = options.SwitchThreshold;
 
         foreach (LoggedDecision line in source.Read())
@@ -95,6 +96,18 @@ public static class OffPolicyEvaluator
             }
             model.Predict(line, q);
             bool supported = line.HasPropensity;
+            if (!supported && line.Flags.HasFlag(LineFlags.AdvisorFollowed)) advisorUnstated++;
+            if (line.Recourse is not null) recourseLines++;
+            bool monteCarlo = supported && line.Flags.HasFlag(LineFlags.PropensityEstimated);
+            if (monteCarlo)
+            {
+                estimated++;
+                if (line.PropensityDraws > 0)
+                {
+                    minDraws = minDraws == 0 ? line.PropensityDraws : Math.Min(minDraws, line.PropensityDraws);
+                    maxDraws = Math.Max(maxDraws, line.PropensityDraws);
+                }
+            }
             double mu = line.Propensity, r = line.Reward;
             if (supported)
             {
@@ -142,6 +155,10 @@ public static class OffPolicyEvaluator
                     double shrunk = double.IsPositiveInfinity(lambda) ? wc : wc == 0 ? 0 : lambda * wc / (wc * wc + lambda); // Su et al. 2020, optimistic shrinkage
                     c[10] = dm + shrunk * residual;
                     c[11] = 1;
+                    // A Monte Carlo propensity p̂ from M draws has Var p̂ ≈ p(1 − p)/M, so the weight's relative variance
+                    // is ≈ (1 − p)/(M p) (delta method): the extra variance of w·r it adds to IPS.
+                    if (monteCarlo && line.PropensityDraws > 0)
+                        t.DrawVariance += wc * r * wc * r * (1 - mu) / (line.PropensityDraws * mu);
                     t.SumWeight += wc;
                     t.SumWeightSquared += wc * wc;
                     t.SumRawWeight += w;
@@ -199,7 +216,10 @@ public static class OffPolicyEvaluator
                 SwitchedToModel: t.Switched,
                 UnsupportedTargetMass: withPropensity > 0 ? t.UnsupportedMass / withPropensity : double.NaN,
                 ReplayMatches: t.ReplayMatches,
-                TargetDeterministic: t.Deterministic);
+                TargetDeterministic: t.Deterministic)
+            {
+                PropensityNoiseStandardError = minDraws > 0 && withPropensity > 0 ? Math.Sqrt(t.DrawVariance) / withPropensity : double.NaN,
+            };
             bool truth = t.TruthLines == lines;
             evaluations.Add(new PolicyEvaluation(targets[k].Name, truth ? t.TruthSum / lines : double.NaN, t.TruthLines, diagnostics, estimates));
         }
@@ -214,6 +234,11 @@ public static class OffPolicyEvaluator
             Dimension = dimension,
             LinesWithoutPropensity = lines - withPropensity,
             LinesBelowFloor = belowFloor,
+            AdvisorLinesWithoutPropensity = advisorUnstated,
+            LinesWithEstimatedPropensity = estimated,
+            MinPropensityDraws = minDraws,
+            MaxPropensityDraws = maxDraws,
+            LinesWithRecourse = recourseLines,
             LoggingUniform = loggingUniform,
             Options = OpeSettings.From(options),
             Policies = evaluations,
@@ -329,7 +354,7 @@ public static class OffPolicyEvaluator
 
     private sealed class PolicyTally
     {
-        public double SumWeight, SumWeightSquared, SumRawWeight, MaxWeight, UnsupportedMass, TruthSum;
+        public double SumWeight, SumWeightSquared, SumRawWeight, MaxWeight, UnsupportedMass, TruthSum, DrawVariance;
         public long Clipped, Switched, ReplayMatches, TruthLines;
         public bool Deterministic = true;
     }
