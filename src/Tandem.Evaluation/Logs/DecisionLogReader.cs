@@ -46,13 +46,16 @@ public sealed record DecisionLogReadOptions(bool SkipInvalid = false, int MaxLin
 /// line. A bad line throws <see cref="DecisionLogException"/> naming the line and field, or is skipped and counted.
 /// <para>The first pass parses the JSON in batches of <see cref="BatchLines"/> lines, in parallel, and yields them in
 /// log order; it also writes the valid lines' numbers to a compact binary spill file (deleted when the reader is
-/// disposed), so later passes replay the spill instead of parsing again. Memory is one batch, whatever the log's
-/// length; the spill holds about 8 bytes per number of the log.</para>
+/// disposed), so later passes replay the spill instead of parsing again. Memory is one batch (at most
+/// <see cref="BatchLines"/> lines or about <see cref="BatchBytes"/> bytes plus one line), whatever the log's length; the spill holds about 8 bytes per number of the log.</para>
 /// </summary>
 public sealed class DecisionLogReader : IDecisionSource, IDisposable
 {
     /// <summary>Lines parsed together in one parallel batch.</summary>
     public const int BatchLines = 4096;
+
+    /// <summary>A batch is also parsed once its lines hold this many bytes, so long lines do not make it large.</summary>
+    public const int BatchBytes = 16 << 20;
     private const double Tolerance = 1e-6;
     [ThreadStatic] private static double[]? t_scratch; // one per parsing thread: arrays are read here, then copied out
     private readonly string _path;
@@ -151,7 +154,7 @@ public sealed class DecisionLogReader : IDecisionSource, IDisposable
                     batch.Add(text, lineNumber);
                 }
             }
-            if (batch.Count == BatchLines || (done && batch.Count > 0))
+            if (batch.Count == BatchLines || batch.Bytes >= BatchBytes || (done && batch.Count > 0))
             {
                 batch.ParseAll();
                 for (int i = 0; i < batch.Count; i++)
@@ -192,6 +195,8 @@ public sealed class DecisionLogReader : IDecisionSource, IDisposable
         public readonly DecisionLogException?[] Errors = new DecisionLogException?[BatchLines];
 
         public int Count { get; private set; }
+
+        public int Bytes => _start[Count];
 
         public void Add(ReadOnlySpan<byte> text, long line)
         {

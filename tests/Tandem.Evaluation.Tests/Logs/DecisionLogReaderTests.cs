@@ -289,6 +289,18 @@ public sealed class DecisionLogReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_LongLines_FillABatchByBytes_AndAllAreReadInOrder()
+    {
+        // 600 lines of ≈ 64 KB pass the batch's byte cap (16 MiB) before its line cap.
+        string wide = Good.Replace("[0.5,-1]", "[" + string.Join(",", Enumerable.Repeat("0.125", 12000)) + "]");
+        Assert.True(600L * wide.Length > DecisionLogReader.BatchBytes);
+
+        var lines = new DecisionLogReader(Log([.. Enumerable.Repeat(wide, 600)])).Read().ToList();
+
+        Assert.Equal(Enumerable.Range(1, 600).Select(i => (long)i), lines.Select(l => l.Line));
+    }
+
+    [Fact]
     public void Create_MissingFile_NamesThePath()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => new DecisionLogReader(Path.Combine(_folder, "none.jsonl")));
