@@ -17,6 +17,9 @@ internal sealed class DecisionSpill : IDisposable
     {
         string path = Path.Combine(Path.GetTempPath(), "tandem-ope-" + Guid.NewGuid().ToString("N") + ".bin");
         _stream = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, BufferBytes, FileOptions.DeleteOnClose);
+        // On Unix the name goes at once (the open handle keeps the data), so nothing is left behind even when the
+        // reader is never disposed or the process is killed; Windows deletes it when the handle closes.
+        if (!OperatingSystem.IsWindows()) File.Delete(path);
         _writer = new BinaryWriter(_stream, Encoding.UTF8, leaveOpen: true);
     }
 

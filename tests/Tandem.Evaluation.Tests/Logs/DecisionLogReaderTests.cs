@@ -301,6 +301,19 @@ public sealed class DecisionLogReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_AnUndisposedReader_LeavesNoSpillFileBehind()
+    {
+        // Only readers in this class make spills in this test assembly, and its tests run one at a time.
+        var reader = new DecisionLogReader(Log(Good, Good));
+
+        reader.Read().ToList();
+        reader.Read().ToList();
+
+        Assert.True(reader.Replayed);
+        if (!OperatingSystem.IsWindows()) Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "tandem-ope-*.bin"));
+    }
+
+    [Fact]
     public void Create_MissingFile_NamesThePath()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => new DecisionLogReader(Path.Combine(_folder, "none.jsonl")));
