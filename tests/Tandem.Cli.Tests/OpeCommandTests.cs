@@ -1,4 +1,10 @@
+using System.Collections.Immutable;
 using System.Text.Json.Nodes;
+using Tandem.Core.State;
+using Tandem.Recourse.Environments;
+using Tandem.Recourse.Geometry;
+using Tandem.Recourse.Model;
+using Tandem.Recourse.Policies;
 using Tandem.Evaluation.Logs;
 using Tandem.Evaluation.Simulation;
 
@@ -115,9 +121,9 @@ public sealed class OpeCommandTests : IDisposable
     [Fact]
     public async Task UnknownPolicy_Exit2_NamesTheAllowedOnes()
     {
-        var run = await CliRunner.Run("ope", "--log", _log, "--policy", "snapshot:glrb.json", "--out", Out("x"));
+        var run = await CliRunner.Run("ope", "--log", _log, "--policy", "best-arm", "--out", Out("x"));
 
-        CliRunner.AssertUsageError(run, "'snapshot:glrb.json' is unknown; allowed: uniform, arm:N, greedy-model");
+        CliRunner.AssertUsageError(run, "'best-arm' is unknown; allowed: uniform, arm:N, greedy-model");
     }
 
     [Fact]
@@ -142,5 +148,152 @@ public sealed class OpeCommandTests : IDisposable
         var run = await CliRunner.Run("ope", "--log", Out("none.jsonl"), "--policy", "uniform", "--out", Out("x"));
 
         CliRunner.AssertUsageError(run, "none.jsonl' does not exist.");
+    }
+
+    [Fact]
+    public async Task Validate_Json_GivesBiasRmseAndCoverageBesideTheExactValue()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run("ope", "--validate", "--repetitions", "4", "--lines", "100", "--bootstrap", "20", "--estimators", "ips,dr", "--json", "--out", Out("v"));
+
+        Assert.True(exit == 0, stderr);
+        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonArray checks = root["checks"]!.AsArray();
+        Assert.Equal(5 * 2, checks.Count); // uniform and arm:0..3 of the default world, two estimators
+        foreach (JsonNode? c in checks)
+        {
+            Assert.Equal((double)c!["mean"]! - (double)c["exact"]!, (double)c["bias"]!, 9);
+            Assert.InRange((double)c["coverage"]!, 0, 1);
+            Assert.Equal(4, (int)c["repetitions"]!);
+        }
+        foreach (string file in new[] { "summary.json", "validation.csv", "rmse.png", "report.html" })
+            Assert.True(File.Exists(Path.Combine(Out("v"), file)), file + " missing");
+    }
+
+    [Fact]
+    public async Task Validate_WithALog_Exit2_SaysWhy()
+    {
+        var run = await CliRunner.Run("ope", "--validate", "--log", _log, "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, "--validate simulates its own logs and targets; drop --log and --policy.");
+    }
+
+    [Fact]
+    public async Task NoLogWithoutValidate_Exit2_NamesTheOption()
+    {
+        var run = await CliRunner.Run("ope", "--policy", "uniform", "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, "--log is required (or --validate).");
+    }
+
+    private static RecourseProblem SyntheticProblem()
+    {
+        IRecourseScenario scenario = Scenarios.Create("synthetic");
+        int mutable = scenario.CreateProblem(RecourseNorm.L2, 0).MutableIndices.Length;
+        return scenario.CreateProblem(RecourseNorm.Parse("l2", mutable), scenario.Defaults.Gamma);
+    }
+
+    // A LinUCB trained on 300 steps of a linear reward whose best arm depends on the context, saved as a snapshot.
+    private async Task<string> LinUcbSnapshot()
+    {
+        RecourseProblem problem = SyntheticProblem();
+        var policy = new LinUcbPolicy(problem, new LinUcbOptions { Alpha = 0.5 });
+        var random = new Random(5);
+        for (int t = 0; t < 300; t++)
+        {
+            double[] x = [.. Enumerable.Range(0, problem.Dimension).Select(_ => random.NextDouble() * 2 - 1)];
+            var decision = await policy.DecideAsync(x);
+            double reward = x[decision.Arm % x.Length] * (decision.Arm + 1) + 0.1 * random.NextDouble();
+            await policy.LearnAsync(x, decision, new RecourseOutcome(reward, reward, [.. x]));
+        }
+        string path = Out("linucb.json");
+        File.WriteAllText(path, PolicyStates.Serialize(policy.ExportState()));
+        return path;
+    }
+
+    [Fact]
+    public async Task SnapshotTarget_LinUcb_IsOneHotOnAFreshCopysDecisions_AndNeverLearns()
+    {
+        RecourseProblem problem = SyntheticProblem();
+        string snapshot = await LinUcbSnapshot();
+        var world = new SyntheticBandit(new SyntheticBanditOptions(Arms: problem.ArmCount, Dimension: problem.Dimension), worldSeed: 8);
+        IReadOnlyList<LoggedDecision> lines = world.Log(400, 2);
+        string log = Out("recourse.jsonl");
+        File.WriteAllLines(log, lines.Select(l => DecisionLogLines.Format(l)));
+
+        var (exit, stdout, stderr) = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--bootstrap", "0", "--json", "--out", Out("snap"));
+
+        Assert.True(exit == 0, stderr);
+        JsonNode p = JsonNode.Parse(stdout)!["policies"]![0]!;
+        Assert.True((bool)p["diagnostics"]!["targetDeterministic"]!);
+        // Independently: one restored copy per line (so nothing carries over), its arm's true expected reward.
+        double exact = 0;
+        foreach (LoggedDecision l in lines)
+        {
+            var fresh = new LinUcbPolicy(SyntheticProblem(), new LinUcbOptions { Alpha = 0.5 });
+            fresh.ImportState(PolicyStates.Deserialize(File.ReadAllText(snapshot)));
+            exact += l.ExpectedRewards![(await fresh.DecideAsync(l.Features!)).Arm];
+        }
+        Assert.Equal(exact / lines.Count, (double)p["exact"]!, 12);
+    }
+
+    [Fact]
+    public async Task SnapshotTarget_OtherDimensionThanTheLog_Exit2_NamesBoth()
+    {
+        RecourseProblem problem = SyntheticProblem();
+        string snapshot = await LinUcbSnapshot();
+        var world = new SyntheticBandit(new SyntheticBanditOptions(Arms: problem.ArmCount, Dimension: problem.Dimension + 1), worldSeed: 8);
+        string log = Out("wide.jsonl");
+        File.WriteAllLines(log, world.Log(50, 2).Select(l => DecisionLogLines.Format(l)));
+
+        var run = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, $"has {problem.Dimension} features and {problem.ArmCount} arms; the log has {problem.Dimension + 1} features and {problem.ArmCount} arms.");
+    }
+
+    [Fact]
+    public async Task SnapshotTarget_OfAnotherEnvironment_Exit2_SaysWhichDoesNotFit()
+    {
+        string snapshot = await LinUcbSnapshot();
+
+        var run = await CliRunner.Run("ope", "--log", _log, "--policy", "snapshot:" + snapshot, "--env", "hypertension", "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, "does not fit --env hypertension");
+    }
+
+    [Fact]
+    public async Task SnapshotTarget_Glrb_RestoredWithTheEnvironmentsDefaults_MatchesAFreshCopy()
+    {
+        RecourseProblem problem = SyntheticProblem();
+        ScenarioDefaults defaults = Scenarios.Create("synthetic").Defaults;
+        GlrbPolicy Build() => new(SyntheticProblem(), new GlrbOptions { Lambda = defaults.Lambda, Radius = ConfidenceRadiusRule.Constant(defaults.Rho) });
+        GlrbPolicy trained = Build();
+        var random = new Random(6);
+        for (int t = 0; t < 100; t++)
+        {
+            double[] x = [.. Enumerable.Range(0, problem.Dimension).Select(_ => random.NextDouble())];
+            var decision = await trained.DecideAsync(x);
+            double reward = decision.Recourse.Sum() * (decision.Arm + 1) + 0.1 * random.NextDouble();
+            await trained.LearnAsync(x, decision, new RecourseOutcome(reward, reward, decision.Recourse));
+        }
+        string snapshot = Out("glrb.json");
+        File.WriteAllText(snapshot, PolicyStates.Serialize(trained.ExportState()));
+        var world = new SyntheticBandit(new SyntheticBanditOptions(Arms: problem.ArmCount, Dimension: problem.Dimension), worldSeed: 9);
+        IReadOnlyList<LoggedDecision> lines = world.Log(60, 3);
+        string log = Out("glrb.jsonl");
+        File.WriteAllLines(log, lines.Select(l => DecisionLogLines.Format(l)));
+
+        var (exit, stdout, stderr) = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--bootstrap", "0", "--json", "--out", Out("g"));
+
+        Assert.True(exit == 0, stderr);
+        JsonNode p = JsonNode.Parse(stdout)!["policies"]![0]!;
+        Assert.True((bool)p["diagnostics"]!["targetDeterministic"]!);
+        double exact = 0;
+        foreach (LoggedDecision l in lines)
+        {
+            GlrbPolicy fresh = Build();
+            fresh.ImportState(PolicyStates.Deserialize(File.ReadAllText(snapshot)));
+            exact += l.ExpectedRewards![(await fresh.DecideAsync(l.Features!)).Arm];
+        }
+        Assert.Equal(exact / lines.Count, (double)p["exact"]!, 12);
     }
 }

@@ -2,9 +2,16 @@ using System.CommandLine;
 using System.Globalization;
 using Tandem.Cli.Console;
 using Tandem.Cli.Hosting;
+using Tandem.Core.Abstractions;
 using Tandem.Core.Reports;
+using Tandem.Core.State;
+using Tandem.Recourse.Environments;
+using Tandem.Recourse.Geometry;
+using Tandem.Recourse.Model;
+using Tandem.Recourse.Policies;
 using Tandem.Evaluation.Estimation;
 using Tandem.Evaluation.Logs;
+using Tandem.Evaluation.Simulation;
 using Tandem.Evaluation.Targets;
 using Tandem.Reporting;
 
@@ -19,14 +26,18 @@ public static class OpeCommand
     {
         ["Estimators"] = "--estimators", ["Clip"] = "--clip", ["PropensityFloor"] = "--floor", ["SwitchThreshold"] = "--switch-tau",
         ["ShrinkageLambda"] = "--shrinkage", ["Folds"] = "--folds", ["Ridge"] = "--ridge", ["BootstrapReplicates"] = "--bootstrap",
-        ["Confidence"] = "--confidence", ["policy"] = "--policy",
+        ["Confidence"] = "--confidence", ["policy"] = "--policy", ["Repetitions"] = "--repetitions", ["Lines"] = "--lines",
     });
 
     /// <summary>Create the command.</summary>
     public static Command Create(CliIo io)
     {
-        var log = new Option<string>("--log") { Description = "The decision log to evaluate (docs/decision-log.md).", Required = true };
-        var policy = new Option<string[]>("--policy") { Description = "A target policy: " + TargetSpec.Allowed + ". Repeat to evaluate several.", Required = true, Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var log = new Option<string?>("--log") { Description = "The decision log to evaluate (docs/decision-log.md); required unless --validate." };
+        var policy = new Option<string[]>("--policy") { Description = "A target policy: " + TargetSpec.Allowed + ", or snapshot:FILE (a LinUCB or GLRB state written by PolicyStates.Serialize). Repeat to evaluate several; required unless --validate.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var env = new Option<string>("--env") { Description = "For --policy snapshot:FILE: the recourse environment the learner was trained on (" + string.Join(", ", Scenarios.Names) + "; default synthetic). GLRB is rebuilt with the environment's default options.", DefaultValueFactory = _ => "synthetic" };
+        var validate = new Option<bool>("--validate") { Description = "Check the estimators against the truth: simulated logs under an exploring policy, targets uniform and every arm, bias, RMSE and interval coverage over repetitions beside the exact value." };
+        var repetitions = new Option<int?>("--repetitions") { Description = "With --validate: independent simulated logs, 2..10000 (default 100)." };
+        var lines = new Option<int?>("--lines") { Description = "With --validate: decisions per simulated log, 10..1000000 (default 500)." };
         var estimators = new Option<string>("--estimators") { Description = "Comma-separated estimators: " + string.Join(", ", OpeEstimators.All.Select(OpeEstimators.Id)) + " (default: all).", DefaultValueFactory = _ => string.Join(",", OpeEstimators.All.Select(OpeEstimators.Id)) };
         var output = new Option<string?>("--out") { Description = "Output folder (default ./results/ope)." };
         var json = new Option<bool>("--json") { Description = "Print exactly one JSON summary object on stdout." };
@@ -42,7 +53,7 @@ public static class OpeCommand
         var confidence = new Option<double?>("--confidence") { Description = "Confidence level of the intervals in (0.5, 1) (default 0.95)." };
 
         var command = new Command("ope", "Off-policy evaluation: estimate target policies' values from a decision log (DM, IPS, SNIPS, DR, switch-DR, DR-OS, replay) with bootstrap intervals and diagnostics.");
-        foreach (Option o in new Option[] { log, policy, estimators, output, json, seed, skip, clip, floor, tau, shrinkage, folds, ridge, bootstrap, confidence })
+        foreach (Option o in new Option[] { log, policy, env, validate, repetitions, lines, estimators, output, json, seed, skip, clip, floor, tau, shrinkage, folds, ridge, bootstrap, confidence })
             command.Add(o);
         command.SetAction((parse, ct) =>
         {
@@ -62,15 +73,34 @@ public static class OpeCommand
             };
             try { options.Validate(); }
             catch (ArgumentException ex) { throw Names.Translate(ex); }
-            var targets = new List<TargetSpec>();
+            string? outGiven = parse.GetValue(output);
+            bool validating = parse.GetValue(validate);
+            var common = new CommonSettings(options.Seed, outGiven ?? Path.Combine("results", validating ? "ope-validate" : "ope"), outGiven is not null, parse.GetValue(json), 1, null);
+            if (validating)
+            {
+                if (parse.GetValue(log) is not null || (parse.GetValue(policy) ?? []).Length > 0)
+                    throw new UsageException("--validate simulates its own logs and targets; drop --log and --policy.");
+                var defaultsV = new OpeValidationOptions();
+                var validation = new OpeValidationOptions(parse.GetValue(repetitions) ?? defaultsV.Repetitions, parse.GetValue(lines) ?? defaultsV.Lines);
+                try { validation.Validate(); }
+                catch (ArgumentException ex) { throw Names.Translate(ex); }
+                return ValidateAsync(validation, options, common, io, parse, ct);
+            }
+            if (parse.GetValue(repetitions) is not null || parse.GetValue(lines) is not null)
+                throw new UsageException("--repetitions and --lines apply only with --validate.");
+            if (parse.GetValue(log) is null) throw new UsageException("--log is required (or --validate).");
+            if ((parse.GetValue(policy) ?? []).Length == 0) throw new UsageException("--policy is required (or --validate).");
+            var targets = new List<ITargetSource>();
             foreach (string text in parse.GetValue(policy) ?? [])
             {
-                try { targets.Add(TargetSpec.Parse(text)); }
-                catch (ArgumentException ex) { throw new UsageException("--policy " + OptionMap.FirstSentence(ex.Message)); }
-                if (targets.Count(t => t == targets[^1]) > 1) throw new UsageException($"--policy '{targets[^1]}' is given twice.");
+                if (text.StartsWith(SnapshotTargets.Prefix, StringComparison.OrdinalIgnoreCase)) targets.Add(SnapshotTargets.Load(text, parse.GetValue(env)!));
+                else
+                {
+                    try { targets.Add(TargetSpec.Parse(text)); }
+                    catch (ArgumentException ex) { throw new UsageException("--policy " + OptionMap.FirstSentence(ex.Message)); }
+                }
+                if (targets.Count(t => t.ToString() == targets[^1].ToString()) > 1) throw new UsageException($"--policy '{targets[^1]}' is given twice.");
             }
-            string? outGiven = parse.GetValue(output);
-            var common = new CommonSettings(options.Seed, outGiven ?? Path.Combine("results", "ope"), outGiven is not null, parse.GetValue(json), 1, null);
             return RunAsync(parse.GetValue(log)!, parse.GetValue(skip), targets, options, common, io, parse, ct);
         });
         return command;
@@ -87,12 +117,14 @@ public static class OpeCommand
         return list;
     }
 
-    private static Task<int> RunAsync(string path, bool skipInvalid, IReadOnlyList<TargetSpec> targets, OpeOptions options, CommonSettings common, CliIo io, ParseResult parse, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(string path, bool skipInvalid, IReadOnlyList<ITargetSource> targets, OpeOptions options, CommonSettings common, CliIo io, ParseResult parse, CancellationToken cancellationToken)
     {
-        DecisionLogReader reader;
-        try { reader = new DecisionLogReader(path, new DecisionLogReadOptions(skipInvalid)); }
+        DecisionLogReader opened;
+        try { opened = new DecisionLogReader(path, new DecisionLogReadOptions(skipInvalid)); }
         catch (FileNotFoundException) { throw new UsageException($"--log '{path}' does not exist."); }
         catch (ArgumentException ex) { throw new UsageException($"--log '{path}': {OptionMap.FirstSentence(ex.Message)}"); }
+
+        using DecisionLogReader reader = opened; // disposing deletes the reader's spill file
 
         // Read before writing: the log is checked (and evaluated) before the output folder is taken.
         OpeSummary summary;
@@ -110,9 +142,37 @@ public static class OpeCommand
         return Task.FromResult(CliApp.Ok);
     }
 
+    private static Task<int> ValidateAsync(OpeValidationOptions validation, OpeOptions options, CommonSettings common, CliIo io, ParseResult parse, CancellationToken cancellationToken)
+    {
+        OpeValidationSummary summary = OpeValidation.Run(validation, options, cancellationToken);
+        var result = new OpeValidationResult(summary);
+        using StudyOutput output = StudyOutput.Begin(common);
+        output.Complete(result.ToReport(), "tandem ope --validate", parse.Tokens.Select(t => t.Value).ToArray(), options.Seed,
+            new Dictionary<string, string> { ["repetitions"] = Inv($"{validation.Repetitions}"), ["lines"] = Inv($"{validation.Lines}") });
+        if (common.Json)
+        {
+            io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+            return Task.FromResult(CliApp.Ok);
+        }
+        io.Output.WriteLine(Inv($"Off-policy evaluation checked against the truth: {summary.Repetitions} simulated logs of {summary.Lines} decisions, K = {summary.World.Arms}, d = {summary.World.Dimension}, exploring logger (ε = {summary.World.Epsilon})."));
+        var rows = new List<string[]> { new[] { "policy", "estimator", "exact", "mean", "bias", "RMSE", Inv($"{options.Confidence:P0} coverage"), "reps" } };
+        foreach (EstimatorCheck c in summary.Checks)
+            rows.Add([c.Policy, c.Estimator, ReportText.Number(c.Exact), ReportText.Number(c.Mean), ReportText.Number(c.Bias), ReportText.Number(c.Rmse), ReportText.Number(c.Coverage), c.Repetitions.ToString(CultureInfo.InvariantCulture)]);
+        WriteRows(io.Output, rows);
+        io.Output.WriteLine($"Report: {Path.Combine(output.Folder, "report.html")}");
+        return Task.FromResult(CliApp.Ok);
+    }
+
+    private static void WriteRows(TextWriter output, List<string[]> rows)
+    {
+        int[] widths = [.. Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length))];
+        foreach (string[] row in rows) output.WriteLine(string.Join("  ", row.Select((cell, c) => c < 2 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+    }
+
     private static void WriteTable(TextWriter output, OpeSummary s, string folder)
     {
         output.WriteLine(Inv($"Off-policy evaluation of {ConsoleText.Safe(s.Log)}: {s.Lines} decisions ({s.SkippedLines} invalid lines skipped), {s.Arms} arms; {s.LinesWithoutPropensity} without propensity (cannot support IPS), {s.LinesBelowFloor} below the floor {s.Options.PropensityFloor}."));
+        output.WriteLine(OpeResult.SeedCases(s));
         var rows = new List<string[]> { new[] { "policy", "estimator", "value", Inv($"{s.Options.Confidence:P0} interval"), "lines", "ESS", "max w", OpeResult.ExactLabel } };
         foreach (PolicyEvaluation p in s.Policies)
         {
@@ -120,8 +180,7 @@ public static class OpeCommand
                 rows.Add([p.Policy, e.Estimator, ReportText.Number(e.Value), $"[{ReportText.Number(e.Lower)}, {ReportText.Number(e.Upper)}]",
                     e.LinesUsed.ToString(CultureInfo.InvariantCulture), ReportText.Number(p.Diagnostics.EffectiveSampleSize), ReportText.Number(p.Diagnostics.MaxWeight), ReportText.Number(p.Exact)]);
         }
-        int[] widths = [.. Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length))];
-        foreach (string[] row in rows) output.WriteLine(string.Join("  ", row.Select((cell, c) => c < 2 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+        WriteRows(output, rows);
         foreach (PolicyEvaluation p in s.Policies)
             foreach (OpeEstimate e in p.Estimates.Where(e => e.Note is not null))
                 output.WriteLine($"note ({p.Policy}, {e.Estimator}): {e.Note}");
@@ -129,4 +188,54 @@ public static class OpeCommand
     }
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Target policies from snapshot files of trained recourse learners (LinUCB, GLRB): wiring only; the
+/// learners are restored through their own <see cref="IStateful.ImportState"/>, which checks the snapshot.</summary>
+internal static class SnapshotTargets
+{
+    public const string Prefix = "snapshot:";
+
+    /// <summary>A target that restores a fresh copy of the snapshot's learner on the problem of <paramref name="envName"/>.</summary>
+    public static ITargetSource Load(string spec, string envName)
+    {
+        string path = spec[Prefix.Length..];
+        if (!File.Exists(path)) throw new UsageException($"--policy '{spec}': the snapshot file '{path}' does not exist.");
+        IRecourseScenario scenario;
+        try { scenario = Scenarios.Create(envName); }
+        catch (ArgumentException ex) { throw new UsageException("--env " + OptionMap.FirstSentence(ex.Message)); }
+        PolicyState state;
+        try { state = PolicyStates.Deserialize(File.ReadAllText(path)); }
+        catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}': {ex.Message}"); }
+        ScenarioDefaults defaults = scenario.Defaults;
+        RecourseProblem Problem()
+        {
+            int mutable = scenario.CreateProblem(RecourseNorm.L2, 0).MutableIndices.Length;
+            return scenario.CreateProblem(RecourseNorm.Parse("l2", mutable), defaults.Gamma);
+        }
+        Func<IPolicy<double[], RecourseDecision, RecourseOutcome>> restore = state.Kind switch
+        {
+            "linucb" => () =>
+            {
+                var options = new LinUcbOptions { Alpha = Number(state, "alpha"), Lambda = Number(state, "lambda") };
+                var p = new LinUcbPolicy(Problem(), options, TimeProvider.System);
+                p.ImportState(state);
+                return p;
+            },
+            "glrb" => () =>
+            {
+                var p = new GlrbPolicy(Problem(), new GlrbOptions { Lambda = defaults.Lambda, Radius = ConfidenceRadiusRule.Constant(defaults.Rho) }, TimeProvider.System);
+                p.ImportState(state);
+                return p;
+            },
+            _ => throw new UsageException($"--policy '{spec}': a '{state.Kind}' snapshot cannot be evaluated; allowed kinds: linucb, glrb."),
+        };
+        RecourseProblem problem = Problem();
+        try { restore(); } // restore once now, so a snapshot that does not fit the environment stops before the log is read
+        catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}' does not fit --env {scenario.Name}: {ex.Message}"); }
+        return new PolicyTarget<RecourseDecision, RecourseOutcome>(spec, problem.ArmCount, problem.Dimension, restore);
+    }
+
+    private static double Number(PolicyState state, string name) =>
+        state.Data.TryGetProperty(name, out var value) && value.TryGetDouble(out double x) ? x : throw new UsageException($"The snapshot has no number '{name}'.");
 }

@@ -16,13 +16,15 @@ public static class OffPolicyEvaluator
 {
     private const int Slots = 14; // (numerator, denominator) for each of the 7 estimators, in enum order
     private const int MaxPoisson = 20;
-    private static readonly double[] PoissonCdf = BuildPoissonCdf();
+    private const int BootstrapBlock = 1024; // lines whose contributions are resampled together
+    private static readonly uint[] PoissonThresholds = BuildPoissonThresholds();
+    private static readonly byte[] PoissonTable = BuildPoissonTable();
 
     /// <summary>Evaluate <paramref name="targets"/> on <paramref name="source"/> with a cross-fitted ridge reward model.</summary>
     /// <exception cref="ArgumentException">An option is out of range, the log has no valid line, or a target does not
     /// fit the log (the message names both).</exception>
     /// <exception cref="DecisionLogException">A log line is invalid (and skipping is off).</exception>
-    public static OpeSummary Evaluate(IDecisionSource source, IReadOnlyList<TargetSpec> targets, OpeOptions options, CancellationToken cancellationToken = default)
+    public static OpeSummary Evaluate(IDecisionSource source, IReadOnlyList<ITargetSource> targets, OpeOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(targets);
@@ -32,17 +34,17 @@ public static class OffPolicyEvaluator
 
         CrossFittedRidge? model = null;
         long n = 0;
-        int arms = -1;
+        int arms = -1, dimension = 0;
         foreach (LoggedDecision line in source.Read())
         {
             if ((++n & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
-            if (model is null) arms = line.ArmCount;
-            model ??= new CrossFittedRidge(line.ArmCount, line.Features?.Length ?? 0, line.Cell is not null, options.Folds, options.Ridge, Seeds.Derive(options.Seed, "folds"));
+            if (model is null) (arms, dimension) = (line.ArmCount, line.Features?.Length ?? 0);
+            model ??= new CrossFittedRidge(line.ArmCount, line.RewardFeatures?.Length ?? 0, line.Cell is not null, options.Folds, options.Ridge, Seeds.Derive(options.Seed, "folds"));
             model.Add(line);
         }
         if (model is null) throw new ArgumentException("The decision log has no valid line to evaluate.", nameof(source));
         model.Fit();
-        var policies = targets.Select(t => t.Create(arms, model)).ToList();
+        var policies = targets.Select(t => t.Create(arms, dimension, model)).ToList();
         return Evaluate(source, policies, model, options, cancellationToken);
     }
 
@@ -60,14 +62,21 @@ public static class OffPolicyEvaluator
         var totals = new double[j];
         var contribution = new double[j];
         var boot = new double[b * j];
-        var counts = new double[b];
+        // Replicate i draws its Poisson counts from its own stream, so the replicates can be accumulated in
+        // parallel and the numbers do not depend on the thread count.
+        ulong bootstrapSeed = Seeds.Derive(options.Seed, "bootstrap");
+        var streams = new Xoshiro256[b];
+        for (int i = 0; i < b; i++) streams[i] = new Xoshiro256(Seeds.Derive(bootstrapSeed, i));
+        var block = new double[b > 0 ? BootstrapBlock * j : 0]; // slot-major: block[slot * BootstrapBlock + line]
+        int[] slots = [.. Enumerable.Range(0, p).SelectMany(k => options.Estimators.SelectMany(e => new[] { k * Slots + 2 * (int)e, k * Slots + 2 * (int)e + 1 }))];
+        int inBlock = 0;
         var policy = new PolicyTally[p];
         for (int i = 0; i < p; i++) policy[i] = new PolicyTally();
-        var random = new Xoshiro256(Seeds.Derive(options.Seed, "bootstrap"));
         double[] q = [], pi = [];
         int arms = -1, dimension = 0;
         bool cells = false, loggingUniform = true;
-        long lines = 0, withPropensity = 0, belowFloor = 0;
+        long lines = 0, withPropensity = 0, belowFloor = 0, advisorUnstated = 0, estimated = 0, recourseLines = 0;
+        int minDraws = 0, maxDraws = 0;
         double lambda = options.ShrinkageLambda, clip = options.Clip, tau = options.SwitchThreshold;
 
         foreach (LoggedDecision line in source.Read())
@@ -87,6 +96,18 @@ public static class OffPolicyEvaluator
             }
             model.Predict(line, q);
             bool supported = line.HasPropensity;
+            if (!supported && line.Flags.HasFlag(LineFlags.AdvisorFollowed)) advisorUnstated++;
+            if (line.Recourse is not null) recourseLines++;
+            bool monteCarlo = supported && line.Flags.HasFlag(LineFlags.PropensityEstimated);
+            if (monteCarlo)
+            {
+                estimated++;
+                if (line.PropensityDraws > 0)
+                {
+                    minDraws = minDraws == 0 ? line.PropensityDraws : Math.Min(minDraws, line.PropensityDraws);
+                    maxDraws = Math.Max(maxDraws, line.PropensityDraws);
+                }
+            }
             double mu = line.Propensity, r = line.Reward;
             if (supported)
             {
@@ -134,6 +155,10 @@ public static class OffPolicyEvaluator
                     double shrunk = double.IsPositiveInfinity(lambda) ? wc : wc == 0 ? 0 : lambda * wc / (wc * wc + lambda); // Su et al. 2020, optimistic shrinkage
                     c[10] = dm + shrunk * residual;
                     c[11] = 1;
+                    // A Monte Carlo propensity p̂ from M draws has Var p̂ ≈ p(1 − p)/M, so the weight's relative variance
+                    // is ≈ (1 − p)/(M p) (delta method): the extra variance of w·r it adds to IPS.
+                    if (monteCarlo && line.PropensityDraws > 0)
+                        t.DrawVariance += wc * r * wc * r * (1 - mu) / (line.PropensityDraws * mu);
                     t.SumWeight += wc;
                     t.SumWeightSquared += wc * wc;
                     t.SumRawWeight += w;
@@ -153,15 +178,15 @@ public static class OffPolicyEvaluator
             TensorPrimitives.Add(totals, contribution, totals);
             if (b > 0)
             {
-                for (int i = 0; i < b; i++) counts[i] = NextPoisson(random);
-                for (int i = 0; i < b; i++)
+                foreach (int slot in slots) block[slot * BootstrapBlock + inBlock] = contribution[slot];
+                if (++inBlock == BootstrapBlock)
                 {
-                    if (counts[i] == 0) continue;
-                    Span<double> acc = boot.AsSpan(i * j, j);
-                    TensorPrimitives.MultiplyAdd(contribution, counts[i], acc, acc);
+                    Resample(block, inBlock, slots, streams, boot, j);
+                    inBlock = 0;
                 }
             }
         }
+        if (inBlock > 0) Resample(block, inBlock, slots, streams, boot, j);
         if (lines == 0) throw new ArgumentException("The decision log has no valid line to evaluate.", nameof(source));
 
         DecisionLogTally tally = source.Tally;
@@ -191,7 +216,10 @@ public static class OffPolicyEvaluator
                 SwitchedToModel: t.Switched,
                 UnsupportedTargetMass: withPropensity > 0 ? t.UnsupportedMass / withPropensity : double.NaN,
                 ReplayMatches: t.ReplayMatches,
-                TargetDeterministic: t.Deterministic);
+                TargetDeterministic: t.Deterministic)
+            {
+                PropensityNoiseStandardError = minDraws > 0 && withPropensity > 0 ? Math.Sqrt(t.DrawVariance) / withPropensity : double.NaN,
+            };
             bool truth = t.TruthLines == lines;
             evaluations.Add(new PolicyEvaluation(targets[k].Name, truth ? t.TruthSum / lines : double.NaN, t.TruthLines, diagnostics, estimates));
         }
@@ -206,6 +234,11 @@ public static class OffPolicyEvaluator
             Dimension = dimension,
             LinesWithoutPropensity = lines - withPropensity,
             LinesBelowFloor = belowFloor,
+            AdvisorLinesWithoutPropensity = advisorUnstated,
+            LinesWithEstimatedPropensity = estimated,
+            MinPropensityDraws = minDraws,
+            MaxPropensityDraws = maxDraws,
+            LinesWithRecourse = recourseLines,
             LoggingUniform = loggingUniform,
             Options = OpeSettings.From(options),
             Policies = evaluations,
@@ -245,31 +278,83 @@ public static class OffPolicyEvaluator
         return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
-    // Poisson(1) counts make each replicate a resample of the log without holding it (the "Poisson bootstrap",
-    // Hanley and MacGibbon 2006; Chamandy et al. 2012): each line enters replicate b with an independent count.
-    private static double NextPoisson(Xoshiro256 random)
+    // Add a block of lines' contributions to every replicate, each line counted Poisson(1) times; replicates are
+    // independent (own stream, own accumulator), so they run in parallel with the same result. The block is
+    // slot-major, so a replicate's sum over the block is one dot product per slot.
+    private static void Resample(double[] block, int lines, int[] slots, Xoshiro256[] streams, double[] boot, int j)
     {
-        double u = random.NextDouble();
-        for (int k = 0; k < MaxPoisson; k++) if (u < PoissonCdf[k]) return k;
-        return MaxPoisson;
+        const int chunk = 25;
+        int chunks = (streams.Length + chunk - 1) / chunk;
+        Parallel.For(0, chunks, () => new double[BootstrapBlock], (c, _, counts) =>
+        {
+            Span<double> k = counts.AsSpan(0, lines);
+            for (int i = c * chunk, stop = Math.Min(streams.Length, i + chunk); i < stop; i++)
+            {
+                PoissonCounts(streams[i], k);
+                foreach (int s in slots)
+                    boot[i * j + s] += TensorPrimitives.Dot<double>(k, block.AsSpan(s * BootstrapBlock, lines));
+            }
+            return counts;
+        }, _ => { });
     }
 
-    private static double[] BuildPoissonCdf()
+    // Poisson(1) counts make each replicate a resample of the log without holding it (the "Poisson bootstrap",
+    // Hanley and MacGibbon 2006; Chamandy et al. 2012): each line enters replicate b with an independent count.
+    // Inversion of 32-bit uniforms (two per 64-bit draw) through a 16-bit lookup table: the probabilities are
+    // Poisson(1)'s to within 2⁻³² each.
+    internal static void PoissonCounts(Xoshiro256 random, Span<double> destination)
     {
-        var cdf = new double[MaxPoisson];
+        for (int i = 0; i < destination.Length; i += 2)
+        {
+            ulong bits = random.NextUInt64();
+            destination[i] = PoissonCount((uint)bits);
+            if (i + 1 < destination.Length) destination[i + 1] = PoissonCount((uint)(bits >> 32));
+        }
+    }
+
+    private static int PoissonCount(uint u)
+    {
+        byte k = PoissonTable[u >> 16];
+        if (k != byte.MaxValue) return k;
+        int count = 0;
+        while (count < PoissonThresholds.Length && u >= PoissonThresholds[count]) count++;
+        return count;
+    }
+
+    // T_k = round(2³² P(X ≤ k)), X ~ Poisson(1): the count of u is the number of thresholds at or below u.
+    private static uint[] BuildPoissonThresholds()
+    {
+        var thresholds = new List<uint>();
         double term = Math.Exp(-1), sum = 0;
         for (int k = 0; k < MaxPoisson; k++)
         {
             sum += term;
-            cdf[k] = sum;
             term /= k + 1;
+            double t = Math.Round(sum * 4294967296.0);
+            if (t >= uint.MaxValue) break;
+            thresholds.Add((uint)t);
         }
-        return cdf;
+        return [.. thresholds];
+    }
+
+    // The count of every u whose top 16 bits are h, or 255 when a threshold falls inside that bucket.
+    private static byte[] BuildPoissonTable()
+    {
+        var table = new byte[1 << 16];
+        for (int h = 0; h < table.Length; h++)
+        {
+            uint low = (uint)h << 16, high = low | 0xFFFF;
+            int a = 0, z = 0;
+            while (a < PoissonThresholds.Length && low >= PoissonThresholds[a]) a++;
+            while (z < PoissonThresholds.Length && high >= PoissonThresholds[z]) z++;
+            table[h] = a == z ? (byte)a : byte.MaxValue;
+        }
+        return table;
     }
 
     private sealed class PolicyTally
     {
-        public double SumWeight, SumWeightSquared, SumRawWeight, MaxWeight, UnsupportedMass, TruthSum;
+        public double SumWeight, SumWeightSquared, SumRawWeight, MaxWeight, UnsupportedMass, TruthSum, DrawVariance;
         public long Clipped, Switched, ReplayMatches, TruthLines;
         public bool Deterministic = true;
     }

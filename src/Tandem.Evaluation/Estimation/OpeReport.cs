@@ -40,22 +40,43 @@ public sealed class OpeResult(OpeSummary summary) : IReportable
         var body = new List<ReportBlock>
         {
             new ParagraphBlock(Inv($"{s.Lines} logged decisions evaluated ({s.LinesRead} lines read, {s.SkippedLines} invalid lines skipped), {s.Arms} arms, context {s.Context}{(s.Context == "numeric" ? $" of {s.Dimension} features" : "")}. {s.LinesWithoutPropensity} lines have no propensity and cannot support IPS, SNIPS or the DR family (those use the other lines); {s.LinesBelowFloor} have a propensity below the floor {s.Options.PropensityFloor}. Logging was {(s.LoggingUniform ? "" : "not ")}uniform.")),
+            new ParagraphBlock(OpeResult.SeedCases(s)),
             new HeadingBlock("Estimates"),
             new TableBlock(["policy", "estimator", "value", "interval", "lines used", "note"],
                 [.. s.Policies.SelectMany(p => p.Estimates.Select(e => (IReadOnlyList<string>)[p.Policy, e.Estimator, ReportText.Number(e.Value),
                     $"[{ReportText.Number(e.Lower)}, {ReportText.Number(e.Upper)}]", e.LinesUsed.ToString(CultureInfo.InvariantCulture), e.Note ?? ""]))],
                 Inv($"{s.Options.Confidence:P0} Poisson-bootstrap percentile intervals, {s.Options.BootstrapReplicates} replicates, seed {s.Options.Seed}.")),
             new HeadingBlock("Diagnostics"),
-            new TableBlock(["policy", ExactLabel, "ESS", "max weight", "mean weight", "clipped", "switched to model", "unsupported target mass", "replay matches"],
+            new TableBlock(["policy", ExactLabel, "ESS", "max weight", "mean weight", "clipped", "switched to model", "unsupported target mass", "replay matches", "propensity-draw SE"],
                 [.. s.Policies.Select(p => (IReadOnlyList<string>)[p.Policy, ReportText.Number(p.Exact), ReportText.Number(p.Diagnostics.EffectiveSampleSize),
                     ReportText.Number(p.Diagnostics.MaxWeight), ReportText.Number(p.Diagnostics.MeanWeight), Inv($"{p.Diagnostics.ClippedWeights}"),
-                    Inv($"{p.Diagnostics.SwitchedToModel}"), ReportText.Number(p.Diagnostics.UnsupportedTargetMass), Inv($"{p.Diagnostics.ReplayMatches}")])]),
+                    Inv($"{p.Diagnostics.SwitchedToModel}"), ReportText.Number(p.Diagnostics.UnsupportedTargetMass), Inv($"{p.Diagnostics.ReplayMatches}"), ReportText.Number(p.Diagnostics.PropensityNoiseStandardError)])]),
             new FigureBlock("estimates.png", "Estimates per target policy; error bars are the half-width of the bootstrap interval (the CSV has both ends)." +
                 (exact ? " The last bar is the exact value on the logged contexts, from the log's expectedRewards: available only for simulated logs." : "")),
         };
         if (exact)
             body.Add(new ParagraphBlock($"**{ExactLabel}**: the mean over the logged contexts of Σₐ π(a|x) E[r | x, a], read from the log's `expectedRewards`. A real log has no such field; the column is there to check the estimators, not to replace them."));
         return new Report("Off-policy evaluation", s, [csv, figure], body);
+    }
+
+    /// <summary>What the seeds' special cases did to this log (issue 17 item 5), in one paragraph.</summary>
+    public static string SeedCases(OpeSummary s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        var parts = new List<string>
+        {
+            Inv($"{s.AdvisorLinesWithoutPropensity} lines followed an advisor with no stated propensity (LIBRA): IPS, SNIPS and the DR family are estimated on the {s.Lines - s.LinesWithoutPropensity} lines with one; DM and replay use all {s.Lines}."),
+        };
+        if (s.LinesWithEstimatedPropensity > 0)
+        {
+            string draws = s.MinPropensityDraws == 0 ? "the log does not state the number of draws, so their noise cannot be sized"
+                : s.MinPropensityDraws == s.MaxPropensityDraws ? Inv($"{s.MinPropensityDraws} draws each")
+                : Inv($"{s.MinPropensityDraws} to {s.MaxPropensityDraws} draws");
+            parts.Add(Inv($"{s.LinesWithEstimatedPropensity} propensities are Monte Carlo estimates over posterior draws (GAMBITTS; {draws}); the standard error they add to IPS is in the diagnostics (propensity-draw SE)."));
+        }
+        if (s.LinesWithRecourse > 0)
+            parts.Add(Inv($"{s.LinesWithRecourse} lines carry a recourse: the reward model reads it instead of the logged context, which precedes the recourse while the reward follows it."));
+        return string.Join(" ", parts);
     }
 
     private static double HalfWidth(OpeEstimate e) => double.IsFinite(e.Lower) && double.IsFinite(e.Upper) ? (e.Upper - e.Lower) / 2 : 0;

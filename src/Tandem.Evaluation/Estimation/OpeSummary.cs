@@ -21,7 +21,13 @@ public sealed record OpeEstimate(string Estimator, double Value, double Lower, d
 /// <param name="TargetDeterministic">Whether the target chose one arm with probability 1 on every line (replay needs it).</param>
 public sealed record OpeDiagnostics(
     double EffectiveSampleSize, double MaxWeight, double MeanWeight, long ClippedWeights, long SwitchedToModel,
-    double UnsupportedTargetMass, long ReplayMatches, bool TargetDeterministic);
+    double UnsupportedTargetMass, long ReplayMatches, bool TargetDeterministic)
+{
+    /// <summary>The standard error that Monte Carlo propensities (GAMBITTS's posterior draws) add to IPS, by the delta
+    /// method: √(Σ (w r)² (1 − p̂)/(M p̂)) / n over the lines that state their draws M; NaN when no line states them.
+    /// Compare with the interval's half-width: when it is not small, more draws are needed.</summary>
+    public double PropensityNoiseStandardError { get; init; } = double.NaN;
+}
 
 /// <summary>The evaluation of one target policy.</summary>
 /// <param name="Policy">The target's name (its spec).</param>
@@ -79,6 +85,22 @@ public sealed record OpeSummary
     /// <summary>Lines whose propensity is null (e.g. a language model chose): they cannot support IPS-type estimators,
     /// which are computed on the other lines; the direct method and replay use them.</summary>
     public long LinesWithoutPropensity { get; init; }
+
+    /// <summary>Lines where an advisor (language model) chose and no propensity is stated (LIBRA): counted here, left
+    /// out of IPS, SNIPS and the DR family, used by the direct method and replay.</summary>
+    public long AdvisorLinesWithoutPropensity { get; init; }
+
+    /// <summary>Lines whose propensity is a Monte Carlo estimate over posterior draws (GAMBITTS, note <c>propensity-estimated</c>).</summary>
+    public long LinesWithEstimatedPropensity { get; init; }
+
+    /// <summary>The fewest posterior draws a line states (<c>propensityDraws</c>), or 0 when no line states them.</summary>
+    public int MinPropensityDraws { get; init; }
+
+    /// <summary>The most posterior draws a line states, or 0.</summary>
+    public int MaxPropensityDraws { get; init; }
+
+    /// <summary>Lines whose payload carries a recourse, used as the reward model's features instead of the context.</summary>
+    public long LinesWithRecourse { get; init; }
 
     /// <summary>Lines whose propensity is below the floor (used, with weights up to 1/floor).</summary>
     public long LinesBelowFloor { get; init; }

@@ -39,18 +39,28 @@ public sealed record DecisionLogReadOptions(bool SkipInvalid = false, int MaxLin
 }
 
 /// <summary>
-/// Streams a decision log file (<c>docs/decision-log.md</c>) one line at a time: memory is one line and the
-/// reader's buffer, whatever the file's size. Each line is checked: it must be a JSON object with
+/// Streams a decision log file (<c>docs/decision-log.md</c>). Each line is checked: it must be a JSON object with
 /// <c>context</c> (numbers or a string), <c>arm</c>, <c>propensity</c> (null or in (0, 1], equal to
 /// <c>probabilities[arm]</c> when both are stated), <c>probabilities</c> (null or in [0, 1], summing to 1 when
 /// all are stated) and a finite <c>reward</c>; the arm count and context shape must agree with the first valid
 /// line. A bad line throws <see cref="DecisionLogException"/> naming the line and field, or is skipped and counted.
+/// <para>The first pass parses the JSON in batches of <see cref="BatchLines"/> lines, in parallel, and yields them in
+/// log order; it also writes the valid lines' numbers to a compact binary spill file (deleted when the reader is
+/// disposed), so later passes replay the spill instead of parsing again. Memory is one batch (at most
+/// <see cref="BatchLines"/> lines or about <see cref="BatchBytes"/> bytes plus one line), whatever the log's length; the spill holds about 8 bytes per number of the log.</para>
 /// </summary>
-public sealed class DecisionLogReader : IDecisionSource
+public sealed class DecisionLogReader : IDecisionSource, IDisposable
 {
+    /// <summary>Lines parsed together in one parallel batch.</summary>
+    public const int BatchLines = 4096;
+
+    /// <summary>A batch is also parsed once its lines hold this many bytes, so long lines do not make it large.</summary>
+    public const int BatchBytes = 16 << 20;
     private const double Tolerance = 1e-6;
+    [ThreadStatic] private static double[]? t_scratch; // one per parsing thread: arrays are read here, then copied out
     private readonly string _path;
     private readonly DecisionLogReadOptions _options;
+    private DecisionSpill? _spill;
 
     /// <summary>Read <paramref name="path"/> with <paramref name="options"/> (default: stop at the first invalid line).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -66,9 +76,33 @@ public sealed class DecisionLogReader : IDecisionSource
     /// <inheritdoc />
     public DecisionLogTally Tally { get; private set; } = new(0, 0, null);
 
+    /// <summary>Whether the last pass was a replay of the spill rather than a parse of the file.</summary>
+    public bool Replayed { get; private set; }
+
     /// <inheritdoc />
+    /// <remarks>Passes must not overlap: finish (or drop) one enumeration before starting the next.</remarks>
     public IEnumerable<LoggedDecision> Read()
     {
+        if (_spill is { Complete: true } spill)
+        {
+            Replayed = true;
+            return spill.Replay();
+        }
+        Replayed = false;
+        return ParseAndSpill();
+    }
+
+    /// <summary>Delete the spill file.</summary>
+    public void Dispose()
+    {
+        _spill?.Dispose();
+        _spill = null;
+    }
+
+    private IEnumerable<LoggedDecision> ParseAndSpill()
+    {
+        _spill?.Dispose();
+        var spill = _spill = new DecisionSpill();
         var shape = new LogShape();
         long lines = 0, skipped = 0;
         string? firstSkipped = null;
@@ -76,10 +110,13 @@ public sealed class DecisionLogReader : IDecisionSource
         int start = 0, end = 0;
         bool eof = false;
         long lineNumber = 0;
+        var batch = new LineBatch();
+        DecisionLogException? tooLong = null;
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         while (true)
         {
             int newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+            bool done = false;
             if (newline < 0 && !eof)
             {
                 if (start > 0)
@@ -88,48 +125,136 @@ public sealed class DecisionLogReader : IDecisionSource
                     end -= start;
                     start = 0;
                 }
-                if (end == buffer.Length)
+                if (end == buffer.Length && buffer.Length >= _options.MaxLineBytes)
                 {
-                    if (buffer.Length >= _options.MaxLineBytes)
-                        throw new DecisionLogException(lineNumber + 1, null, $"the line is longer than {_options.MaxLineBytes} bytes");
-                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, _options.MaxLineBytes));
+                    // Said after the lines before it, as a line-by-line reader would.
+                    tooLong = new DecisionLogException(lineNumber + 1, null, $"the line is longer than {_options.MaxLineBytes} bytes");
+                    done = true;
                 }
-                int read = stream.Read(buffer, end, buffer.Length - end);
-                if (read == 0) eof = true;
-                end += read;
-                continue;
+                else
+                {
+                    if (end == buffer.Length) Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, _options.MaxLineBytes));
+                    int read = stream.Read(buffer, end, buffer.Length - end);
+                    if (read == 0) eof = true;
+                    end += read;
+                    continue;
+                }
             }
-            if (newline < 0 && start == end) break;
-            int length = newline < 0 ? end - start : newline;
-            int lineStart = start;
-            start += newline < 0 ? length : length + 1;
-            lineNumber++;
-            var text = buffer.AsSpan(lineStart, length);
-            if (text.Trim(" \t\r"u8).IsEmpty) continue;
-            lines++;
-            LoggedDecision? decision;
-            try
+            else if (newline < 0 && start == end) done = true;
+            else
             {
-                decision = Parse(text, lineNumber, shape);
+                int length = newline < 0 ? end - start : newline;
+                int lineStart = start;
+                start += newline < 0 ? length : length + 1;
+                lineNumber++;
+                var text = buffer.AsSpan(lineStart, length);
+                if (!text.Trim(" \t\r"u8).IsEmpty)
+                {
+                    lines++;
+                    batch.Add(text, lineNumber);
+                }
             }
-            catch (DecisionLogException ex) when (_options.SkipInvalid)
+            if (batch.Count == BatchLines || batch.Bytes >= BatchBytes || (done && batch.Count > 0))
             {
-                skipped++;
-                firstSkipped ??= ex.Message;
-                decision = null;
+                batch.ParseAll();
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    LoggedDecision? decision = batch.Results[i];
+                    DecisionLogException? error = batch.Errors[i];
+                    if (decision is not null)
+                    {
+                        try { shape.Check(decision.Line, decision.ArmCount, decision.Features, decision.Cell); }
+                        catch (DecisionLogException ex) { error = ex; decision = null; }
+                    }
+                    if (error is not null)
+                    {
+                        if (!_options.SkipInvalid) throw error;
+                        skipped++;
+                        firstSkipped ??= error.Message;
+                        continue;
+                    }
+                    spill.Write(decision!);
+                    yield return decision!;
+                }
+                batch.Clear();
             }
-            if (decision is not null) yield return decision;
+            if (done) break;
         }
+        if (tooLong is not null) throw tooLong;
         Tally = new DecisionLogTally(lines, skipped, firstSkipped);
+        spill.Finish();
+    }
+
+    /// <summary>Lines of one batch, copied out of the read buffer, and their parses.</summary>
+    private sealed class LineBatch
+    {
+        private byte[] _bytes = new byte[1 << 20];
+        private readonly int[] _start = new int[BatchLines + 1];
+        private readonly long[] _line = new long[BatchLines];
+        public readonly LoggedDecision?[] Results = new LoggedDecision?[BatchLines];
+        public readonly DecisionLogException?[] Errors = new DecisionLogException?[BatchLines];
+
+        public int Count { get; private set; }
+
+        public int Bytes => _start[Count];
+
+        public void Add(ReadOnlySpan<byte> text, long line)
+        {
+            int at = _start[Count];
+            if (at + text.Length > _bytes.Length) Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, at + text.Length));
+            text.CopyTo(_bytes.AsSpan(at));
+            _line[Count] = line;
+            _start[++Count] = at + text.Length;
+        }
+
+        // Each line is parsed on its own (no shared state), so the results do not depend on the scheduling.
+        public void ParseAll()
+        {
+            const int chunk = 256;
+            int chunks = (Count + chunk - 1) / chunk;
+            Parallel.For(0, chunks, c =>
+            {
+                for (int i = c * chunk, stop = Math.Min(Count, i + chunk); i < stop; i++)
+                {
+                    try
+                    {
+                        Results[i] = ParseLine(_bytes.AsSpan(_start[i], _start[i + 1] - _start[i]), _line[i]);
+                        Errors[i] = null;
+                    }
+                    catch (DecisionLogException ex)
+                    {
+                        Results[i] = null;
+                        Errors[i] = ex;
+                    }
+                }
+            });
+        }
+
+        public void Clear()
+        {
+            Array.Clear(Results, 0, Count);
+            Array.Clear(Errors, 0, Count);
+            Count = 0;
+        }
     }
 
     /// <summary>Parse and check one line; <paramref name="shape"/> carries the arm count and context shape of the first valid line.</summary>
     internal static LoggedDecision Parse(ReadOnlySpan<byte> json, long line, LogShape shape)
     {
+        LoggedDecision decision = ParseLine(json, line);
+        shape.Check(line, decision.ArmCount, decision.Features, decision.Cell);
+        return decision;
+    }
+
+    /// <summary>Parse and check one line on its own (no shape check against other lines).</summary>
+    internal static LoggedDecision ParseLine(ReadOnlySpan<byte> json, long line)
+    {
         double[]? features = null, probabilities = null, expected = null;
         string? cell = null;
         bool hasContext = false, hasArm = false, hasPropensity = false, hasReward = false, expectedUnknown = false;
-        int arm = 0, run = 0;
+        int arm = 0, run = 0, draws = 0;
+        double[]? recourse = null;
+        LineFlags flags = LineFlags.None;
         long step = 0;
         double propensity = double.NaN, reward = double.NaN;
         string field;
@@ -178,6 +303,15 @@ public sealed class DecisionLogReader : IDecisionSource
                     case "run":
                         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out run)) throw new DecisionLogException(line, field, "must be an integer");
                         break;
+                    case "notes":
+                        flags |= ReadNotes(ref reader, line);
+                        break;
+                    case "payload":
+                        ReadPayload(ref reader, line, ref recourse, ref draws);
+                        break;
+                    case "propensityDraws":
+                        draws = ReadDraws(ref reader, line, field);
+                        break;
                     case "step":
                         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out step)) throw new DecisionLogException(line, field, "must be an integer");
                         break;
@@ -220,9 +354,14 @@ public sealed class DecisionLogReader : IDecisionSource
             if (!double.IsNaN(stated) && Math.Abs(stated - propensity) > Tolerance)
                 throw new DecisionLogException(line, "propensity", $"{Num(propensity)} disagrees with probabilities[{arm}] = {Num(stated)}");
         }
-        shape.Check(line, probabilities.Length, features, cell);
         if (expectedUnknown || expected?.Length != probabilities.Length) expected = null;
-        return new LoggedDecision(line, run, step, features, cell, arm, propensity, probabilities, reward, expected);
+        if (recourse is not null && (recourse.Length == 0 || recourse.Any(double.IsNaN))) recourse = null;
+        return new LoggedDecision(line, run, step, features, cell, arm, propensity, probabilities, reward, expected)
+        {
+            Flags = flags,
+            Recourse = recourse,
+            PropensityDraws = draws,
+        };
     }
 
     // Compares the name's bytes with the fields read, without allocating a string per property.
@@ -235,23 +374,81 @@ public sealed class DecisionLogReader : IDecisionSource
         : reader.ValueTextEquals("expectedRewards"u8) ? "expectedRewards"
         : reader.ValueTextEquals("run"u8) ? "run"
         : reader.ValueTextEquals("step"u8) ? "step"
+        : reader.ValueTextEquals("notes"u8) ? "notes"
+        : reader.ValueTextEquals("payload"u8) ? "payload"
+        : reader.ValueTextEquals("propensityDraws"u8) ? "propensityDraws"
         : "";
 
     private static double[] ReadNumbers(ref Utf8JsonReader reader, long line, string field, bool allowNull, out bool sawNull)
     {
-        var values = new List<double>();
+        double[] values = t_scratch ??= new double[64];
+        int count = 0;
         sawNull = false;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
+            if (count == values.Length) Array.Resize(ref t_scratch, values.Length * 2);
+            values = t_scratch!;
             if (reader.TokenType == JsonTokenType.Null && allowNull)
             {
                 sawNull = true;
-                values.Add(double.NaN);
+                values[count++] = double.NaN;
             }
-            else if (reader.TokenType == JsonTokenType.Number) values.Add(reader.GetDouble());
-            else throw new DecisionLogException(line, field, $"entry {values.Count} is not a number");
+            else if (reader.TokenType == JsonTokenType.Number) values[count++] = reader.GetDouble();
+            else throw new DecisionLogException(line, field, $"entry {count} is not a number");
         }
-        return [.. values];
+        return values.AsSpan(0, count).ToArray();
+    }
+
+    // The notes that change how a line is evaluated (DecisionNotes: advisor-followed, propensity-unknown:advice,
+    // propensity-estimated); other notes are skipped.
+    private static LineFlags ReadNotes(ref Utf8JsonReader reader, long line)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return LineFlags.None;
+        if (reader.TokenType != JsonTokenType.StartArray) throw new DecisionLogException(line, "notes", "must be an array of strings");
+        var flags = LineFlags.None;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String) throw new DecisionLogException(line, "notes", "must be an array of strings");
+            if (reader.ValueTextEquals("advisor-followed"u8)) flags |= LineFlags.AdvisorFollowed;
+            else if (reader.ValueTextEquals("propensity-unknown:advice"u8)) flags |= LineFlags.AdvisorFollowed;
+            else if (reader.ValueTextEquals("propensity-estimated"u8)) flags |= LineFlags.PropensityEstimated;
+        }
+        return flags;
+    }
+
+    // LIBRA's payload carries the recommended recourse; a payload may state the propensity draws. The rest is skipped.
+    private static void ReadPayload(ref Utf8JsonReader reader, long line, ref double[]? recourse, ref int draws)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return;
+        if (reader.TokenType != JsonTokenType.StartObject) throw new DecisionLogException(line, "payload", "must be an object");
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("recourse"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.Null) continue;
+                if (reader.TokenType != JsonTokenType.StartArray) throw new DecisionLogException(line, "payload.recourse", "must be an array of numbers");
+                recourse = ReadNumbers(ref reader, line, "payload.recourse", allowNull: true, out _);
+            }
+            else if (reader.ValueTextEquals("propensityDraws"u8))
+            {
+                reader.Read();
+                draws = ReadDraws(ref reader, line, "payload.propensityDraws");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static int ReadDraws(ref Utf8JsonReader reader, long line, string field)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return 0;
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int draws) || draws < 1)
+            throw new DecisionLogException(line, field, "must be a positive integer");
+        return draws;
     }
 
     private static double ReadNumberOrNull(ref Utf8JsonReader reader, long line, string field) => reader.TokenType switch
@@ -332,6 +529,21 @@ public static class DecisionLogLines
             Numbers(w, decision.Probabilities);
             w.WritePropertyName("reward");
             Number(w, decision.Reward);
+            if (decision.Flags != LineFlags.None)
+            {
+                w.WriteStartArray("notes");
+                if (decision.Flags.HasFlag(LineFlags.AdvisorFollowed)) w.WriteStringValue("advisor-followed");
+                if (decision.Flags.HasFlag(LineFlags.PropensityEstimated)) w.WriteStringValue("propensity-estimated");
+                w.WriteEndArray();
+            }
+            if (decision.PropensityDraws > 0) w.WriteNumber("propensityDraws", decision.PropensityDraws);
+            if (decision.Recourse is { } recourse)
+            {
+                w.WriteStartObject("payload");
+                w.WritePropertyName("recourse");
+                Numbers(w, recourse);
+                w.WriteEndObject();
+            }
             if (decision.ExpectedRewards is { } truth)
             {
                 w.WritePropertyName("expectedRewards");

@@ -25,6 +25,37 @@ public sealed record LoggedDecision(
 
     /// <summary>Whether the propensity is stated, so the line can be re-weighted.</summary>
     public bool HasPropensity => !double.IsNaN(Propensity);
+
+    /// <summary>What the line's notes say about its propensity (LIBRA's advisor, GAMBITTS's Monte Carlo estimate).</summary>
+    public LineFlags Flags { get; init; }
+
+    /// <summary>The recourse the decision recommended (the payload's <c>recourse</c>, LIBRA), or null when the line has
+    /// none. The logged context is what the policy saw before the recourse; the reward followed the recourse, so these
+    /// are the reward model's features when present.</summary>
+    public double[]? Recourse { get; init; }
+
+    /// <summary>The posterior draws the propensity was estimated from (<c>propensityDraws</c>, top level or in the
+    /// payload), or 0 when the log does not say.</summary>
+    public int PropensityDraws { get; init; }
+
+    /// <summary>The features a reward model reads: the recourse when the line has one (the reward followed it), else
+    /// the numeric context; null for a categorical context.</summary>
+    public double[]? RewardFeatures => Recourse ?? Features;
+}
+
+/// <summary>What a line's notes say about its propensity.</summary>
+[Flags]
+public enum LineFlags
+{
+    /// <summary>Nothing special.</summary>
+    None = 0,
+
+    /// <summary>An advisor (language model) chose (<c>advisor-followed</c> or <c>propensity-unknown:advice</c>): the
+    /// probability of its choice cannot be stated.</summary>
+    AdvisorFollowed = 1,
+
+    /// <summary>The probabilities are Monte Carlo estimates over posterior draws (<c>propensity-estimated</c>, GAMBITTS).</summary>
+    PropensityEstimated = 2,
 }
 
 /// <summary>A decision log line that cannot be used: it names the line and the field.</summary>

@@ -19,6 +19,8 @@ public interface IRewardModel
 /// <para>Numeric contexts: for arm a and the training set T, ridge with an unpenalised intercept (the usual
 /// convention): β_a = (Σ (x − x̄)(x − x̄)ᵀ + λI)⁻¹ Σ (x − x̄)(y − ȳ) over T's lines with arm a, and
 /// q̂(x, a) = ȳ + (x − x̄)·β_a. An arm with no line in T predicts T's mean reward m.</para>
+/// <para>The features are <see cref="LoggedDecision.RewardFeatures"/>: the payload's recourse when the log carries one
+/// (a recourse log's context precedes the recourse, the reward follows it), else the numeric context.</para>
 /// <para>Categorical contexts (a string cell): the arm's mean plus a ridge-shrunk cell effect,
 /// q̂(c, a) = ȳ_a + Σ_{T,c,a}(y − ȳ_a) / (n_{T,c,a} + λ); an arm with no line in T predicts m.</para>
 /// </summary>
@@ -76,7 +78,7 @@ public sealed class CrossFittedRidge : IRewardModel
         }
         Span<double> g = _gram.AsSpan((f * _arms + line.Arm) * _p * _p, _p * _p);
         Span<double> m = _moment.AsSpan((f * _arms + line.Arm) * _p, _p);
-        double[] x = line.Features!;
+        double[] x = Features(line);
         for (int i = 0; i < _p; i++)
         {
             double xi = i == 0 ? 1 : x[i - 1];
@@ -181,6 +183,15 @@ public sealed class CrossFittedRidge : IRewardModel
     /// <summary>q̂ of the fit on every line (no cross-fitting): the model a target policy may act on.</summary>
     public void PredictFull(LoggedDecision line, Span<double> destination) => PredictFrom(_folds, line, destination);
 
+    // The recourse when the line has one (the reward followed it), else the context; every line must have d of them.
+    private double[] Features(LoggedDecision line)
+    {
+        double[] x = line.RewardFeatures ?? throw new DecisionLogException(line.Line, "context", "is not numeric; the log's first line is");
+        if (x.Length != _p - 1)
+            throw new DecisionLogException(line.Line, line.Recourse is null ? "context" : "payload.recourse", $"has {x.Length} reward-model features; the log's first line has {_p - 1}");
+        return x;
+    }
+
     private void PredictFrom(int set, LoggedDecision line, Span<double> destination)
     {
         if (_beta is null || _center is null) throw new InvalidOperationException("Call Fit before Predict.");
@@ -206,7 +217,7 @@ public sealed class CrossFittedRidge : IRewardModel
             }
             return;
         }
-        double[] x = line.Features!;
+        double[] x = Features(line);
         for (int arm = 0; arm < _arms; arm++)
         {
             var beta = _beta.AsSpan((set * _arms + arm) * _p, _p);

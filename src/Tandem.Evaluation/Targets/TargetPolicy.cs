@@ -22,7 +22,7 @@ public interface ITargetPolicy
 /// </summary>
 /// <param name="Kind">"uniform", "arm" or "greedy-model".</param>
 /// <param name="Arm">The arm of "arm:N"; 0 otherwise.</param>
-public sealed record TargetSpec(string Kind, int Arm = 0)
+public sealed record TargetSpec(string Kind, int Arm = 0) : ITargetSource
 {
     /// <summary>The specs accepted, for messages.</summary>
     public const string Allowed = "uniform, arm:N, greedy-model";
@@ -39,8 +39,11 @@ public sealed record TargetSpec(string Kind, int Arm = 0)
         if (t == "greedy-model") return new TargetSpec("greedy-model");
         if (t.StartsWith("arm:", StringComparison.Ordinal) && int.TryParse(t[4..], NumberStyles.None, CultureInfo.InvariantCulture, out int arm))
             return new TargetSpec("arm", arm);
-        throw new ArgumentException($"Target policy '{text}' is unknown; allowed: {Allowed} (snapshot files and learner specs are not supported yet).", nameof(text));
+        throw new ArgumentException($"Target policy '{text}' is unknown; allowed: {Allowed}.", nameof(text));
     }
+
+    /// <inheritdoc />
+    public ITargetPolicy Create(int arms, int dimension, CrossFittedRidge model) => Create(arms, model);
 
     /// <summary>The policy for a log of <paramref name="arms"/> arms; <paramref name="model"/> is the full-log fit
     /// (used by greedy-model only). <see cref="ArgumentException"/> names the spec and the log's arm count when they do not match.</summary>

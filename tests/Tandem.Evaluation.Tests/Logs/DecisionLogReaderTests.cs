@@ -203,6 +203,117 @@ public sealed class DecisionLogReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_NotesPayloadAndDraws_AreKept()
+    {
+        string line = Good.Replace("\"notes\":[\"x\"]", "\"notes\":[\"advisor-consulted\",\"advisor-followed\",\"propensity-estimated\"],\"propensityDraws\":64");
+
+        LoggedDecision d = Assert.Single(new DecisionLogReader(Log(line)).Read());
+
+        Assert.Equal(LineFlags.AdvisorFollowed | LineFlags.PropensityEstimated, d.Flags);
+        Assert.Equal([1.0, 2.0], d.Recourse!);
+        Assert.Equal([1.0, 2.0], d.RewardFeatures!);
+        Assert.Equal(64, d.PropensityDraws);
+    }
+
+    [Fact]
+    public void Read_SecondPass_ReplaysTheSpill_WithEveryFieldBitForBit()
+    {
+        var decisions = new List<LoggedDecision>();
+        for (int i = 0; i < 5000; i++)
+        {
+            decisions.Add(new LoggedDecision(i + 1, i % 3, i, [i * 0.1, -1.0 / (i + 1)], null, i % 2, i % 7 == 0 ? double.NaN : 0.5,
+                i % 7 == 0 ? [double.NaN, double.NaN] : [0.5, 0.5], Math.PI * i, i % 5 == 0 ? null : [1, 2])
+            { Flags = (LineFlags)(i % 4), Recourse = i % 3 == 0 ? [i, 0.1] : null, PropensityDraws = i % 11 });
+        }
+        using var reader = new DecisionLogReader(Log([.. decisions.Select(d => DecisionLogLines.Format(d))]));
+
+        var first = reader.Read().ToList();
+        bool replayedFirst = reader.Replayed;
+        var second = reader.Read().ToList();
+
+        Assert.False(replayedFirst);
+        Assert.True(reader.Replayed);
+        Assert.Equal(5000, second.Count);
+        for (int i = 0; i < first.Count; i++)
+        {
+            LoggedDecision a = first[i], b = second[i];
+            Assert.Equal((a.Line, a.Run, a.Step, a.Arm, a.Flags, a.PropensityDraws, a.Cell), (b.Line, b.Run, b.Step, b.Arm, b.Flags, b.PropensityDraws, b.Cell));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(a.Propensity), BitConverter.DoubleToInt64Bits(b.Propensity));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(a.Reward), BitConverter.DoubleToInt64Bits(b.Reward));
+            Assert.Equal(a.Features!, b.Features!);
+            Assert.Equal(a.Probabilities, b.Probabilities);
+            Assert.Equal(a.ExpectedRewards, b.ExpectedRewards);
+            Assert.Equal(a.Recourse, b.Recourse);
+            Assert.Equal(decisions[i].Reward, b.Reward);
+        }
+        Assert.Equal(new DecisionLogTally(5000, 0, null), reader.Tally);
+    }
+
+    [Fact]
+    public void Read_CellContexts_ReplayFromTheSpill()
+    {
+        using var reader = new DecisionLogReader(Log(Good.Replace("[0.5,-1]", "\"a/b\""), Good.Replace("[0.5,-1]", "\"c\"")));
+
+        reader.Read().ToList();
+        var again = reader.Read().ToList();
+
+        Assert.Equal(["a/b", "c"], again.Select(d => d.Cell));
+    }
+
+    [Fact]
+    public void Read_BadLineInALaterBatch_YieldsTheLinesBefore_ThenNamesIt()
+    {
+        int bad = DecisionLogReader.BatchLines + 100;
+        string[] lines = [.. Enumerable.Range(1, bad + 50).Select(i => i == bad ? Good.Replace("\"arm\":1", "\"arm\":5") : Good)];
+        var seen = new List<long>();
+
+        var ex = Assert.Throws<DecisionLogException>(() => { foreach (LoggedDecision d in new DecisionLogReader(Log(lines)).Read()) seen.Add(d.Line); });
+
+        Assert.Equal(bad, ex.Line);
+        Assert.Equal("arm", ex.Field);
+        Assert.Equal(Enumerable.Range(1, bad - 1).Select(i => (long)i), seen);
+    }
+
+    [Fact]
+    public void Read_ShapeChangeInALaterBatch_IsNamed_AndSkippedWhenAsked()
+    {
+        int bad = DecisionLogReader.BatchLines * 2 + 3;
+        string[] lines = [.. Enumerable.Range(1, bad + 10).Select(i => i == bad ? Good.Replace("[0.5,-1]", "[0.5,-1,2]") : Good)];
+        var reader = new DecisionLogReader(Log(lines), new DecisionLogReadOptions(SkipInvalid: true));
+
+        var read = reader.Read().ToList();
+
+        Assert.Equal(bad + 9, read.Count);
+        Assert.DoesNotContain(read, d => d.Line == bad);
+        Assert.Equal($"decision log line {bad}, field 'context': has 3 features; the log's first line has 2", reader.Tally.FirstSkipped);
+    }
+
+    [Fact]
+    public void Read_LongLines_FillABatchByBytes_AndAllAreReadInOrder()
+    {
+        // 600 lines of ≈ 64 KB pass the batch's byte cap (16 MiB) before its line cap.
+        string wide = Good.Replace("[0.5,-1]", "[" + string.Join(",", Enumerable.Repeat("0.125", 12000)) + "]");
+        Assert.True(600L * wide.Length > DecisionLogReader.BatchBytes);
+
+        var lines = new DecisionLogReader(Log([.. Enumerable.Repeat(wide, 600)])).Read().ToList();
+
+        Assert.Equal(Enumerable.Range(1, 600).Select(i => (long)i), lines.Select(l => l.Line));
+    }
+
+    [Fact]
+    public void Read_AnUndisposedReader_LeavesNoSpillFileBehind()
+    {
+        // Only readers in this class make spills in this test assembly, and its tests run one at a time.
+        var reader = new DecisionLogReader(Log(Good, Good));
+
+        reader.Read().ToList();
+        reader.Read().ToList();
+
+        Assert.True(reader.Replayed);
+        if (!OperatingSystem.IsWindows()) Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "tandem-ope-*.bin"));
+    }
+
+    [Fact]
     public void Create_MissingFile_NamesThePath()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => new DecisionLogReader(Path.Combine(_folder, "none.jsonl")));
