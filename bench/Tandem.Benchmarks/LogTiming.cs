@@ -36,10 +36,8 @@ public static class LogTiming
                 using (DecisionLogFile log = DecisionLogFile.Create(path))
                 {
                     await StudyRunner.RunAsync(plan.Study, runner, [log.Observer<double[], RecourseDecision, RecourseOutcome>("libra-synthetic", DecisionLogFile.WriteVector)]);
-                    double study = clock.Elapsed.TotalSeconds;
                     log.Complete();
                     lines = log.Lines;
-                    if (r == 0) Console.WriteLine($"(one repetition: study with the log {study:F3} s, joining the segments {clock.Elapsed.TotalSeconds - study:F3} s)");
                 }
                 times["log"].Add(clock.Elapsed.TotalSeconds);
                 bytes = new FileInfo(path).Length;
@@ -52,37 +50,6 @@ public static class LogTiming
         finally
         {
             Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    /// <summary>Nanoseconds to write one double through Utf8JsonWriter (full precision) and as a float.</summary>
-    public static void PrintNumberCost()
-    {
-        var random = new Random(1);
-        double[] values = Enumerable.Range(0, 4096).Select(_ => random.NextDouble() * 4 - 2).ToArray();
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 20);
-        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-        foreach (bool asFloat in new[] { false, true })
-        {
-            for (int warm = 0; warm < 2; warm++)
-            {
-                var clock = Stopwatch.StartNew();
-                int n = 0;
-                for (int rep = 0; rep < 200; rep++)
-                {
-                    buffer.ResetWrittenCount();
-                    writer.Reset(buffer);
-                    writer.WriteStartArray();
-                    foreach (double v in values)
-                    {
-                        if (asFloat) writer.WriteNumberValue((float)v); else writer.WriteNumberValue(v);
-                        n++;
-                    }
-                    writer.WriteEndArray();
-                    writer.Flush();
-                }
-                if (warm == 1) Console.WriteLine($"{(asFloat ? "float" : "double")}: {clock.Elapsed.TotalNanoseconds / n:F0} ns a number, {buffer.WrittenCount / (double)values.Length:F1} bytes");
-            }
         }
     }
 

@@ -23,7 +23,6 @@ if (args.Length > 0 && args[0] == "solver-stats")
 }
 if (args.Length > 0 && args[0] == "log-timing")
 {
-    Tandem.Benchmarks.LogTiming.PrintNumberCost();
     await Tandem.Benchmarks.LogTiming.PrintAsync();
     return;
 }

@@ -125,8 +125,11 @@ public sealed class DecisionLogFile : IDisposable
         }
     }
 
-    // JSON has no NaN; null means "cannot be stated". Twelve significant digits (LogNumbers).
-    internal static void WriteNumber(Utf8JsonWriter writer, double value) => LogNumbers.Write(writer, value);
+    internal static void WriteNumber(Utf8JsonWriter writer, double value)
+    {
+        if (double.IsFinite(value)) writer.WriteNumberValue(value);
+        else writer.WriteNullValue(); // JSON has no NaN; null means "cannot be stated"
+    }
 
     private sealed record Segment(string Path, FileStream Stream);
 }

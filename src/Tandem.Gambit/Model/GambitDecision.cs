@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using Tandem.Core.Logging;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
 
@@ -43,7 +42,7 @@ public sealed record GambitDecision : Decision
         writer.WriteStartArray("probabilities");
         foreach (double p in inner.Probabilities)
         {
-            if (double.IsFinite(p)) LogNumbers.Write(writer, p);
+            if (double.IsFinite(p)) writer.WriteNumberValue(p);
             else writer.WriteNullValue();
         }
         writer.WriteEndArray();
@@ -52,11 +51,7 @@ public sealed record GambitDecision : Decision
 
     private static void WriteNumber(Utf8JsonWriter writer, string name, double value)
     {
-        if (double.IsFinite(value))
-        {
-            writer.WritePropertyName(name);
-            LogNumbers.Write(writer, value);
-        }
+        if (double.IsFinite(value)) writer.WriteNumber(name, value);
         else writer.WriteNull(name);
     }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using Tandem.Core.Logging;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
 
@@ -25,10 +24,14 @@ public sealed record RecourseDecision : Decision
     {
         ArgumentNullException.ThrowIfNull(writer);
         writer.WriteStartArray("recourse");
-        foreach (double v in Recourse.IsDefault ? [] : Recourse.AsSpan()) LogNumbers.Write(writer, v);
+        foreach (double v in Recourse.IsDefault ? [] : Recourse.AsSpan())
+        {
+            if (double.IsFinite(v)) writer.WriteNumberValue(v);
+            else writer.WriteNullValue();
+        }
         writer.WriteEndArray();
-        writer.WritePropertyName("confidenceWidth");
-        LogNumbers.Write(writer, ConfidenceWidth);
+        if (double.IsFinite(ConfidenceWidth)) writer.WriteNumber("confidenceWidth", ConfidenceWidth);
+        else writer.WriteNull("confidenceWidth");
     }
 
     /// <summary>An owned copy of <paramref name="values"/> (one allocation).</summary>

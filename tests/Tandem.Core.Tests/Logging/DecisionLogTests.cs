@@ -65,7 +65,7 @@ public class DecisionLogTests : IDisposable
         Assert.Equal("test-study", uniform.GetProperty("study").GetString());
         Assert.Equal(10, uniform.GetProperty("context").GetInt32());
         Assert.Equal(11, uniform.GetProperty("decisionId").GetInt64());
-        Assert.Equal(1.0 / 3, uniform.GetProperty("propensity").GetDouble(), 11); // the log writes 12 significant digits
+        Assert.Equal(1.0 / 3, uniform.GetProperty("propensity").GetDouble(), 15);
         Assert.Equal(3, uniform.GetProperty("probabilities").GetArrayLength());
         double[] truth = uniform.GetProperty("expectedRewards").EnumerateArray().Select(x => x.GetDouble()).ToArray();
         Assert.Equal(Means.Select(m => m + 0.01 * 10), truth, (x, y) => Math.Abs(x - y) < 1e-12);
