@@ -19,9 +19,10 @@ namespace Tandem.Cli.Llm;
 /// <param name="MaxFallbackRate">Stop a study when more than this share of a model's answers were fallbacks
 /// (<see cref="LlmClientOptions.MaxFallbackRate"/>); null = no guard (bank builds, whose fallbacks are retried, never kept).</param>
 /// <param name="ContextSize">Tokens of context of an in-process <c>gguf:</c> model (<see cref="GgufOptions.ContextSize"/>).</param>
+/// <param name="Format">Whether decoding follows each port's answer grammar where the provider can (<see cref="LlmClientOptions.Format"/>).</param>
 public sealed record LlmCallSettings(string? Record = null, double TimeoutSeconds = 30, int Retries = 2, int Concurrency = 4, long? MaxCalls = null,
     long MaxResponseBytes = LlmClientOptions.DefaultMaxResponseBytes, bool AllowKeyOverHttp = false, double? MaxFallbackRate = null,
-    int ContextSize = GgufOptions.DefaultContextSize)
+    int ContextSize = GgufOptions.DefaultContextSize, AnswerFormat Format = AnswerFormat.Constrained)
 {
     /// <summary>The library's options for a client of <paramref name="spec"/> (no recording for a replay spec; null = any
     /// spec that records) writing its audit log to <paramref name="auditPath"/> (null = none).</summary>
@@ -36,6 +37,7 @@ public sealed record LlmCallSettings(string? Record = null, double TimeoutSecond
             AllowKeyOverHttp = AllowKeyOverHttp,
             MaxFallbackRate = MaxFallbackRate,
             Gguf = new GgufOptions { ContextSize = ContextSize },
+            Format = Format,
         };
 }
 
@@ -80,8 +82,11 @@ public sealed class LlmOptions
     /// <summary>`--llm-context N` (in-process gguf: models).</summary>
     public Option<int> ContextSize { get; } = new("--llm-context") { Description = $"Tokens of context of an in-process gguf:PATH model (prompt plus answer; {GgufOptions.MinContextSize}-{GgufOptions.MaxContextSize} and at most what the model was trained for). A prompt that does not fit stops the study (exit 2). Default {GgufOptions.DefaultContextSize}.", DefaultValueFactory = _ => GgufOptions.DefaultContextSize, Recursive = true };
 
+    /// <summary>`--llm-format constrained|free`.</summary>
+    public Option<string> Format { get; } = new("--llm-format") { Description = "constrained: decoding follows each answer's grammar where the model supports it (gguf:; other providers answer freely); free: never constrained. The parsers check every answer either way. Default constrained.", DefaultValueFactory = _ => "constrained", Recursive = true };
+
     /// <summary>All of them but <see cref="MaxFallbackRate"/>, in help order.</summary>
-    public IReadOnlyList<Option> All => [Record, Timeout, Retries, Concurrency, MaxCalls, MaxResponseBytes, AllowKeyOverHttp, ContextSize];
+    public IReadOnlyList<Option> All => [Record, Timeout, Retries, Concurrency, MaxCalls, MaxResponseBytes, AllowKeyOverHttp, ContextSize, Format];
 
     /// <summary>Parameter names of <see cref="LlmClientOptions"/> and <see cref="ResilienceOptions"/> → option names.</summary>
     public static OptionMap Names { get; } = new(new Dictionary<string, string>
@@ -118,8 +123,14 @@ public sealed class LlmOptions
         if (maxCalls is < 1) throw new UsageException($"--llm-max-calls {maxCalls} must be at least 1.");
         // Only study commands take --max-fallback-rate (AddTo); elsewhere the guard is off.
         double? maxFallbackRate = _study ? parse.GetValue(MaxFallbackRate) : null;
+        AnswerFormat format = parse.GetValue(Format)?.Trim().ToLowerInvariant() switch
+        {
+            "constrained" => AnswerFormat.Constrained,
+            "free" => AnswerFormat.Free,
+            var other => throw new UsageException($"--llm-format '{Tandem.Cli.Console.ConsoleText.Safe(other ?? "", 40)}' is unknown; use constrained or free."),
+        };
         var settings = new LlmCallSettings(record, timeout, retries, concurrency, maxCalls, parse.GetValue(MaxResponseBytes), parse.GetValue(AllowKeyOverHttp), maxFallbackRate,
-            parse.GetValue(ContextSize));
+            parse.GetValue(ContextSize), format);
         // The ranges of the new options are the library's (LlmClientOptions.Validate).
         try { settings.ClientOptions(null, null).Validate(); }
         catch (ArgumentException ex) { throw Names.Translate(ex); }

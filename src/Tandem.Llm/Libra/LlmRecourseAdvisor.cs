@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Tandem.Llm.Middleware;
 using Tandem.Recourse.Advisors;
+using Tandem.Recourse.Model;
 
 namespace Tandem.Llm.Libra;
 
@@ -23,7 +24,8 @@ public sealed record LlmAdvisorOptions
 
 /// <summary>
 /// The LIBRA advisor port (seed 000 Algorithm 3) on any <see cref="IChatClient"/>: the Figure 2 prompt
-/// (<see cref="RecoursePrompt"/>), the answer read by <see cref="AdviceParser"/>. Every failure — timeout,
+/// (<see cref="RecoursePrompt"/>) with its answer grammar (<see cref="RecourseGrammar"/>, followed where the provider
+/// constrains decoding), the answer read by <see cref="AdviceParser"/>. Every failure — timeout,
 /// HTTP error, unreadable or infeasible answer — is an abstention with a reason, counted in the ledger;
 /// it never throws into the decision path. A replay-cassette miss is a setup error and does throw
 /// (<see cref="AdvisorSetupException"/>): a recorded study must not silently change.
@@ -33,6 +35,7 @@ public sealed class LlmRecourseAdvisor : IRecourseAdvisor
     private readonly IChatClient _client;
     private readonly LlmLedger _ledger;
     private readonly ChatOptions _chatOptions;
+    private Constrained? _constrained;
 
     /// <summary>Create an advisor named <paramref name="name"/> (its spec, e.g. "openai:gpt-4o-mini").</summary>
     public LlmRecourseAdvisor(IChatClient client, LlmLedger ledger, string name, LlmAdvisorOptions? options = null)
@@ -55,7 +58,7 @@ public sealed class LlmRecourseAdvisor : IRecourseAdvisor
         ModelAnswer answer;
         try
         {
-            answer = await ModelCall.AskAsync(_client, RecoursePrompt.Build(request.Problem, request.Context), _chatOptions, cancellationToken).ConfigureAwait(false);
+            answer = await ModelCall.AskAsync(_client, RecoursePrompt.Build(request.Problem, request.Context), OptionsFor(request.Problem), cancellationToken).ConfigureAwait(false);
         }
         catch (LlmStopException ex)
         {
@@ -65,4 +68,16 @@ public sealed class LlmRecourseAdvisor : IRecourseAdvisor
         if (advice.Status == AdviceStatus.Abstained) _ledger.RecordFallback(advice.Reason);
         return advice;
     }
+
+    // The request carries the answer line's grammar (RecourseGrammar); the pipeline keeps it only for a provider that
+    // constrains decoding. One problem per study, so the last one is kept.
+    private ChatOptions OptionsFor(RecourseProblem problem)
+    {
+        if (Volatile.Read(ref _constrained) is { } last && ReferenceEquals(last.Problem, problem)) return last.Options;
+        ChatOptions options = AnswerGrammar.With(_chatOptions, RecourseGrammar.For(problem));
+        Volatile.Write(ref _constrained, new Constrained(problem, options));
+        return options;
+    }
+
+    private sealed record Constrained(RecourseProblem Problem, ChatOptions Options);
 }

@@ -43,6 +43,10 @@ public sealed record LlmClientOptions
     /// (<see cref="FallbackGuard"/>, the outermost stage). Null = no guard. Range: [0, 1].</summary>
     public double? MaxFallbackRate { get; init; }
 
+    /// <summary>Whether decoding follows each port's answer grammar where the provider can (<c>gguf:</c>); default
+    /// <see cref="AnswerFormat.Constrained"/>. Other providers are never sent a grammar.</summary>
+    public AnswerFormat Format { get; init; } = AnswerFormat.Constrained;
+
     /// <summary>How a <c>gguf:PATH</c> model runs (context size, threads, default seed); ignored by other providers.</summary>
     public Gguf.GgufOptions Gguf { get; init; } = new();
 
@@ -61,7 +65,7 @@ public sealed record LlmClientOptions
 
 /// <summary>
 /// Builds the client pipeline for a spec (every provider, <c>gguf:</c> included, gets the same stages), outermost first (STYLE 2): fallback guard (optional) → audit → cassette → resilience
-/// (deadline, retries, concurrency, circuit breaker) → call budget → accounting → provider.
+/// (deadline, retries, concurrency, circuit breaker) → call budget → accounting → answer format (grammar kept or dropped) → provider.
 /// </summary>
 public static class LlmClients
 {
@@ -87,7 +91,8 @@ public static class LlmClients
             {
                 // Accounting sits inside the retries so every attempt that reaches the provider is counted.
                 (IChatClient provider, key) = CreateProvider(spec, options, environment);
-                client = new AccountingChatClient(provider, ledger, timeProvider);
+                client = new AnswerFormatChatClient(provider, constrain: options.Format == AnswerFormat.Constrained && SupportsGrammar(spec.Kind));
+                client = new AccountingChatClient(client, ledger, timeProvider);
                 if (options.MaxCalls is { } max) client = new CallBudgetChatClient(client, max);
                 // An in-process model answers one call at a time (one context, all cores): queueing happens in the
                 // resilience gate, before an attempt's deadline starts, not inside the provider.
@@ -137,6 +142,9 @@ public static class LlmClients
         var credential = new ApiKeyCredential(key ?? "no-key");
         return (new OpenAI.Chat.ChatClient(spec.Model, credential, OpenAiOptions(spec, options)).AsIChatClient(), key);
     }
+
+    /// <summary>Whether a provider constrains decoding to a GBNF grammar (<see cref="AnswerGrammar"/>).</summary>
+    public static bool SupportsGrammar(LlmKind kind) => kind == LlmKind.Gguf;
 
     // Kept apart so that only a gguf: spec touches LLamaSharp (and, through it, loads the native library).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

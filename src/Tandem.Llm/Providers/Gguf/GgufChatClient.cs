@@ -20,8 +20,9 @@ namespace Tandem.Llm.Providers.Gguf;
 /// </summary>
 public sealed class GgufChatClient : IChatClient
 {
-    /// <summary>The <c>ChatOptions.AdditionalProperties</c> key of a GBNF grammar (string) that constrains the answer.</summary>
-    public const string GrammarKey = "tandem.grammar";
+    /// <summary>The <c>ChatOptions.AdditionalProperties</c> key of a GBNF grammar (string) that constrains the answer
+    /// (<see cref="Middleware.AnswerGrammar.Key"/>).</summary>
+    public const string GrammarKey = Middleware.AnswerGrammar.Key;
 
     private const int PromptChunk = 512;
     private static readonly Lock LogLock = new();
@@ -193,7 +194,7 @@ public sealed class GgufChatClient : IChatClient
 
     private ISamplingPipeline Sampler(ChatOptions? options)
     {
-        Grammar? grammar = options?.AdditionalProperties?.TryGetValue(GrammarKey, out object? g) == true && g is string gbnf ? new Grammar(gbnf, "root") : null;
+        Grammar? grammar = Middleware.AnswerGrammar.Of(options) is { } gbnf ? new Grammar(gbnf, "root") : null;
         long seed = options?.Seed ?? _options.DefaultSeed;
         float temperature = options?.Temperature ?? 0.8f;
         if (temperature <= 0) return new GreedySamplingPipeline { Grammar = grammar };

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.AI;
+using Tandem.Llm.Libra;
+using Tandem.Llm.Middleware;
+using Tandem.Llm.Providers;
+using Tandem.Recourse.Advisors;
+using Tandem.Recourse.Model;
+using Tandem.Testing;
+
+namespace Tandem.Llm.Tests.Gguf;
+
+/// <summary>Answers in format (issue 14 item 3, LIBRA): the port sends its answer grammar, a gguf: model follows it,
+/// and the parser still reads every answer.</summary>
+[Collection("gguf")]
+public class GgufGrammarTests(GgufModel model)
+{
+    private static RecourseProblem Problem => AdviceParserTests.Problem;
+
+    private static double[] Patient(int i)
+    {
+        double[] x = (double[])AdviceParserTests.Patient.Clone();
+        x[1] += 0.1 * i; // a different prompt per patient
+        return x;
+    }
+
+    [Fact]
+    public void RecourseGrammar_IsTheFigure2Line_ForTheProblemsArmsAndMutableFeatures()
+    {
+        string mutable = string.Concat(Problem.MutableIndices.Select(i => $" \", {Problem.Features[i].Name}=\" num"));
+        string arms = string.Join(" | ", Enumerable.Range(1, Problem.ArmCount).Select(k => $"\"{k}\""));
+        Assert.Equal($"root ::= \"treatment=\" arm{mutable}\narm ::= {arms}\nnum ::= \"-\"? ([0-9] | [1-9] [0-9] | [1-9] [0-9] [0-9]) (\".\" [0-9] [0-9]?)?\n",
+            RecourseGrammar.For(Problem));
+    }
+
+    [Fact]
+    public void Literal_EscapesWhatGbnfWouldReadAsSyntax()
+    {
+        Assert.Equal("\"a\\\"b\\\\c\\n\"", AnswerGrammar.Literal("a\"b\\c\n"));
+    }
+
+    private async Task<(Advice[] Advice, LlmLedger Ledger)> Consult(AnswerFormat format, int patients)
+    {
+        var ledger = new LlmLedger();
+        using IChatClient client = LlmClients.Create(LlmSpec.Parse("gguf:" + model.ChatMl), ledger, new LlmClientOptions { Format = format });
+        var advisor = new LlmRecourseAdvisor(client, ledger, "gguf:tiny", new LlmAdvisorOptions { MaxOutputTokens = 60 });
+        var advice = new Advice[patients];
+        for (int i = 0; i < patients; i++) advice[i] = await advisor.AdviseAsync(new AdviceRequest(Problem, Patient(i)));
+        return (advice, ledger);
+    }
+
+    [Fact]
+    public async Task Constrained_RandomWeightModel_AnswersEveryLibraPromptInFormat_ZeroFallbacks()
+    {
+        // Bug caught: the grammar not reaching llama.cpp, a grammar the parser cannot read, or one llama.cpp rejects.
+        (Advice[] advice, LlmLedger ledger) = await Consult(AnswerFormat.Constrained, patients: 6);
+        Assert.All(advice, a => Assert.Equal(AdviceStatus.Given, a.Status));
+        Assert.All(advice, a => Assert.Equal(Problem.MutableIndices.Length, a.MutableValues!.Length));
+        Assert.Empty(ledger.Fallbacks);
+    }
+
+    [Fact]
+    public async Task Free_RandomWeightModel_FallsBackEveryTime_WithAReason()
+    {
+        // The same model without the grammar writes noise; every answer is a counted fallback, never advice.
+        (Advice[] advice, LlmLedger ledger) = await Consult(AnswerFormat.Free, patients: 3);
+        Assert.All(advice, a => Assert.Equal(AdviceStatus.Abstained, a.Status));
+        Assert.Equal(3, ledger.Fallbacks.Values.Sum());
+    }
+
+    [Fact]
+    public async Task AnswerFormat_DropsTheGrammarUnlessTheProviderConstrains_KeepingOtherProperties()
+    {
+        // Bug caught: an OpenAI or Ollama request carrying a property the server does not know.
+        ChatOptions? seen = null;
+        var inner = new ScriptedChatClient((_, o, _) => { seen = o; return Task.FromResult(new ChatResponse()); });
+        ChatOptions request = AnswerGrammar.With(ModelCall.Options(0, 50, null, "libra advisor"), "root ::= \"x\"");
+        await new AnswerFormatChatClient(inner, constrain: false).GetResponseAsync([], request);
+        Assert.Null(AnswerGrammar.Of(seen));
+        Assert.Equal("libra advisor", seen!.AdditionalProperties![AuditChatClient.PurposeKey]);
+        Assert.Equal("root ::= \"x\"", AnswerGrammar.Of(request)); // the caller's options are not changed
+        await new AnswerFormatChatClient(inner, constrain: true).GetResponseAsync([], request);
+        Assert.Equal("root ::= \"x\"", AnswerGrammar.Of(seen));
+        Assert.False(LlmClients.SupportsGrammar(LlmKind.OpenAi));
+        Assert.True(LlmClients.SupportsGrammar(LlmKind.Gguf));
+    }
+}
