@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Tandem.Testing;
 
 namespace Tandem.Cli.Tests;
@@ -52,5 +53,35 @@ public sealed class GgufCliTests : IDisposable
         string small = Model("small.gguf", contextLength: 1024);
         CliRunner.AssertUsageError(await CliRunner.Run("llm", "check", "--llm", "gguf:" + small, "--llm-context", "4096"),
             "--llm-context 4096 exceeds the 1024 tokens the model was trained for");
+    }
+
+    private string[] Libra(string model, params string[] more) =>
+        ["libra", "--env", "hypertension", "--horizon", "6", "--runs", "1", "--policies", "llm-only", "--json", "--advisor", "gguf:" + model, "--out", Path.Combine(_out, "study"), .. more];
+
+    [Fact]
+    public async Task Libra_GgufAdvisor_Constrained_EveryAnswerInFormat_ZeroFallbacks()
+    {
+        var run = await CliRunner.Run(Libra(Model()));
+        Assert.True(run.Exit == 0, run.Err);
+        JsonNode summary = JsonNode.Parse(run.Out)!;
+        Assert.Equal(6L, (long)summary["llm"]!["calls"]!);
+        Assert.True((long)summary["llm"]!["promptTokens"]! > 6 * 100);
+        Assert.Empty(summary["llm"]!["fallbacks"]!.AsObject());
+    }
+
+    [Fact]
+    public async Task Libra_GgufAdvisor_Free_RandomModelsNoise_StopsTheStudy_Exit2()
+    {
+        // Without the grammar the random-weight model writes noise: every answer is a fallback, and the study says so
+        // instead of presenting a random policy as the model's.
+        var run = await CliRunner.Run(Libra(Model(), "--llm-format", "free"));
+        Assert.Equal(2, run.Exit);
+        Assert.Contains("6 of 6 answers of gguf:", run.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LlmFormat_Unknown_IsExit2()
+    {
+        CliRunner.AssertUsageError(await CliRunner.Run(Libra(Model(), "--llm-format", "json")), "--llm-format 'json' is unknown; use constrained or free.");
     }
 }
