@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Tandem.Llm.Libra;
 using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
+using Tandem.Llm.Providers.Gguf;
 using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Model;
 using Tandem.Testing;
@@ -81,5 +82,32 @@ public class GgufGrammarTests(GgufModel model)
         Assert.Equal("root ::= \"x\"", AnswerGrammar.Of(seen));
         Assert.False(LlmClients.SupportsGrammar(LlmKind.OpenAi));
         Assert.True(LlmClients.SupportsGrammar(LlmKind.Gguf));
+    }
+}
+
+/// <summary>Answers in format for GAMBITTS's 20-score rating (issue 14 item 3).</summary>
+[Collection("gguf")]
+public class GgufRatingGrammarTests(GgufModel model)
+{
+    [Fact]
+    public void RatingGrammar_IsThePromptsJsonObject()
+    {
+        Assert.Equal("root ::= \"{\" \"\\\"a\\\": \" score \", \\\"b\\\": \" score \"}\"\nscore ::= \"10\" | [0-9] (\".\" [0-9])?\n",
+            Tandem.Llm.Gambit.RatingGrammar.For(["a", "b"]));
+    }
+
+    [Fact]
+    public async Task Constrained_RandomWeightModel_RatesOnAll20Dimensions_ZeroFallbacks()
+    {
+        var ledger = new LlmLedger();
+        // The tiny vocabulary spells the 20 definitions letter by letter (≈ 3,800 prompt tokens): the answer needs a larger context.
+        using IChatClient client = LlmClients.Create(LlmSpec.Parse("gguf:" + model.ChatMl), ledger, new LlmClientOptions { Gguf = new GgufOptions { ContextSize = 8192 } });
+        var encoder = new Tandem.Llm.Gambit.RatingEncoder(client, ledger, Tandem.Gambit.Bank.StyleDimensions.All, new Tandem.Llm.Gambit.RatingEncoderOptions { MaxOutputTokens = 600 });
+        for (int variant = 0; variant < 2; variant++)
+        {
+            var scores = await encoder.EncodeAsync("Walk ten minutes after lunch today.", variant);
+            Assert.True(scores.HasScores, scores.Reason);
+        }
+        Assert.Empty(ledger.Fallbacks);
     }
 }
