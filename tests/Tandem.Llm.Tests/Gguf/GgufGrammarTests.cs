@@ -111,3 +111,34 @@ public class GgufRatingGrammarTests(GgufModel model)
         Assert.Empty(ledger.Fallbacks);
     }
 }
+
+/// <summary>Answers in format for the DLM reflector's selection line (issue 14 item 3).</summary>
+[Collection("gguf")]
+public class GgufSelectionGrammarTests(GgufModel model)
+{
+    private static readonly Tandem.Rmab.Dlm.DlmTaskSet Tasks =
+        Tandem.Rmab.Dlm.DlmTaskSet.Load(Path.Combine(AppContext.BaseDirectory, "data", "dlm", "tasks.json"));
+
+    [Fact]
+    public void SelectionGrammar_IsThePromptsLine_WithTheCandidatesIndices()
+    {
+        Assert.Equal("root ::= \"The best reward function is at index: \" index\nindex ::= \"0\" | \"1\" | \"2\"\n", Tandem.Llm.Dlm.RewardGrammar.Selection(3));
+    }
+
+    [Fact]
+    public async Task Constrained_RandomWeightModel_SelectsACandidate_ZeroFallbacks()
+    {
+        var ledger = new LlmLedger();
+        using IChatClient client = LlmClients.Create(LlmSpec.Parse("gguf:" + model.ChatMl), ledger);
+        var designer = new Tandem.Llm.Dlm.LlmRewardDesigner(client, ledger, "gguf:tiny");
+        var empty = new Tandem.Rmab.Dlm.StateFeatureDistribution([]);
+        Tandem.Rmab.Dlm.ReflectionCandidate[] candidates = [new("state", empty), new("state * 2", empty), new("state + feats[8]", empty)];
+        for (ulong seed = 1; seed <= 3; seed++)
+        {
+            var verdict = await designer.SelectAsync(new Tandem.Rmab.Dlm.ReflectionRequest(Tasks.Tasks[0], 0, candidates, seed));
+            Assert.True(verdict.TryGetValue(out int index), verdict.Reason);
+            Assert.InRange(index, 0, 2);
+        }
+        Assert.Empty(ledger.Fallbacks);
+    }
+}
