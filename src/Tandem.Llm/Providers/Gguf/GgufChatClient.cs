@@ -80,6 +80,7 @@ public sealed class GgufChatClient : IChatClient
         };
         if (options.Threads is { } threads) parameters.Threads = threads;
         LLamaWeights? weights = null;
+        _lastNativeError = null; // only this load's complaint is quoted
         try
         {
             weights = LLamaWeights.LoadFromFile(parameters);
