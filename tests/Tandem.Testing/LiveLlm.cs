@@ -19,3 +19,20 @@ public sealed class LiveLlmFactAttribute : FactAttribute
     /// <summary>The spec named by the variable, or null.</summary>
     public static string? Spec => Environment.GetEnvironmentVariable(Variable);
 }
+
+/// <summary>Tests against a real GGUF model file: they run only when <c>TANDEM_LIVE_GGUF</c> names one (for example a
+/// 0.5B instruct model at 4 bits), and are reported as skipped otherwise.</summary>
+public sealed class LiveGgufFactAttribute : FactAttribute
+{
+    /// <summary>The environment variable that names the file.</summary>
+    public const string Variable = "TANDEM_LIVE_GGUF";
+
+    /// <summary>Skip unless the variable is set.</summary>
+    public LiveGgufFactAttribute()
+    {
+        if (string.IsNullOrWhiteSpace(Path)) Skip = $"set {Variable} to a GGUF file to run live in-process tests";
+    }
+
+    /// <summary>The file named by the variable, or null.</summary>
+    public static string? Path => Environment.GetEnvironmentVariable(Variable);
+}

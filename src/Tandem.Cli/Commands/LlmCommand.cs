@@ -8,7 +8,8 @@ using Tandem.Llm.Providers;
 
 namespace Tandem.Cli.Commands;
 
-/// <summary>`tandem llm check --llm SPEC`: one tiny request, then the model, latency and token counts.</summary>
+/// <summary>`tandem llm check --llm SPEC`: one tiny request, then the model, latency and token counts (for an in-process
+/// <c>gguf:</c> model: loading and checking the file, then one answer, with its tokens counted by Tandem).</summary>
 public static class LlmCommand
 {
     /// <summary>Create `llm` with its `check` subcommand.</summary>
@@ -22,6 +23,7 @@ public static class LlmCommand
         check.Add(timeout);
         check.Add(llmOptions.MaxResponseBytes);
         check.Add(llmOptions.AllowKeyOverHttp);
+        check.Add(llmOptions.ContextSize);
         check.SetAction(async (parse, ct) =>
         {
             if (LlmSpec.IsSimulated(parse.GetValue(spec)!))
@@ -39,6 +41,7 @@ public static class LlmCommand
                 Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromSeconds(seconds), MaxRetries = 0 },
                 MaxResponseBytes = parse.GetValue(llmOptions.MaxResponseBytes),
                 AllowKeyOverHttp = parse.GetValue(llmOptions.AllowKeyOverHttp),
+                Gguf = new Tandem.Llm.Providers.Gguf.GgufOptions { ContextSize = parse.GetValue(llmOptions.ContextSize) },
             };
             try { options.Validate(); }
             catch (ArgumentException ex) { throw LlmOptions.Names.Translate(ex); }

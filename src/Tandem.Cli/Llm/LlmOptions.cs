@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using Tandem.Cli.Hosting;
 using Tandem.Llm.Middleware;
 using Tandem.Llm.Providers;
+using Tandem.Llm.Providers.Gguf;
 
 namespace Tandem.Cli.Llm;
 
@@ -17,8 +18,11 @@ namespace Tandem.Cli.Llm;
 /// <param name="AllowKeyOverHttp">Send an API key over plain http to another machine (<see cref="LlmClientOptions.AllowKeyOverHttp"/>).</param>
 /// <param name="MaxFallbackRate">Stop a study when more than this share of a model's answers were fallbacks
 /// (<see cref="LlmClientOptions.MaxFallbackRate"/>); null = no guard (bank builds, whose fallbacks are retried, never kept).</param>
+/// <param name="ContextSize">Tokens of context of an in-process <c>gguf:</c> model (<see cref="GgufOptions.ContextSize"/>).</param>
+/// <param name="Format">Whether decoding follows each port's answer grammar where the provider can (<see cref="LlmClientOptions.Format"/>).</param>
 public sealed record LlmCallSettings(string? Record = null, double TimeoutSeconds = 30, int Retries = 2, int Concurrency = 4, long? MaxCalls = null,
-    long MaxResponseBytes = LlmClientOptions.DefaultMaxResponseBytes, bool AllowKeyOverHttp = false, double? MaxFallbackRate = null)
+    long MaxResponseBytes = LlmClientOptions.DefaultMaxResponseBytes, bool AllowKeyOverHttp = false, double? MaxFallbackRate = null,
+    int ContextSize = GgufOptions.DefaultContextSize, AnswerFormat Format = AnswerFormat.Constrained)
 {
     /// <summary>The library's options for a client of <paramref name="spec"/> (no recording for a replay spec; null = any
     /// spec that records) writing its audit log to <paramref name="auditPath"/> (null = none).</summary>
@@ -32,6 +36,8 @@ public sealed record LlmCallSettings(string? Record = null, double TimeoutSecond
             MaxResponseBytes = MaxResponseBytes,
             AllowKeyOverHttp = AllowKeyOverHttp,
             MaxFallbackRate = MaxFallbackRate,
+            Gguf = new GgufOptions { ContextSize = ContextSize },
+            Format = Format,
         };
 }
 
@@ -73,14 +79,21 @@ public sealed class LlmOptions
     /// <summary>`--max-fallback-rate R` (studies only: a bank build retries its fallbacks and never keeps one).</summary>
     public Option<double?> MaxFallbackRate { get; } = new("--max-fallback-rate") { Description = $"Stop the study (exit 2) when more than this share of a model's answers were fallbacks (timeouts, errors, unreadable or refused answers), checked from the {FallbackGuard.DefaultMinConsultations}th consultation on; per model, in [0, 1] (1 turns the guard off). A study never presents fallback behaviour as the model's.", DefaultValueFactory = _ => FallbackGuard.DefaultMaxRate, Recursive = true };
 
+    /// <summary>`--llm-context N` (in-process gguf: models).</summary>
+    public Option<int> ContextSize { get; } = new("--llm-context") { Description = $"Tokens of context of an in-process gguf:PATH model (prompt plus answer; {GgufOptions.MinContextSize}-{GgufOptions.MaxContextSize} and at most what the model was trained for). A prompt that does not fit stops the study (exit 2). Default {GgufOptions.DefaultContextSize}.", DefaultValueFactory = _ => GgufOptions.DefaultContextSize, Recursive = true };
+
+    /// <summary>`--llm-format constrained|free`.</summary>
+    public Option<string> Format { get; } = new("--llm-format") { Description = "constrained: decoding follows each answer's grammar where the model supports it (gguf:; other providers answer freely); free: never constrained. The parsers check every answer either way. Default constrained.", DefaultValueFactory = _ => "constrained", Recursive = true };
+
     /// <summary>All of them but <see cref="MaxFallbackRate"/>, in help order.</summary>
-    public IReadOnlyList<Option> All => [Record, Timeout, Retries, Concurrency, MaxCalls, MaxResponseBytes, AllowKeyOverHttp];
+    public IReadOnlyList<Option> All => [Record, Timeout, Retries, Concurrency, MaxCalls, MaxResponseBytes, AllowKeyOverHttp, ContextSize, Format];
 
     /// <summary>Parameter names of <see cref="LlmClientOptions"/> and <see cref="ResilienceOptions"/> → option names.</summary>
     public static OptionMap Names { get; } = new(new Dictionary<string, string>
     {
         ["MaxCalls"] = "--llm-max-calls", ["MaxResponseBytes"] = "--llm-max-response-bytes", ["AttemptTimeout"] = "--llm-timeout",
         ["MaxRetries"] = "--llm-retries", ["MaxConcurrency"] = "--llm-concurrency", ["MaxFallbackRate"] = "--max-fallback-rate",
+        ["ContextSize"] = "--llm-context",
     });
 
     /// <summary>Add the options of a study command to it (<see cref="All"/> and <see cref="MaxFallbackRate"/>).</summary>
@@ -99,7 +112,7 @@ public sealed class LlmOptions
     public LlmCallSettings Read(ParseResult parse, bool anyLiveModel)
     {
         string? record = parse.GetValue(Record);
-        if (record is not null && !anyLiveModel) throw new UsageException($"--record needs {Role} to be a language model (openai:... or ollama:...).");
+        if (record is not null && !anyLiveModel) throw new UsageException($"--record needs {Role} to be a language model (openai:..., ollama:... or gguf:...).");
         double timeout = parse.GetValue(Timeout);
         if (!double.IsFinite(timeout) || timeout <= 0 || timeout > 3600) throw new UsageException($"--llm-timeout {timeout.ToString(CultureInfo.InvariantCulture)} must lie in (0, 3600] seconds.");
         int retries = parse.GetValue(Retries);
@@ -110,7 +123,14 @@ public sealed class LlmOptions
         if (maxCalls is < 1) throw new UsageException($"--llm-max-calls {maxCalls} must be at least 1.");
         // Only study commands take --max-fallback-rate (AddTo); elsewhere the guard is off.
         double? maxFallbackRate = _study ? parse.GetValue(MaxFallbackRate) : null;
-        var settings = new LlmCallSettings(record, timeout, retries, concurrency, maxCalls, parse.GetValue(MaxResponseBytes), parse.GetValue(AllowKeyOverHttp), maxFallbackRate);
+        AnswerFormat format = parse.GetValue(Format)?.Trim().ToLowerInvariant() switch
+        {
+            "constrained" => AnswerFormat.Constrained,
+            "free" => AnswerFormat.Free,
+            var other => throw new UsageException($"--llm-format '{Tandem.Cli.Console.ConsoleText.Safe(other ?? "", 40)}' is unknown; use constrained or free."),
+        };
+        var settings = new LlmCallSettings(record, timeout, retries, concurrency, maxCalls, parse.GetValue(MaxResponseBytes), parse.GetValue(AllowKeyOverHttp), maxFallbackRate,
+            parse.GetValue(ContextSize), format);
         // The ranges of the new options are the library's (LlmClientOptions.Validate).
         try { settings.ClientOptions(null, null).Validate(); }
         catch (ArgumentException ex) { throw Names.Translate(ex); }
@@ -152,7 +172,9 @@ public sealed class LlmOptions
 
     /// <summary>A setup error's message in the command line's words (the library names its option properties).</summary>
     public static string Message(LlmConfigurationException ex) =>
-        (ex ?? throw new ArgumentNullException(nameof(ex))).Message.Replace("opt in with AllowKeyOverHttp", "opt in with --allow-key-over-http", StringComparison.Ordinal);
+        (ex ?? throw new ArgumentNullException(nameof(ex))).Message
+            .Replace("opt in with AllowKeyOverHttp", "opt in with --allow-key-over-http", StringComparison.Ordinal)
+            .Replace("ContextSize", "--llm-context", StringComparison.Ordinal);
 
     /// <summary>What was done about a torn cassette tail when <paramref name="client"/> opened its cassette, or null.</summary>
     public static string? TornTail(IChatClient client) => client?.GetService<CassetteChatClient>()?.TornTail;

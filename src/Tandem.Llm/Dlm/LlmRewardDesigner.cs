@@ -71,6 +71,7 @@ public sealed class LlmRewardDesigner : IRewardDesigner
         ArgumentNullException.ThrowIfNull(request);
         ChatOptions chat = ModelCall.Options(_options.SelectionTemperature, _options.MaxOutputTokens, (long)(request.Seed >> 1),
             $"dlm reflector: task {request.Task.Index}, stage {request.Stage}");
+        if (request.Candidates.Count > 0) chat = AnswerGrammar.With(chat, RewardGrammar.Selection(request.Candidates.Count));
         ModelAnswer answer = await ModelCall.AskAsync(_client, RewardPrompt.Selection(request), chat, cancellationToken).ConfigureAwait(false);
         PortAnswer<int> verdict = answer.Failure is { } failure ? PortAnswer<int>.Abstain(failure) : RewardAnswerParser.ParseSelection(answer.Text, request.Candidates.Count);
         if (!verdict.IsGiven) _ledger.RecordFallback(verdict.Reason);

@@ -177,6 +177,7 @@ public sealed class RatingEncoder : IStyleEncoder
     private readonly IChatClient _client;
     private readonly LlmLedger _ledger;
     private readonly RatingEncoderOptions _options;
+    private readonly string _grammar;
 
     /// <summary>Rate on <paramref name="dimensions"/> (each known to <see cref="StyleVocabulary"/>) through <paramref name="client"/>.</summary>
     public RatingEncoder(IChatClient client, LlmLedger ledger, IReadOnlyList<string> dimensions, RatingEncoderOptions? options = null)
@@ -188,6 +189,7 @@ public sealed class RatingEncoder : IStyleEncoder
         foreach (string d in dimensions) StyleVocabulary.For(d);
         if (dimensions.Distinct(StringComparer.Ordinal).Count() != dimensions.Count) throw new ArgumentException("A dimension is listed twice.", nameof(dimensions));
         Dimensions = dimensions.ToArray();
+        _grammar = RatingGrammar.For(Dimensions);
         _options = options ?? new RatingEncoderOptions();
         _options.Validate();
     }
@@ -200,7 +202,7 @@ public sealed class RatingEncoder : IStyleEncoder
     {
         ArgumentNullException.ThrowIfNull(message);
         ModelAnswer answer = await LlmFailures.AskAsync(_client, RatingPrompt.Build(message, Dimensions),
-            ModelCall.Options(_options.Temperature, _options.MaxOutputTokens, variant, Purpose), cancellationToken).ConfigureAwait(false);
+            AnswerGrammar.With(ModelCall.Options(_options.Temperature, _options.MaxOutputTokens, variant, Purpose), _grammar), cancellationToken).ConfigureAwait(false);
         StyleScores scores = answer.Failure is { } failure ? StyleScores.Abstain(failure) : RatingParser.Parse(answer.Text, Dimensions);
         if (!scores.HasScores) _ledger.RecordFallback(scores.Reason);
         return scores;

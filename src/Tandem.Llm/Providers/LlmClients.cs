@@ -43,9 +43,17 @@ public sealed record LlmClientOptions
     /// (<see cref="FallbackGuard"/>, the outermost stage). Null = no guard. Range: [0, 1].</summary>
     public double? MaxFallbackRate { get; init; }
 
+    /// <summary>Whether decoding follows each port's answer grammar where the provider can (<c>gguf:</c>); default
+    /// <see cref="AnswerFormat.Constrained"/>. Other providers are never sent a grammar.</summary>
+    public AnswerFormat Format { get; init; } = AnswerFormat.Constrained;
+
+    /// <summary>How a <c>gguf:PATH</c> model runs (context size, threads, default seed); ignored by other providers.</summary>
+    public Gguf.GgufOptions Gguf { get; init; } = new();
+
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
+        Gguf.Validate();
         if (MaxFallbackRate is { } rate && !(rate >= 0 && rate <= 1))
             throw new ArgumentOutOfRangeException(nameof(MaxFallbackRate), rate, "MaxFallbackRate must lie in [0, 1].");
         if (MaxCalls is < 1) throw new ArgumentOutOfRangeException(nameof(MaxCalls), MaxCalls, "MaxCalls must be at least 1.");
@@ -56,8 +64,8 @@ public sealed record LlmClientOptions
 }
 
 /// <summary>
-/// Builds the client pipeline for a spec, outermost first (STYLE 2): fallback guard (optional) → audit → cassette → resilience
-/// (deadline, retries, concurrency, circuit breaker) → call budget → accounting → provider.
+/// Builds the client pipeline for a spec (every provider, <c>gguf:</c> included, gets the same stages), outermost first (STYLE 2): fallback guard (optional) → audit → cassette → resilience
+/// (deadline, retries, concurrency, circuit breaker) → call budget → accounting → answer format (grammar kept or dropped) → provider.
 /// </summary>
 public static class LlmClients
 {
@@ -83,9 +91,13 @@ public static class LlmClients
             {
                 // Accounting sits inside the retries so every attempt that reaches the provider is counted.
                 (IChatClient provider, key) = CreateProvider(spec, options, environment);
-                client = new AccountingChatClient(provider, ledger, timeProvider);
+                client = new AnswerFormatChatClient(provider, constrain: options.Format == AnswerFormat.Constrained && SupportsGrammar(spec.Kind));
+                client = new AccountingChatClient(client, ledger, timeProvider);
                 if (options.MaxCalls is { } max) client = new CallBudgetChatClient(client, max);
-                client = new ResilientChatClient(client, options.Resilience, timeProvider);
+                // An in-process model answers one call at a time (one context, all cores): queueing happens in the
+                // resilience gate, before an attempt's deadline starts, not inside the provider.
+                ResilienceOptions resilience = spec.Kind == LlmKind.Gguf ? options.Resilience with { MaxConcurrency = 1 } : options.Resilience;
+                client = new ResilientChatClient(client, resilience, timeProvider);
                 if (options.RecordPath is not null) client = new CassetteChatClient(client, options.RecordPath, CassetteMode.Record, ledger);
             }
             if (options.AuditPath is not null) client = new AuditChatClient(client, options.AuditPath, timeProvider) { Secrets = key is null ? [] : [key] };
@@ -120,6 +132,7 @@ public static class LlmClients
 
     private static (IChatClient Client, string? Key) CreateProvider(LlmSpec spec, LlmClientOptions options, Func<string, string?>? environment)
     {
+        if (spec.Kind == LlmKind.Gguf) return (LoadGguf(spec.Model, options.Gguf), null);
         if (spec.Kind == LlmKind.Ollama)
         {
             Uri endpoint = spec.Endpoint ?? LlmSpec.DefaultOllama;
@@ -129,6 +142,13 @@ public static class LlmClients
         var credential = new ApiKeyCredential(key ?? "no-key");
         return (new OpenAI.Chat.ChatClient(spec.Model, credential, OpenAiOptions(spec, options)).AsIChatClient(), key);
     }
+
+    /// <summary>Whether a provider constrains decoding to a GBNF grammar (<see cref="AnswerGrammar"/>).</summary>
+    public static bool SupportsGrammar(LlmKind kind) => kind == LlmKind.Gguf;
+
+    // Kept apart so that only a gguf: spec touches LLamaSharp (and, through it, loads the native library).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static IChatClient LoadGguf(string path, Gguf.GgufOptions options) => Gguf.GgufChatClient.Load(path, options);
 
     /// <summary>The key for an OpenAI-compatible spec (<see cref="ApiKeys.For"/>), after the checks every provider shares:
     /// OpenAI's own host needs one, and none is sent in clear text to another machine unless

@@ -13,17 +13,21 @@ public enum LlmKind
 
     /// <summary>Answers from a recorded cassette; a miss is an error, never a network call.</summary>
     Replay,
+
+    /// <summary>A GGUF model file run in-process by llama.cpp (<see cref="Gguf.GgufChatClient"/>); <see cref="LlmSpec.Model"/>
+    /// is the file's path. Nothing leaves the machine.</summary>
+    Gguf,
 }
 
 /// <summary>
-/// A parsed provider spec: <c>openai:MODEL[@BASEURL]</c>, <c>ollama:MODEL[@URL]</c> or <c>replay:PATH</c>
+/// A parsed provider spec: <c>openai:MODEL[@BASEURL]</c>, <c>ollama:MODEL[@URL]</c>, <c>gguf:PATH</c> or <c>replay:PATH</c>
 /// (the simulated advisors are specs of the seed modules, not of this layer). Keys never appear in a
 /// spec: they come from environment variables only (<see cref="ApiKeys"/>).
 /// </summary>
 public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? CassettePath)
 {
     /// <summary>Accepted forms, for error messages.</summary>
-    public const string Allowed = "openai:MODEL[@BASEURL], ollama:MODEL[@URL] or replay:PATH";
+    public const string Allowed = "openai:MODEL[@BASEURL], ollama:MODEL[@URL], gguf:PATH or replay:PATH";
 
     /// <summary>Ollama's default address.</summary>
     public static readonly Uri DefaultOllama = new("http://127.0.0.1:11434");
@@ -32,7 +36,8 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
     public static bool IsLlmSpec(string text) =>
         text.StartsWith("openai:", StringComparison.OrdinalIgnoreCase)
         || text.StartsWith("ollama:", StringComparison.OrdinalIgnoreCase)
-        || text.StartsWith("replay:", StringComparison.OrdinalIgnoreCase);
+        || text.StartsWith("replay:", StringComparison.OrdinalIgnoreCase)
+        || text.StartsWith("gguf:", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True for <c>simulated</c> or <c>simulated:...</c>: the offline default every command has, which is
     /// not a model (LIBRA's simulated advisor, DLM's simulated designer, GAMBITTS's synthetic bank).</summary>
@@ -55,6 +60,12 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
         {
             if (rest.Length == 0) throw new FormatException($"LLM spec '{shown}' names no cassette file.");
             return new LlmSpec(LlmKind.Replay, "replay", null, rest);
+        }
+        if (provider == "gguf")
+        {
+            // The whole rest is the path (it may hold '@' or ':'); the file itself is checked when the client is created.
+            if (rest.Trim().Length == 0) throw new FormatException($"LLM spec '{shown}' names no GGUF file (e.g. gguf:models/qwen2.5-0.5b-instruct-q4_k_m.gguf).");
+            return new LlmSpec(LlmKind.Gguf, rest, null, null);
         }
         if (provider is not ("openai" or "ollama")) throw new FormatException($"LLM provider '{Redaction.Text(provider)}' is unknown; allowed: {Allowed}.");
         string model = rest;
@@ -81,6 +92,7 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
     public override string ToString() => Kind switch
     {
         LlmKind.Replay => "replay:" + CassettePath,
+        LlmKind.Gguf => "gguf:" + Model,
         LlmKind.Ollama => string.Create(CultureInfo.InvariantCulture, $"ollama:{Model}@{Redaction.Url(Endpoint)}"),
         _ => Endpoint is null ? "openai:" + Model : string.Create(CultureInfo.InvariantCulture, $"openai:{Model}@{Redaction.Url(Endpoint)}"),
     };

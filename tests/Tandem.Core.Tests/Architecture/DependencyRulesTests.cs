@@ -5,7 +5,7 @@ namespace Tandem.Core.Tests.Architecture;
 /// <summary>ARCHITECTURE.md "Dependency rules", checked against the project files in src/.</summary>
 public class DependencyRulesTests
 {
-    private static readonly string[] LlmPackagePrefixes = ["Microsoft.Extensions.AI", "OllamaSharp", "OpenAI"];
+    private static readonly string[] LlmPackagePrefixes = ["Microsoft.Extensions.AI", "OllamaSharp", "OpenAI", "LLamaSharp"];
     private static readonly string[] SeedModules = ["Tandem.Recourse", "Tandem.Rmab", "Tandem.Gambit"];
     private static readonly string[] CompositionRoots = ["Tandem.Cli", "Tandem.Service"];
 
