@@ -1,3 +1,4 @@
+using Tandem.Core.Ports;
 using Microsoft.Extensions.AI;
 using Tandem.Llm.Libra;
 using Tandem.Llm.Middleware;
@@ -38,12 +39,12 @@ public class GgufGrammarTests(GgufModel model)
         Assert.Equal("\"a\\\"b\\\\c\\n\"", AnswerGrammar.Literal("a\"b\\c\n"));
     }
 
-    private async Task<(Advice[] Advice, LlmLedger Ledger)> Consult(AnswerFormat format, int patients)
+    private async Task<(PortAnswer<Advice>[] Advice, LlmLedger Ledger)> Consult(AnswerFormat format, int patients)
     {
         var ledger = new LlmLedger();
         using IChatClient client = LlmClients.Create(LlmSpec.Parse("gguf:" + model.ChatMl), ledger, new LlmClientOptions { Format = format });
         var advisor = new LlmRecourseAdvisor(client, ledger, "gguf:tiny", new LlmAdvisorOptions { MaxOutputTokens = 60 });
-        var advice = new Advice[patients];
+        var advice = new PortAnswer<Advice>[patients];
         for (int i = 0; i < patients; i++) advice[i] = await advisor.AdviseAsync(new AdviceRequest(Problem, Patient(i)));
         return (advice, ledger);
     }
@@ -52,9 +53,9 @@ public class GgufGrammarTests(GgufModel model)
     public async Task Constrained_RandomWeightModel_AnswersEveryLibraPromptInFormat_ZeroFallbacks()
     {
         // Bug caught: the grammar not reaching llama.cpp, a grammar the parser cannot read, or one llama.cpp rejects.
-        (Advice[] advice, LlmLedger ledger) = await Consult(AnswerFormat.Constrained, patients: 6);
-        Assert.All(advice, a => Assert.Equal(AdviceStatus.Given, a.Status));
-        Assert.All(advice, a => Assert.Equal(Problem.MutableIndices.Length, a.MutableValues!.Length));
+        (PortAnswer<Advice>[] advice, LlmLedger ledger) = await Consult(AnswerFormat.Constrained, patients: 6);
+        Assert.All(advice, a => Assert.True(a.IsGiven, a.Reason));
+        Assert.All(advice, a => Assert.Equal(Problem.MutableIndices.Length, a.Value.MutableValues!.Length));
         Assert.Empty(ledger.Fallbacks);
     }
 
@@ -62,8 +63,8 @@ public class GgufGrammarTests(GgufModel model)
     public async Task Free_RandomWeightModel_FallsBackEveryTime_WithAReason()
     {
         // The same model without the grammar writes noise; every answer is a counted fallback, never advice.
-        (Advice[] advice, LlmLedger ledger) = await Consult(AnswerFormat.Free, patients: 3);
-        Assert.All(advice, a => Assert.Equal(AdviceStatus.Abstained, a.Status));
+        (PortAnswer<Advice>[] advice, LlmLedger ledger) = await Consult(AnswerFormat.Free, patients: 3);
+        Assert.All(advice, a => Assert.False(a.IsGiven));
         Assert.Equal(3, ledger.Fallbacks.Values.Sum());
     }
 
