@@ -98,24 +98,8 @@ public sealed class AuditChatClient : DelegatingChatClient
         lock (_gate)
         {
             if (_file is null) throw new ObjectDisposedException(nameof(AuditChatClient));
-            long before = _file.CanSeek ? _file.Length : -1;
-            try
-            {
-                _file.Write(line);
-                _file.Flush();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-            {
-                try
-                {
-                    if (before >= 0) _file.SetLength(before);
-                }
-                catch (Exception cut) when (cut is IOException or UnauthorizedAccessException or NotSupportedException)
-                {
-                    // Nothing more can be done; the stop below says why.
-                }
+            if (WholeLines.TryAppend(_file, line) is { } ex)
                 throw new LlmRecordWriteException($"could not write to the audit log '{_path}' ({ex.Message}); the study stops so that no call goes unrecorded.", ex);
-            }
         }
     }
 

@@ -157,26 +157,8 @@ internal sealed class CassetteStore<T> where T : class
         {
             if (_entries.ContainsKey(key)) return;
             if (_file is null || !_writable) throw new LlmRecordWriteException($"{_what} '{_path}' is not open for recording.");
-            long before = -1;
-            try
-            {
-                before = _file.Length;
-                _file.Seek(before, SeekOrigin.Begin);
-                _file.Write(line);
-                _file.Flush();
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
-            {
-                try
-                {
-                    if (before >= 0) _file.SetLength(before);
-                }
-                catch (Exception cut) when (cut is IOException or UnauthorizedAccessException or NotSupportedException)
-                {
-                    // A torn line may stay behind; the next open skips and cuts it (TornTail).
-                }
+            if (WholeLines.TryAppend(_file, line) is { } ex)
                 throw new LlmRecordWriteException($"could not write to {_what.ToLowerInvariant()} '{_path}' ({ex.Message}); the answer was paid for but cannot be kept, so the study stops.", ex);
-            }
             _entries[key] = entry;
         }
     }
