@@ -60,6 +60,26 @@ public sealed record GambittsExperimentOptions
     }
 }
 
+/// <summary>The bank's realised calibration beside the authors' (docs/gambitts-calibration.md): σ₀ measured as the authors
+/// define it, the summed variance of the outcome's style scores over the whole bank.</summary>
+/// <param name="ThreeD">Summed variance of optimism, formality and severity over the bank; null when the bank lacks one.</param>
+/// <param name="OneD">Variance of optimism over the bank; null when the bank lacks it.</param>
+/// <param name="AuthorsThreeD">The authors' 0.7098.</param>
+/// <param name="AuthorsOneD">The authors' 0.3757.</param>
+public sealed record BankCalibrationSummary(double? ThreeD, double? OneD, double AuthorsThreeD, double AuthorsOneD)
+{
+    /// <summary>Measure <paramref name="bank"/>.</summary>
+    public static BankCalibrationSummary Of(ResponseBank bank)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        bool Has(params string[] dims) => dims.All(d => bank.DimensionIndex(d) >= 0);
+        return new(
+            Has(StyleDimensions.Optimism, StyleDimensions.Formality, StyleDimensions.Severity) ? GambittsExperiments.ThreeDSigma(bank) : null,
+            Has(StyleDimensions.Optimism) ? GambittsExperiments.OneDSigma(bank) : null,
+            BankCalibration.AuthorsThreeD, BankCalibration.AuthorsOneD);
+    }
+}
+
 /// <summary>Mean, sd over runs and the 95% half-width of the mean.</summary>
 public sealed record RegretStat(double Mean, double Sd, double Ci95);
 
@@ -80,7 +100,8 @@ public sealed record GambittsSummary(
     string Bank,
     string? Varied,
     double SimulationSeconds,
-    ModelUse? Llm = null);
+    ModelUse? Llm = null,
+    BankCalibrationSummary? Calibration = null);
 
 /// <summary>What an experiment produced, able to report itself (summary, curves.csv, figures, report body).</summary>
 public sealed class GambittsExperimentResult : IReportable
@@ -153,6 +174,9 @@ public sealed class GambittsExperimentResult : IReportable
             new ParagraphBlock($"{Result.Experiment.Title}. {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}, bank: {ReportText.Code(summary.Bank)}. " +
                 $"Regret is exact: against the best prompt's expected reward in the current context, computed from the bank. Wall time {summary.WallSeconds.ToString("F1", Inv)} s."),
             new ParagraphBlock("**What the seed reports** (compare, do not tune toward): " + Result.Experiment.SeedFinding),
+            new ParagraphBlock("**Calibration** (summed variance of the outcome's style scores over the whole bank, the authors' σ₀): " +
+                $"3-D {Opt(summary.Calibration?.ThreeD)} (authors' {BankCalibration.AuthorsThreeD.ToString("0.0000", Inv)}), " +
+                $"1-D {Opt(summary.Calibration?.OneD)} (authors' {BankCalibration.AuthorsOneD.ToString("0.0000", Inv)})."),
             new TableBlock(["agent", "setting", "cumulative regret (mean)", "sd", "95% half-width"],
                 summary.Series.Select(s => (IReadOnlyList<string>)[s.Agent, s.Setting ?? "—", F(s.CumulativeRegret.Mean), F(s.CumulativeRegret.Sd), F(s.CumulativeRegret.Ci95)]).ToArray(),
                 $"Cumulative regret after {summary.Horizon} steps."),
@@ -177,6 +201,8 @@ public sealed class GambittsExperimentResult : IReportable
     }
 
     private static string F(double v) => v.ToString("0.00", Inv);
+
+    private static string Opt(double? v) => v is { } x ? x.ToString("0.0000", Inv) : "n/a";
 }
 
 /// <summary>The library entry point of <c>tandem gambitts</c>: bank → settings → study → result.</summary>
@@ -236,7 +262,7 @@ public static class GambittsExperiment
         }
         double wall = timeProvider.GetElapsedTime(start).TotalSeconds;
         var summary = new GambittsSummary("gambitts", experiment.Id, options.Runs, options.Horizon, options.Seed, wall, series,
-            experiment.Section, bankName, experiment.Varied, result.SimulationWallTime.TotalSeconds);
+            experiment.Section, bankName, experiment.Varied, result.SimulationWallTime.TotalSeconds, Calibration: BankCalibrationSummary.Of(bank));
         return new GambittsExperimentResult(summary, result);
     }
 }
