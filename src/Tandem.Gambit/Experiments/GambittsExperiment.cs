@@ -1,6 +1,7 @@
 using System.Globalization;
 using Tandem.Core.Reports;
 using Tandem.Core.Running;
+using Tandem.Core.Randomness;
 using Tandem.Core.Statistics;
 using Tandem.Gambit.Bank;
 using Tandem.Gambit.Model;
@@ -32,8 +33,18 @@ public sealed record GambittsExperimentOptions
     /// <summary>How the summary names the bank when the host passes one (e.g. "bank.csv (model, encoder, 20 per cell)").</summary>
     public string? BankName { get; init; }
 
-    /// <summary>Settings of the synthetic bank, when neither a file nor a host bank is given.</summary>
-    public SyntheticBankOptions SyntheticBank { get; init; } = new();
+    /// <summary>Seed of the synthetic bank; null = derived from <see cref="Seed"/> (one bank per study, so that
+    /// repeating a study with other seeds varies the bank too). 2025 gives the single bank every study used before.
+    /// Not allowed together with <see cref="SyntheticBank"/> (which carries its own seed).</summary>
+    public ulong? BankSeed { get; init; }
+
+    /// <summary>Settings of the synthetic bank, when neither a file nor a host bank is given; null = the defaults with
+    /// the seed <see cref="EffectiveBankSeed"/>.</summary>
+    public SyntheticBankOptions? SyntheticBank { get; init; }
+
+    /// <summary>The synthetic bank's seed this study uses: <see cref="SyntheticBank"/>'s, else <see cref="BankSeed"/>,
+    /// else derived from <see cref="Seed"/>.</summary>
+    public ulong EffectiveBankSeed => SyntheticBank?.Seed ?? BankSeed ?? Seeds.Derive(Seed, "synthetic-bank");
 
     /// <summary>Parallel runs; null = one per processor. Range: ≥ 1. Does not change the numbers.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
@@ -55,8 +66,11 @@ public sealed record GambittsExperimentOptions
         if (Horizon < 1) throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, "The horizon must be at least 1.");
         if (BankFile is not null && string.IsNullOrWhiteSpace(BankFile)) throw new ArgumentException("The bank file path is empty.", nameof(BankFile));
         if (MaxDegreeOfParallelism is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Parallelism must be at least 1.");
-        ArgumentNullException.ThrowIfNull(SyntheticBank);
-        SyntheticBank.Validate();
+        if (SyntheticBank is not null && BankSeed is not null)
+            throw new ArgumentException($"The bank seed ({BankSeed}) and synthetic bank settings (seed {SyntheticBank.Seed}) exclude each other: give the seed in the settings.", nameof(BankSeed));
+        if (BankSeed is not null && BankFile is not null)
+            throw new ArgumentException($"A bank seed ({BankSeed}) applies to the synthetic bank only, not to the bank file '{BankFile}'.", nameof(BankSeed));
+        SyntheticBank?.Validate();
     }
 }
 
@@ -208,7 +222,20 @@ public sealed class GambittsExperimentResult : IReportable
 /// <summary>The library entry point of <c>tandem gambitts</c>: bank → settings → study → result.</summary>
 public static class GambittsExperiment
 {
-    private static readonly Lazy<ResponseBank> DefaultSynthetic = new(() => Bank.SyntheticBank.Create());
+    private static readonly object CacheGate = new();
+    private static (SyntheticBankOptions Options, ResponseBank Bank)? _lastSynthetic;
+
+    // The last synthetic bank is kept: repeated studies on one bank (tests, the CLI's settings) build it once.
+    private static ResponseBank Synthetic(SyntheticBankOptions options)
+    {
+        lock (CacheGate)
+        {
+            if (_lastSynthetic is { } last && last.Options == options) return last.Bank;
+        }
+        ResponseBank bank = Bank.SyntheticBank.Create(options);
+        lock (CacheGate) _lastSynthetic = (options, bank);
+        return bank;
+    }
 
     /// <summary>Run an experiment.</summary>
     /// <param name="options">What to run (validated here).</param>
@@ -242,8 +269,8 @@ public static class GambittsExperiment
         }
         else
         {
-            bank = options.SyntheticBank == new SyntheticBankOptions() ? DefaultSynthetic.Value : Bank.SyntheticBank.Create(options.SyntheticBank);
-            bankName = "synthetic";
+            bank = Synthetic(options.SyntheticBank ?? new SyntheticBankOptions { Seed = options.EffectiveBankSeed });
+            bankName = $"synthetic (bank seed {options.EffectiveBankSeed.ToString(CultureInfo.InvariantCulture)})";
         }
         IReadOnlyList<ExperimentSetting> settings = experiment.Settings(bank);
         var runner = new RunnerOptions { Runs = options.Runs, Horizon = options.Horizon, Seed = options.Seed, MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? System.Environment.ProcessorCount };
