@@ -26,6 +26,12 @@ public sealed record SyntheticBankOptions
     /// <summary>Sd of a (prompt, context) interaction shift, in within-cell sds. Range: ≥ 0. Default 0.1.</summary>
     public double CellShiftSd { get; init; } = 0.1;
 
+    /// <summary>How much a prompt's effect depends on the context: in context x, prompt p shifts the mean by
+    /// g(p, x) times its average shift, g(p, x) = 1 + ContextInteractionSd·u(p, x) with u(p, x) standard normal
+    /// (docs/gambitts-contexts.md, "Context that matters"). Range: ≥ 0; 0 = every context gets the same prompt effect.
+    /// Default 0.5: one sd of the gain is half the prompt's effect (a stated round value, not fitted to any result).</summary>
+    public double ContextInteractionSd { get; init; } = 0.5;
+
     /// <summary>The context space of the bank. Default the paper's (<see cref="ContextSpace.Paper"/>, 12 contexts).</summary>
     public ContextSpace Contexts { get; init; } = ContextSpace.Paper;
 
@@ -43,7 +49,7 @@ public sealed record SyntheticBankOptions
     {
         ArgumentNullException.ThrowIfNull(Contexts);
         if (ResponsesPerCell < 1) throw new ArgumentOutOfRangeException(nameof(ResponsesPerCell), ResponsesPerCell, "At least one response per cell is needed.");
-        foreach (var (name, v) in new[] { (nameof(PromptShift), PromptShift), (nameof(PromptJitterSd), PromptJitterSd), (nameof(ContextShiftSd), ContextShiftSd), (nameof(CellShiftSd), CellShiftSd) })
+        foreach (var (name, v) in new[] { (nameof(PromptShift), PromptShift), (nameof(PromptJitterSd), PromptJitterSd), (nameof(ContextShiftSd), ContextShiftSd), (nameof(CellShiftSd), CellShiftSd), (nameof(ContextInteractionSd), ContextInteractionSd) })
             if (!(v >= 0) || !double.IsFinite(v)) throw new ArgumentOutOfRangeException(name, v, "Must be finite and ≥ 0.");
         if (!(OptimismVariance > 0) || !double.IsFinite(OptimismVariance))
             throw new ArgumentOutOfRangeException(nameof(OptimismVariance), OptimismVariance, "Must be finite and > 0.");
@@ -60,7 +66,9 @@ public sealed record SyntheticBankOptions
 /// of the other 15 dimensions loads on the primary ones and on one of four latent clusters, so C is positive
 /// definite. Prompt "dimension k, high/low" shifts the cell mean by ±<see cref="SyntheticBankOptions.PromptShift"/>·C[:, k]
 /// (its own dimension most, correlated ones in proportion — "spills into correlated dimensions"), plus small
-/// prompt, context and cell shifts, all in within-cell standard deviations.</para>
+/// prompt, context and cell shifts, all in within-cell standard deviations. A prompt's whole shift is multiplied in
+/// each context by its own gain 1 + <see cref="SyntheticBankOptions.ContextInteractionSd"/>·u, so the best prompt can
+/// differ between contexts, as it may in a real response database.</para>
 /// <para>Calibration (docs/gambitts-calibration.md): the scores are then rescaled per dimension, as the authors define
 /// σ₀ (<see cref="BankCalibration"/>: summed variance over the whole bank), so that the whole bank's summed variance of
 /// optimism, formality and severity is <see cref="SyntheticBankOptions.ThreeDSummedVariance"/> (0.7098) and optimism's
@@ -95,6 +103,9 @@ public static class SyntheticBank
         int x = space.Count;
         var contextMean = new double[x * d];
         for (int i = 0; i < contextMean.Length; i++) contextMean[i] = options.ContextShiftSd * structure.NextGaussian();
+        // Drawn after the shifts above, so a bank with no interaction has the same prompt and context shifts.
+        var gain = new double[prompts * x];
+        for (int i = 0; i < gain.Length; i++) gain[i] = 1 + options.ContextInteractionSd * structure.NextGaussian();
 
         var cells = new double[prompts * x][];
         int n = options.ResponsesPerCell;
@@ -103,7 +114,7 @@ public static class SyntheticBank
             int p = cell / x, c = cell % x;
             Random random = Seeds.CreateRandom(Seeds.Derive(Seeds.Derive(options.Seed, "bank-responses"), cell));
             var mean = new double[d];
-            for (int j = 0; j < d; j++) mean[j] = promptMean[p * d + j] + contextMean[c * d + j] + options.CellShiftSd * random.NextGaussian();
+            for (int j = 0; j < d; j++) mean[j] = gain[cell] * promptMean[p * d + j] + contextMean[c * d + j] + options.CellShiftSd * random.NextGaussian();
             var scores = new double[n * d];
             Span<double> g = stackalloc double[d];
             for (int r = 0; r < n; r++)

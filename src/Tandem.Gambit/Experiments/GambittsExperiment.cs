@@ -4,6 +4,7 @@ using Tandem.Core.Running;
 using Tandem.Core.Randomness;
 using Tandem.Core.Statistics;
 using Tandem.Gambit.Bank;
+using Tandem.Gambit.Environment;
 using Tandem.Gambit.Model;
 
 namespace Tandem.Gambit.Experiments;
@@ -94,6 +95,14 @@ public sealed record BankCalibrationSummary(double? ThreeD, double? OneD, double
     }
 }
 
+/// <summary>How much the context matters in one setting's world (<see cref="GambitWorld.MeasureContextDependence"/>).</summary>
+/// <param name="Setting">The setting's label (null when the experiment varies nothing).</param>
+/// <param name="ContextsWhereBestDiffers">Contexts whose best prompt is not the prompt best on average.</param>
+/// <param name="ContextCount">|X|.</param>
+/// <param name="MeanGap">Per-step regret of the best non-contextual prompt, averaged over contexts.</param>
+/// <param name="MaxGap">Its largest value over contexts.</param>
+public sealed record SettingContextDependence(string? Setting, int ContextsWhereBestDiffers, int ContextCount, double MeanGap, double MaxGap);
+
 /// <summary>Mean, sd over runs and the 95% half-width of the mean.</summary>
 public sealed record RegretStat(double Mean, double Sd, double Ci95);
 
@@ -115,7 +124,8 @@ public sealed record GambittsSummary(
     string? Varied,
     double SimulationSeconds,
     ModelUse? Llm = null,
-    BankCalibrationSummary? Calibration = null);
+    BankCalibrationSummary? Calibration = null,
+    IReadOnlyList<SettingContextDependence>? ContextDependence = null);
 
 /// <summary>What an experiment produced, able to report itself (summary, curves.csv, figures, report body).</summary>
 public sealed class GambittsExperimentResult : IReportable
@@ -195,6 +205,10 @@ public sealed class GambittsExperimentResult : IReportable
                 summary.Series.Select(s => (IReadOnlyList<string>)[s.Agent, s.Setting ?? "—", F(s.CumulativeRegret.Mean), F(s.CumulativeRegret.Sd), F(s.CumulativeRegret.Ci95)]).ToArray(),
                 $"Cumulative regret after {summary.Horizon} steps."),
         };
+        if (summary.ContextDependence is { Count: > 0 } dependence)
+            body.Add(new TableBlock(["setting", "contexts whose best prompt differs", "mean gap", "largest gap"],
+                dependence.Select(d => (IReadOnlyList<string>)[d.Setting ?? "—", $"{d.ContextsWhereBestDiffers} of {d.ContextCount}", d.MeanGap.ToString("0.0000", Inv), d.MaxGap.ToString("0.0000", Inv)]).ToArray(),
+                "How much the context matters: contexts whose best prompt is not the prompt best on average, and the per-step regret of that prompt (μ(x, best in x) − μ(x, best on average)), mean over contexts and largest."));
         foreach (var (file, caption) in figures) body.Add(new FigureBlock(file, caption));
         return new Report($"Tandem — GAMBITTS: {summary.Experiment}", summary, files, body);
     }
@@ -289,7 +303,12 @@ public static class GambittsExperiment
         }
         double wall = timeProvider.GetElapsedTime(start).TotalSeconds;
         var summary = new GambittsSummary("gambitts", experiment.Id, options.Runs, options.Horizon, options.Seed, wall, series,
-            experiment.Section, bankName, experiment.Varied, result.SimulationWallTime.TotalSeconds, Calibration: BankCalibrationSummary.Of(bank));
+            experiment.Section, bankName, experiment.Varied, result.SimulationWallTime.TotalSeconds, Calibration: BankCalibrationSummary.Of(bank),
+            ContextDependence: settings.Select(s =>
+            {
+                ContextDependence d = s.World.MeasureContextDependence();
+                return new SettingContextDependence(s.Label, d.ContextsWhereBestDiffers, d.ContextCount, d.MeanGap, d.MaxGap);
+            }).ToArray());
         return new GambittsExperimentResult(summary, result);
     }
 }

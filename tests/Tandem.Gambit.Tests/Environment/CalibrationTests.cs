@@ -98,5 +98,7 @@ public class CalibrationTests
         Assert.Equal(BankCalibration.AuthorsOneD, result.Summary.Calibration.AuthorsOneD);
         string body = string.Join("\n", result.ToReport().Body.OfType<Tandem.Core.Reports.ParagraphBlock>().Select(b => b.Markdown));
         Assert.Contains("3-D 0.7098 (authors' 0.7098), 1-D 0.3757 (authors' 0.3757)", body, StringComparison.Ordinal);
+        SettingContextDependence dependence = Assert.Single(result.Summary.ContextDependence!);
+        Assert.Equal(result.Result.Settings[0].Setting.World.MeasureContextDependence().MeanGap, dependence.MeanGap);
     }
 }
