@@ -35,7 +35,8 @@ public static class BankCalibration
         for (int j = 0; j < idx.Length; j++)
         {
             idx[j] = bank.DimensionIndex(dimensions[j]);
-            if (idx[j] < 0) throw new ArgumentException($"The bank has no style dimension '{dimensions[j]}' ({string.Join(", ", bank.Dimensions)}).", nameof(dimensions));
+            if (idx[j] < 0)
+                throw new ArgumentException($"The bank has {bank.DimensionCount} style dimension(s) ({string.Join(", ", bank.Dimensions)}); the outcome model needs '{dimensions[j]}' (all of: {string.Join(", ", dimensions)}).", nameof(dimensions));
         }
         var sum = new double[idx.Length];
         var sumSq = new double[idx.Length];
