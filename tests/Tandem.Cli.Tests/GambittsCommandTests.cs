@@ -85,6 +85,8 @@ public sealed class GambittsCommandTests : IDisposable
     [InlineData(new[] { "--experiment", "illustrative", "--runs", "0" }, "--runs 0: At least one run is needed")]
     [InlineData(new[] { "--experiment", "illustrative", "--horizon", "-3" }, "--horizon -3: The horizon must be at least 1")]
     [InlineData(new[] { "--experiment", "illustrative", "--bank", "/nonexistent/bank.csv" }, "--bank '/nonexistent/bank.csv': no such file")]
+    [InlineData(new[] { "--experiment", "illustrative", "--bank", "x.csv", "--bank-seed", "4" }, "--bank-seed: A bank seed (4) applies to the synthetic bank only")]
+    [InlineData(new[] { "--experiment", "illustrative", "--bank-seed", "-1" }, "--bank-seed")]
     public async Task BadOptions_OneLineError_ExitCode2(string[] options, string message)
     {
         var (exit, stdout, stderr) = await CliRunner.Run(["gambitts", .. options, "--out", _out]);

@@ -21,7 +21,7 @@ public static class GambittsRunner
     public static OptionMap Names { get; } = new(new Dictionary<string, string>
     {
         ["Experiment"] = "--experiment", ["Agents"] = "--agents", ["Runs"] = "--runs", ["Horizon"] = "--horizon",
-        ["BankFile"] = "--bank", ["MaxDegreeOfParallelism"] = "--parallel",
+        ["BankFile"] = "--bank", ["BankSeed"] = "--bank-seed", ["MaxDegreeOfParallelism"] = "--parallel",
     });
 
     /// <summary>Run it.</summary>

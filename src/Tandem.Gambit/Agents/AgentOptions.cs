@@ -47,7 +47,8 @@ public sealed record AgentOptions
     /// <summary>Monte Carlo draws of z per prompt in each decision (App. F.2.3: 100). Range: ≥ 1.</summary>
     public int MonteCarloDraws { get; init; } = 100;
 
-    /// <summary>Sd of each member's target perturbation (App. F.2.3: the data-generating noise sd). Range: ≥ 0. Default 0.7098.</summary>
+    /// <summary>Sd of each member's target perturbation (App. F.2.3: the data-generating noise sd). Range: ≥ 0. Default 0.7098,
+    /// the authors' σ₀ of the 3-D outcome (the experiments set it to each setting's noise sd).</summary>
     public double PerturbationSd { get; init; } = 0.7098;
 
     /// <summary>Subtracted from rewards before the networks see them (the intercept prior mean, 77), so that

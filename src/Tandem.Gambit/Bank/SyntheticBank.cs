@@ -26,16 +26,35 @@ public sealed record SyntheticBankOptions
     /// <summary>Sd of a (prompt, context) interaction shift, in within-cell sds. Range: ≥ 0. Default 0.1.</summary>
     public double CellShiftSd { get; init; } = 0.1;
 
+    /// <summary>How much a prompt's effect depends on the context: in context x, prompt p shifts the mean by
+    /// g(p, x) times its average shift, g(p, x) = 1 + ContextInteractionSd·u(p, x) with u(p, x) standard normal
+    /// (docs/gambitts-contexts.md, "Context that matters"). Range: ≥ 0; 0 = every context gets the same prompt effect.
+    /// Default 0.5: one sd of the gain is half the prompt's effect (a stated round value, not fitted to any result).</summary>
+    public double ContextInteractionSd { get; init; } = 0.5;
+
     /// <summary>The context space of the bank. Default the paper's (<see cref="ContextSpace.Paper"/>, 12 contexts).</summary>
     public ContextSpace Contexts { get; init; } = ContextSpace.Paper;
+
+    /// <summary>Target summed variance of optimism, formality and severity over the whole bank, measured as
+    /// <see cref="BankCalibration.SummedVariance"/> does. Range: &gt; <see cref="OptimismVariance"/>. Default the authors'
+    /// 0.7098 (<see cref="BankCalibration.AuthorsThreeD"/>).</summary>
+    public double ThreeDSummedVariance { get; init; } = BankCalibration.AuthorsThreeD;
+
+    /// <summary>Target variance of optimism over the whole bank. Range: &gt; 0. Default the authors' 0.3757
+    /// (<see cref="BankCalibration.AuthorsOneD"/>).</summary>
+    public double OptimismVariance { get; init; } = BankCalibration.AuthorsOneD;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Contexts);
         if (ResponsesPerCell < 1) throw new ArgumentOutOfRangeException(nameof(ResponsesPerCell), ResponsesPerCell, "At least one response per cell is needed.");
-        foreach (var (name, v) in new[] { (nameof(PromptShift), PromptShift), (nameof(PromptJitterSd), PromptJitterSd), (nameof(ContextShiftSd), ContextShiftSd), (nameof(CellShiftSd), CellShiftSd) })
+        foreach (var (name, v) in new[] { (nameof(PromptShift), PromptShift), (nameof(PromptJitterSd), PromptJitterSd), (nameof(ContextShiftSd), ContextShiftSd), (nameof(CellShiftSd), CellShiftSd), (nameof(ContextInteractionSd), ContextInteractionSd) })
             if (!(v >= 0) || !double.IsFinite(v)) throw new ArgumentOutOfRangeException(name, v, "Must be finite and ≥ 0.");
+        if (!(OptimismVariance > 0) || !double.IsFinite(OptimismVariance))
+            throw new ArgumentOutOfRangeException(nameof(OptimismVariance), OptimismVariance, "Must be finite and > 0.");
+        if (!(ThreeDSummedVariance > OptimismVariance) || !double.IsFinite(ThreeDSummedVariance))
+            throw new ArgumentOutOfRangeException(nameof(ThreeDSummedVariance), ThreeDSummedVariance, $"Must be finite and > OptimismVariance ({OptimismVariance}): it includes optimism's variance plus formality's and severity's.");
     }
 }
 
@@ -47,15 +66,18 @@ public sealed record SyntheticBankOptions
 /// of the other 15 dimensions loads on the primary ones and on one of four latent clusters, so C is positive
 /// definite. Prompt "dimension k, high/low" shifts the cell mean by ±<see cref="SyntheticBankOptions.PromptShift"/>·C[:, k]
 /// (its own dimension most, correlated ones in proportion — "spills into correlated dimensions"), plus small
-/// prompt, context and cell shifts. Scores are scaled so that the within-cell spread of the 3-D outcome model
-/// (0.3523·optimism − 0.4994·formality − 0.1580·severity) is 0.7098, the seed's treatment-induced spread
-/// (App. E.1).</para>
+/// prompt, context and cell shifts, all in within-cell standard deviations. A prompt's whole shift is multiplied in
+/// each context by its own gain 1 + <see cref="SyntheticBankOptions.ContextInteractionSd"/>·u, so the best prompt can
+/// differ between contexts, as it may in a real response database.</para>
+/// <para>Calibration (docs/gambitts-calibration.md): the scores are then rescaled per dimension, as the authors define
+/// σ₀ (<see cref="BankCalibration"/>: summed variance over the whole bank), so that the whole bank's summed variance of
+/// optimism, formality and severity is <see cref="SyntheticBankOptions.ThreeDSummedVariance"/> (0.7098) and optimism's
+/// alone is <see cref="SyntheticBankOptions.OptimismVariance"/> (0.3757): optimism by its own factor, formality and
+/// severity by one common factor (keeping their ratio), every other dimension by the factor that brings the three
+/// together to 0.7098 before the split. Correlations are unchanged by this.</para>
 /// </summary>
 public static class SyntheticBank
 {
-    /// <summary>The within-cell sd of the 3-D linear outcome that the score scale is set to (seed 002 App. E.1).</summary>
-    public const double TreatmentSpread = 0.7098;
-
     /// <summary>Build the bank.</summary>
     public static ResponseBank Create(SyntheticBankOptions? options = null)
     {
@@ -67,13 +89,6 @@ public static class SyntheticBank
         var lower = new double[d * d];
         if (!Cholesky.TryFactor(correlation, lower, d)) throw new InvalidOperationException("The style correlation matrix is not positive definite.");
 
-        // Scale so that sd(βᵀz) within a cell equals TreatmentSpread for the 3-D outcome of App. E.
-        int[] idx3 = [0, 1, 3]; // optimism, formality, severity in StyleDimensions.All
-        double[] beta3 = [0.3523, -0.4994, -0.1580];
-        double variance = 0;
-        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) variance += beta3[i] * beta3[j] * correlation[idx3[i] * d + idx3[j]];
-        double scale = TreatmentSpread / Math.Sqrt(variance);
-
         Random structure = Seeds.CreateRandom(Seeds.Derive(options.Seed, "bank-shifts"));
         int prompts = 2 * d;
         var promptMean = new double[prompts * d];
@@ -82,12 +97,15 @@ public static class SyntheticBank
             int k = p / 2;
             double sign = p % 2 == 0 ? 1 : -1;
             for (int j = 0; j < d; j++)
-                promptMean[p * d + j] = scale * (sign * options.PromptShift * correlation[j * d + k] + options.PromptJitterSd * structure.NextGaussian());
+                promptMean[p * d + j] = (sign * options.PromptShift * correlation[j * d + k] + options.PromptJitterSd * structure.NextGaussian());
         }
         ContextSpace space = options.Contexts;
         int x = space.Count;
         var contextMean = new double[x * d];
-        for (int i = 0; i < contextMean.Length; i++) contextMean[i] = scale * options.ContextShiftSd * structure.NextGaussian();
+        for (int i = 0; i < contextMean.Length; i++) contextMean[i] = options.ContextShiftSd * structure.NextGaussian();
+        // Drawn after the shifts above, so a bank with no interaction has the same prompt and context shifts.
+        var gain = new double[prompts * x];
+        for (int i = 0; i < gain.Length; i++) gain[i] = 1 + options.ContextInteractionSd * structure.NextGaussian();
 
         var cells = new double[prompts * x][];
         int n = options.ResponsesPerCell;
@@ -96,7 +114,7 @@ public static class SyntheticBank
             int p = cell / x, c = cell % x;
             Random random = Seeds.CreateRandom(Seeds.Derive(Seeds.Derive(options.Seed, "bank-responses"), cell));
             var mean = new double[d];
-            for (int j = 0; j < d; j++) mean[j] = promptMean[p * d + j] + contextMean[c * d + j] + scale * options.CellShiftSd * random.NextGaussian();
+            for (int j = 0; j < d; j++) mean[j] = gain[cell] * promptMean[p * d + j] + contextMean[c * d + j] + options.CellShiftSd * random.NextGaussian();
             var scores = new double[n * d];
             Span<double> g = stackalloc double[d];
             for (int r = 0; r < n; r++)
@@ -107,14 +125,45 @@ public static class SyntheticBank
                 {
                     double s = 0;
                     for (int j = 0; j <= i; j++) s += lower[i * d + j] * g[j];
-                    row[i] = mean[i] + scale * s;
+                    row[i] = mean[i] + s;
                 }
             }
             cells[cell] = scores;
         });
+        Calibrate(cells, d, options);
         string[] names = new string[prompts];
         for (int p = 0; p < prompts; p++) names[p] = dims[p / 2] + (p % 2 == 0 ? ":high" : ":low");
         return new ResponseBank(names, dims, cells, contexts: space);
+    }
+
+    // Rescale each dimension (see the class remarks): the whole-bank variances, measured the authors' way, become the targets.
+    private static void Calibrate(double[][] cells, int d, SyntheticBankOptions options)
+    {
+        var sum = new double[d];
+        var sumSq = new double[d];
+        long n = 0;
+        foreach (double[] cell in cells)
+        {
+            for (int i = 0; i < cell.Length; i++)
+            {
+                sum[i % d] += cell[i];
+                sumSq[i % d] += cell[i] * cell[i];
+            }
+            n += cell.Length / d;
+        }
+        var variance = new double[d];
+        for (int j = 0; j < d; j++) variance[j] = Math.Max(0, sumSq[j] / n - (sum[j] / n) * (sum[j] / n));
+        const int optimism = 0, formality = 1, severity = 3; // in StyleDimensions.All
+        double three = variance[optimism] + variance[formality] + variance[severity];
+        double rest = variance[formality] + variance[severity];
+        if (!(variance[optimism] > 0) || !(rest > 0))
+            throw new ArgumentException("The synthetic bank needs more than one response to calibrate (optimism, formality and severity have no spread).", nameof(options));
+        var factor = new double[d];
+        Array.Fill(factor, Math.Sqrt(options.ThreeDSummedVariance / three));
+        factor[optimism] = Math.Sqrt(options.OptimismVariance / variance[optimism]);
+        factor[formality] = factor[severity] = Math.Sqrt((options.ThreeDSummedVariance - options.OptimismVariance) / rest);
+        foreach (double[] cell in cells)
+            for (int i = 0; i < cell.Length; i++) cell[i] *= factor[i % d];
     }
 
     /// <summary>

@@ -88,6 +88,36 @@ public sealed class GambitWorld
         return _noMessage?[context.Index] ?? double.NaN;
     }
 
+    /// <summary>How much the context matters for the choice of prompt (arms 0..K−1, no-message arm aside): in how many
+    /// contexts the best prompt differs from the prompt best on average over contexts (what a non-contextual agent
+    /// converges to), and the regret per step of playing that prompt, μ(x, best in x) − μ(x, best on average), averaged
+    /// over contexts (uniform, as contexts are drawn) and at its largest.</summary>
+    public ContextDependence MeasureContextDependence()
+    {
+        int x = Contexts.Count, k = PromptCount;
+        int overall = 0;
+        double bestAverage = double.NegativeInfinity;
+        for (int a = 0; a < k; a++)
+        {
+            double v = 0;
+            for (int c = 0; c < x; c++) v += _expected[a * x + c] / x;
+            if (v > bestAverage) (bestAverage, overall) = (v, a);
+        }
+        int differs = 0;
+        double sumGap = 0, maxGap = 0;
+        for (int c = 0; c < x; c++)
+        {
+            double best = double.NegativeInfinity;
+            int arg = 0;
+            for (int a = 0; a < k; a++) if (_expected[a * x + c] > best) (best, arg) = (_expected[a * x + c], a);
+            double gap = best - _expected[overall * x + c];
+            if (arg != overall) differs++;
+            sumGap += gap;
+            maxGap = Math.Max(maxGap, gap);
+        }
+        return new ContextDependence(differs, x, sumGap / x, maxGap);
+    }
+
     private int Cell(int prompt, GambitContext context)
     {
         if ((uint)prompt >= (uint)PromptCount) throw new ArgumentOutOfRangeException(nameof(prompt), prompt, $"Prompts lie in [0, {PromptCount}).");
@@ -186,3 +216,11 @@ public sealed class GambitWorld
         return means;
     }
 }
+
+/// <summary>How much the context matters for the choice of prompt in a world (<see cref="GambitWorld.MeasureContextDependence"/>).</summary>
+/// <param name="ContextsWhereBestDiffers">Contexts whose best prompt is not the prompt best on average.</param>
+/// <param name="ContextCount">|X|.</param>
+/// <param name="MeanGap">Mean over contexts of μ(x, best in x) − μ(x, best on average): the per-step regret of the best
+/// non-contextual choice.</param>
+/// <param name="MaxGap">The largest such gap.</param>
+public sealed record ContextDependence(int ContextsWhereBestDiffers, int ContextCount, double MeanGap, double MaxGap);

@@ -51,20 +51,19 @@ public sealed record LinearOutcomeModel(
     /// <inheritdoc />
     public int ContextTermCount => ContextCoefficients?.Count ?? 0;
 
-    /// <summary>The noise sd grid of App. E.1; the first equals the spread the treatment itself induces.</summary>
-    public static IReadOnlyList<double> NoiseGrid { get; } = [0.7098, 6.6751, 12.6405, 18.6058, 24.5712];
-
-    /// <summary>§6.1: f = 82.7949 − 0.1396·optimism.</summary>
-    public static LinearOutcomeModel OneD(double noiseSd = 0.7098) =>
+    /// <summary>§6.1: f = 82.7949 − 0.1396·optimism. Default noise sd the authors' σ₀ of the 1-D outcome, 0.3757
+    /// (<see cref="BankCalibration.AuthorsOneD"/>).</summary>
+    public static LinearOutcomeModel OneD(double noiseSd = BankCalibration.AuthorsOneD) =>
         new("1-D", 82.7949, [StyleDimensions.Optimism], [-0.1396], noiseSd);
 
-    /// <summary>§6.3 / App. E: f = 82.836 + 0.3523·optimism − 0.4994·formality − 0.1580·severity.</summary>
-    public static LinearOutcomeModel ThreeD(double noiseSd = 0.7098) =>
+    /// <summary>§6.3 / App. E: f = 82.836 + 0.3523·optimism − 0.4994·formality − 0.1580·severity. Default noise sd the
+    /// authors' σ₀ of the 3-D outcome, 0.7098 (<see cref="BankCalibration.AuthorsThreeD"/>).</summary>
+    public static LinearOutcomeModel ThreeD(double noiseSd = BankCalibration.AuthorsThreeD) =>
         new("3-D", 82.836, [StyleDimensions.Optimism, StyleDimensions.Formality, StyleDimensions.Severity], [0.3523, -0.4994, -0.1580], noiseSd);
 
     /// <summary>The 3-D model with the paper's context terms (<see cref="ContextSpace.Paper"/>): work +0.035,
     /// home −0.035, previous-steps bin +0.026.</summary>
-    public static LinearOutcomeModel ThreeDWithContext(double noiseSd = 0.7098) =>
+    public static LinearOutcomeModel ThreeDWithContext(double noiseSd = BankCalibration.AuthorsThreeD) =>
         ThreeD(noiseSd) with { Name = "3-D+context", ContextCoefficients = [0.035, -0.035, 0.026] };
 
     /// <inheritdoc />
@@ -124,7 +123,7 @@ public sealed class MlpOutcomeModel : IOutcomeModel
     public int ContextTermCount => _linear.ContextTermCount;
 
     /// <summary>Fit the network to the curved surface over the responses of <paramref name="bank"/>.</summary>
-    public static MlpOutcomeModel Fit(ResponseBank bank, double noiseSd = 0.7098, ulong seed = 2)
+    public static MlpOutcomeModel Fit(ResponseBank bank, double noiseSd = BankCalibration.AuthorsThreeD, ulong seed = 2)
     {
         ArgumentNullException.ThrowIfNull(bank);
         // The paper's context coefficients fit only the paper's terms; another space gets no context term.

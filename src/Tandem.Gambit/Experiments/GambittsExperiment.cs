@@ -1,8 +1,10 @@
 using System.Globalization;
 using Tandem.Core.Reports;
 using Tandem.Core.Running;
+using Tandem.Core.Randomness;
 using Tandem.Core.Statistics;
 using Tandem.Gambit.Bank;
+using Tandem.Gambit.Environment;
 using Tandem.Gambit.Model;
 
 namespace Tandem.Gambit.Experiments;
@@ -32,8 +34,18 @@ public sealed record GambittsExperimentOptions
     /// <summary>How the summary names the bank when the host passes one (e.g. "bank.csv (model, encoder, 20 per cell)").</summary>
     public string? BankName { get; init; }
 
-    /// <summary>Settings of the synthetic bank, when neither a file nor a host bank is given.</summary>
-    public SyntheticBankOptions SyntheticBank { get; init; } = new();
+    /// <summary>Seed of the synthetic bank; null = derived from <see cref="Seed"/> (one bank per study, so that
+    /// repeating a study with other seeds varies the bank too). 2025 gives the single bank every study used before.
+    /// Not allowed together with <see cref="SyntheticBank"/> (which carries its own seed).</summary>
+    public ulong? BankSeed { get; init; }
+
+    /// <summary>Settings of the synthetic bank, when neither a file nor a host bank is given; null = the defaults with
+    /// the seed <see cref="EffectiveBankSeed"/>.</summary>
+    public SyntheticBankOptions? SyntheticBank { get; init; }
+
+    /// <summary>The synthetic bank's seed this study uses: <see cref="SyntheticBank"/>'s, else <see cref="BankSeed"/>,
+    /// else derived from <see cref="Seed"/>.</summary>
+    public ulong EffectiveBankSeed => SyntheticBank?.Seed ?? BankSeed ?? Seeds.Derive(Seed, "synthetic-bank");
 
     /// <summary>Parallel runs; null = one per processor. Range: ≥ 1. Does not change the numbers.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
@@ -58,10 +70,41 @@ public sealed record GambittsExperimentOptions
         runner.CheckCells(Agents?.Count ?? GambittsExperiments.Find(Experiment!)!.DefaultAgents.Count);
         if (BankFile is not null && string.IsNullOrWhiteSpace(BankFile)) throw new ArgumentException("The bank file path is empty.", nameof(BankFile));
         if (MaxDegreeOfParallelism is < 1) throw new ArgumentOutOfRangeException(nameof(MaxDegreeOfParallelism), MaxDegreeOfParallelism, "Parallelism must be at least 1.");
-        ArgumentNullException.ThrowIfNull(SyntheticBank);
-        SyntheticBank.Validate();
+        if (SyntheticBank is not null && BankSeed is not null)
+            throw new ArgumentException($"The bank seed ({BankSeed}) and synthetic bank settings (seed {SyntheticBank.Seed}) exclude each other: give the seed in the settings.", nameof(BankSeed));
+        if (BankSeed is not null && BankFile is not null)
+            throw new ArgumentException($"A bank seed ({BankSeed}) applies to the synthetic bank only, not to the bank file '{BankFile}'.", nameof(BankSeed));
+        SyntheticBank?.Validate();
     }
 }
+
+/// <summary>The bank's realised calibration beside the authors' (docs/gambitts-calibration.md): σ₀ measured as the authors
+/// define it, the summed variance of the outcome's style scores over the whole bank.</summary>
+/// <param name="ThreeD">Summed variance of optimism, formality and severity over the bank; null when the bank lacks one.</param>
+/// <param name="OneD">Variance of optimism over the bank; null when the bank lacks it.</param>
+/// <param name="AuthorsThreeD">The authors' 0.7098.</param>
+/// <param name="AuthorsOneD">The authors' 0.3757.</param>
+public sealed record BankCalibrationSummary(double? ThreeD, double? OneD, double AuthorsThreeD, double AuthorsOneD)
+{
+    /// <summary>Measure <paramref name="bank"/>.</summary>
+    public static BankCalibrationSummary Of(ResponseBank bank)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        bool Has(params string[] dims) => dims.All(d => bank.DimensionIndex(d) >= 0);
+        return new(
+            Has(StyleDimensions.Optimism, StyleDimensions.Formality, StyleDimensions.Severity) ? GambittsExperiments.ThreeDSigma(bank) : null,
+            Has(StyleDimensions.Optimism) ? GambittsExperiments.OneDSigma(bank) : null,
+            BankCalibration.AuthorsThreeD, BankCalibration.AuthorsOneD);
+    }
+}
+
+/// <summary>How much the context matters in one setting's world (<see cref="GambitWorld.MeasureContextDependence"/>).</summary>
+/// <param name="Setting">The setting's label (null when the experiment varies nothing).</param>
+/// <param name="ContextsWhereBestDiffers">Contexts whose best prompt is not the prompt best on average.</param>
+/// <param name="ContextCount">|X|.</param>
+/// <param name="MeanGap">Per-step regret of the best non-contextual prompt, averaged over contexts.</param>
+/// <param name="MaxGap">Its largest value over contexts.</param>
+public sealed record SettingContextDependence(string? Setting, int ContextsWhereBestDiffers, int ContextCount, double MeanGap, double MaxGap);
 
 /// <summary>Mean, sd over runs and the 95% half-width of the mean.</summary>
 public sealed record RegretStat(double Mean, double Sd, double Ci95);
@@ -83,7 +126,9 @@ public sealed record GambittsSummary(
     string Bank,
     string? Varied,
     double SimulationSeconds,
-    ModelUse? Llm = null);
+    ModelUse? Llm = null,
+    BankCalibrationSummary? Calibration = null,
+    IReadOnlyList<SettingContextDependence>? ContextDependence = null);
 
 /// <summary>What an experiment produced, able to report itself (summary, curves.csv, figures, report body).</summary>
 public sealed class GambittsExperimentResult : IReportable
@@ -156,10 +201,17 @@ public sealed class GambittsExperimentResult : IReportable
             new ParagraphBlock($"{Result.Experiment.Title}. {summary.Runs} runs × {summary.Horizon} steps, seed {summary.Seed}, bank: {ReportText.Code(summary.Bank)}. " +
                 $"Regret is exact: against the best prompt's expected reward in the current context, computed from the bank. Wall time {summary.WallSeconds.ToString("F1", Inv)} s."),
             new ParagraphBlock("**What the seed reports** (compare, do not tune toward): " + Result.Experiment.SeedFinding),
+            new ParagraphBlock("**Calibration** (summed variance of the outcome's style scores over the whole bank, the authors' σ₀): " +
+                $"3-D {Opt(summary.Calibration?.ThreeD)} (authors' {BankCalibration.AuthorsThreeD.ToString("0.0000", Inv)}), " +
+                $"1-D {Opt(summary.Calibration?.OneD)} (authors' {BankCalibration.AuthorsOneD.ToString("0.0000", Inv)})."),
             new TableBlock(["agent", "setting", "cumulative regret (mean)", "sd", "95% half-width"],
                 summary.Series.Select(s => (IReadOnlyList<string>)[s.Agent, s.Setting ?? "—", F(s.CumulativeRegret.Mean), F(s.CumulativeRegret.Sd), F(s.CumulativeRegret.Ci95)]).ToArray(),
                 $"Cumulative regret after {summary.Horizon} steps."),
         };
+        if (summary.ContextDependence is { Count: > 0 } dependence)
+            body.Add(new TableBlock(["setting", "contexts whose best prompt differs", "mean gap", "largest gap"],
+                dependence.Select(d => (IReadOnlyList<string>)[d.Setting ?? "—", $"{d.ContextsWhereBestDiffers} of {d.ContextCount}", d.MeanGap.ToString("0.0000", Inv), d.MaxGap.ToString("0.0000", Inv)]).ToArray(),
+                "How much the context matters: contexts whose best prompt is not the prompt best on average, and the per-step regret of that prompt (μ(x, best in x) − μ(x, best on average)), mean over contexts and largest."));
         foreach (var (file, caption) in figures) body.Add(new FigureBlock(file, caption));
         return new Report($"Tandem — GAMBITTS: {summary.Experiment}", summary, files, body);
     }
@@ -180,12 +232,27 @@ public sealed class GambittsExperimentResult : IReportable
     }
 
     private static string F(double v) => v.ToString("0.00", Inv);
+
+    private static string Opt(double? v) => v is { } x ? x.ToString("0.0000", Inv) : "n/a";
 }
 
 /// <summary>The library entry point of <c>tandem gambitts</c>: bank → settings → study → result.</summary>
 public static class GambittsExperiment
 {
-    private static readonly Lazy<ResponseBank> DefaultSynthetic = new(() => Bank.SyntheticBank.Create());
+    private static readonly object CacheGate = new();
+    private static (SyntheticBankOptions Options, ResponseBank Bank)? _lastSynthetic;
+
+    // The last synthetic bank is kept: repeated studies on one bank (tests, the CLI's settings) build it once.
+    private static ResponseBank Synthetic(SyntheticBankOptions options)
+    {
+        lock (CacheGate)
+        {
+            if (_lastSynthetic is { } last && last.Options == options) return last.Bank;
+        }
+        ResponseBank bank = Bank.SyntheticBank.Create(options);
+        lock (CacheGate) _lastSynthetic = (options, bank);
+        return bank;
+    }
 
     /// <summary>Run an experiment.</summary>
     /// <param name="options">What to run (validated here).</param>
@@ -219,8 +286,8 @@ public static class GambittsExperiment
         }
         else
         {
-            bank = options.SyntheticBank == new SyntheticBankOptions() ? DefaultSynthetic.Value : Bank.SyntheticBank.Create(options.SyntheticBank);
-            bankName = "synthetic";
+            bank = Synthetic(options.SyntheticBank ?? new SyntheticBankOptions { Seed = options.EffectiveBankSeed });
+            bankName = $"synthetic (bank seed {options.EffectiveBankSeed.ToString(CultureInfo.InvariantCulture)})";
         }
         IReadOnlyList<ExperimentSetting> settings = experiment.Settings(bank);
         var runner = new RunnerOptions { Runs = options.Runs, Horizon = options.Horizon, Seed = options.Seed, MaxDegreeOfParallelism = options.MaxDegreeOfParallelism ?? System.Environment.ProcessorCount };
@@ -239,7 +306,12 @@ public static class GambittsExperiment
         }
         double wall = timeProvider.GetElapsedTime(start).TotalSeconds;
         var summary = new GambittsSummary("gambitts", experiment.Id, options.Runs, options.Horizon, options.Seed, wall, series,
-            experiment.Section, bankName, experiment.Varied, result.SimulationWallTime.TotalSeconds);
+            experiment.Section, bankName, experiment.Varied, result.SimulationWallTime.TotalSeconds, Calibration: BankCalibrationSummary.Of(bank),
+            ContextDependence: settings.Select(s =>
+            {
+                ContextDependence d = s.World.MeasureContextDependence();
+                return new SettingContextDependence(s.Label, d.ContextsWhereBestDiffers, d.ContextCount, d.MeanGap, d.MaxGap);
+            }).ToArray());
         return new GambittsExperimentResult(summary, result);
     }
 }

@@ -29,9 +29,11 @@ public sealed record ExperimentDefinition(
     string SeedFinding,
     Func<ResponseBank, IReadOnlyList<ExperimentSetting>> Settings);
 
-/// <summary>The eight experiments (seed 002 §6 and App. E). All use 5 prompts unless K varies, noise sd 0.7098
-/// unless it varies, and the 3-D outcome with context terms from §6.3 on (App. E: "optimism, formality and
-/// severity as predictors").</summary>
+/// <summary>The eight experiments (seed 002 §6 and App. E). All use 5 prompts unless K varies and the 3-D outcome with
+/// context terms from §6.3 on (App. E: "optimism, formality and severity as predictors"). The noise sd, unless it
+/// varies, is the bank's σ₀ measured as the authors define it (<see cref="BankCalibration"/>): the summed variance of
+/// the outcome's style scores over the whole bank — optimism's for the 1-D outcome (0.3757 on the synthetic bank), the
+/// three dimensions' for the 3-D outcome (0.7098); the noise grid runs from that σ₀ to the training RMSE.</summary>
 public static class GambittsExperiments
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
@@ -50,22 +52,34 @@ public static class GambittsExperiments
     [
         new("illustrative", "§6.1, Fig 2", "1-D optimism outcome", null, ["stdts", "stdts-contextual", "fo", "po"],
             "GAMBITTS agents beat standard TS, poGAMBITTS most; StdTS beats StdTS:Contextual.",
-            bank => [new(null, 0, GambitWorld.Create(bank, LinearOutcomeModel.OneD(), [StyleDimensions.Optimism], 5), new AgentOptions())]),
+            bank =>
+            {
+                double sd = OneDSigma(bank);
+                return [new(null, 0, GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [StyleDimensions.Optimism], 5), OneDOptions(sd))];
+            }),
 
         new("misspecification", "§6.2, Fig 3", "working embedding = another dimension (1-D optimism outcome)", "|correlation of the working dimension with optimism| (Table 1)", ["stdts", "fo", "po"],
             "GAMBITTS degrades as the working embedding's correlation with optimism falls, below StdTS when it is low.",
-            bank => new[] { StyleDimensions.Optimism, StyleDimensions.Encouragement, StyleDimensions.Severity, StyleDimensions.Clarity, StyleDimensions.Formality }
-                .Select((dim, i) => new ExperimentSetting($"z={dim} (r={Table1Correlation(dim):0.###})", Math.Abs(Table1Correlation(dim)),
-                    GambitWorld.Create(bank, LinearOutcomeModel.OneD(), [dim], 5), new AgentOptions())).ToArray()),
+            bank =>
+            {
+                double sd = OneDSigma(bank);
+                return new[] { StyleDimensions.Optimism, StyleDimensions.Encouragement, StyleDimensions.Severity, StyleDimensions.Clarity, StyleDimensions.Formality }
+                    .Select((dim, i) => new ExperimentSetting($"z={dim} (r={Table1Correlation(dim):0.###})", Math.Abs(Table1Correlation(dim)),
+                        GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [dim], 5), OneDOptions(sd))).ToArray();
+            }),
 
         new("arms", "§6.3, Fig 4", "number of prompts K, 3-D outcome", "K", ["stdts", "fo", "po", "ens-po"],
             "Linear poGAMBITTS regret is flat in K; ens-poGAMBITTS grows slightly; foGAMBITTS is worse than StdTS when K is large.",
-            bank => new[] { 3, 5, 15, 30, 40 }.Where(k => k <= bank.PromptCount).Select(k => new ExperimentSetting($"K={k}", k,
-                GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(), ThreeD, k), Contextual(0.7098))).ToArray()),
+            bank =>
+            {
+                double sd = ThreeDSigma(bank);
+                return new[] { 3, 5, 15, 30, 40 }.Where(k => k <= bank.PromptCount).Select(k => new ExperimentSetting($"K={k}", k,
+                    GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, k), Contextual(sd))).ToArray();
+            }),
 
         new("variance", "App. E.1, Fig 5", "outcome noise sd, 3-D outcome", "noise sd", ["stdts", "fo", "po", "ens-po"],
             "Linear GAMBITTS beats StdTS at every noise level; all deteriorate and converge as the noise grows.",
-            bank => LinearOutcomeModel.NoiseGrid.Select(sd => new ExperimentSetting(Sd(sd), sd,
+            bank => BankCalibration.NoiseGrid(ThreeDSigma(bank)).Select(sd => new ExperimentSetting(Sd(sd), sd,
                 GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, 5), Contextual(sd))).ToArray()),
 
         new("nonlinear", "App. E.2, Fig 6", "MLP outcome over the noise grid", "noise sd", ["stdts", "fo", "po", "ens-po"],
@@ -73,7 +87,7 @@ public static class GambittsExperiments
             bank =>
             {
                 MlpOutcomeModel mlp = MlpOutcomeModel.Fit(bank);
-                return LinearOutcomeModel.NoiseGrid.Select(sd => new ExperimentSetting(Sd(sd), sd,
+                return BankCalibration.NoiseGrid(ThreeDSigma(bank), MlpGridTop).Select(sd => new ExperimentSetting(Sd(sd), sd,
                     GambitWorld.Create(bank, mlp.WithNoise(sd), ThreeD, 5), Contextual(sd))).ToArray();
             }),
 
@@ -81,8 +95,9 @@ public static class GambittsExperiments
             "Regret falls as offline draws grow and levels off after about 50.",
             bank =>
             {
-                GambitWorld world = GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(), ThreeD, 5);
-                return new[] { 1, 5, 10, 50, 100, 500 }.Select(m => new ExperimentSetting($"M={m}", Math.Log10(m), world, Contextual(0.7098) with { OfflineDraws = m })).ToArray();
+                double sd = ThreeDSigma(bank);
+                GambitWorld world = GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, 5);
+                return new[] { 1, 5, 10, 50, 100, 500 }.Select(m => new ExperimentSetting($"M={m}", Math.Log10(m), world, Contextual(sd) with { OfflineDraws = m })).ToArray();
             }),
 
         new("dimension", "App. E.4, Fig 8", "working embedding dimension d_z (3-D outcome)", "d_z", ["stdts", "fo", "po", "ens-po"],
@@ -92,15 +107,30 @@ public static class GambittsExperiments
                 var available = DimensionOrder.Where(d => bank.DimensionIndex(d) >= 0).ToArray();
                 if (available.Length < 20)
                     throw new ArgumentException($"The bank has {bank.DimensionCount} style dimension(s); the dimension experiment needs the 20 of the seed ({string.Join(", ", DimensionOrder)}).");
+                double sd = ThreeDSigma(bank);
                 return new[] { 1, 3, 5, 10, 20 }.Select(d => new ExperimentSetting($"d={d}", d,
-                    GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(), DimensionOrder.Take(d).ToArray(), 5), Contextual(0.7098))).ToArray();
+                    GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), DimensionOrder.Take(d).ToArray(), 5), Contextual(sd))).ToArray();
             }),
 
         new("fo-vs-contextual", "App. E.5, Fig 9", "foGAMBITTS vs StdTS:Contextual over the noise grid (horizon up to 10,000)", "noise sd", ["stdts", "stdts-contextual", "fo"],
             "foGAMBITTS gains on StdTS as the noise grows and beats StdTS:Contextual even at small noise; regret has not levelled off by 10,000 steps.",
-            bank => LinearOutcomeModel.NoiseGrid.Select(sd => new ExperimentSetting(Sd(sd), sd,
+            bank => BankCalibration.NoiseGrid(ThreeDSigma(bank)).Select(sd => new ExperimentSetting(Sd(sd), sd,
                 GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, 5), Contextual(sd))).ToArray()),
     ];
+
+    /// <summary>The top of the nonlinear experiment's noise grid: the authors' MLP outcome's largest sd,
+    /// 24.3797 (<c>configs/environment/ihs_3comps_mlp_outcome_model_sd_4.yaml</c>).</summary>
+    public const double MlpGridTop = 24.379724364549272;
+
+    /// <summary>σ₀ of the 3-D outcome on <paramref name="bank"/>: the summed variance of optimism, formality and severity
+    /// over the whole bank (the authors' definition; 0.7098 on the synthetic bank).</summary>
+    public static double ThreeDSigma(ResponseBank bank) => BankCalibration.SummedVariance(bank, ThreeD);
+
+    /// <summary>σ₀ of the 1-D outcome on <paramref name="bank"/>: optimism's variance over the whole bank (0.3757 on the
+    /// synthetic bank).</summary>
+    public static double OneDSigma(ResponseBank bank) => BankCalibration.SummedVariance(bank, [StyleDimensions.Optimism]);
+
+    private static AgentOptions OneDOptions(double noiseSd) => new() { PerturbationSd = noiseSd };
 
     /// <summary>Experiment ids.</summary>
     public static IReadOnlyList<string> Ids => All.Select(e => e.Id).ToArray();
