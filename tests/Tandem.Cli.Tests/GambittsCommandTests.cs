@@ -125,6 +125,19 @@ public sealed class GambittsCommandTests : IDisposable
         Assert.Equal("error: bad.csv row 16: column 'optimism' value 'n/a' is not a finite number.", stderr.TrimEnd());
     }
 
+    [Theory]
+    [InlineData("1e308")]
+    [InlineData("-1e308")]
+    [InlineData("2e6")]
+    public async Task BankFile_HugeScore_IsRefused_NamingFileRowAndColumn(string huge)
+    {
+        // Issue 15, defect 19: scores of ±1e308 overflowed the posteriors into an "unexpected" crash.
+        string path = WriteBank("huge.csv", (p, c) => $"prompt{p},{new GambitContext(c)},{(p == 1 && c == 2 ? huge : "1")},0,0");
+        var (exit, _, stderr) = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--bank", path, "--out", Path.Combine(_out, "o"));
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"error: huge.csv row 16: column 'optimism' value '{huge}' lies outside [-1e6, 1e6]", stderr.TrimEnd(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BankFile_MissingContext_NamesPromptAndContext()
     {

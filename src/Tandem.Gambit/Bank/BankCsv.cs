@@ -170,8 +170,14 @@ public static class BankCsv
         string cell = text.Trim();
         if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
             throw new BankFormatException($"{name} row {row}: column '{column}' value '{cell}' is not a finite number.");
+        if (Math.Abs(v) > MaxMagnitude)
+            throw new BankFormatException($"{name} row {row}: column '{column}' value '{cell}' lies outside [-{MaxMagnitude:0e0}, {MaxMagnitude:0e0}]; style scores that large would overflow the agents' posteriors (rescale the bank).");
         return v;
     }
+
+    /// <summary>The largest |value| a bank may hold (style scores are ratings, embeddings' probes or standardised
+    /// values, all far below it): 10⁶, so sums of squares over 10⁶ responses stay far from overflow (issue 15, defect 19).</summary>
+    public const double MaxMagnitude = 1e6;
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
 
