@@ -106,7 +106,7 @@ public sealed class DecisionLogFile : IDisposable
                 File.Delete(segment.Path);
             }
             _segments.Clear();
-            output.Flush(flushToDisk: true);
+            output.Flush(); // no fsync: a study's log is regenerated from its seed; the service's store has its own durability
         }
     }
 
