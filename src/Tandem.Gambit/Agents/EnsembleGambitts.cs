@@ -157,7 +157,7 @@ public sealed class EnsembleGambitts : GambitAgent
         }
         var probabilities = new double[ArmCount];
         for (int a = 0; a < ArmCount; a++) probabilities[a] = (double)_votes[a] / _members.Length;
-        return Issue(arm, ImmutableArray.Create(probabilities), DecisionNotes.PropensityEstimated);
+        return Issue(arm, ImmutableArray.Create(probabilities), DecisionNotes.PropensityEstimated) with { PropensityDraws = _members.Length };
     }
 
     private void FillTreatmentDraws(GambitContext context)

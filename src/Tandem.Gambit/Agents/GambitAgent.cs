@@ -96,7 +96,7 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
             _propensities[Sampling.ArgMax(_scores)] += 1;
         }
         for (int a = 0; a < ArmCount; a++) _propensities[a] /= draws;
-        return Issue(arm, ImmutableArray.Create(_propensities), DecisionNotes.PropensityEstimated);
+        return Issue(arm, ImmutableArray.Create(_propensities), DecisionNotes.PropensityEstimated) with { PropensityDraws = draws };
     }
 
     /// <inheritdoc />

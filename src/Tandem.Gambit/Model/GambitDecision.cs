@@ -24,14 +24,20 @@ public sealed record GambitDecision : Decision
     /// arm and probabilities over the K prompts); null otherwise.</summary>
     public GambitDecision? PromptDecision { get; init; }
 
+    /// <summary>How many posterior draws estimated <see cref="Decision.Probabilities"/> (the decision's own included);
+    /// 0 when they were not estimated by Monte Carlo. Off-policy evaluation reports the variance these draws add.</summary>
+    public int PropensityDraws { get; init; }
+
     /// <summary>The arm index meaning "send nothing" when there are <paramref name="promptCount"/> prompts (Appendix A).</summary>
     public static int NoMessageArm(int promptCount) => promptCount;
 
-    /// <summary>Writes <c>send</c>, <c>sendProbability</c> and the inner <c>prompt</c> decision (id, arm,
-    /// probabilities) under optional prompting; nothing for a plain prompt agent.</summary>
+    /// <summary>Writes <c>propensityDraws</c> when the probabilities are Monte Carlo estimates, and under optional
+    /// prompting <c>send</c>, <c>sendProbability</c> and the inner <c>prompt</c> decision (id, arm, probabilities).</summary>
     public override void WritePayload(Utf8JsonWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        int draws = PropensityDraws > 0 ? PropensityDraws : PromptDecision?.PropensityDraws ?? 0;
+        if (draws > 0) writer.WriteNumber("propensityDraws", draws);
         if (Send is not { } send) return;
         writer.WriteBoolean("send", send.Send);
         WriteNumber(writer, "sendProbability", send.SendProbability);

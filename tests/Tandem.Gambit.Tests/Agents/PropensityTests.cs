@@ -83,4 +83,27 @@ public class PropensityTests
         var agent = new StandardThompson(world.Contexts, world.PromptCount, false, new AgentOptions { PropensityDraws = 0 }, TestWorlds.Rng(1));
         Assert.True(double.IsNaN(agent.Decide(new GambitContext(0)).Propensity));
     }
+
+    [Fact]
+    public void EstimatedPropensities_SayHowManyDraws_InTheDecisionAndItsLoggedPayload()
+    {
+        // Off-policy evaluation reports the Monte Carlo noise of logged propensities from this number (issue 17).
+        GambitWorld world = TestWorlds.Illustrative();
+        var agent = new StandardThompson(world.Contexts, world.PromptCount, false, new AgentOptions { PropensityDraws = 37 }, TestWorlds.Rng(1));
+        GambitDecision d = agent.Decide(new GambitContext(0));
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            d.WritePayload(writer);
+            writer.WriteEndObject();
+        }
+        using var payload = System.Text.Json.JsonDocument.Parse(buffer.WrittenMemory);
+
+        Assert.Equal(37, d.PropensityDraws);
+        Assert.Equal(37, payload.RootElement.GetProperty("propensityDraws").GetInt32());
+        Assert.Equal(0, new StandardThompson(world.Contexts, world.PromptCount, false, new AgentOptions { PropensityDraws = 0 }, TestWorlds.Rng(1))
+            .Decide(new GambitContext(0)).PropensityDraws);
+    }
 }
