@@ -96,6 +96,7 @@ public sealed class LibraCommandTests : IDisposable
     [InlineData("--horizon abc", "abc")]
     [InlineData("--env synthetic --advisor clinician", "clinician")]
     [InlineData("--solver global --norm l1", "--solver")]
+    [InlineData("--solver global --noncompliance random:eps=0.2", "--solver global cannot solve robust-ORO")]
     public async Task BadOption_OneLineOnStderr_Exit2(string args, string mentions)
     {
         var (exit, stdout, stderr) = await CliRunner.Run(["libra", .. args.Split(' '), "--out", _out]);

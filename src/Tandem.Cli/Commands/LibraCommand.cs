@@ -110,6 +110,8 @@ public static class LibraCommand
                 throw new UsageException($"--solver global needs --norm l2 or mahalanobis, not '{norm}'.");
             if (solver == OroSolverKind.Global && nonCompliance.Kind == "adversarial")
                 throw new UsageException("--solver global cannot guard against adversarial non-compliance (that uses Algorithm 4); use --solver cd.");
+            if (solver == OroSolverKind.Global && nonCompliance.Kind == "random")
+                throw new UsageException("--solver global cannot solve robust-ORO for random non-compliance (that uses Algorithm 2); use --solver cd.");
 
             CommonSettings common = Common.Read(parse, Path.Combine("results", command == "demo" ? "demo" : "libra-" + env));
             var options = new LibraExperimentOptions

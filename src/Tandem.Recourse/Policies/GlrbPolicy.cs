@@ -64,6 +64,10 @@ public sealed record GlrbOptions
         if (!double.IsFinite(Epsilon) || Epsilon < 0) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "ε must be finite and ≥ 0.");
         if (Guard == NonComplianceGuard.Adversarial && Solver == OroSolverKind.Global)
             throw new ArgumentException("The adversarial guard uses Algorithm 4; choose the coordinate-descent solver.", nameof(Solver));
+        // Issue 11: robust-ORO's mean shift is solved by Algorithm 2; with Solver = Global it used to run Algorithm 2
+        // silently while the summary said "global". Refuse instead of pretending.
+        if (Guard == NonComplianceGuard.Random && Solver == OroSolverKind.Global)
+            throw new ArgumentException("The random non-compliance guard (robust-ORO) is solved by Algorithm 2; choose the coordinate-descent solver.", nameof(Solver));
     }
 }
 
