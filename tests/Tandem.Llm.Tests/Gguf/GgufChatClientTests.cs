@@ -101,7 +101,10 @@ public class GgufChatClientTests(GgufModel model)
         var ledger = new LlmLedger();
         var options = new LlmClientOptions { Resilience = new ResilienceOptions { AttemptTimeout = TimeSpan.FromMilliseconds(1), MaxRetries = 0 } };
         using IChatClient client = LlmClients.Create(LlmSpec.Parse("gguf:" + model.ChatMl), ledger, options);
-        // A grammar without an end makes the answer run to its 4,000-token limit unless the deadline stops it.
+        // Each token takes at least 20 ms, so the 1 ms deadline has always passed at the first check between tokens,
+        // whatever the machine's speed (a grammar that needs one letter keeps the answer from ending before it).
+        GgufChatClient gguf = client.GetService<GgufChatClient>() ?? throw new InvalidOperationException("no gguf client in the pipeline");
+        gguf.TokenGenerated = _ => Thread.Sleep(20);
         var request = new ChatOptions { Temperature = 0, MaxOutputTokens = 4000, AdditionalProperties = new() { [GgufChatClient.GrammarKey] = "root ::= [a-z]+" } };
         ModelAnswer answer = await ModelCall.AskAsync(client, Conversation, request, CancellationToken.None);
         Assert.StartsWith(FallbackReasons.Timeout + ":", answer.Failure, StringComparison.Ordinal);
