@@ -47,6 +47,11 @@ public static class ReportWriter
                         figure.Groups.Select(g => new BarSeries(g.Name, g.Values, g.Errors)).ToArray(), Options(figure.Layout));
                     written.AddRange([name + ".png", name + ".svg"]);
                     break;
+                case IntervalFigure figure:
+                    Figures.Intervals(stem, figure.Title, figure.YLabel, figure.Categories,
+                        figure.Groups.Select(g => new IntervalSeries(g.Name, g.Values, g.Lower, g.Upper)).ToArray(), Options(figure.Layout));
+                    written.AddRange([name + ".png", name + ".svg"]);
+                    break;
                 case ScatterFigure figure:
                     Figures.Scatter(stem, figure.Title, figure.XLabel, figure.YLabel,
                         figure.Series.Select(s => new ScatterSeries(s.Name, s.X, s.Y)).ToArray(), Options(figure.Layout));

@@ -77,4 +77,18 @@ public class ReportWriterTests : IDisposable
         Assert.Equal("``` ``x ```", ReportText.Code("``x"));
         Assert.Equal("`ab`", ReportText.Code("a\u001bb"));
     }
+
+    [Fact]
+    public void IntervalFigure_WritesPngAndSvg_AndRefusesMismatchedLengths()
+    {
+        var figure = new IntervalFigure("estimates", "Estimates", "value", ["uniform", "arm:1"],
+            [new IntervalGroup("ips", [82.8, 93.7], [66.0, 62.0], [95.5, 125.3]), new IntervalGroup("exact", [82.79, 82.76])]);
+
+        IReadOnlyList<string> written = ReportWriter.Write(_dir, Sample() with { Files = [figure] });
+
+        Assert.Contains("estimates.png", written);
+        Assert.True(new FileInfo(Path.Combine(_dir, "estimates.svg")).Length > 0);
+        var bad = figure with { Groups = [new IntervalGroup("ips", [1.0], [0.5, 0.4], [1.5, 1.6])] };
+        Assert.Throws<ArgumentException>(() => ReportWriter.Write(_dir, Sample() with { Files = [bad] }));
+    }
 }

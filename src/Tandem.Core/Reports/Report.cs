@@ -51,6 +51,14 @@ public sealed record BarGroup(string Name, double[] Values, double[]? Errors = n
 /// <summary>Points drawn as markers.</summary>
 public sealed record PointSeries(string Name, double[] X, double[] Y);
 
+/// <summary>Values with the lower and upper ends of their intervals, one per category (NaN where there is none).</summary>
+public sealed record IntervalGroup(string Name, double[] Values, double[]? Lower = null, double[]? Upper = null);
+
+/// <summary>Estimates with intervals, markers grouped by category, the y axis fitted to the data (e.g. off-policy
+/// estimates per target policy).</summary>
+public sealed record IntervalFigure(string Name, string Title, string YLabel, IReadOnlyList<string> Categories, IReadOnlyList<IntervalGroup> Groups, FigureLayout? Layout = null)
+    : ReportFile(Name);
+
 /// <summary>A line figure (cumulative regret curves and the like).</summary>
 public sealed record LineFigure(string Name, string Title, string XLabel, string YLabel, IReadOnlyList<LineSeries> Series, FigureLayout? Layout = null)
     : ReportFile(Name);

@@ -30,12 +30,15 @@ public sealed class OpeResult(OpeSummary summary) : IReportable
         var csv = new RowTable("estimates.csv", ["policy", "estimator", "value", "lower", "upper", "lines_used", "exact_simulated_only", "ess", "max_weight", "note"], rows);
 
         var estimators = s.Policies[0].Estimates.Select(e => e.Estimator).ToList();
-        var groups = estimators.Select((id, i) => new BarGroup(id,
+        // Markers with their intervals on an axis fitted to the data (bars from zero hid differences of a few
+        // percent at values far from zero).
+        var groups = estimators.Select((id, i) => new IntervalGroup(id,
             [.. s.Policies.Select(p => p.Estimates[i].Value)],
-            [.. s.Policies.Select(p => HalfWidth(p.Estimates[i]))])).ToList();
-        if (exact) groups.Add(new BarGroup(ExactLabel, [.. s.Policies.Select(p => p.Exact)]));
-        var figure = new BarFigure("estimates", "Estimated value per target policy", "value",
-            [.. s.Policies.Select(p => p.Policy)], groups, new FigureLayout(Legend: "lower-right"));
+            [.. s.Policies.Select(p => p.Estimates[i].Lower)],
+            [.. s.Policies.Select(p => p.Estimates[i].Upper)])).ToList();
+        if (exact) groups.Add(new IntervalGroup(ExactLabel, [.. s.Policies.Select(p => p.Exact)]));
+        var figure = new IntervalFigure("estimates", Inv($"Estimated value per target policy ({s.Options.Confidence * 100:0.#}% intervals)"), "value",
+            [.. s.Policies.Select(p => p.Policy)], groups, new FigureLayout(Legend: "upper-right"));
 
         var body = new List<ReportBlock>
         {
@@ -79,7 +82,6 @@ public sealed class OpeResult(OpeSummary summary) : IReportable
         return string.Join(" ", parts);
     }
 
-    private static double HalfWidth(OpeEstimate e) => double.IsFinite(e.Lower) && double.IsFinite(e.Upper) ? (e.Upper - e.Lower) / 2 : 0;
 
     private static object? Finite(double value) => double.IsFinite(value) ? value : null;
 

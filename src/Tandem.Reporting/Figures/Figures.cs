@@ -207,6 +207,89 @@ public static class Figures
     }
 
     /// <summary>
+    /// Estimates with intervals, grouped by category: one marker per (series, category) at the value and a
+    /// vertical line from the lower to the upper end of its interval, such as off-policy estimates of several
+    /// target policies. Unlike <see cref="Bars"/>, the y axis fits the data, so estimates that differ by a
+    /// little far from zero stay visible.
+    /// </summary>
+    /// <param name="pathStem">Output path without extension; a trailing .png or .svg is removed.</param>
+    /// <param name="title">Figure title.</param>
+    /// <param name="yLabel">Y-axis label (replaced by <see cref="FigureOptions.YLabel"/> when set).</param>
+    /// <param name="categories">The groups along the x axis.</param>
+    /// <param name="series">One marker colour per series; values, lower and upper ends per category (NaN: not drawn).</param>
+    /// <param name="options">Size and axis settings; <see cref="FigureOptions.Default"/> when null.</param>
+    /// <returns>The paths written.</returns>
+    /// <exception cref="ArgumentException">A series has Values, Lower or Upper of a length other than the number of categories.</exception>
+    public static FigureFiles Intervals(
+        string pathStem,
+        string title,
+        string yLabel,
+        IReadOnlyList<string> categories,
+        IReadOnlyList<IntervalSeries> series,
+        FigureOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(categories);
+        ArgumentNullException.ThrowIfNull(series);
+        options ??= FigureOptions.Default;
+        ValidateCommon(pathStem, title, options);
+        for (int s = 0; s < series.Count; s++)
+        {
+            IntervalSeries item = series[s] ?? throw new ArgumentException($"series[{s}] is null.", nameof(series));
+            ArgumentNullException.ThrowIfNull(item.Values, $"{nameof(series)}[{s}].Values");
+            RequireSameLength(item.Values, categories.Count, $"series[{s}] '{item.Name}': Values", nameof(series));
+            RequireSameLength(item.Lower, categories.Count, $"series[{s}] '{item.Name}': Lower", nameof(series));
+            RequireSameLength(item.Upper, categories.Count, $"series[{s}] '{item.Name}': Upper", nameof(series));
+        }
+
+        using var plot = NewPlot(title, options.XLabel ?? string.Empty, yLabel, options);
+        int groupSize = Math.Max(series.Count, 1);
+        double slot = 0.8 / groupSize;
+        for (int s = 0; s < series.Count; s++)
+        {
+            IntervalSeries item = series[s];
+            Color color = SeriesColor(s);
+            MarkerShape shape = MarkerShapes[s % MarkerShapes.Length];
+            var xs = new List<double>();
+            var ys = new List<double>();
+            for (int c = 0; c < categories.Count; c++)
+            {
+                if (!TryMapY(item.Values[c], options.LogY, out double y)) continue;
+                double x = c + ((s - ((groupSize - 1) / 2.0)) * slot);
+                xs.Add(x);
+                ys.Add(y);
+                if (item.Lower is not null && item.Upper is not null
+                    && TryMapY(item.Lower[c], options.LogY, out double low) && TryMapY(item.Upper[c], options.LogY, out double high))
+                {
+                    var line = plot.Add.Line(x, low, x, high);
+                    line.Color = color;
+                    line.LineWidth = 2;
+                }
+            }
+
+            if (xs.Count > 0)
+            {
+                var markers = plot.Add.ScatterPoints(xs.ToArray(), ys.ToArray());
+                markers.Color = color;
+                markers.MarkerShape = shape;
+                markers.MarkerSize = 10;
+            }
+
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = item.Name, MarkerShape = shape, MarkerFillColor = color, MarkerLineColor = color, MarkerSize = 10 });
+        }
+
+        double[] positions = Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray();
+        plot.Axes.Bottom.SetTicks(positions, categories.Select(c => c ?? string.Empty).ToArray());
+        plot.Axes.Bottom.MajorTickStyle.Length = 0;
+        FinishLegend(plot, options);
+        if (categories.Count > 0)
+        {
+            plot.Axes.SetLimitsX(-0.6, categories.Count - 0.4);
+        }
+
+        return Save(plot, pathStem, options);
+    }
+
+    /// <summary>
     /// Markers only, one colour and marker shape per series, such as the recommended recourse per
     /// patient (change in one feature against change in another).
     /// </summary>

@@ -32,3 +32,13 @@ public sealed record BarSeries(string Name, double[] Values, double[]? Errors = 
 /// <param name="X">The abscissae.</param>
 /// <param name="Y">The ordinates, same length as <paramref name="X"/>.</param>
 public sealed record ScatterSeries(string Name, double[] X, double[] Y);
+
+/// <summary>
+/// One marker colour of a <see cref="Figures.Intervals"/> figure: a value per category with the lower and
+/// upper ends of its interval (NaN where there is none).
+/// </summary>
+/// <param name="Name">The legend text.</param>
+/// <param name="Values">One value per category.</param>
+/// <param name="Lower">Lower ends, one per category, or null for no intervals.</param>
+/// <param name="Upper">Upper ends, one per category, or null for no intervals.</param>
+public sealed record IntervalSeries(string Name, double[] Values, double[]? Lower = null, double[]? Upper = null);
