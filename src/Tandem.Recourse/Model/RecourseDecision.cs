@@ -19,6 +19,14 @@ public sealed record RecourseDecision : Decision
     /// one; +∞ for a policy that knows nothing (uniform).</summary>
     public double ConfidenceWidth { get; init; } = double.NaN;
 
+    /// <summary>Value equality: the recourse is compared element by element (NaN equal to NaN), as the base
+    /// compares the probabilities, so a restored policy's decisions equal the original's.</summary>
+    public bool Equals(RecourseDecision? other) =>
+        base.Equals(other) && SequenceEqual(Recourse, other!.Recourse) && ConfidenceWidth.Equals(other.ConfidenceWidth);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Recourse.IsDefault ? 0 : Recourse.Length, ConfidenceWidth);
+
     /// <summary>Writes <c>recourse</c> (the array) and <c>confidenceWidth</c> (null when NaN or infinite).</summary>
     public override void WritePayload(Utf8JsonWriter writer)
     {
