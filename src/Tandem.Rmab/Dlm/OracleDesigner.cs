@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using Tandem.Core.Ports;
 using Tandem.Core.Randomness;
 using Tandem.Rmab.Model;
@@ -54,7 +52,7 @@ public sealed record OracleDesignerOptions(
 /// </summary>
 public sealed class OracleDesigner : IRewardDesigner
 {
-    private static readonly double[] WeightGrid = [0.5, 1, 2, 5, 10];
+    private static readonly double[] WeightGrid = DesignedExpression.WeightGrid;
     private readonly OracleDesignerOptions _options;
     private readonly ConcurrentDictionary<string, Design> _designs = new(StringComparer.Ordinal);
 
@@ -104,13 +102,7 @@ public sealed class OracleDesigner : IRewardDesigner
         return ValueTask.FromResult(PortAnswer<int>.Given(bestIndex));
     }
 
-    private static readonly string[] InvalidExamples =
-    [
-        "state * (1.0 + 2.0 * feats[43])",
-        "state * feats.Sum()",
-        "System.IO.File.Exists(\"rewards.txt\") ? 1.0 : state",
-        "state * (1.0 + 2.0 * feats[i])",
-    ];
+    private static readonly string[] InvalidExamples = DesignedExpression.InvalidExamples;
 
     private Design ZeroShot(int[] truth, bool conjunction, Xoshiro256 rng)
     {
@@ -201,26 +193,7 @@ public sealed class OracleDesigner : IRewardDesigner
     /// different groups (features of one group are summed inside the product).</summary>
     private sealed record Design(int[] Features, Dictionary<int, int> Weights, int[] Product, int ProductWeight)
     {
-        public string ToExpression()
-        {
-            var sb = new StringBuilder("state * (1.0");
-            foreach (int f in Features)
-            {
-                if (Product.Contains(f)) continue;
-                sb.Append(" + ").Append(W(WeightGrid[Weights[f]])).Append(" * feats[").Append(f.ToString(CultureInfo.InvariantCulture)).Append(']');
-            }
-            if (Product.Length > 0)
-            {
-                sb.Append(" + ").Append(W(WeightGrid[ProductWeight]));
-                foreach (var group in Product.GroupBy(Model.Features.GroupOf))
-                {
-                    string[] terms = group.Select(f => "feats[" + f.ToString(CultureInfo.InvariantCulture) + "]").ToArray();
-                    sb.Append(" * ").Append(terms.Length == 1 ? terms[0] : "(" + string.Join(" + ", terms) + ")");
-                }
-            }
-            return sb.Append(')').ToString();
-        }
-
-        private static string W(double w) => w.ToString("0.0##", CultureInfo.InvariantCulture);
+        public string ToExpression() =>
+            DesignedExpression.Build(Features.Where(f => !Product.Contains(f)).Select(f => (f, Weights[f])), Product, ProductWeight);
     }
 }

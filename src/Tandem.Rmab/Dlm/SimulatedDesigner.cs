@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using Tandem.Core.Ports;
 using Tandem.Core.Randomness;
 using Tandem.Rmab.Model;
@@ -38,7 +36,7 @@ public sealed record SimulatedDesignerOptions(
 /// </summary>
 public sealed class SimulatedDesigner : IRewardDesigner
 {
-    private static readonly double[] WeightGrid = [0.5, 1, 2, 5, 10];
+    private static readonly double[] WeightGrid = DesignedExpression.WeightGrid;
     private const int SlightTop = 2; // "slightly": weights from {0.5, 1, 2}
     private readonly SimulatedDesignerOptions _options;
     private readonly ConcurrentDictionary<string, TaskGrounding> _groundings = new(StringComparer.Ordinal);
@@ -81,13 +79,7 @@ public sealed class SimulatedDesigner : IRewardDesigner
         return ValueTask.FromResult(PortAnswer<int>.Given(pick));
     }
 
-    private static readonly string[] InvalidExamples =
-    [
-        "state * (1.0 + 2.0 * feats[43])",
-        "state * feats.Sum()",
-        "System.IO.File.Exists(\"rewards.txt\") ? 1.0 : state",
-        "state * (1.0 + 2.0 * feats[i])",
-    ];
+    private static readonly string[] InvalidExamples = DesignedExpression.InvalidExamples;
 
     private int Weight(TaskGrounding g, Xoshiro256 rng) => rng.Next(g.Slight ? SlightTop + 1 : WeightGrid.Length);
 
@@ -170,28 +162,8 @@ public sealed class SimulatedDesigner : IRewardDesigner
     /// groups of each group's sum.</summary>
     private sealed record Design(int[] Features, Dictionary<int, int> Weights, bool Product, int ProductWeight)
     {
-        public string ToExpression()
-        {
-            var sb = new StringBuilder("state * (1.0");
-            if (!Product)
-            {
-                foreach (int f in Features)
-                    sb.Append(" + ").Append(W(WeightGrid[Weights[f]])).Append(" * ").Append(Feat(f));
-            }
-            else
-            {
-                sb.Append(" + ").Append(W(WeightGrid[ProductWeight]));
-                foreach (var group in Features.GroupBy(Model.Features.GroupOf))
-                {
-                    string[] terms = group.Select(Feat).ToArray();
-                    sb.Append(" * ").Append(terms.Length == 1 ? terms[0] : "(" + string.Join(" + ", terms) + ")");
-                }
-            }
-            return sb.Append(')').ToString();
-        }
-
-        private static string Feat(int f) => "feats[" + f.ToString(CultureInfo.InvariantCulture) + "]";
-
-        private static string W(double w) => w.ToString("0.0##", CultureInfo.InvariantCulture);
+        public string ToExpression() => Product
+            ? DesignedExpression.Build([], Features, ProductWeight)
+            : DesignedExpression.Build(Features.Select(f => (f, Weights[f])), [], 0);
     }
 }
