@@ -27,39 +27,22 @@ public static class ReportWriter
         {
             string name = CheckName(file.Name, names);
             string stem = Path.Combine(outDir, name);
-            switch (file)
+            FigureFiles? figure = file switch
             {
-                case ColumnTable table:
-                    CsvTables.WriteColumns(stem, table.Headers, table.Columns);
-                    written.Add(name);
-                    break;
-                case RowTable table:
-                    CsvTables.WriteRows(stem, table.Headers, table.Rows);
-                    written.Add(name);
-                    break;
-                case LineFigure figure:
-                    Figures.Line(stem, figure.Title, figure.XLabel, figure.YLabel,
-                        figure.Series.Select(s => new Series(s.Name, s.Y, s.Band, s.X)).ToArray(), Options(figure.Layout));
-                    written.AddRange([name + ".png", name + ".svg"]);
-                    break;
-                case BarFigure figure:
-                    Figures.Bars(stem, figure.Title, figure.YLabel, figure.Categories,
-                        figure.Groups.Select(g => new BarSeries(g.Name, g.Values, g.Errors)).ToArray(), Options(figure.Layout));
-                    written.AddRange([name + ".png", name + ".svg"]);
-                    break;
-                case IntervalFigure figure:
-                    Figures.Intervals(stem, figure.Title, figure.YLabel, figure.Categories,
-                        figure.Groups.Select(g => new IntervalSeries(g.Name, g.Values, g.Lower, g.Upper)).ToArray(), Options(figure.Layout));
-                    written.AddRange([name + ".png", name + ".svg"]);
-                    break;
-                case ScatterFigure figure:
-                    Figures.Scatter(stem, figure.Title, figure.XLabel, figure.YLabel,
-                        figure.Series.Select(s => new ScatterSeries(s.Name, s.X, s.Y)).ToArray(), Options(figure.Layout));
-                    written.AddRange([name + ".png", name + ".svg"]);
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown report file type {file.GetType().Name}.", nameof(report));
-            }
+                ColumnTable t => Table(() => CsvTables.WriteColumns(stem, t.Headers, t.Columns)),
+                RowTable t => Table(() => CsvTables.WriteRows(stem, t.Headers, t.Rows)),
+                LineFigure f => Figures.Line(stem, f.Title, f.XLabel, f.YLabel,
+                    f.Series.Select(s => new Series(s.Name, s.Y, s.Band, s.X)).ToArray(), Options(f.Layout)),
+                BarFigure f => Figures.Bars(stem, f.Title, f.YLabel, f.Categories,
+                    f.Groups.Select(g => new BarSeries(g.Name, g.Values, g.Errors)).ToArray(), Options(f.Layout)),
+                IntervalFigure f => Figures.Intervals(stem, f.Title, f.YLabel, f.Categories,
+                    f.Groups.Select(g => new IntervalSeries(g.Name, g.Values, g.Lower, g.Upper)).ToArray(), Options(f.Layout)),
+                ScatterFigure f => Figures.Scatter(stem, f.Title, f.XLabel, f.YLabel,
+                    f.Series.Select(s => new ScatterSeries(s.Name, s.X, s.Y)).ToArray(), Options(f.Layout)),
+                _ => throw new ArgumentException($"Unknown report file type {file.GetType().Name}.", nameof(report)),
+            };
+            if (figure is null) written.Add(name);
+            else written.AddRange([name + ".png", name + ".svg"]);
         }
 
         Html(report).Save(Path.Combine(outDir, "report.html"));
@@ -85,6 +68,13 @@ public static class ReportWriter
             }
         }
         return html;
+    }
+
+    // A table writes the one file its name says; null tells the loop so.
+    private static FigureFiles? Table(Action write)
+    {
+        write();
+        return null;
     }
 
     private static string CheckName(string name, HashSet<string> seen)
