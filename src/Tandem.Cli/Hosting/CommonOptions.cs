@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Tandem.Core.Logging;
-using Tandem.Reporting;
 
 namespace Tandem.Cli.Hosting;
 
@@ -64,19 +63,6 @@ public sealed class CommonOptions
 /// <param name="Log">The decision log's path, or null.</param>
 public sealed record CommonSettings(ulong Seed, string Out, bool OutGiven, bool Json, int Parallel, string? Log)
 {
-    /// <summary>Create the output folder and check it can be written; a bad folder is a usage error.</summary>
-    public string PrepareOut()
-    {
-        try
-        {
-            return OutputFolder.Prepare(Out);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--out '{Out}' is not a writable folder: {ex.Message}");
-        }
-    }
-
     /// <summary>Open the decision log now, before any work, or null without <c>--log</c>; an unwritable path is a usage error.</summary>
     public DecisionLogFile? OpenLog()
     {

@@ -23,9 +23,6 @@ public sealed class DecisionIssuer
     /// <summary>Create an issuer on <paramref name="timeProvider"/> (<see cref="TimeProvider.System"/> when null).</summary>
     public DecisionIssuer(TimeProvider? timeProvider = null) => _time = timeProvider ?? TimeProvider.System;
 
-    /// <summary>Decisions issued so far.</summary>
-    public long Issued => _next - 1;
-
     /// <summary>Decisions issued and not yet settled.</summary>
     public int PendingCount => _pending.Count;
 

@@ -39,22 +39,6 @@ public static class ProbabilityVectors
         return Unknowns.GetOrAdd(armCount, static k => Create(k, _ => double.NaN));
     }
 
-    /// <summary>A copy of <paramref name="probabilities"/>.</summary>
-    public static ImmutableArray<double> Copy(ReadOnlySpan<double> probabilities) => ImmutableArray.Create(probabilities);
-
-    /// <summary>True when every entry is finite, in [0, 1], and they sum to 1 within <paramref name="tolerance"/>.</summary>
-    public static bool IsDistribution(ReadOnlySpan<double> probabilities, double tolerance = 1e-9)
-    {
-        if (probabilities.IsEmpty) return false;
-        double sum = 0;
-        foreach (double p in probabilities)
-        {
-            if (!(p >= 0 && p <= 1)) return false;
-            sum += p;
-        }
-        return Math.Abs(sum - 1) <= tolerance;
-    }
-
     private static ImmutableArray<double> Create(int k, Func<int, double> value)
     {
         var builder = ImmutableArray.CreateBuilder<double>(k);

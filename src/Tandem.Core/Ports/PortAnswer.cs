@@ -28,9 +28,6 @@ public readonly record struct PortAnswer<T>
     /// optionally ": " and a detail. Null when it answered.</summary>
     public string? Reason { get; }
 
-    /// <summary>The category of <see cref="Reason"/> (the text before the first ':'), e.g. "timeout".</summary>
-    public string? Category => Reason is null ? null : Reason.Split(':', 2)[0].Trim();
-
     /// <summary>An answer.</summary>
     public static PortAnswer<T> Given(T value) => new(value, null, true);
 

@@ -36,11 +36,7 @@ public sealed record RowTable(string Name, IReadOnlyList<string> Headers, IReadO
 /// <param name="Height">Pixels. Range: 150..8000.</param>
 /// <param name="LogY">A base-10 logarithmic y axis.</param>
 /// <param name="Legend">"upper-left" (default), "upper-right", "lower-left", "lower-right" or "none".</param>
-public sealed record FigureLayout(int Width = 1000, int Height = 600, bool LogY = false, string Legend = "upper-left")
-{
-    /// <summary>1000 × 600, linear, legend upper left.</summary>
-    public static FigureLayout Default { get; } = new();
-}
+public sealed record FigureLayout(int Width = 1000, int Height = 600, bool LogY = false, string Legend = "upper-left");
 
 /// <summary>One line: values, an optional symmetric band (e.g. ± 1 sd) and optional abscissae (1..n when null).</summary>
 public sealed record LineSeries(string Name, double[] Y, double[]? Band = null, double[]? X = null);
