@@ -128,6 +128,46 @@ public sealed class DlmCheckRewardTests
     }
 
     [Fact]
+    public async Task Accepted_ReportsTheRewardOverEveryBeneficiaryOfTheCohort()
+    {
+        // feats[11] is one-hot (ages 51-60): over the cohort R(state 0) = feats[11] ranges 0..1 with mean the group's share.
+        var (exit, stdout, stderr) = await CliRunner.Run("dlm", "check-reward", "--expr", "feats[11] + 0.0 * state", "--json");
+        Assert.True(exit == 0, stderr);
+        JsonNode cohort = JsonNode.Parse(stdout)!["cohort"]!;
+        Tandem.Rmab.Cohort.Beneficiary[] population = Tandem.Cli.Dlm.DlmData.Cohort();
+        Assert.Equal(population.Length, (int)cohort["beneficiaries"]!);
+        double share = population.Average(b => b.Features[11]);
+        Assert.InRange(share, 0.01, 0.99);
+        double[] state0 = cohort["state0"]!.AsArray().Select(x => (double)x!).ToArray();
+        Assert.Equal([0.0, share, 1.0], state0, new Tolerance(1e-12));
+        Assert.Equal(2, (int)cohort["distinctValues"]!);
+    }
+
+    [Fact]
+    public async Task RewardThatFailsOnlyOnSomeCohortBeneficiary_IsRefused_NamingThem()
+    {
+        // A reward finite on the sample arm but infinite for anyone in a group the sample is not in: checking the
+        // sample alone would accept it.
+        Tandem.Rmab.Cohort.Beneficiary sample = Tandem.Cli.Dlm.DlmData.Sample();
+        Tandem.Rmab.Cohort.Beneficiary[] population = Tandem.Cli.Dlm.DlmData.Cohort();
+        int feature = Enumerable.Range(7, 36).First(i => sample.Features[i] == 0 && population.Any(b => b.Features[i] == 1));
+        string expr = $"1.0 / (feats[{feature}] - 1.0) + state";
+
+        var (exit, stdout, stderr) = await CliRunner.Run("dlm", "check-reward", "--expr", expr);
+
+        Assert.Equal(3, exit);
+        Assert.Equal("", stdout);
+        Assert.Contains("for cohort beneficiary ", stderr);
+        Assert.Contains("it must be finite", stderr);
+    }
+
+    private sealed class Tolerance(double epsilon) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= epsilon;
+        public int GetHashCode(double obj) => 0;
+    }
+
+    [Fact]
     public async Task Refused_ExitThree_WithOneLineReason()
     {
         var (exit, stdout, stderr) = await CliRunner.Run("dlm", "check-reward", "--expr", "new System.Net.WebClient() == null ? 1.0 : 0.0");

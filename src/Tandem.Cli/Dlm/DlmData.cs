@@ -24,6 +24,9 @@ public static class DlmData
         catch (Exception ex) when (ex is FormatException or IOException) { throw new UsageException(ex.Message); }
     }
 
+    /// <summary>The shipped cohort (cohort.json's population, generated for seed 1), on which check-reward evaluates a reward.</summary>
+    public static Beneficiary[] Cohort() => LoadGenerator().Population(1UL);
+
     /// <summary>A sample beneficiary for showing a reward's values.</summary>
     public static Beneficiary Sample() => LoadGenerator().Draw(new Xoshiro256(Seeds.Derive(1UL, "check-reward")));
 }

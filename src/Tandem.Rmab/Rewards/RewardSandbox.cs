@@ -34,6 +34,7 @@ public static class RewardSandbox
         expression = null;
         if (string.IsNullOrWhiteSpace(text)) { refusal = "the expression is empty"; return false; }
         if (text.Length > MaxLength) { refusal = $"the expression has {text.Length} characters; at most {MaxLength} are allowed"; return false; }
+        if (HiddenCharacter(text) is { } hidden) { refusal = hidden; return false; }
         ExpressionSyntax syntax = SyntaxFactory.ParseExpression(text, options: new CSharpParseOptions(LanguageVersion.Latest));
         Diagnostic? error = syntax.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
         if (error is not null)
@@ -201,6 +202,9 @@ public static class RewardSandbox
             default:
                 if (l.Type == ValueType.Bool || r.Type == ValueType.Bool) throw Refuse(binary.OperatorToken, $"arithmetic '{binary.OperatorToken.Text}' on a bool");
                 bool ints = l.Type == ValueType.Int && r.Type == ValueType.Int;
+                // A model writing 1/2 means a half; C# computes 0. Refused with a fix the designer can apply.
+                if (ints && o == BinaryOp.Divide)
+                    throw Refuse(binary, $"integer division '{Short(binary)}' (C# truncates: 1/2 is 0); write a double literal such as 1.0/2");
                 int? constant = null;
                 if (ints && l.ConstantInt is int a && r.ConstantInt is int b)
                 {
@@ -212,7 +216,6 @@ public static class RewardSandbox
                             BinaryOp.Add => checked(a + b),
                             BinaryOp.Subtract => checked(a - b),
                             BinaryOp.Multiply => checked(a * b),
-                            BinaryOp.Divide => checked(a / b),
                             _ => checked(a % b),
                         };
                     }
@@ -303,6 +306,22 @@ public static class RewardSandbox
         PredefinedTypeSyntax or TypeSyntax => $"type name '{Truncate(syntax.ToString())}'",
         _ => $"{syntax.Kind()} '{Truncate(syntax.ToString())}'",
     };
+
+    /// <summary>A refusal for a control or format character (bidirectional overrides, zero-width characters, a
+    /// byte-order mark): they make the text read differently from what runs. Tab, CR and LF are whitespace.</summary>
+    private static string? HiddenCharacter(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (c is '\t' or '\r' or '\n') continue;
+            UnicodeCategory category = char.GetUnicodeCategory(c);
+            if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate
+                or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+                return $"invisible or control character U+{(int)c:X4} at column {i + 1} is not allowed";
+        }
+        return null;
+    }
 
     private static RefusedException Refuse(SyntaxNode node, string what) =>
         new($"{what} at column {Column(node.GetLocation())} is not allowed");

@@ -84,7 +84,13 @@ public class RewardSandboxTests
     [InlineData("stackalloc double[100000000]", "stackalloc")]
     [InlineData("state > 0", "must be a number, not a bool")]
     [InlineData("state & 1", "operator '&'")]
-    [InlineData("1 / 0 + state", "overflows or divides by zero")]
+    [InlineData("1 / 0 + state", "integer division '1 / 0'")]
+    [InlineData("1 / 2 + state", "integer division '1 / 2' (C# truncates: 1/2 is 0); write a double literal such as 1.0/2")]
+    [InlineData("-(7) / 2 + 0 * state", "integer division")]
+    [InlineData("state * 2 /* \u202E */ + feats[7]", "invisible or control character U+202E at column 14")]
+    [InlineData("state\u200B * 2", "U+200B at column 6")]
+    [InlineData("\uFEFFstate", "U+FEFF at column 1")]
+    [InlineData("state\u0000", "U+0000")]
     [InlineData("-(-2147483647 - 1) + state", "overflows")]
     [InlineData("2.0f * state", "of type Single")]
     [InlineData("state; System.IO.File.Delete(\"x\")", "not a single C# expression")]
@@ -127,14 +133,15 @@ public class RewardSandboxTests
     }
 
     [Theory]
-    [InlineData("1 / 2 + state", 1, 1.0)]
+    [InlineData("1.0 / 2 + state", 1, 1.5)]
+    [InlineData("1 / 2.0 + state", 1, 1.5)]
     [InlineData("7 % 3 * state", 1, 1.0)]
     [InlineData("state / 2", 1, 0.5)]
     [InlineData("Math.Max(1, 2) + Math.Abs(-3) + Math.Min(state, 0.25)", 1, 5.25)]
     [InlineData("state > 0 && feats[7] > 0 ? 2.0 : 0.0", 1, 2.0)]
     [InlineData("!(state > 0) ? 1 : 0", 0, 1.0)]
     [InlineData("System.Math.Pow(2, 3) * state", 1, 8.0)]
-    [InlineData("-(7) / 2 + 0 * state", 0, -3.0)]
+    [InlineData("-(7) / 2.0 + 0 * state", 0, -3.5)]
     public void Interpreter_FollowsCSharpSemantics(string text, double state, double expected)
     {
         var feats = new double[43];
@@ -148,7 +155,8 @@ public class RewardSandboxTests
     [Fact]
     public void RuntimeDivisionByZero_FailsTabulation_WithAOneLineReason()
     {
-        RewardExpression e = RewardSandbox.Parse("(state > 0 ? 1 : 0) / (state > 0 ? 0 : 1) + 0.5");
+        // Integer division is refused up front; integer remainder by a zero that only appears at run time is not.
+        RewardExpression e = RewardSandbox.Parse("(state > 0 ? 1 : 0) % (state > 0 ? 0 : 1) + 0.5");
         Assert.False(e.TryTabulate([new double[43]], out _, out string? error));
         Assert.Contains("arm 0, state 1", error);
         RewardExpression inf = RewardSandbox.Parse("state / 0.0");
