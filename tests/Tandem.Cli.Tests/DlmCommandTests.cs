@@ -111,6 +111,69 @@ public sealed class DlmCommandTests : IDisposable
     }
 }
 
+public sealed class DlmTasksFileTests : IDisposable
+{
+    private readonly string _dir = CliRunner.TempFolder();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string json)
+    {
+        string path = Path.Combine(_dir, "tasks.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    private static string[] Small(string tasksFile, params string[] extra) =>
+        ["dlm", "--tasks-file", tasksFile, "--seeds", "2", "--arms", "24", "--budget", "6", "--stages", "1", "--candidates", "2", "--trials", "2", "--steps", "3", .. extra];
+
+    [Fact]
+    public async Task AProgrammesOwnGoals_RunWithTheirLabels()
+    {
+        string path = Write("""
+            { "default": "state", "tasks": [
+              { "index": 0, "label": "Young mothers", "prompt": "Focus on the youngest mothers.", "base": "state * 0.1 + (state > 0 ? 2.0 * feats[7] : 0.0)" },
+              { "index": 1, "label": "Evening calls", "prompt": "Prioritise those who can only be called in the evening.", "base": "state * 0.1 + (state > 0 ? 2.0 * feats[31] : 0.0)" },
+            ] }
+            """);
+        var (exit, stdout, stderr) = await CliRunner.Run(Small(path, "--json", "--out", Path.Combine(_dir, "out")));
+
+        Assert.True(exit == 0, stderr);
+        JsonArray tasks = JsonNode.Parse(stdout)!["tasks"]!.AsArray();
+        Assert.Equal(["Young mothers", "Evening calls"], tasks.Select(t => (string)t!["label"]!).ToArray());
+        Assert.Equal(1.0, (double)tasks[1]!["mnr"]!["Base"]!["iqm"]!);
+    }
+
+    [Theory]
+    [InlineData("""{ "tasks": [ { "index": 0, "label": "A", "prompt": " ", "base": "state" } ] }""", "task 0, field prompt is empty")]
+    [InlineData("""{ "tasks": [ { "index": 0, "label": "A", "promt": "Focus on the old.", "base": "state" } ] }""", "promt")]
+    [InlineData("""{ "tasks": [ { "index": 0, "label": "A", "prompt": "Focus on the old.", "base": "state + feats[50]" } ] }""", "task 0, field base: out-of-range index feats[50]")]
+    [InlineData("""{ "tasks": [ { "index": 0, "label": "A", "prompt": "p", "base": "state" }, { "index": 5, "label": "B", "prompt": "q", "base": "state" } ] }""", "task 1, field index: found 5")]
+    [InlineData("""{ "tasks": [] }""", "no tasks")]
+    [InlineData("""not json""", "not a tasks file")]
+    public async Task ABadTasksFile_ExitsTwo_NamingFileTaskAndField(string json, string expected)
+    {
+        string path = Write(json);
+        string outDir = Path.Combine(_dir, "out");
+        var (exit, stdout, stderr) = await CliRunner.Run(Small(path, "--out", outDir));
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Contains(path, stderr);
+        Assert.Contains(expected, stderr);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public async Task AMissingTasksFile_ExitsTwo_NamingIt()
+    {
+        string path = Path.Combine(_dir, "nowhere.json");
+        var (exit, _, stderr) = await CliRunner.Run(Small(path));
+        Assert.Equal(2, exit);
+        Assert.Contains(path + ": no such file.", stderr);
+    }
+}
+
 public sealed class DlmCheckRewardTests
 {
     [Fact]

@@ -23,12 +23,13 @@ public static class DlmCommand
         ["Seeds"] = "--seeds", ["Arms"] = "--arms", ["options"] = "--arms", ["Budget"] = "--budget", ["Stages"] = "--stages",
         ["Candidates"] = "--candidates", ["Trials"] = "--trials", ["Steps"] = "--steps", ["Discount"] = "--discount",
         ["MaxDegreeOfParallelism"] = "--parallel", ["Tasks"] = "--tasks", ["Epochs"] = "--ppo-epochs",
-        ["PolicyLearningRate"] = "--ppo-lr", ["ValueLearningRate"] = "--ppo-lr", ["Name"] = "--designer", ["spec"] = "--designer",
+        ["PolicyLearningRate"] = "--ppo-lr", ["ValueLearningRate"] = "--ppo-lr", ["Name"] = "--designer", ["spec"] = "--designer", ["TasksFile"] = "--tasks-file",
     });
 
     /// <summary>Create the command.</summary>
     public static Command Create(CliIo io)
     {
+        var tasksFile = new Option<string?>("--tasks-file") { Description = "A tasks file of your own goals (same schema as data/dlm/tasks.json: index, label, prompt, and the base reward each is scored against; docs/dlm-tasks.md). Default: seed 001 Table 3." };
         var tasks = new Option<string>("--tasks") { Description = "Tasks to run: all or comma-separated indices 0-15 (seed 001 Table 3).", DefaultValueFactory = _ => "all" };
         var seeds = new Option<int>("--seeds") { Description = "Independent seeds (authors: 200).", DefaultValueFactory = _ => 200 };
         var arms = new Option<int>("--arms") { Description = "Arms N per seed.", DefaultValueFactory = _ => 48 };
@@ -47,7 +48,7 @@ public static class DlmCommand
         var common = new CommonOptions("Output folder (default results/dlm).", parallelDescription: "Work items in parallel at most (default: processor count).");
 
         var dlm = new Command("dlm", "Reproduce seed 001 Table 4: language-designed rewards (DLM) for a restless bandit on an ARMMAN-like cohort, against Random, No Action, Default and Base.");
-        foreach (Option o in new Option[] { tasks, seeds, arms, budget, stages, candidates, designer, planner, ppoEpochs, ppoLr, compare, trials, steps, discount }) dlm.Add(o);
+        foreach (Option o in new Option[] { tasks, tasksFile, seeds, arms, budget, stages, candidates, designer, planner, ppoEpochs, ppoLr, compare, trials, steps, discount }) dlm.Add(o);
         common.AddTo(dlm);
         llmOptions.AddTo(dlm);
         dlm.SetAction((parse, ct) =>
@@ -90,6 +91,7 @@ public static class DlmCommand
                     MaxDegreeOfParallelism = settings.Parallel,
                 },
                 DataDirectory = DlmData.Directory,
+                TasksFile = parse.GetValue(tasksFile) is { } file ? FullPath(file, "--tasks-file") : null,
             };
             try
             {
@@ -116,6 +118,16 @@ public static class DlmCommand
         check.SetAction(parse => CheckReward.Run(parse.GetValue(expr)!, parse.GetValue(checkJson), io));
         dlm.Add(check);
         return dlm;
+    }
+
+    private static string FullPath(string path, string option)
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new UsageException($"{option} is empty; give the path of a file.");
+        try { return Path.GetFullPath(path); }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new UsageException($"{option} '{ConsoleText.Safe(path, 200)}' is not a usable path.");
+        }
     }
 
     private static async Task<int> RunAsync(DlmStudyOptions options, CommonSettings settings, LlmSpec? llm, LlmCallSettings llmCall, DlmSummary? comparison,

@@ -233,7 +233,7 @@ public static class DlmStudy
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         string data = options.ResolvedDataDirectory;
-        DlmTaskSet tasks = DlmTaskSet.Load(Path.Combine(data, "tasks.json"));
+        DlmTaskSet tasks = DlmTaskSet.Load(options.ResolvedTasksFile);
         options.Experiment.Validated(tasks.Tasks.Count);
         var parameters = CohortParameters.Load(Path.Combine(data, "cohort.json"));
         if (options.Experiment.Arms > parameters.PopulationSize)
@@ -255,7 +255,7 @@ public static class DlmStudy
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         string data = options.ResolvedDataDirectory;
-        DlmTaskSet tasks = DlmTaskSet.Load(Path.Combine(data, "tasks.json"));
+        DlmTaskSet tasks = DlmTaskSet.Load(options.ResolvedTasksFile);
         var generator = new CohortGenerator(CohortParameters.Load(Path.Combine(data, "cohort.json")));
         IRewardDesigner designer = RewardDesigners.Create(options.Designer, designers);
         DlmExperimentResult result = await DlmExperiment.RunAsync(tasks, generator, designer, options.Experiment, progress, timeProvider, log, cancellationToken).ConfigureAwait(false);

@@ -18,6 +18,13 @@ public sealed record DlmStudyOptions
     /// <summary>Folder holding tasks.json and cohort.json; null: data/dlm beside the application.</summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>The tasks file (same schema as data/dlm/tasks.json: a programme's own goals, each with the reward it is
+    /// scored against); null: tasks.json in <see cref="DataDirectory"/> (seed 001 Table 3).</summary>
+    public string? TasksFile { get; init; }
+
+    /// <summary>The tasks file read.</summary>
+    public string ResolvedTasksFile => TasksFile ?? Path.Combine(ResolvedDataDirectory, "tasks.json");
+
     /// <summary>The JSON settings of a study document: camelCase, comments and trailing commas allowed.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
@@ -38,6 +45,7 @@ public sealed record DlmStudyOptions
         ArgumentNullException.ThrowIfNull(Designer);
         Experiment.Validated(int.MaxValue);
         Designer.Validate();
+        if (TasksFile is not null && string.IsNullOrWhiteSpace(TasksFile)) throw new ArgumentException("The tasks file path is empty.", nameof(TasksFile));
     }
 
     /// <summary>This study as a JSON document.</summary>

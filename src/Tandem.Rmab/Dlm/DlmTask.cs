@@ -35,15 +35,38 @@ public sealed record DlmTask(int Index, string Label, string Prompt, string Base
 /// <param name="Tasks">The tasks in index order.</param>
 public sealed record DlmTaskSet(string Default, IReadOnlyList<DlmTask> Tasks)
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip };
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        // A misspelt field ("promt") is an error, not a silently empty prompt.
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
 
     /// <summary>Read and validate the task file: every Base reward must pass the sandbox.</summary>
     /// <exception cref="FormatException">Names the file, task and field.</exception>
     public static DlmTaskSet Load(string path)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         FileModel? model;
-        try { model = JsonSerializer.Deserialize<FileModel>(File.ReadAllText(path), Json); }
-        catch (JsonException ex) { throw new FormatException($"{path}: {ex.Message}"); }
+        string text;
+        try
+        {
+            if (new FileInfo(path).Length > MaxFileBytes) throw new FormatException($"{path}: larger than {MaxFileBytes / 1_000_000} MB; a tasks file is a short list of goals.");
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FormatException($"{path}: no such file.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new FormatException($"{path}: cannot be read ({ex.GetType().Name.Replace("Exception", "", StringComparison.Ordinal)}).");
+        }
+        // The reader's message names the line and field, never the file's content.
+        try { model = JsonSerializer.Deserialize<FileModel>(text, Json); }
+        catch (JsonException ex) { throw new FormatException($"{path}: not a tasks file: {ex.Message}"); }
         if (model?.Tasks is null || model.Tasks.Count == 0) throw new FormatException($"{path}: no tasks.");
         if (!RewardSandbox.TryParse(model.Default ?? "state", out _, out string? defaultRefusal)) throw new FormatException($"{path}: default: {defaultRefusal}.");
         var tasks = new List<DlmTask>();
@@ -59,7 +82,10 @@ public sealed record DlmTaskSet(string Default, IReadOnlyList<DlmTask> Tasks)
         return new DlmTaskSet(model.Default ?? "state", tasks);
     }
 
-    private sealed record FileModel(string? Default, List<TaskModel>? Tasks);
+    /// <summary>Largest tasks file read.</summary>
+    public const long MaxFileBytes = 10_000_000;
+
+    private sealed record FileModel(string? Source, string? Default, List<TaskModel>? Tasks);
 
     private sealed record TaskModel(int Index, string? Label, string? Prompt, string? Base);
 }
