@@ -30,6 +30,18 @@ public class RobustStatsTests
         Assert.True(double.IsNaN(RobustStats.MeanNormalizedReward(1, 2, 2)));
     }
 
+    [Theory]
+    [InlineData(5.0, 3.0, 9.0, 1.0 / 3)]
+    [InlineData(6.0, 3.0, 9.0, 0.5)]
+    [InlineData(1.0, 3.0, 9.0, -1.0 / 3)]
+    [InlineData(12.0, 3.0, 9.0, 1.5)]
+    [InlineData(-4.0, -2.0, -10.0, 0.25)]
+    public void Mnr_IsLinearBetweenAndBeyondItsAnchors(double method, double random, double @base, double expected)
+    {
+        // Catches an MNR that gives 0 and 1 at the anchors but bends in between (a ratio of squares, a clamp to [0, 1]).
+        Assert.Equal(expected, RobustStats.MeanNormalizedReward(method, random, @base), 12);
+    }
+
     [Fact]
     public void Welch_KnownValue()
     {

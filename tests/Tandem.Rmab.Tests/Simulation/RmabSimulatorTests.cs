@@ -1,3 +1,4 @@
+using Tandem.Core.Randomness;
 using Tandem.Rmab.Model;
 using Tandem.Rmab.Planning;
 using Tandem.Rmab.Simulation;
@@ -29,6 +30,34 @@ public class RmabSimulatorTests
         double expected = 1 + 2 * Enumerable.Range(1, 9).Sum(t => Math.Pow(0.9, t));
         Assert.Equal(expected, w.MeanReturn, 12);
         Assert.Equal([30L, 27L, 0L], w.EngagedCount);
+    }
+
+    [Theory]
+    [InlineData(48, 16)]
+    [InlineData(10, 1)]
+    [InlineData(5, 5)]
+    [InlineData(3, 7)]
+    public void RandomPolicy_CallsExactlyTheBudget_EveryStep_AndEveryArmIsReachable(int arms, int budget)
+    {
+        // Catches Random calling B − 1 (an off-by-one in the partial shuffle) or favouring some arms.
+        var dynamics = Enumerable.Range(0, arms).Select(_ => new ArmDynamics(0.3, 0.6, 0.5, 0.8)).ToArray();
+        IRmabPolicy random = new RandomPlanner().Plan(new PlanningProblem(dynamics, RewardTable.EngagementOnly(arms), budget, 0.9));
+        var rng = new Xoshiro256(9);
+        var states = new byte[arms];
+        var actions = new byte[arms];
+        var called = new int[arms];
+        const int steps = 4000;
+        for (int t = 0; t < steps; t++)
+        {
+            for (int i = 0; i < arms; i++) states[i] = (byte)((t + i) & 1);
+            random.Act(states, actions, rng);
+            Assert.Equal(Math.Min(budget, arms), actions.Count(a => a == 1));
+            Assert.All(actions, a => Assert.True(a <= 1));
+            for (int i = 0; i < arms; i++) called[i] += actions[i];
+        }
+        double expected = steps * (double)Math.Min(budget, arms) / arms;
+        // Binomial sd ≤ sqrt(steps / 4) ≈ 32; 6 sd either side.
+        Assert.All(called, c => Assert.InRange(c, expected - 190, expected + 190));
     }
 
     [Fact]
