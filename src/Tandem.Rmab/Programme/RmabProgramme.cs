@@ -84,6 +84,16 @@ public sealed record RmabPlanOptions
     /// <summary>PPO actor and critic learning rate; null: the authors' 2e-3. Range: see <see cref="PpoOptions.MaxLearningRate"/>.</summary>
     public double? PpoLearningRate { get; init; }
 
+    /// <summary>A beneficiary × week history to estimate the transitions from (<see cref="History.HistoryFile"/>), instead
+    /// of <see cref="ArmsFile"/>; null: read the arms file.</summary>
+    public string? HistoryFile { get; init; }
+
+    /// <summary>How the history is estimated (<see cref="History.HistoryEstimateOptions"/>); null: its defaults.</summary>
+    public History.HistoryEstimateOptions? Estimate { get; init; }
+
+    /// <summary>The file the beneficiaries come from: <see cref="HistoryFile"/> or <see cref="ArmsFile"/>.</summary>
+    public string BeneficiaryFile => HistoryFile ?? ArmsFile;
+
     /// <summary>Folder holding tasks.json; null: data/dlm beside the application.</summary>
     public string? DataDirectory { get; init; }
 
@@ -94,7 +104,11 @@ public sealed record RmabPlanOptions
     /// and task are checked against the files when the plan is made.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(ArmsFile)) throw new ArgumentException("Give the beneficiary file.", nameof(ArmsFile));
+        if (HistoryFile is null && string.IsNullOrWhiteSpace(ArmsFile)) throw new ArgumentException("Give the beneficiary file.", nameof(ArmsFile));
+        if (HistoryFile is not null && !string.IsNullOrWhiteSpace(ArmsFile)) throw new ArgumentException("Give the beneficiary file or the history file, not both.", nameof(HistoryFile));
+        if (HistoryFile is not null && string.IsNullOrWhiteSpace(HistoryFile)) throw new ArgumentException("Give the history file.", nameof(HistoryFile));
+        if (HistoryFile is null && Estimate is not null) throw new ArgumentException("Estimation settings need a history file.", nameof(Estimate));
+        Estimate?.Validate();
         if ((Expression is null) == (Task is null)) throw new ArgumentException("Give exactly one reward source: an expression or a task.", nameof(Expression));
         if (Budget < 0 || Budget > ArmFiles.MaxArms)
             throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {ArmFiles.MaxArms}] (and not exceed the beneficiaries).");
@@ -238,11 +252,14 @@ public static class RmabProgramme
         if (!RewardSandbox.TryParse(rewardText, out RewardExpression? reward, out string? refusal))
             throw new ArgumentException($"Refused: {refusal}.", nameof(RmabPlanOptions.Expression));
 
-        IReadOnlyList<BeneficiaryRow> rows = ArmFiles.ReadBeneficiaryCsv(options.ArmsFile);
+        IReadOnlyList<BeneficiaryRow> rows = options.HistoryFile is null
+            ? ArmFiles.ReadBeneficiaryCsv(options.ArmsFile)
+            : History.RmabHistory.Estimate(new History.RmabEstimateOptions { HistoryFile = options.HistoryFile, Estimate = options.Estimate ?? new() }, cancellationToken).Rows();
+        string file = options.BeneficiaryFile;
         if (options.Budget > rows.Count)
-            throw new ArgumentOutOfRangeException(nameof(RmabPlanOptions.Budget), options.Budget, $"The budget exceeds the {rows.Count} beneficiaries in {options.ArmsFile}.");
+            throw new ArgumentOutOfRangeException(nameof(RmabPlanOptions.Budget), options.Budget, $"The budget exceeds the {rows.Count} beneficiaries in {file}.");
         if (!reward.TryTabulate(rows.Select(r => r.Features).ToArray(), out RewardTable? table, out string? error))
-            throw new ArgumentException($"Cannot be evaluated on {options.ArmsFile}: {error}.", nameof(RmabPlanOptions.Expression));
+            throw new ArgumentException($"Cannot be evaluated on {file}: {error}.", nameof(RmabPlanOptions.Expression));
         var problem = new PlanningProblem(rows.Select(r => r.Dynamics).ToArray(), table, options.Budget, options.Discount);
         PpoOptions? ppo = options.PpoFor(rows.Count);
         IRmabPlanner planner = ppo is null
@@ -252,14 +269,14 @@ public static class RmabProgramme
         try { policy = planner.Plan(problem, cancellationToken); }
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName is "reward0" or "reward1" or "problem")
         {
-            throw new ArgumentException($"The planner cannot use this reward on {options.ArmsFile}: {FirstLine(ex.Message)}", nameof(RmabPlanOptions.Expression));
+            throw new ArgumentException($"The planner cannot use this reward on {file}: {FirstLine(ex.Message)}", nameof(RmabPlanOptions.Expression));
         }
         // The same tie-break stream as CallList.Plan(problem, states, seed), so the list is unchanged; the stream's
         // state after this week's call is saved with the policy.
         var planned = new PlannedPolicy(policy, Seeds.Derive(options.Seed, "call-list"));
         IReadOnlyList<CallListEntry> plan = CallList.Plan(planned, rows.Select(r => r.State).ToArray());
         var all = plan.Select(e => new PlanEntry(e.Rank, rows[e.Arm].Id, e.State, e.Index, e.Indexable, e.Call)).ToArray();
-        var summary = new PlanSummary("rmab plan", Path.GetFileName(options.ArmsFile), rows.Count, options.Budget, options.Discount, rewardText, options.Task, label,
+        var summary = new PlanSummary("rmab plan", Path.GetFileName(file), rows.Count, options.Budget, options.Discount, rewardText, options.Task, label,
             all.Where(e => e.Call).ToArray(), all.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), all, options.Planner);
         return new RmabPlanResult(summary, new RmabSavedPlan(rows.Select(r => r.Id).ToArray(), rewardText, options.Planner, options.Discount, planned.ExportState()));
     }
