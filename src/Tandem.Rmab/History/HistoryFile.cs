@@ -82,21 +82,32 @@ public static class HistoryFile
         }
 
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> byChars = index.GetAlternateLookup<ReadOnlySpan<char>>();
         var people = new List<Accumulator>();
         long rows = 0;
         int width = header.Length;
+        // When the feature columns are the last ones, a beneficiary's later rows are checked by comparing the raw text
+        // after the first `tailStart` separators with its first row's (one vectorised compare instead of one per column).
+        int tailStart = featureCols.Count == 0 ? -1 : featureCols.Min(x => x.Column);
+        if (tailStart >= 0 && featureCols.Count != width - tailStart) tailStart = -1;
+        Span<char> idBuffer = stackalloc char[256];
         while (reader.Read())
         {
             long row = reader.LineNumber;
             if (reader.FieldCount != width) throw new FormatException($"{path}: row {row}: {reader.FieldCount} fields, the header has {width}.");
             if ((++rows & 0xFFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
-            string id = reader.GetString(idCol).Trim();
-            if (id.Length == 0) throw new FormatException($"{path}: row {row}, column {header[idCol]}: empty id.");
+            ReadOnlySpan<byte> idBytes = reader.GetSpan(idCol);
+            int who = -1;
+            bool known = idBytes.Length <= idBuffer.Length / 2 && System.Text.Unicode.Utf8.ToUtf16(idBytes, idBuffer, out _, out int chars) == System.Buffers.OperationStatus.Done
+                ? byChars.TryGetValue(idBuffer[..chars].Trim(), out who)
+                : index.TryGetValue(reader.GetString(idCol).Trim(), out who);
+            if (!known && reader.GetString(idCol).Trim().Length == 0) throw new FormatException($"{path}: row {row}, column {header[idCol]}: empty id.");
             int week = Week(reader, weekCol, path, row, header[weekCol]);
             int engaged = Binary(reader, engagedCol, path, row, header[engagedCol]);
             int called = Binary(reader, calledCol, path, row, header[calledCol]);
-            if (!index.TryGetValue(id, out int who))
+            if (!known)
             {
+                string id = reader.GetString(idCol).Trim();
                 if (people.Count >= ArmFiles.MaxArms) throw new FormatException($"{path}: row {row}, column {header[idCol]}: more than {ArmFiles.MaxArms} beneficiaries.");
                 var features = new double[Features.Count];
                 var cells = new byte[featureCols.Count][];
@@ -114,21 +125,23 @@ public static class HistoryFile
                 }
                 who = people.Count;
                 index.Add(id, who);
-                people.Add(new Accumulator(id, features, cells, cluster, week, engaged, called));
+                byte[]? tail = tailStart >= 0 && TryTail(reader.RawRecord, tailStart, out ReadOnlySpan<byte> t) ? t.ToArray() : null;
+                people.Add(new Accumulator(id, features, cells, tail, cluster, week, engaged, called));
                 continue;
             }
             Accumulator a = people[who];
-            for (int j = 0; j < featureCols.Count; j++)
+            bool sameTail = a.Tail is not null && TryTail(reader.RawRecord, tailStart, out ReadOnlySpan<byte> rawTail) && rawTail.SequenceEqual(a.Tail);
+            for (int j = 0; j < featureCols.Count && !sameTail; j++)
             {
                 var (c, f) = featureCols[j];
                 if (reader.GetSpan(c).SequenceEqual(a.Cells[j])) continue;
                 if (Number(reader, c, path, row, header[c]) != a.Features[f])
-                    throw new FormatException($"{path}: row {row}, column {header[c]}: '{Clip(reader.GetString(c))}' differs from '{Clip(System.Text.Encoding.UTF8.GetString(a.Cells[j]))}' on an earlier row of beneficiary '{Clip(id)}'; features must not change.");
+                    throw new FormatException($"{path}: row {row}, column {header[c]}: '{Clip(reader.GetString(c))}' differs from '{Clip(System.Text.Encoding.UTF8.GetString(a.Cells[j]))}' on an earlier row of beneficiary '{Clip(a.Id)}'; features must not change.");
             }
             if (clusterCol >= 0 && reader.GetString(clusterCol).Trim() != a.Cluster)
-                throw new FormatException($"{path}: row {row}, column {header[clusterCol]}: cluster '{Clip(reader.GetString(clusterCol).Trim())}' differs from '{Clip(a.Cluster!)}' on an earlier row of beneficiary '{Clip(id)}'.");
+                throw new FormatException($"{path}: row {row}, column {header[clusterCol]}: cluster '{Clip(reader.GetString(clusterCol).Trim())}' differs from '{Clip(a.Cluster!)}' on an earlier row of beneficiary '{Clip(a.Id)}'.");
             if (week <= a.LastWeek)
-                throw new FormatException($"{path}: row {row}, column {header[weekCol]}: week {week} of beneficiary '{Clip(id)}' does not follow its week {a.LastWeek}; each beneficiary's weeks must increase.");
+                throw new FormatException($"{path}: row {row}, column {header[weekCol]}: week {week} of beneficiary '{Clip(a.Id)}' does not follow its week {a.LastWeek}; each beneficiary's weeks must increase.");
             if (week == a.LastWeek + 1)
             {
                 int pair = BeneficiaryHistory.Pair(a.LastState, a.LastAction);
@@ -143,6 +156,21 @@ public static class HistoryFile
         if (people.Count == 0) throw new FormatException($"{path}: no rows after the header.");
         var beneficiaries = people.Select(p => new BeneficiaryHistory(p.Id, p.Features, p.Visits, p.Engaged, (byte)p.LastState, p.Weeks, p.Cluster)).ToArray();
         return new HistorySet(file, beneficiaries, featureCols.Select(x => x.Feature).Order().ToArray(), rows);
+    }
+
+    // The raw text after the first `start` separators, when none of those first fields is quoted (a quoted comma would
+    // shift the count).
+    private static bool TryTail(ReadOnlySpan<byte> record, int start, out ReadOnlySpan<byte> tail)
+    {
+        int at = 0;
+        for (int k = 0; k < start; k++)
+        {
+            int comma = record[at..].IndexOfAny((byte)',', (byte)'"');
+            if (comma < 0 || record[at + comma] == '"') { tail = default; return false; }
+            at += comma + 1;
+        }
+        tail = record[at..];
+        return true;
     }
 
     private static int Week(CsvReader reader, int column, string path, long row, string name)
@@ -173,11 +201,12 @@ public static class HistoryFile
         return (newline > 0 ? message[..newline] : message).Trim();
     }
 
-    private sealed class Accumulator(string id, double[] features, byte[][] cells, string? cluster, int week, int engaged, int called)
+    private sealed class Accumulator(string id, double[] features, byte[][] cells, byte[]? tail, string? cluster, int week, int engaged, int called)
     {
         public string Id { get; } = id;
         public double[] Features { get; } = features;
         public byte[][] Cells { get; } = cells;
+        public byte[]? Tail { get; } = tail;
         public string? Cluster { get; } = cluster;
         public int[] Visits { get; } = new int[BeneficiaryHistory.Pairs];
         public int[] Engaged { get; } = new int[BeneficiaryHistory.Pairs];

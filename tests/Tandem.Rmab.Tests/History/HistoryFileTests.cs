@@ -101,6 +101,19 @@ public sealed class HistoryFileTests : IDisposable
     }
 
     [Fact]
+    public void Read_LaterRowsFeatures_AreComparedByValue_WhateverTheirTextOrQuoting()
+    {
+        // The fast path compares the raw text after the fixed columns; a different text with the same value ("1.0") must
+        // pass, and a changed value behind a quoted comma in the id must still be caught by the per-column check.
+        string same = Write("id,week,engaged,called,age_51_60,lang_hindi\na,0,1,0,1,0\na,1,1,0,1.0,0\n", "same.csv");
+        string quoted = Write("id,week,engaged,called,age_51_60,lang_hindi\n\"a,b\",0,1,0,1,0\n\"a,b\",1,1,0,1,1\n", "quoted.csv");
+
+        Assert.Equal(1.0, HistoryFile.Read(same).Beneficiaries[0].Features[11]);
+        var ex = Assert.Throws<FormatException>(() => HistoryFile.Read(quoted));
+        Assert.Contains("row 3, column lang_hindi: '1' differs from '0' on an earlier row of beneficiary 'a,b'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_MissingFile_IsAFormatExceptionNamingIt()
     {
         string path = Path.Combine(_dir, "absent.csv");
