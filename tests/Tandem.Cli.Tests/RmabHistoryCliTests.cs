@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Tandem.Testing;
 
 namespace Tandem.Cli.Tests;
 
@@ -82,6 +83,29 @@ public sealed class RmabHistoryCliTests : IDisposable
         CliRunner.AssertUsageError(refused, "--goal: The goal asks about Speaks Marathi (lang_marathi), but");
         Assert.False(Directory.Exists(out2));
         CliRunner.AssertUsageError(await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "oldest", "--designer", "oracle"), "--designer 'oracle' is unknown for a goal");
+    }
+
+    [Fact]
+    public async Task Plan_Goal_WithALanguageModel_UsesItsReward_AndRefusesItsMissingFeatures()
+    {
+        // The model's reward is planned with; a model that only ever reads a feature the file lacks gives no valid reward.
+        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content:
+            "Older mothers first.\n<reward>state * (1.0 + 3.0 * feats[11])</reward>\nThe best reward function is at index: 1"));
+        await server.StartAsync();
+        string history = History();
+        string out1 = Path.Combine(_dir, "model");
+        var run = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour older mothers.", "--stages", "2", "--candidates", "2",
+            "--designer", $"openai:scripted@{server.BaseAddress}v1", "--out", out1, "--json");
+        Assert.True(run.Exit == 0, run.Err);
+        Assert.Equal("state * (1.0 + 3.0 * feats[11])", (string)JsonNode.Parse(run.Out)!["reward"]!);
+        Assert.True(File.Exists(Path.Combine(out1, "audit.jsonl")));
+
+        await using var marathi = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "<reward>state * (1.0 + feats[13])</reward>"));
+        await marathi.StartAsync();
+        var refused = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour older mothers.", "--stages", "1", "--candidates", "1",
+            "--designer", $"openai:marathi@{marathi.BaseAddress}v1", "--max-fallback-rate", "1", "--out", Path.Combine(_dir, "model2"));
+        CliRunner.AssertUsageError(refused, "--goal: The openai:marathi");
+        Assert.Contains("which history.csv does not have", refused.Err, StringComparison.Ordinal);
     }
 
     [Fact]

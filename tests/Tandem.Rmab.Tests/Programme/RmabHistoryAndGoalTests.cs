@@ -115,6 +115,28 @@ public sealed class RmabHistoryAndGoalTests : IDisposable
         Assert.Equal("state * (1.0 + feats[12])", second.Value.Expression);
     }
 
+    [Theory]
+    [InlineData("both", "HistoryFile")]
+    [InlineData("estimate-without-history", "Estimate")]
+    [InlineData("designer-without-goal", "Designer")]
+    [InlineData("goal-and-expr", "Expression")]
+    [InlineData("empty-goal", "Goal")]
+    public void PlanOptions_NewFields_NameTheBadField(string case_, string field)
+    {
+        var options = case_ switch
+        {
+            "both" => new RmabPlanOptions { ArmsFile = "a.csv", HistoryFile = "h.csv", Budget = 1, Expression = "state" },
+            "estimate-without-history" => new RmabPlanOptions { ArmsFile = "a.csv", Estimate = new HistoryEstimateOptions(), Budget = 1, Expression = "state" },
+            "designer-without-goal" => new RmabPlanOptions { ArmsFile = "a.csv", Designer = new DesignerSpec(), Budget = 1, Expression = "state" },
+            "goal-and-expr" => new RmabPlanOptions { ArmsFile = "a.csv", Goal = "oldest", Budget = 1, Expression = "state" },
+            _ => new RmabPlanOptions { ArmsFile = "a.csv", Goal = " ", Budget = 1 },
+        };
+
+        var ex = Assert.ThrowsAny<ArgumentException>(options.Validate);
+
+        Assert.Equal(field, ex.ParamName);
+    }
+
     private sealed class ScriptedDesigner(params string[] answers) : IRewardDesigner
     {
         private int _next;
