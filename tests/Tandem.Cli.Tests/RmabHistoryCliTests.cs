@@ -94,7 +94,7 @@ public sealed class RmabHistoryCliTests : IDisposable
         await server.StartAsync();
         string history = History();
         string out1 = Path.Combine(_dir, "model");
-        var run = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour older mothers.", "--stages", "2", "--candidates", "2",
+        var run = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour the oldest mothers.", "--stages", "2", "--candidates", "2",
             "--designer", $"openai:scripted@{server.BaseAddress}v1", "--out", out1, "--json");
         Assert.True(run.Exit == 0, run.Err);
         Assert.Equal("state * (1.0 + 3.0 * feats[11])", (string)JsonNode.Parse(run.Out)!["reward"]!);
@@ -102,7 +102,7 @@ public sealed class RmabHistoryCliTests : IDisposable
 
         await using var marathi = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "<reward>state * (1.0 + feats[13])</reward>"));
         await marathi.StartAsync();
-        var refused = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour older mothers.", "--stages", "1", "--candidates", "1",
+        var refused = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour the oldest mothers.", "--stages", "1", "--candidates", "1",
             "--designer", $"openai:marathi@{marathi.BaseAddress}v1", "--max-fallback-rate", "1", "--out", Path.Combine(_dir, "model2"));
         CliRunner.AssertUsageError(refused, "--goal: The openai:marathi");
         Assert.Contains("which history.csv does not have", refused.Err, StringComparison.Ordinal);
