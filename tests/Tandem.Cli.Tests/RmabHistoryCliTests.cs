@@ -83,6 +83,8 @@ public sealed class RmabHistoryCliTests : IDisposable
         CliRunner.AssertUsageError(refused, "--goal: The goal asks about Speaks Marathi (lang_marathi), but");
         Assert.False(Directory.Exists(out2));
         CliRunner.AssertUsageError(await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "oldest", "--designer", "oracle"), "--designer 'oracle' is unknown for a goal");
+        CliRunner.AssertUsageError(await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--expr", "state", "--stages", "2"), "--stages: Design stages and candidates need a goal");
+        CliRunner.AssertUsageError(await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "oldest", "--stages", "0"), "--stages 0: At least one stage");
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public static class RmabCommand
         ["HistoryFile"] = "--history", ["Estimate"] = "--history", ["Clusters"] = "--clusters", ["ClusterColumn"] = "--cluster-column",
         ["PriorStrength"] = "--prior-strength", ["Interval"] = "--interval", ["Goal"] = "--goal", ["Designer"] = "--designer", ["Name"] = "--designer",
         ["spec"] = "--designer", ["Arms"] = "--beneficiaries", ["Weeks"] = "--weeks", ["Replicates"] = "--replicates", ["CallRate"] = "--call-rate",
-        ["Stages"] = "--stages", ["Candidates"] = "--candidates",
+        ["Stages"] = "--stages", ["Candidates"] = "--candidates", ["GoalLoop"] = "--stages", ["MaxRetries"] = "--stages",
     });
 
     /// <summary>Create `rmab` with its subcommands.</summary>

@@ -126,7 +126,8 @@ public sealed record RmabPlanOptions
             throw new ArgumentException("Give exactly one reward source: an expression or a task (or a goal in plain language).", nameof(Expression));
         if (Goal is not null && string.IsNullOrWhiteSpace(Goal)) throw new ArgumentException("The goal is empty; say what the programme should favour.", nameof(Goal));
         if (Goal is not null && Goal.Length > MaxGoalLength) throw new ArgumentOutOfRangeException(nameof(Goal), Goal.Length, $"The goal is longer than {MaxGoalLength} characters.");
-        if (Goal is null && (Designer is not null || GoalLoop is not null)) throw new ArgumentException("A designer needs a goal.", nameof(Designer));
+        if (Goal is null && Designer is not null) throw new ArgumentException("A designer needs a goal.", nameof(Designer));
+        if (Goal is null && GoalLoop is not null) throw new ArgumentException("Design stages and candidates need a goal.", nameof(GoalLoop));
         Designer?.Validate();
         GoalLoop?.Validated();
         if (Budget < 0 || Budget > ArmFiles.MaxArms)
