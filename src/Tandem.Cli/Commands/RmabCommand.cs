@@ -1,14 +1,23 @@
 using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
 using Tandem.Cli.Console;
 using Tandem.Cli.Dlm;
 using Tandem.Cli.Hosting;
+using Tandem.Cli.Llm;
+using Tandem.Llm.Dlm;
+using Tandem.Llm.Middleware;
+using Tandem.Llm.Providers;
 using Tandem.Reporting;
+using Tandem.Rmab.Dlm;
+using Tandem.Rmab.History;
 using Tandem.Rmab.Programme;
 
 namespace Tandem.Cli.Commands;
 
-/// <summary>`tandem rmab whittle` and `tandem rmab plan` (CLI contract of issue 3; keep stable): parse into
-/// <see cref="RmabWhittleOptions"/> / <see cref="RmabPlanOptions"/>, call <see cref="RmabProgramme"/>, render.</summary>
+/// <summary>`tandem rmab whittle`, `tandem rmab plan` (CLI contract of issue 3; keep stable) and `tandem rmab estimate`
+/// (issue 18): parse into <see cref="RmabWhittleOptions"/> / <see cref="RmabPlanOptions"/> / <see cref="RmabEstimateOptions"/>,
+/// call <see cref="RmabProgramme"/> / <see cref="RmabHistory"/> / <see cref="HistoryValidation"/>, render.</summary>
 public static class RmabCommand
 {
     /// <summary>Parameter names of the rmab option records → option names (the library checks the ranges).</summary>
@@ -17,6 +26,10 @@ public static class RmabCommand
         ["ArmsFile"] = "--arms", ["Budget"] = "--budget", ["Expression"] = "--expr", ["Task"] = "--task", ["Discount"] = "--discount",
         ["Planner"] = "--planner", ["PpoEpochs"] = "--ppo-epochs", ["Epochs"] = "--ppo-epochs", ["FinalFrozenEpochs"] = "--ppo-epochs",
         ["PpoLearningRate"] = "--ppo-lr", ["PolicyLearningRate"] = "--ppo-lr", ["ValueLearningRate"] = "--ppo-lr",
+        ["HistoryFile"] = "--history", ["Estimate"] = "--history", ["Clusters"] = "--clusters", ["ClusterColumn"] = "--cluster-column",
+        ["PriorStrength"] = "--prior-strength", ["Interval"] = "--interval", ["Goal"] = "--goal", ["Designer"] = "--designer", ["Name"] = "--designer",
+        ["spec"] = "--designer", ["Arms"] = "--beneficiaries", ["Weeks"] = "--weeks", ["Replicates"] = "--replicates", ["CallRate"] = "--call-rate",
+        ["Stages"] = "--stages", ["Candidates"] = "--candidates", ["GoalLoop"] = "--stages", ["MaxRetries"] = "--stages",
     });
 
     /// <summary>Create `rmab` with its subcommands.</summary>
@@ -41,7 +54,14 @@ public static class RmabCommand
         });
         rmab.Add(whittle);
 
-        var armsCsv = new Option<string>("--arms") { Description = "CSV of beneficiaries: id, state (0/1), p01_passive, p11_passive, p01_active, p11_active (P(next engaged | state, action)), and feature columns by name (e.g. age_51_60, lang_hindi, income_1) or f7.", Required = true };
+        var armsCsv = new Option<string?>("--arms") { Description = "CSV of beneficiaries: id, state (0/1), p01_passive, p11_passive, p01_active, p11_active (P(next engaged | state, action)), and feature columns by name (e.g. age_51_60, lang_hindi, income_1) or f7. Or give --history." };
+        var history = new Option<string?>("--history") { Description = "Plan from a beneficiary × week history instead of --arms: the transitions are estimated as `tandem rmab estimate` does (docs/rmab-history.md)." };
+        var estimate = new EstimateOptions();
+        var goal = new Option<string?>("--goal") { Description = "The reward as a goal in plain language (e.g. \"slightly favour the oldest mothers\"): a designer turns it into a reward expression over the file's features (docs/rmab-goals.md). Instead of --expr or --task." };
+        var designer = new Option<string?>("--designer") { Description = "Who turns --goal into a reward: simulated (default; the offline designer that reads the sentence, docs/dlm-simulated-designer.md) or a language model: " + LlmSpec.Allowed + " (needs --out for its audit log)." };
+        var stages = new Option<int?>("--stages") { Description = "Reflection stages of the goal's design (default 5, the seed's)." };
+        var candidates = new Option<int?>("--candidates") { Description = "Candidates per stage of the goal's design (default 3, the seed's)." };
+        var llmOptions = new LlmOptions("--designer");
         var budget = new Option<int>("--budget") { Description = "Calls this step B (≤ number of beneficiaries).", Required = true };
         var expr = new Option<string?>("--expr") { Description = "Reward expression over state and feats[0..42]." };
         var task = new Option<int?>("--task") { Description = "Use the Base reward of task i (0-15, seed 001 Table 3)." };
@@ -54,12 +74,27 @@ public static class RmabCommand
         var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default: 40 for 48 or more beneficiaries, more for fewer, so that training sees as many arm-steps as the authors' 48 arms × 40 epochs)." };
         var ppoLr = new Option<double?>("--ppo-lr") { Description = "PPO actor and critic learning rate in (0, 1] (default 2e-3, the authors')." };
         var plan = new Command("plan", "Who to call this step: rank beneficiaries by Whittle index (or a PPO policy's index) under a reward and pick the top B.");
-        foreach (Option o in new Option[] { armsCsv, budget, expr, task, planDiscount, seed, planner, ppoEpochs, ppoLr, outDir, savePlan, planJson }) plan.Add(o);
+        foreach (Option o in new Option[] { armsCsv, history, budget, expr, task, goal, designer, stages, candidates, planDiscount, seed, planner, ppoEpochs, ppoLr, outDir, savePlan, planJson }) plan.Add(o);
+        estimate.AddTo(plan);
+        llmOptions.AddTo(plan);
         plan.SetAction((parse, ct) =>
         {
+            string? historyFile = parse.GetValue(history);
+            string? goalText = parse.GetValue(goal);
+            string? who = parse.GetValue(designer)?.Trim();
+            LlmSpec? llm = who is not null && LlmSpec.IsLlmSpec(who) ? LlmOptions.ParseSpec(who, "--designer") : null;
+            if (who is not null && llm is null && !who.Equals(RewardDesigners.Simulated, StringComparison.OrdinalIgnoreCase))
+                throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown for a goal; allowed: simulated, or a language model: {LlmSpec.Allowed}.");
+            if (llm is not null && parse.GetValue(outDir) is null) throw new UsageException("--designer: a language-model designer needs --out (its audit log of every prompt and answer is written there).");
+            int? stageCount = parse.GetValue(stages), candidateCount = parse.GetValue(candidates);
             var options = new RmabPlanOptions
             {
-                ArmsFile = parse.GetValue(armsCsv)!,
+                ArmsFile = parse.GetValue(armsCsv) ?? "",
+                HistoryFile = historyFile,
+                Estimate = historyFile is null ? estimate.ReadIfGiven(parse) : estimate.Read(parse),
+                Goal = goalText,
+                Designer = who is null ? null : new DesignerSpec { Name = llm?.ToString() ?? RewardDesigners.Simulated },
+                GoalLoop = stageCount is null && candidateCount is null ? null : new DlmLoopOptions(Stages: stageCount ?? 5, Candidates: candidateCount ?? 3),
                 Budget = parse.GetValue(budget),
                 Expression = parse.GetValue(expr),
                 Task = parse.GetValue(task),
@@ -70,27 +105,235 @@ public static class RmabCommand
                 PpoLearningRate = parse.GetValue(ppoLr),
             };
             Run(options.Validate); // a bad setting is refused before any file is read or written
-            return PlanAsync(options, parse.GetValue(outDir), parse.GetValue(savePlan), parse.GetValue(planJson), io, parse, ct);
+            LlmCallSettings? llmCall = llm is null ? null : llmOptions.Read(parse, llm is { Kind: not LlmKind.Replay });
+            return PlanAsync(options, llm, llmCall, parse.GetValue(outDir), parse.GetValue(savePlan), parse.GetValue(planJson), io, parse, ct);
         });
         rmab.Add(plan);
+        rmab.Add(CreateEstimate(io));
         return rmab;
     }
 
-    private static async Task<int> PlanAsync(RmabPlanOptions options, string? outDir, string? savePlan, bool json, CliIo io, ParseResult parse, CancellationToken cancellationToken)
+    /// <summary>The estimation options shared by `rmab estimate` and `rmab plan --history`.</summary>
+    private sealed class EstimateOptions
+    {
+        public Option<int?> Clusters { get; } = new("--clusters") { Description = "Feature clusters k of the k-means whose pooled rates are the priors (default 10; docs/rmab-history.md)." };
+        public Option<string?> ClusterColumn { get; } = new("--cluster-column") { Description = "A history column that labels each beneficiary's cluster (e.g. district), instead of k-means on the features." };
+        public Option<double?> PriorStrength { get; } = new("--prior-strength") { Description = "Prior strength κ > 0: the cluster's rate counts as κ observed transitions of each (state, action) (default 2)." };
+        public Option<double?> Interval { get; } = new("--interval") { Description = "Central posterior interval reported, in (0, 1) (default 0.9)." };
+
+        public void AddTo(Command command)
+        {
+            command.Add(Clusters);
+            command.Add(ClusterColumn);
+            command.Add(PriorStrength);
+            command.Add(Interval);
+        }
+
+        public HistoryEstimateOptions Read(ParseResult parse, ulong seed = 1)
+        {
+            var d = new HistoryEstimateOptions();
+            return new HistoryEstimateOptions
+            {
+                Clusters = parse.GetValue(Clusters) ?? d.Clusters,
+                ClusterColumn = parse.GetValue(ClusterColumn),
+                PriorStrength = parse.GetValue(PriorStrength) ?? d.PriorStrength,
+                Interval = parse.GetValue(Interval) ?? d.Interval,
+                Seed = seed,
+            };
+        }
+
+        // Without --history an estimation option is a mistake the library names ("needs a history file").
+        public HistoryEstimateOptions? ReadIfGiven(ParseResult parse) =>
+            parse.GetValue(Clusters) is null && parse.GetValue(ClusterColumn) is null && parse.GetValue(PriorStrength) is null && parse.GetValue(Interval) is null ? null : Read(parse);
+    }
+
+    private static Command CreateEstimate(CliIo io)
+    {
+        var history = new Option<string?>("--history") { Description = "CSV of beneficiary × week rows: id, week, engaged (0/1), called (0/1), and feature columns by name (e.g. age_51_60, lang_hindi) or f7 (docs/rmab-history.md)." };
+        var options = new EstimateOptions();
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the k-means start (and of --validate's simulation).", DefaultValueFactory = _ => 1UL };
+        var outDir = new Option<string?>("--out") { Description = "Output folder for arms.csv (what `rmab plan --arms` reads), estimates.csv, clusters.csv, summary.json, report.html (default results/rmab-estimate, or results/rmab-validate with --validate)." };
+        var json = new Option<bool>("--json") { Description = "Print exactly one JSON object on stdout." };
+        var validate = new Option<bool>("--validate") { Description = "Instead of a file: simulate programmes with known transitions and report estimation error, interval coverage and the share of the true top-B called against the weeks observed." };
+        var beneficiaries = new Option<int>("--beneficiaries") { Description = "--validate: beneficiaries per replicate.", DefaultValueFactory = _ => 2000 };
+        var budget = new Option<int>("--budget") { Description = "--validate: calls per week B.", DefaultValueFactory = _ => 200 };
+        var weeks = new Option<string>("--weeks") { Description = "--validate: history lengths in weeks, comma-separated, increasing.", DefaultValueFactory = _ => "2,4,8,13,26,52" };
+        var replicates = new Option<int>("--replicates") { Description = "--validate: independent replicates.", DefaultValueFactory = _ => 5 };
+        var callRate = new Option<double>("--call-rate") { Description = "--validate: probability of a (random) call in a history week.", DefaultValueFactory = _ => 0.2 };
+        var command = new Command("estimate", "Estimate each beneficiary's four transition probabilities from weekly engagement history, pooled by feature cluster, with posterior intervals.");
+        foreach (Option o in new Option[] { history, seed, outDir, json, validate, beneficiaries, budget, weeks, replicates, callRate }) command.Add(o);
+        options.AddTo(command);
+        command.SetAction((parse, ct) =>
+        {
+            ulong s = parse.GetValue(seed);
+            bool asJson = parse.GetValue(json);
+            HistoryEstimateOptions estimate = options.Read(parse, s);
+            if (parse.GetValue(validate))
+            {
+                if (parse.GetValue(history) is not null) throw new UsageException("--validate simulates its histories; leave out --history.");
+                var v = new HistoryValidationOptions
+                {
+                    Arms = parse.GetValue(beneficiaries), Budget = parse.GetValue(budget), Weeks = ParseWeeks(parse.GetValue(weeks)!), Replicates = parse.GetValue(replicates),
+                    CallRate = parse.GetValue(callRate), Estimate = estimate, Seed = s, DataDirectory = DlmData.Directory,
+                };
+                Run(v.Validate);
+                return Finish(io, parse, parse.GetValue(outDir) ?? Path.Combine("results", "rmab-validate"), s, asJson, "tandem rmab estimate --validate", ct,
+                    token => Run(() => HistoryValidation.Run(v, token)),
+                    r => WriteValidation(io.Output, r));
+            }
+            string path = parse.GetValue(history) ?? throw new UsageException("--history is required (or --validate).");
+            var e = new RmabEstimateOptions { HistoryFile = path, Estimate = estimate };
+            Run(e.Validate);
+            return Finish(io, parse, parse.GetValue(outDir) ?? Path.Combine("results", "rmab-estimate"), s, asJson, "tandem rmab estimate", ct,
+                token => Run(() => RmabHistory.Estimate(e, token)),
+                r => WriteEstimate(io.Output, r));
+        });
+        return command;
+    }
+
+    // Compute first, then take the folder: an invalid input writes nothing to --out.
+    private static async Task<int> Finish<T>(CliIo io, ParseResult parse, string outDir, ulong seed, bool json, string name, CancellationToken cancellationToken,
+        Func<CancellationToken, T> work, Action<T> render) where T : Tandem.Core.Reports.IReportable
+    {
+        T result = await Task.Run(() => work(cancellationToken), cancellationToken).ConfigureAwait(false);
+        using (StudyOutput output = StudyOutput.Begin(new CommonSettings(seed, outDir, true, json, 1, null)))
+        {
+            output.Complete(result.ToReport(), name, parse.Tokens.Select(t => t.Value).ToArray(), seed, new Dictionary<string, string>());
+            if (json) io.Output.WriteLine(JsonOutput.Serialize(result.Summary, indented: false));
+            else
+            {
+                render(result);
+                io.Output.WriteLine($"Wrote {output.Folder}");
+            }
+        }
+        return CliApp.Ok;
+    }
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private static void WriteGoal(TextWriter output, GoalOutcome goal)
+    {
+        IAnsiConsole console = ConsoleTables.CreateConsole(output);
+        console.MarkupLine($"Goal: {Markup.Escape(ConsoleText.Safe(goal.Goal, 2000))} (designer {Markup.Escape(goal.Designer)}, {goal.Stages} stages, {goal.Refusals} proposals refused)");
+        var table = new Table().Border(TableBorder.Rounded).Title("Share of engaged weeks by feature (state-feature distribution, seed 001 Algorithm 2)");
+        table.AddColumn("group");
+        table.AddColumn("feature");
+        table.AddColumn(new TableColumn("goal's plan").RightAligned());
+        table.AddColumn(new TableColumn("Default reward").RightAligned());
+        foreach (var row in RmabPlanResult.GoalRows(goal))
+            table.AddRow(Markup.Escape(row.Group), Markup.Escape(row.Label) + (goal.Grounded.Contains(row.Feature) ? " [bold]*[/]" : ""),
+                row.Goal.ToString("0.00", Inv) + "%", row.Default.ToString("0.00", Inv) + "%");
+        console.Write(table);
+        console.MarkupLine("[bold]*[/] named by the goal.");
+    }
+
+    private static void WriteEstimate(TextWriter output, RmabEstimateResult result)
+    {
+        EstimateSummary s = result.Summary;
+        IAnsiConsole console = ConsoleTables.CreateConsole(output);
+        console.MarkupLine($"[bold]{s.Beneficiaries} beneficiaries[/] from {s.Rows} weekly rows of {Markup.Escape(ConsoleText.Safe(s.File, 300))}; pooled by {Markup.Escape(s.Method)}, prior strength {s.PriorStrength.ToString(Inv)}.");
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("transition");
+        table.AddColumn(new TableColumn("mean estimate").RightAligned());
+        table.AddColumn(new TableColumn($"mean {(100 * s.Interval).ToString("0.#", Inv)}% interval width").RightAligned());
+        table.AddColumn(new TableColumn("never observed").RightAligned());
+        foreach (PairSummary p in s.Pairs) table.AddRow(p.Column, p.MeanEstimate.ToString("0.0000", Inv), p.MeanIntervalWidth.ToString("0.0000", Inv), (100 * p.Unobserved).ToString("0.#", Inv) + "%");
+        console.Write(table);
+    }
+
+    private static void WriteValidation(TextWriter output, HistoryValidationResult result)
+    {
+        ValidationSummary s = result.Summary;
+        IAnsiConsole console = ConsoleTables.CreateConsole(output);
+        console.MarkupLine($"[bold]Validation[/]: {s.Replicates} replicates × {s.Arms} simulated beneficiaries, budget {s.Budget}, k = {s.Clusters}, κ = {s.PriorStrength.ToString(Inv)}.");
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (string h in new[] { "weeks", "mean abs. error", "interval coverage", "true top-B called", "one pool", "random" }) table.AddColumn(new TableColumn(h).RightAligned());
+        foreach (ValidationRow r in s.Rows)
+            table.AddRow(r.Weeks.ToString(Inv), r.MeanAbsoluteError.ToString("0.0000", Inv), r.Coverage.ToString("0.000", Inv), r.TopBShare.ToString("0.000", Inv),
+                r.TopBSharePooledOnce.ToString("0.000", Inv), r.TopBShareRandom.ToString("0.000", Inv));
+        console.Write(table);
+    }
+
+    private static IReadOnlyList<int> ParseWeeks(string text)
+    {
+        var list = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int w))
+                throw new UsageException($"--weeks '{ConsoleText.Safe(part, 100)}' is not a number of weeks; give increasing integers such as 2,4,8,13,26,52.");
+            list.Add(w);
+        }
+        return list;
+    }
+
+    private static async Task<int> PlanAsync(RmabPlanOptions options, LlmSpec? llm, LlmCallSettings? llmCall, string? outDir, string? savePlan, bool json, CliIo io,
+        ParseResult parse, CancellationToken cancellationToken)
     {
         if (savePlan is not null && string.IsNullOrWhiteSpace(savePlan)) throw new UsageException("--save-plan is empty; give a file path.");
-        using StudyOutput? output = outDir is null ? null : StudyOutput.Begin(new CommonSettings(options.Seed, outDir, true, json, 1, null));
-        string label = options.Planner == Tandem.Rmab.Planning.RmabPlanners.Ppo ? "PPO training" : "Whittle indices";
-        // Whittle and PPO are synchronous: run them off the console thread so the progress display and Ctrl+C (the
-        // command's token, observed inside the library) keep working.
-        RmabPlanResult result = await ProgressReporter.RunAsync(io, label, json || options.Planner != Tandem.Rmab.Planning.RmabPlanners.Ppo, progress =>
-            Task.Run(() => Run(() => RmabProgramme.Plan(options, progress, cancellationToken)), cancellationToken)).ConfigureAwait(false);
-        if (savePlan is not null) WriteSavedPlan(savePlan, result.Saved);
-        output?.Complete(result.ToReport(), "tandem rmab plan", parse.Tokens.Select(t => t.Value).ToArray(), options.Seed,
-            new Dictionary<string, string> { ["reward"] = result.Summary.Reward, ["planner"] = result.Summary.Planner });
-        if (json) io.Output.WriteLine(JsonOutput.Serialize(result.Summary, indented: false));
-        else RmabRunner.WritePlan(io.Output, result, output?.Folder, savePlan);
-        return CliApp.Ok;
+        var common = outDir is null ? null : new CommonSettings(options.Seed, outDir, true, json, 1, null);
+        // A model's audit log needs the folder while it works; otherwise the folder is taken after the plan, so an invalid
+        // input writes nothing to --out.
+        StudyOutput? output = llm is null || common is null ? null : StudyOutput.Begin(common);
+        try
+        {
+            using var session = llm is null ? null : new LlmSession(llmCall!, output!.Folder, "--designer", io.Error);
+            LlmLedger? ledger = llm is null ? null : new LlmLedger();
+            IRewardDesignerFactory? designers = llm is null ? null : new ModelDesigner(new LlmRewardDesigner(session!.Open(llm, ledger!), ledger!, llm.ToString()));
+            string label = options.Goal is not null ? "Designing the goal's reward" : options.Planner == Tandem.Rmab.Planning.RmabPlanners.Ppo ? "PPO training" : "Whittle indices";
+            // Whittle and PPO are synchronous: run them off the console thread so the progress display and Ctrl+C (the
+            // command's token, observed inside the library) keep working.
+            RmabPlanResult result = await ProgressReporter.RunAsync(io, label, json || options.Planner != Tandem.Rmab.Planning.RmabPlanners.Ppo, progress =>
+                Task.Run(() => RunAsync(() => RmabProgramme.PlanAsync(options, designers, progress, cancellationToken)), cancellationToken)).ConfigureAwait(false);
+            if (session is not null) RunStop(session.CheckFallbacks);
+            if (savePlan is not null) WriteSavedPlan(savePlan, result.Saved);
+            if (output is null && common is not null) output = StudyOutput.Begin(common);
+            var settings = new Dictionary<string, string> { ["reward"] = result.Summary.Reward, ["planner"] = result.Summary.Planner };
+            if (result.Summary.Goal is { } g) { settings["goal"] = g.Goal; settings["designer"] = g.Designer; }
+            Tandem.Core.Reports.Report report = result.ToReport();
+            output?.Complete(session is null ? report : session.WithNotes(report), "tandem rmab plan", parse.Tokens.Select(t => t.Value).ToArray(), options.Seed, settings);
+            if (json) io.Output.WriteLine(JsonOutput.Serialize(result.Summary, indented: false));
+            else
+            {
+                RmabRunner.WritePlan(io.Output, result, output?.Folder, savePlan);
+                if (result.Summary.Goal is { } outcome) WriteGoal(io.Output, outcome);
+            }
+            return CliApp.Ok;
+        }
+        finally
+        {
+            output?.Dispose();
+        }
+    }
+
+    private sealed class ModelDesigner(Tandem.Rmab.Dlm.IRewardDesigner designer) : IRewardDesignerFactory
+    {
+        public Tandem.Rmab.Dlm.IRewardDesigner? TryCreate(DesignerSpec spec) => designer;
+    }
+
+    private static async Task<T> RunAsync<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (FormatException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Names.Translate(ex);
+        }
+        catch (Tandem.Core.Ports.StudyStopException ex)
+        {
+            throw new UsageException("--designer: " + ex.Message);
+        }
+    }
+
+    private static void RunStop(Action work)
+    {
+        try { work(); }
+        catch (Tandem.Core.Ports.StudyStopException ex) { throw new UsageException("--designer: " + ex.Message); }
     }
 
     private static void WriteSavedPlan(string path, RmabSavedPlan plan)

@@ -11,6 +11,11 @@ public sealed record WhittleArm(string Id, ArmDynamics Dynamics, double Reward0,
 /// <summary>One row of a beneficiary file (`tandem rmab plan --arms`): id, current state, features (43, seed 001 Appendix B) and transitions.</summary>
 public sealed record BeneficiaryRow(string Id, byte State, double[] Features, ArmDynamics Dynamics);
 
+/// <summary>The beneficiaries of a file and the feature columns it had (features it lacks read as 0).</summary>
+/// <param name="Rows">The beneficiaries in file order.</param>
+/// <param name="FeatureColumns">Feature indices the file had columns for, ascending.</param>
+public sealed record BeneficiaryFile(IReadOnlyList<BeneficiaryRow> Rows, IReadOnlyList<int> FeatureColumns);
+
 /// <summary>Reads the arm files of `tandem rmab`; every problem is a <see cref="FormatException"/> of one line naming the file,
 /// row and field.</summary>
 public static class ArmFiles
@@ -80,7 +85,10 @@ public static class ArmFiles
 
     /// <summary>Read a beneficiary CSV: columns id, state (0/1), the four <see cref="TransitionColumns"/>, and any
     /// feature columns by name (<see cref="Features.ColumnNames"/>, or f7 / feats[7]); absent features are 0.</summary>
-    public static IReadOnlyList<BeneficiaryRow> ReadBeneficiaryCsv(string path)
+    public static IReadOnlyList<BeneficiaryRow> ReadBeneficiaryCsv(string path) => ReadBeneficiaries(path).Rows;
+
+    /// <summary><see cref="ReadBeneficiaryCsv"/> with the feature columns the file had.</summary>
+    public static BeneficiaryFile ReadBeneficiaries(string path)
     {
         string[] lines = ReadText(path).ReplaceLineEndings("\n").Split('\n');
         int headerLine = Array.FindIndex(lines, l => l.Trim().Length > 0);
@@ -127,7 +135,7 @@ public static class ArmFiles
             rows.Add(new BeneficiaryRow(id, (byte)state, features, new ArmDynamics(p[0], p[1], p[2], p[3])));
         }
         if (rows.Count == 0) throw new FormatException($"{path}: no beneficiaries after the header.");
-        return rows;
+        return new BeneficiaryFile(rows, featureCols.Select(x => x.Feature).Order().ToArray());
     }
 
     private static JsonElement Element(JsonElement parent, int i, string where, string field, int length)

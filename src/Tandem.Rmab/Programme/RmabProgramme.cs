@@ -3,6 +3,9 @@ using Tandem.Core.Randomness;
 using Tandem.Core.Reports;
 using Tandem.Core.Running;
 using Tandem.Core.State;
+using Tandem.Rmab.Model;
+using Tandem.Rmab.Simulation;
+using Tandem.Core.Ports;
 using Tandem.Rmab.Dlm;
 using Tandem.Rmab.Planning;
 using Tandem.Rmab.Rewards;
@@ -84,6 +87,26 @@ public sealed record RmabPlanOptions
     /// <summary>PPO actor and critic learning rate; null: the authors' 2e-3. Range: see <see cref="PpoOptions.MaxLearningRate"/>.</summary>
     public double? PpoLearningRate { get; init; }
 
+    /// <summary>A beneficiary × week history to estimate the transitions from (<see cref="History.HistoryFile"/>), instead
+    /// of <see cref="ArmsFile"/>; null: read the arms file.</summary>
+    public string? HistoryFile { get; init; }
+
+    /// <summary>How the history is estimated (<see cref="History.HistoryEstimateOptions"/>); null: its defaults.</summary>
+    public History.HistoryEstimateOptions? Estimate { get; init; }
+
+    /// <summary>The file the beneficiaries come from: <see cref="HistoryFile"/> or <see cref="ArmsFile"/>.</summary>
+    public string BeneficiaryFile => HistoryFile ?? ArmsFile;
+
+    /// <summary>A goal in plain language that a designer turns into the reward (<see cref="RmabProgramme.PlanAsync"/>);
+    /// exactly one of this, <see cref="Expression"/> and <see cref="Task"/>.</summary>
+    public string? Goal { get; init; }
+
+    /// <summary>Who turns <see cref="Goal"/> into a reward; null: the simulated designer. Needs a goal.</summary>
+    public DesignerSpec? Designer { get; init; }
+
+    /// <summary>The DLM loop that designs the goal's reward (stages, candidates, retries); null: the seed's 5 × 3.</summary>
+    public DlmLoopOptions? GoalLoop { get; init; }
+
     /// <summary>Folder holding tasks.json; null: data/dlm beside the application.</summary>
     public string? DataDirectory { get; init; }
 
@@ -94,8 +117,19 @@ public sealed record RmabPlanOptions
     /// and task are checked against the files when the plan is made.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(ArmsFile)) throw new ArgumentException("Give the beneficiary file.", nameof(ArmsFile));
-        if ((Expression is null) == (Task is null)) throw new ArgumentException("Give exactly one reward source: an expression or a task.", nameof(Expression));
+        if (HistoryFile is null && string.IsNullOrWhiteSpace(ArmsFile)) throw new ArgumentException("Give the beneficiary file.", nameof(ArmsFile));
+        if (HistoryFile is not null && !string.IsNullOrWhiteSpace(ArmsFile)) throw new ArgumentException("Give the beneficiary file or the history file, not both.", nameof(HistoryFile));
+        if (HistoryFile is not null && string.IsNullOrWhiteSpace(HistoryFile)) throw new ArgumentException("Give the history file.", nameof(HistoryFile));
+        if (HistoryFile is null && Estimate is not null) throw new ArgumentException("Estimation settings need a history file.", nameof(Estimate));
+        Estimate?.Validate();
+        if ((Expression is null ? 0 : 1) + (Task is null ? 0 : 1) + (Goal is null ? 0 : 1) != 1)
+            throw new ArgumentException("Give exactly one reward source: an expression or a task (or a goal in plain language).", nameof(Expression));
+        if (Goal is not null && string.IsNullOrWhiteSpace(Goal)) throw new ArgumentException("The goal is empty; say what the programme should favour.", nameof(Goal));
+        if (Goal is not null && Goal.Length > MaxGoalLength) throw new ArgumentOutOfRangeException(nameof(Goal), Goal.Length, $"The goal is longer than {MaxGoalLength} characters.");
+        if (Goal is null && Designer is not null) throw new ArgumentException("A designer needs a goal.", nameof(Designer));
+        if (Goal is null && GoalLoop is not null) throw new ArgumentException("Design stages and candidates need a goal.", nameof(GoalLoop));
+        Designer?.Validate();
+        GoalLoop?.Validated();
         if (Budget < 0 || Budget > ArmFiles.MaxArms)
             throw new ArgumentOutOfRangeException(nameof(Budget), Budget, $"The budget must lie in [0, {ArmFiles.MaxArms}] (and not exceed the beneficiaries).");
         if (Task is < 0) throw new ArgumentOutOfRangeException(nameof(Task), Task, "Task indices start at 0.");
@@ -106,6 +140,9 @@ public sealed record RmabPlanOptions
         if (Planner == RmabPlanners.Whittle && (PpoEpochs is not null || PpoLearningRate is not null))
             throw new ArgumentException("PPO settings need the ppo planner.", PpoEpochs is not null ? nameof(PpoEpochs) : nameof(PpoLearningRate));
     }
+
+    /// <summary>The longest goal accepted, in characters.</summary>
+    public const int MaxGoalLength = 2000;
 
     /// <summary>The PPO settings for <paramref name="arms"/> beneficiaries (null for Whittle): the epoch rule
     /// <see cref="PpoOptions.EpochsFor"/> unless <see cref="PpoEpochs"/> is given.</summary>
@@ -122,7 +159,8 @@ public sealed record PlanEntry(int Rank, string Id, int State, double Index, boo
 
 /// <summary>The object `tandem rmab plan --json` prints and summary.json holds.</summary>
 public sealed record PlanSummary(string Command, string File, int Beneficiaries, int Budget, double Discount, string Reward, int? Task, string? TaskLabel,
-    IReadOnlyList<PlanEntry> Calls, IReadOnlyList<string> NonIndexable, IReadOnlyList<PlanEntry> All, string Planner = "whittle");
+    IReadOnlyList<PlanEntry> Calls, IReadOnlyList<string> NonIndexable, IReadOnlyList<PlanEntry> All, string Planner = "whittle",
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] GoalOutcome? Goal = null);
 
 /// <summary>A planned policy saved for next week (`--save-plan`): the beneficiaries' ids in the policy's arm order, what
 /// was planned, and the <see cref="PlannedPolicy"/> state (indices or the PPO actor, and the tie-break stream after this
@@ -168,16 +206,43 @@ public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : 
     {
         PlanSummary s = Summary;
         var inv = CultureInfo.InvariantCulture;
-        return new Report("Tandem — call list", s,
-            [new RowTable("plan.csv", ["rank", "id", "state", IndexColumn, "indexable", "call"],
-                s.All.Select(e => (IReadOnlyList<object?>)[e.Rank, e.Id, e.State, e.Index, e.Indexable ? 1 : 0, e.Call ? 1 : 0]).ToArray())],
-            [new HeadingBlock($"Call {s.Calls.Count} of {s.Beneficiaries} beneficiaries this week"),
-             new ParagraphBlock($"Budget {s.Budget}, discount {s.Discount.ToString(inv)}, planner {s.Planner}" +
+        var files = new List<ReportFile>
+        {
+            new RowTable("plan.csv", ["rank", "id", "state", IndexColumn, "indexable", "call"],
+                s.All.Select(e => (IReadOnlyList<object?>)[e.Rank, e.Id, e.State, e.Index, e.Indexable ? 1 : 0, e.Call ? 1 : 0]).ToArray()),
+        };
+        var body = new List<ReportBlock>
+        {
+            new HeadingBlock($"Call {s.Calls.Count} of {s.Beneficiaries} beneficiaries this week"),
+            new ParagraphBlock($"Budget {s.Budget}, discount {s.Discount.ToString(inv)}, planner {s.Planner}" +
                 (s.Planner == RmabPlanners.Ppo ? " (index = log-odds of P(call) of the trained policy)" : " (Whittle index)") +
                 $". Reward {ReportText.Code(s.Reward)}" + (s.TaskLabel is null ? "." : $" (task {s.Task}: {ReportText.Code(s.TaskLabel)}).")),
-             new TableBlock(["rank", "id", "state", "index", "call"],
-                s.All.Select(e => (IReadOnlyList<string>)[e.Rank.ToString(inv), e.Id, e.State == 1 ? "engaged" : "not engaged", ReportText.Number(e.Index), e.Call ? "yes" : ""]).ToArray(),
-                s.NonIndexable.Count > 0 ? $"Not indexable: {string.Join(", ", s.NonIndexable)}." : null)]);
+        };
+        if (s.Goal is GoalOutcome g)
+        {
+            var rows = GoalRows(g).ToArray();
+            files.Add(new RowTable("distribution.csv", ["group", "feature", "column", "percent_goal", "percent_default"],
+                rows.Select(r => (IReadOnlyList<object?>)[r.Group, r.Label, Features.ColumnNames[r.Feature], r.Goal, r.Default]).ToArray()));
+            body.Add(new HeadingBlock("The goal and the reward designed for it"));
+            body.Add(new ParagraphBlock($"Goal: \"{g.Goal}\". The {g.Designer} designer ran {g.Stages} reflection stages ({g.Refusals} proposals refused on the way) " +
+                $"and chose {ReportText.Code(s.Reward)}. The table is the state-feature distribution of seed 001 Algorithm 2 on these beneficiaries' " +
+                "transitions: the share of all engaged weeks accrued by beneficiaries with each feature, under the plan and under the Default reward (engagement only)."));
+            body.Add(new TableBlock(["group", "feature", "% of engaged weeks (goal)", "% (Default reward)"],
+                rows.Select(r => (IReadOnlyList<string>)[r.Group, r.Label, r.Goal.ToString("0.00", inv), r.Default.ToString("0.00", inv)]).ToArray()));
+        }
+        body.Add(new TableBlock(["rank", "id", "state", "index", "call"],
+            s.All.Select(e => (IReadOnlyList<string>)[e.Rank.ToString(inv), e.Id, e.State == 1 ? "engaged" : "not engaged", ReportText.Number(e.Index), e.Call ? "yes" : ""]).ToArray(),
+            s.NonIndexable.Count > 0 ? $"Not indexable: {string.Join(", ", s.NonIndexable)}." : null));
+        return new Report("Tandem — call list", s, files, body);
+    }
+
+    /// <summary>The goal's distribution beside the Default reward's, one row per feature of the file.</summary>
+    public static IEnumerable<(string Group, int Feature, string Label, double Goal, double Default)> GoalRows(GoalOutcome goal)
+    {
+        ArgumentNullException.ThrowIfNull(goal);
+        foreach (GroupShares group in goal.Distribution.Groups)
+            foreach (FeatureShare share in group.Shares)
+                yield return (group.Group, share.Feature, share.Label, share.Percent, goal.DefaultDistribution.PercentOf(share.Feature));
     }
 }
 
@@ -225,6 +290,7 @@ public static class RmabProgramme
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.Goal is not null) throw new ArgumentException("A goal is turned into a reward by a designer: call PlanAsync.", nameof(RmabPlanOptions.Goal));
         string rewardText;
         string? label = null;
         if (options.Task is int t)
@@ -237,12 +303,84 @@ public static class RmabProgramme
         else rewardText = options.Expression!;
         if (!RewardSandbox.TryParse(rewardText, out RewardExpression? reward, out string? refusal))
             throw new ArgumentException($"Refused: {refusal}.", nameof(RmabPlanOptions.Expression));
+        BeneficiaryFile data = Load(options, cancellationToken);
+        return PlanWith(options, reward, label, data.Rows, progress, cancellationToken).Result;
+    }
 
-        IReadOnlyList<BeneficiaryRow> rows = ArmFiles.ReadBeneficiaryCsv(options.ArmsFile);
+    /// <summary><see cref="Plan"/>, or for a <see cref="RmabPlanOptions.Goal"/>: check that the file has the features the goal
+    /// names, design the reward with the DLM loop (seed 001 Algorithm 1; candidates planned with Whittle on these
+    /// beneficiaries' transitions and reflected on their state-feature distributions), plan with it, and report the
+    /// state-feature distribution (Algorithm 2) of the plan beside the Default reward's.</summary>
+    /// <param name="options">The plan as data; validated here.</param>
+    /// <param name="designers">Designers the library does not own (language models); null: only simulated.</param>
+    /// <param name="progress">PPO epochs done of all (none for Whittle).</param>
+    /// <param name="cancellationToken">Observed during design, planning and simulation.</param>
+    /// <exception cref="ArgumentException">As <see cref="Plan"/>; also a goal naming features the file lacks, a designer
+    /// that needs a ground truth, or a design that never gave a valid reward.</exception>
+    /// <exception cref="FormatException">A file is malformed.</exception>
+    /// <exception cref="StudyStopException">A language-model designer stopped the design (cost guard, missing key).</exception>
+    public static async Task<RmabPlanResult> PlanAsync(RmabPlanOptions options, IRewardDesignerFactory? designers = null, IProgress<StudyProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.Goal is null) return Plan(options, progress, cancellationToken);
+        DesignerSpec spec = options.Designer ?? new DesignerSpec();
+        string file = options.BeneficiaryFile;
+        BeneficiaryFile data = Load(options, cancellationToken);
+        IReadOnlyList<BeneficiaryRow> rows = data.Rows;
+        TaskGrounding grounding = RmabGoal.Check(options.Goal, spec.Name, data, file);
         if (options.Budget > rows.Count)
-            throw new ArgumentOutOfRangeException(nameof(RmabPlanOptions.Budget), options.Budget, $"The budget exceeds the {rows.Count} beneficiaries in {options.ArmsFile}.");
+            throw new ArgumentOutOfRangeException(nameof(RmabPlanOptions.Budget), options.Budget, $"The budget exceeds the {rows.Count} beneficiaries in {file}.");
+        IRewardDesigner designer = new RmabGoal.AvailableFeatures(RewardDesigners.Create(spec, designers), data.FeatureColumns.ToHashSet(), Path.GetFileName(file));
+        ArmDynamics[] dynamics = rows.Select(r => r.Dynamics).ToArray();
+        double[][] features = rows.Select(r => r.Features).ToArray();
+        var instance = new RmabInstance(dynamics, features, rows.Select(r => (double)r.State).ToArray(), options.Budget);
+        DlmLoopOptions loop = options.GoalLoop ?? new DlmLoopOptions();
+        var task = new DlmTask(-1, "goal", options.Goal, "state"); // Base is never read: the oracle and base designers are refused above.
+        DlmRunResult design = await DlmLoop.RunAsync(task, instance, dynamics, new WhittlePlanner(), designer, loop, Seeds.Derive(options.Seed, "goal"),
+            options.Discount, cancellationToken).ConfigureAwait(false);
+        int refusals = design.Stages.Sum(st => st.Candidates.Sum(c => c.Refusals.Count));
+        if (design.Selected is null)
+        {
+            string last = design.Stages.SelectMany(st => st.Candidates).SelectMany(c => c.Refusals).LastOrDefault()?.Refusal ?? "no proposal";
+            throw new ArgumentException($"The {designer.Name} designer gave no valid reward for the goal in {loop.Stages} × {loop.Candidates} candidates ({refusals} refusals; the last: {last}).", nameof(RmabPlanOptions.Goal));
+        }
+        var (result, policy, table) = PlanWith(options, design.Selected, null, rows, progress, cancellationToken);
+
+        // Algorithm 2 on the programme's own transitions: the plan's policy, and the Default reward's for comparison.
+        var evaluation = new EvaluationOptions(Discount: options.Discount);
+        SimulationResult planned = RmabSimulator.Run(instance, policy, table, evaluation, Seeds.Derive(options.Seed, "goal-distribution"));
+        RewardTable engagement = RewardTable.EngagementOnly(rows.Count);
+        IRmabPolicy baseline = new WhittlePlanner().Plan(new PlanningProblem(dynamics, engagement, options.Budget, options.Discount), cancellationToken);
+        SimulationResult standard = RmabSimulator.Run(instance, baseline, engagement, evaluation, Seeds.Derive(options.Seed, "goal-distribution"));
+        var present = data.FeatureColumns.ToHashSet();
+        var outcome = new GoalOutcome(options.Goal, designer.Name, grounding.Targets, design.Stages.Count, refusals,
+            Available(StateFeatureDistribution.From(planned.EngagedCount, features), present), Available(StateFeatureDistribution.From(standard.EngagedCount, features), present));
+        return result with { Summary = result.Summary with { Goal = outcome } };
+    }
+
+    // Only the groups the file has columns for, and in them only the members it has.
+    private static StateFeatureDistribution Available(StateFeatureDistribution d, HashSet<int> present) =>
+        new(d.Groups.Select(g => new GroupShares(g.Group, g.Shares.Where(x => present.Contains(x.Feature)).ToArray())).Where(g => g.Shares.Count > 0).ToArray());
+
+    private static BeneficiaryFile Load(RmabPlanOptions options, CancellationToken cancellationToken)
+    {
+        if (options.HistoryFile is null) return ArmFiles.ReadBeneficiaries(options.ArmsFile);
+        History.RmabEstimateResult estimate = History.RmabHistory.Estimate(
+            new History.RmabEstimateOptions { HistoryFile = options.HistoryFile, Estimate = options.Estimate ?? new() }, cancellationToken);
+        return new BeneficiaryFile(estimate.Rows(), estimate.Histories.FeatureColumns);
+    }
+
+    private static (RmabPlanResult Result, IRmabPolicy Policy, RewardTable Table) PlanWith(RmabPlanOptions options, RewardExpression reward, string? label,
+        IReadOnlyList<BeneficiaryRow> rows, IProgress<StudyProgress>? progress, CancellationToken cancellationToken)
+    {
+        string rewardText = reward.Text;
+        string file = options.BeneficiaryFile;
+        if (options.Budget > rows.Count)
+            throw new ArgumentOutOfRangeException(nameof(RmabPlanOptions.Budget), options.Budget, $"The budget exceeds the {rows.Count} beneficiaries in {file}.");
         if (!reward.TryTabulate(rows.Select(r => r.Features).ToArray(), out RewardTable? table, out string? error))
-            throw new ArgumentException($"Cannot be evaluated on {options.ArmsFile}: {error}.", nameof(RmabPlanOptions.Expression));
+            throw new ArgumentException($"Cannot be evaluated on {file}: {error}.", nameof(RmabPlanOptions.Expression));
         var problem = new PlanningProblem(rows.Select(r => r.Dynamics).ToArray(), table, options.Budget, options.Discount);
         PpoOptions? ppo = options.PpoFor(rows.Count);
         IRmabPlanner planner = ppo is null
@@ -252,16 +390,16 @@ public static class RmabProgramme
         try { policy = planner.Plan(problem, cancellationToken); }
         catch (ArgumentOutOfRangeException ex) when (ex.ParamName is "reward0" or "reward1" or "problem")
         {
-            throw new ArgumentException($"The planner cannot use this reward on {options.ArmsFile}: {FirstLine(ex.Message)}", nameof(RmabPlanOptions.Expression));
+            throw new ArgumentException($"The planner cannot use this reward on {file}: {FirstLine(ex.Message)}", nameof(RmabPlanOptions.Expression));
         }
         // The same tie-break stream as CallList.Plan(problem, states, seed), so the list is unchanged; the stream's
         // state after this week's call is saved with the policy.
         var planned = new PlannedPolicy(policy, Seeds.Derive(options.Seed, "call-list"));
         IReadOnlyList<CallListEntry> plan = CallList.Plan(planned, rows.Select(r => r.State).ToArray());
         var all = plan.Select(e => new PlanEntry(e.Rank, rows[e.Arm].Id, e.State, e.Index, e.Indexable, e.Call)).ToArray();
-        var summary = new PlanSummary("rmab plan", Path.GetFileName(options.ArmsFile), rows.Count, options.Budget, options.Discount, rewardText, options.Task, label,
+        var summary = new PlanSummary("rmab plan", Path.GetFileName(file), rows.Count, options.Budget, options.Discount, rewardText, options.Task, label,
             all.Where(e => e.Call).ToArray(), all.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), all, options.Planner);
-        return new RmabPlanResult(summary, new RmabSavedPlan(rows.Select(r => r.Id).ToArray(), rewardText, options.Planner, options.Discount, planned.ExportState()));
+        return (new RmabPlanResult(summary, new RmabSavedPlan(rows.Select(r => r.Id).ToArray(), rewardText, options.Planner, options.Discount, planned.ExportState())), policy, table);
     }
 
     private static string FirstLine(string message)
