@@ -53,7 +53,7 @@ public class LibraStudyTests(ITestOutputHelper output)
         StudyResult both = await Run("synthetic", two, 300, 3, seed: 11);
         StudyResult alone = await Run("synthetic", new LibraStudyOptions { Advisors = [AdvisorSpec.Parse("simulated:q=0.9")] }, 300, 3, seed: 11);
 
-        Assert.Equal(["LinUCB", "LLM-only (simulated:q=0.9)", "LLM-only (simulated:q=0.1)", "GLRB", "LIBRA (simulated:q=0.9)", "LIBRA (simulated:q=0.1)"],
+        Assert.Equal(["LinUCB", "LLM-only (simulated:q=0.9)", "LLM-only (simulated:q=0.1)", "GLRB", "LIBRA (simulated:q=0.9)", "LIBRA (simulated:q=0.1)", "LIBRA (q=0)"],
             both.Policies.Select(p => p.Name).ToArray());
         PolicyTrace Named(StudyResult r, string name) => r.Policies.Single(p => p.Name == name);
         // Adding a second advisor changes nothing for the first (its streams are named as before).
@@ -89,7 +89,7 @@ public class LibraStudyTests(ITestOutputHelper output)
     public async Task OtherNorms_Run(string norm)
     {
         StudyResult result = await Run("synthetic", new LibraStudyOptions { Norm = norm }, 50, 1, seed: 1);
-        Assert.Equal(4, result.Policies.Count);
+        Assert.Equal(5, result.Policies.Count);
     }
 
     [Fact]
