@@ -165,7 +165,7 @@ public static class LibraExperiment
             Llm: null,
             SafeGate: options.Study.SafeGate,
             Advisors: LibraMeasures.MeasureAdvisors(plan, runner, result, control),
-            Claims: LibraMeasures.CheckClaims(result, plan.Problem.ArmCount));
+            Claims: LibraMeasures.CheckClaims(result, plan.Problem.ArmCount, robust ? RobustByName(result, meter) : null));
         var recourses = LibraResult.RecourseFigurePolicies(plan.PolicyNames)
             .Where(p => summary.Policies.Any(s => s.Name == p))
             .Select(p =>
@@ -175,6 +175,18 @@ public static class LibraExperiment
             })
             .ToArray();
         return new LibraResult(summary, result, plan.Problem, plan.PolicyNames, recourses, fromStep);
+    }
+
+    // The robust regret of every policy whose benchmark is exact, by name, cut to the steps run.
+    private static Dictionary<string, double[][]>? RobustByName(StudyResult result, LibraMeter meter)
+    {
+        var map = new Dictionary<string, double[][]>(StringComparer.Ordinal);
+        for (int p = 0; p < result.Policies.Count; p++)
+        {
+            if (meter.RobustRegret(p) is not { } r || !r.All(run => run.All(double.IsFinite))) return null;
+            map[result.Policies[p].Name] = r.Select((run, i) => run[..result.Policies[p].Regret[i].Length]).ToArray();
+        }
+        return map;
     }
 
     /// <summary>Run LIBRA alone once per value of <paramref name="ablation"/> (seed 000 Fig 9).</summary>
