@@ -289,7 +289,8 @@ public sealed class LibraAblationResult : IReportable
         [
             new ColumnTable("curves.csv", headers, columns),
             new LineFigure("regret", $"LIBRA cumulative regret by {what} — {summary.Env}", "step t", "cumulative recourse regret",
-                _traces.Select(x => new LineSeries("LIBRA " + x.Setting, x.Trace.MeanCumulativeRegretCurve(), Curves.SdOfCumulative(x.Trace.Regret))).ToArray()),
+                // No ± sd bands here: one per setting, they overlapped into one blur (issue 11); the table has the sds.
+                _traces.Select(x => new LineSeries("LIBRA " + x.Setting, x.Trace.MeanCumulativeRegretCurve())).ToArray()),
             new LineFigure("queries", $"LIBRA cumulative LLM queries by {what} — {summary.Env}", "step t", "cumulative LLM queries",
                 _traces.Select(x => new LineSeries("LIBRA " + x.Setting, x.Trace.MeanCumulativeQueriesCurve())).ToArray()),
         ];
@@ -298,7 +299,7 @@ public sealed class LibraAblationResult : IReportable
             new ParagraphBlock($"Seed 000 Fig 9. {summary.Runs} runs of {summary.Horizon} steps per setting, seed {summary.Seed}; simulation wall time {summary.WallSeconds.ToString("F2", CultureInfo.InvariantCulture)} s."),
             new TableBlock([summary.Vary == "delta" ? "Δ" : "q", "cumulative regret (mean ± sd)", "LLM queries (mean ± sd)"],
                 summary.Series.Select(s => (IReadOnlyList<string>)[LibraResult.F(s.Value), LibraResult.Pm(s.CumulativeRegret), LibraResult.Pm(s.LlmQueries)]).ToArray()),
-            new FigureBlock("regret.png", $"LIBRA's mean cumulative recourse regret for each {what} (band ± 1 sd)."),
+            new FigureBlock("regret.png", $"LIBRA's mean cumulative recourse regret for each {what} (the table gives the sd over runs)."),
             new FigureBlock("queries.png", $"LIBRA's mean cumulative LLM queries for each {what}."),
         ];
         return new Report($"LIBRA ablation over the {what} — {summary.Env}", summary, files, body);
