@@ -197,7 +197,7 @@ public sealed class LibraResult : IReportable
                 quality.Select(q => (IReadOnlyList<string>)[q.Advisor, Pm(q.MeanEta), F(q.MaxEta), q.Abstained.ToString(Inv), q.Method]).ToArray(),
                 "η = r*(x) − r(advice): how far the advised treatment–recourse pair falls short of the best one (Theorem 3 asks for r(advice) ≥ r* − η at every round)."));
             body.Add(new ParagraphBlock($"What follows from η by construction: LLM-only implements the advice at every step, so its regret is about T × mean η; " +
-                $"LIBRA implements it while its confidence width exceeds Δ = {F(summary.Delta)}, so its early regret is about mean η per query; Theorem 3's guarantee needs Δ ≥ η at every round, " +
+                $"LIBRA implements it while its confidence width exceeds Δσ = {F(summary.Delta * summary.Sigma)} (reward units), so its early regret is about mean η per query; Theorem 3's guarantee needs Δσ ≥ η at every round, " +
                 "which no user can check in advance. LIBRA (q=0) asks a random advisor under the same gate: the gap between LIBRA and it is what the advice itself is worth."));
         }
         if (summary.Claims is { Count: > 0 } claims)
