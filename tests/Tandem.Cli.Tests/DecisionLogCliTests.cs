@@ -17,7 +17,7 @@ public class DecisionLogCliTests : IDisposable
 
         Assert.True(run.Exit == 0, run.Err);
         string[] lines = File.ReadAllLines(log);
-        Assert.Equal(2 * 4 * 30, lines.Length);
+        Assert.Equal(2 * 5 * 30, lines.Length); // 5 policies: the seed's four and LIBRA (q=0), the control of issue 11
         using JsonDocument glrb = JsonDocument.Parse(lines.First(l => l.Contains("\"policy\":\"GLRB\"", StringComparison.Ordinal)));
         Assert.Equal(1.0, glrb.RootElement.GetProperty("propensity").GetDouble());
         Assert.Equal(10, glrb.RootElement.GetProperty("expectedRewards").GetArrayLength());

@@ -23,7 +23,11 @@ public sealed class LibraCommandTests : IDisposable
         Assert.True((double)root["wallSeconds"]! >= 0);
         Assert.True((double)root["stepsPerSecond"]! > 0);
         JsonArray policies = root["policies"]!.AsArray();
-        Assert.Equal(["LinUCB", "LLM-only", "GLRB", "LIBRA"], policies.Select(p => (string)p!["name"]!).ToArray());
+        Assert.Equal(["LinUCB", "LLM-only", "GLRB", "LIBRA", "LIBRA (q=0)"], policies.Select(p => (string)p!["name"]!).ToArray());
+        Assert.Equal("constant:4", (string)root["radius"]!);
+        Assert.Equal(1.0, (double)root["sigma"]!);
+        Assert.Equal(["simulated:q=0.8", "simulated:q=0"], root["advisors"]!.AsArray().Select(a => (string)a!["advisor"]!).ToArray());
+        Assert.NotEmpty(root["claims"]!.AsArray());
         foreach (JsonNode? p in policies)
         {
             foreach (string stat in new[] { "cumulativeRegret", "llmQueries", "meanReward" })
@@ -97,6 +101,12 @@ public sealed class LibraCommandTests : IDisposable
     [InlineData("--env synthetic --advisor clinician", "clinician")]
     [InlineData("--solver global --norm l1", "--solver")]
     [InlineData("--solver global --noncompliance random:eps=0.2", "--solver global cannot solve robust-ORO")]
+    [InlineData("--radius wide", "--radius")]
+    [InlineData("--radius constant:-1", "--radius")]
+    [InlineData("--radius lemma2:c-mu=0", "--radius")]
+    [InlineData("--radius lemma2:delta=1", "--radius")]
+    [InlineData("--radius lemma2:kappa=2", "--radius")]
+    [InlineData("--sigma 0", "--sigma")]
     public async Task BadOption_OneLineOnStderr_Exit2(string args, string mentions)
     {
         var (exit, stdout, stderr) = await CliRunner.Run(["libra", .. args.Split(' '), "--out", _out]);
@@ -107,6 +117,21 @@ public sealed class LibraCommandTests : IDisposable
         Assert.StartsWith("error: ", lines[0]);
         Assert.Contains(mentions, lines[0]);
         Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
+    public async Task Lemma2Radius_AndTheSafeGate_Run_AndAreReported()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "30", "--runs", "2", "--radius", "lemma2:delta=0.1",
+            "--safe-gate", "--noncompliance", "adversarial:eps=0.3", "--json", "--out", _out);
+        Assert.True(exit == 0, stderr);
+        JsonNode root = JsonNode.Parse(stdout)!;
+        Assert.Equal("lemma2:delta=0.1", (string)root["radius"]!);
+        Assert.True((bool)root["safeGate"]!);
+        JsonNode libra = root["policies"]!.AsArray().Single(p => (string)p!["name"]! == "LIBRA")!;
+        Assert.NotNull(libra["safeGateDeclines"]);
+        Assert.NotNull(libra["robustCumulativeRegret"]);
+        Assert.True(File.Exists(Path.Combine(_out, "regret-robust.png")));
     }
 
     [Fact]

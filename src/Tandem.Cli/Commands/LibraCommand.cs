@@ -32,7 +32,7 @@ public static class LibraCommand
     public static OptionMap Names { get; } = new(new Dictionary<string, string>
     {
         ["Env"] = "--env", ["Horizon"] = "--horizon", ["Runs"] = "--runs", ["MaxDegreeOfParallelism"] = "--parallel",
-        ["Gamma"] = "--gamma", ["Delta"] = "--delta", ["Rho"] = "--rho", ["Lambda"] = "--lambda", ["Policies"] = "--policies",
+        ["Gamma"] = "--gamma", ["Delta"] = "--delta", ["Radius"] = "--radius", ["Sigma"] = "--sigma", ["SafeGate"] = "--safe-gate", ["Lambda"] = "--lambda", ["Policies"] = "--policies",
         ["Advisors"] = "--advisor", ["Norm"] = "--norm", ["Solver"] = "--solver", ["NonCompliance"] = "--noncompliance",
         ["Epsilon"] = "--noncompliance", ["Vary"] = "--vary", ["Values"] = "--values",
     });
@@ -41,15 +41,17 @@ public static class LibraCommand
     public sealed class Options
     {
         public Option<string> Env { get; } = new("--env") { Description = "Environment: synthetic, hypertension or fertility.", DefaultValueFactory = _ => "hypertension", Recursive = true };
-        public Option<string> Policies { get; } = new("--policies") { Description = "Comma-separated policies: " + string.Join(", ", RecoursePolicies.Catalog.Select(p => p.Id)) + ".", DefaultValueFactory = _ => "linucb,llm-only,glrb,libra", Recursive = true };
+        public Option<string> Policies { get; } = new("--policies") { Description = "Comma-separated policies: " + string.Join(", ", RecoursePolicies.Catalog.Select(p => p.Id)) + ".", DefaultValueFactory = _ => string.Join(",", new LibraStudyOptions().Policies), Recursive = true };
         public Option<int?> Horizon { get; } = new("--horizon") { Description = "Steps per run T (default per environment).", Recursive = true };
         public Option<int?> Runs { get; } = new("--runs") { Description = "Independent runs R (default per environment).", Recursive = true };
         public Option<double?> Gamma { get; } = new("--gamma") { Description = "Recourse budget γ ≥ 0 (default per environment).", Recursive = true };
         public Option<string> Norm { get; } = new("--norm") { Description = "Recourse norm: l2, linf, l1 or mahalanobis.", DefaultValueFactory = _ => "l2", Recursive = true };
-        public Option<double?> Delta { get; } = new("--delta") { Description = "LIBRA's confidence threshold Δ ≥ 0 (default per environment).", Recursive = true };
+        public Option<double?> Delta { get; } = new("--delta") { Description = "LIBRA's confidence threshold Δ ≥ 0 in units of σ: it asks while UCB − LCB > Δσ (default per environment).", Recursive = true };
         public Option<string[]> Advisor { get; } = new("--advisor") { Description = "Advisor: simulated:q=Q, clinician, or a language model (" + LlmSpec.Allowed + "); default per environment. Repeat to compare several in one study (seed Figs 6-7).", Recursive = true, Arity = ArgumentArity.ZeroOrMore, AllowMultipleArgumentsPerToken = false };
         public Option<string> NonCompliance { get; } = new("--noncompliance") { Description = "Patients: none, random:eps=E or adversarial:eps=E.", DefaultValueFactory = _ => "none", Recursive = true };
-        public Option<double?> Rho { get; } = new("--rho") { Description = "Constant confidence radius ρ of GLRB/LIBRA and α of LinUCB (default per environment).", Recursive = true };
+        public Option<string?> Radius { get; } = new("--radius") { Description = "Confidence radius of GLRB/LIBRA and LinUCB's α: constant:RHO (RHO in units of σ; default constant:1) or lemma2[:delta=D,beta-theta=B,beta-x=X,c-mu=C,l-mu=L] (Lemma 2 as proved in Appendix A.2).", Recursive = true };
+        public Option<double?> Sigma { get; } = new("--sigma") { Description = "Noise scale σ the bandits are told: the unit of a constant ρ and Lemma 2's σ (default: the environment's stated noise; hypertension 5 mmHg).", Recursive = true };
+        public Option<bool> SafeGate { get; } = new("--safe-gate") { Description = "LIBRA declines advice whose UCB is below its own pair's LCB (beyond the seed; counted as its own fallback reason).", Recursive = true };
         public Option<double?> Lambda { get; } = new("--lambda") { Description = "Ridge λ > 0 (default 1).", Recursive = true };
         public Option<string> Solver { get; } = new("--solver") { Description = "(ORO-Arm) solver: cd (Algorithm 2) or global (Proposition 1; L2/Mahalanobis only).", DefaultValueFactory = _ => "cd", Recursive = true };
         public CommonOptions Common { get; } = new("Output folder (default ./results/libra-ENV).");
@@ -57,7 +59,7 @@ public static class LibraCommand
 
         public void AddTo(Command command)
         {
-            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Gamma, Norm, Delta, Advisor, NonCompliance, Rho, Lambda, Solver })
+            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Gamma, Norm, Delta, Advisor, NonCompliance, Radius, Sigma, SafeGate, Lambda, Solver })
                 command.Add(o);
             Common.AddTo(command);
             Llm.AddTo(command);
@@ -113,6 +115,13 @@ public static class LibraCommand
             if (solver == OroSolverKind.Global && nonCompliance.Kind == "random")
                 throw new UsageException("--solver global cannot solve robust-ORO for random non-compliance (that uses Algorithm 2); use --solver cd.");
 
+            RadiusSpec? radius = null;
+            if (parse.GetValue(Radius) is { } radiusText)
+            {
+                try { radius = RadiusSpec.Parse(radiusText); }
+                catch (ArgumentException) { throw new UsageException($"--radius '{ConsoleText.Safe(radiusText, 200)}' is unknown; allowed: {RadiusSpec.Allowed}."); }
+            }
+
             CommonSettings common = Common.Read(parse, Path.Combine("results", command == "demo" ? "demo" : "libra-" + env));
             var options = new LibraExperimentOptions
             {
@@ -128,7 +137,9 @@ public static class LibraCommand
                     Norm = norm,
                     Delta = parse.GetValue(Delta),
                     NonCompliance = nonCompliance,
-                    Rho = parse.GetValue(Rho),
+                    Radius = radius,
+                    Sigma = parse.GetValue(Sigma),
+                    SafeGate = parse.GetValue(SafeGate),
                     Lambda = parse.GetValue(Lambda),
                     Solver = solver,
                     Advisors = advisors.Select(a => a.Spec).ToArray(),
@@ -197,7 +208,14 @@ public static class LibraCommand
         output.Complete(session.WithNotes(result.ToReport()), "tandem " + invocation.Command, parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
             new Dictionary<string, string> { ["env"] = summary.Env, ["advisor"] = summary.Advisor });
         if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
-        else ConsoleTables.WriteStudy(io.Output, summary, output.Folder);
+        else
+        {
+            ConsoleTables.WriteStudy(io.Output, summary, output.Folder);
+            foreach (AdvisorQuality q in summary.Advisors ?? [])
+                io.Output.WriteLine($"η of {ConsoleText.Safe(q.Advisor)}: mean {ReportText.MeanSd(q.MeanEta.Mean, q.MeanEta.Sd)} per patient, largest {ReportText.Number(q.MaxEta)} ({q.Method}).");
+            foreach (ClaimCheck c in summary.Claims ?? [])
+                io.Output.WriteLine($"{(c.Holds * 10 >= c.Runs * 8 ? "holds" : "fails")} in {c.Holds}/{c.Runs} runs: {c.Claim} ({c.Measure}).");
+        }
         return CliApp.Ok;
     }
 

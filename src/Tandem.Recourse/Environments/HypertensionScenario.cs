@@ -9,12 +9,25 @@ namespace Tandem.Recourse.Environments;
 /// <summary>Assumptions of the calibrated hypertension cohort that the seed does not publish.</summary>
 public sealed record HypertensionOptions
 {
-    /// <summary>Intercept of the next-visit SBP model of both arms, mmHg. Not published; 125.5 makes a random
-    /// arm without recourse drop SBP by about 44.5 from 170, near the seed's LinUCB figure 44.45.</summary>
-    public double Intercept { get; init; } = 125.5;
+    /// <summary>Intercept of the next-visit SBP model of both arms, mmHg: the next-visit SBP of a patient at the
+    /// cohort's mean of every feature. Not published. Derived from what seed 000 §5 states about the cohort, never
+    /// from its results: the patients have high blood pressure with 170 mmHg as their baseline SBP (the reference
+    /// of the reward), the current SBP is standardised (its mean is that baseline), and no treatment effect beyond
+    /// Table 1's coefficients is published, so the average patient's next visit is assumed at the baseline: 170
+    /// (docs/libra-hypertension.md). Range: finite.</summary>
+    public double Intercept { get; init; } = 170;
 
-    /// <summary>Residual standard deviation of next-visit SBP, mmHg. Not published; assumed 5.</summary>
+    /// <summary>Residual standard deviation of next-visit SBP, mmHg. Not published and the seed's text gives no value;
+    /// assumed 5. Range: σ ≥ 0, finite.</summary>
     public double NoiseSd { get; init; } = 5.0;
+
+    /// <summary>The simulated clinician's lifestyle change, (DietScore, PhyActHours) in standard deviations, the same
+    /// for every patient: the seed's Fig 4a averages for GPT-3.5 (an input, not a fit). Default (0.8, 1.1).</summary>
+    public IReadOnlyList<double> ClinicianChange { get; init; } = [0.8, 1.1];
+
+    /// <summary>The simulated clinician prescribes the combination therapy when this visit's standardised SBP
+    /// exceeds this value, else a beta-blocker (an input). Default 0 (the cohort mean).</summary>
+    public double ClinicianSbpThreshold { get; init; }
 
     /// <summary>Patients per run (114 beta-blocker + 63 ACE+CCB+Diur in the seed).</summary>
     public int CohortSize { get; init; } = 177;
@@ -55,7 +68,7 @@ public sealed class HypertensionScenario(HypertensionOptions? options = null) : 
     public string Name => "hypertension";
 
     /// <inheritdoc />
-    public ScenarioDefaults Defaults { get; } = new(Horizon: 500, Runs: 10, Gamma: 3, Delta: 1, Advisor: "clinician", Rho: 1, Lambda: 1);
+    public ScenarioDefaults Defaults => new(Horizon: 500, Runs: 10, Gamma: 3, Delta: 1, Advisor: "clinician", Rho: 1, Lambda: 1, NoiseScale: Options.NoiseSd);
 
     /// <inheritdoc />
     public string RewardLabel => "SBP drop from 170 mmHg";
@@ -82,7 +95,8 @@ public sealed class HypertensionScenario(HypertensionOptions? options = null) : 
         gamma,
         goal: "minimize the systolic blood pressure at the NEXT visit");
 
-    /// <summary>θ* of both arms in reward units (170 − SBP): intercept 170 − 125.5, coefficients negated.</summary>
+    /// <summary>θ* of both arms in reward units (baseline − SBP): intercept baseline − <see cref="HypertensionOptions.Intercept"/>,
+    /// coefficients negated.</summary>
     public double[][] TrueTheta() =>
     [
         [Options.Baseline - Options.Intercept, .. Table1.Select(r => -r.BetaBlocker)],
@@ -112,13 +126,20 @@ public sealed class HypertensionScenario(HypertensionOptions? options = null) : 
         return new RecourseWorld(new RecourseTruth(problem, TrueTheta()), new CohortSampler(cohort), Options.NoiseSd);
     }
 
-    /// <summary>The simulated clinician of Figure 4a: DietScore +0.8 and PhyActHours +1.1 for everyone;
-    /// combination therapy when this visit's SBP is above the cohort mean, else a beta-blocker.</summary>
-    public IRecourseAdvisor CreateClinician(RecourseProblem problem) => new SimulatedClinicianAdvisor(
-        problem,
-        [0.8, 1.1],
-        x => x[8] > 0 ? 1 : 0,
-        "simulated clinician (seed Fig 4a): DietScore +0.8, PhyActHours +1.1 for everyone; ACE+CCB+Diuretics when current SBP is above average, else Beta-blocker");
+    /// <summary>The simulated clinician, a stated model (docs/libra-hypertension.md): the same lifestyle change for
+    /// everyone (<see cref="HypertensionOptions.ClinicianChange"/>, by default the seed's Fig 4a) and combination
+    /// therapy when this visit's SBP is above <see cref="HypertensionOptions.ClinicianSbpThreshold"/>, else a
+    /// beta-blocker. It never reads θ*.</summary>
+    public IRecourseAdvisor CreateClinician(RecourseProblem problem)
+    {
+        double threshold = Options.ClinicianSbpThreshold;
+        double[] change = [.. Options.ClinicianChange];
+        return new SimulatedClinicianAdvisor(
+            problem,
+            change,
+            x => x[8] > threshold ? 1 : 0,
+            FormattableString.Invariant($"simulated clinician (a stated model after seed Fig 4a): DietScore {change[0]:+0.##;-0.##}, PhyActHours {change[1]:+0.##;-0.##} for everyone; ACE+CCB+Diuretics when this visit's standardised SBP is above {threshold}, else Beta-blocker"));
+    }
 
     IRecourseAdvisor? IRecourseScenario.CreateClinician(RecourseProblem problem) => CreateClinician(problem);
 

@@ -12,6 +12,15 @@ public interface INonCompliance
 
     /// <summary>Write x̄ into <paramref name="realized"/> given the clean context, the intended x̃ and the arm.</summary>
     void Realize(ReadOnlySpan<double> context, ReadOnlySpan<double> intended, int arm, Span<double> realized, Random random);
+
+    /// <summary>The seed's robust benchmark at <paramref name="context"/> (Appendix C.1 for random non-compliance:
+    /// max over (a, x̃) of E_ε r(x̃ + ε, a); C.4 for adversarial: max over (a, x̃) of the worst reward within ε), or
+    /// NaN where this model cannot state it exactly.</summary>
+    double RobustOptimum(RecourseTruth truth, ReadOnlySpan<double> context);
+
+    /// <summary>The same measure for the pair (<paramref name="intended"/>, <paramref name="arm"/>): E_ε r(x̃ + ε, a)
+    /// (C.1) or the worst reward within ε (C.4); NaN where <see cref="RobustOptimum"/> is.</summary>
+    double RobustValue(RecourseTruth truth, ReadOnlySpan<double> context, ReadOnlySpan<double> intended, int arm);
 }
 
 /// <summary>
@@ -65,6 +74,50 @@ public sealed class RandomNonCompliance : INonCompliance
             realized[mutable[j]] += Epsilon * (-Bias * u + (1 - Bias) * _w[j]);
         }
     }
+
+    /// <inheritdoc />
+    /// <remarks>E[ε] = −E·b·u (w has mean 0), so for the identity link E_ε r(x̃ + ε, a) = θ*_aᵀx̃ − E·b·θ*_{a,M}ᵀu.
+    /// With the change c = t·d (‖d‖₂ = 1, 0 &lt; t ≤ γ) the mutable part is (t − E·b)·θ*_{a,M}ᵀd, whose supremum over an
+    /// L2 ball without bounds is max(γ − E·b, E·b)·‖θ*_{a,M}‖₂ (the second term a limit of ever smaller changes
+    /// against θ*). Exact for the identity link and the L2 norm without bounds; NaN otherwise.</remarks>
+    public double RobustOptimum(RecourseTruth truth, ReadOnlySpan<double> context)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        if (!Exact(truth)) return double.NaN;
+        int[] mutable = _problem.MutableIndices;
+        double shrink = Math.Max(truth.Problem.Gamma - Epsilon * Bias, Epsilon * Bias);
+        double best = double.NegativeInfinity;
+        for (int a = 0; a < truth.Problem.ArmCount; a++)
+        {
+            ReadOnlySpan<double> theta = truth.Theta(a);
+            double z = 0, norm = 0;
+            for (int i = 0; i < theta.Length; i++) z += theta[i] * context[i];
+            foreach (int i in mutable) norm += theta[i] * theta[i];
+            best = Math.Max(best, z + shrink * Math.Sqrt(norm));
+        }
+        return best;
+    }
+
+    /// <inheritdoc />
+    public double RobustValue(RecourseTruth truth, ReadOnlySpan<double> context, ReadOnlySpan<double> intended, int arm)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        if (!Exact(truth)) return double.NaN;
+        int[] mutable = _problem.MutableIndices;
+        ReadOnlySpan<double> theta = truth.Theta(arm);
+        double z = 0, norm = 0, along = 0;
+        for (int i = 0; i < theta.Length; i++) z += theta[i] * intended[i];
+        foreach (int i in mutable)
+        {
+            double change = intended[i] - context[i];
+            norm += change * change;
+            along += theta[i] * change;
+        }
+        return norm > 0 ? z - Epsilon * Bias * along / Math.Sqrt(norm) : z;
+    }
+
+    private static bool Exact(RecourseTruth truth) =>
+        truth.Problem.Link == Core.Numerics.GlmLink.Identity && truth.Problem.Set.Norm is Geometry.L2Norm && !truth.Problem.Set.HasBounds;
 }
 
 /// <summary>
@@ -104,5 +157,45 @@ public sealed class AdversarialNonCompliance : INonCompliance
         problem.Set.Norm.MaximizeOnUnitBall(_thetaM, _direction);
         int[] mutable = problem.MutableIndices;
         for (int j = 0; j < mutable.Length; j++) realized[mutable[j]] -= Epsilon * _direction[j];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>C.4, eq. (31)-(32): the worst reward within ε of x̃ is μ(θ*_aᵀx̃ − ε‖θ*_{a,M}‖_*), so the max-min
+    /// benchmark is max over a of μ(θ*_aᵀx̃*_a − ε‖θ*_{a,M}‖_*) with x̃*_a Lemma 1's recourse. Exact for every norm.</remarks>
+    public double RobustOptimum(RecourseTruth truth, ReadOnlySpan<double> context)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        RecourseProblem problem = truth.Problem;
+        Span<double> best = context.Length <= 256 ? stackalloc double[context.Length] : new double[context.Length];
+        Span<double> xM = stackalloc double[problem.MutableIndices.Length];
+        Span<double> w = stackalloc double[problem.MutableIndices.Length];
+        Span<double> target = stackalloc double[problem.MutableIndices.Length];
+        problem.GetMutable(context, xM);
+        double top = double.NegativeInfinity;
+        for (int a = 0; a < problem.ArmCount; a++)
+        {
+            ReadOnlySpan<double> theta = truth.Theta(a);
+            problem.GetMutable(theta, w);
+            problem.Set.MaximizeLinear(xM, w, target);
+            context.CopyTo(best);
+            problem.SetMutable(best, target);
+            double z = 0;
+            for (int i = 0; i < theta.Length; i++) z += theta[i] * best[i];
+            top = Math.Max(top, z - Epsilon * problem.Set.Norm.DualNorm(w));
+        }
+        return Core.Numerics.Links.Mean(problem.Link, top);
+    }
+
+    /// <inheritdoc />
+    public double RobustValue(RecourseTruth truth, ReadOnlySpan<double> context, ReadOnlySpan<double> intended, int arm)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        RecourseProblem problem = truth.Problem;
+        Span<double> w = stackalloc double[problem.MutableIndices.Length];
+        ReadOnlySpan<double> theta = truth.Theta(arm);
+        problem.GetMutable(theta, w);
+        double z = 0;
+        for (int i = 0; i < theta.Length; i++) z += theta[i] * intended[i];
+        return Core.Numerics.Links.Mean(problem.Link, z - Epsilon * problem.Set.Norm.DualNorm(w));
     }
 }

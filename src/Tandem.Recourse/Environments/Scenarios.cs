@@ -11,9 +11,12 @@ namespace Tandem.Recourse.Environments;
 /// <param name="Gamma">γ, the recourse budget.</param>
 /// <param name="Delta">Δ, LIBRA's threshold.</param>
 /// <param name="Advisor">Default advisor spec ("simulated:q=0.8", "clinician").</param>
-/// <param name="Rho">Default constant confidence radius ρ of LinUCB/GLRB/LIBRA.</param>
+/// <param name="Rho">Default constant confidence radius ρ of LinUCB/GLRB/LIBRA, in units of <paramref name="NoiseScale"/>
+/// (docs/confidence-radius.md).</param>
 /// <param name="Lambda">Ridge λ.</param>
-public sealed record ScenarioDefaults(int Horizon, int Runs, double Gamma, double Delta, string Advisor, double Rho, double Lambda);
+/// <param name="NoiseScale">σ, the reward-noise scale the bandits are told (Lemma 2's σ; the unit of ρ): what the
+/// environment states about its noise, not measured from its truth.</param>
+public sealed record ScenarioDefaults(int Horizon, int Runs, double Gamma, double Delta, string Advisor, double Rho, double Lambda, double NoiseScale = 1.0);
 
 /// <summary>One run's ground truth and patients.</summary>
 public sealed record RecourseWorld(RecourseTruth Truth, IContextSampler Sampler, double NoiseSd);

@@ -16,7 +16,7 @@ public sealed class SyntheticScenario(int dimension = 20, int arms = 10, double 
     public string Name => "synthetic";
 
     /// <inheritdoc />
-    public ScenarioDefaults Defaults { get; } = new(Horizon: 1000, Runs: 10, Gamma: 3, Delta: 1, Advisor: "simulated:q=0.8", Rho: 1, Lambda: 1);
+    public ScenarioDefaults Defaults { get; } = new(Horizon: 1000, Runs: 10, Gamma: 3, Delta: 1, Advisor: "simulated:q=0.8", Rho: 4, Lambda: 1, NoiseScale: noiseSd);
 
     /// <inheritdoc />
     public string RewardLabel => "reward";

@@ -119,8 +119,28 @@ public static class LibraExperiment
 
         int fromStep = RecourseWindowStart(scenario.Name, runner.Horizon);
         var recorder = new RecourseRecorder(plan.Problem, LibraResult.RecourseFigurePolicies(plan.PolicyNames), fromStep);
-        IReadOnlyList<IStepObserver<double[], RecourseDecision, RecourseOutcome>> all = [recorder, .. observers ?? []];
+        bool robust = plan.NonCompliance.Kind != "none";
+        var meter = new LibraMeter(plan.PolicyNames.Count, runner.Runs, runner.Horizon, robust);
+        IReadOnlyList<IStepObserver<double[], RecourseDecision, RecourseOutcome>> all = [recorder, meter, .. observers ?? []];
         StudyResult result = await StudyRunner.RunAsync(plan.Study, runner, all, progress, cancellationToken: cancellationToken).ConfigureAwait(false);
+        bool control = plan.PolicyNames.Contains(RecoursePolicies.ControlDisplay);
+
+        PolicySummary Summarise(PolicyTrace trace, int index)
+        {
+            PolicySummary summary = PolicySummary.From(trace);
+            if (meter.RobustRegret(index) is { } r && r.All(run => run.All(double.IsFinite)))
+            {
+                double[][] cut = r.Select((run, i) => run[..trace.Regret[i].Length]).ToArray();
+                summary = summary with
+                {
+                    RobustCumulativeRegret = Stat.Of(cut.Select(run => run.Sum()).ToArray()),
+                    RobustRegretCurve = Tandem.Core.Statistics.Curves.MeanOfCumulative(cut),
+                };
+            }
+            if (options.Study.SafeGate && trace.Name.StartsWith("LIBRA", StringComparison.Ordinal))
+                summary = summary with { SafeGateDeclines = Stat.Of(meter.Declined(index)) };
+            return summary;
+        }
 
         var summary = new LibraSummary(
             Command: "libra",
@@ -130,18 +150,22 @@ public static class LibraExperiment
             Seed: runner.Seed,
             WallSeconds: result.SimulationWallTime.TotalSeconds,
             StepsPerSecond: result.StepsPerSecond,
-            Policies: result.Policies.Select(PolicySummary.From).ToArray(),
+            Policies: result.Policies.Select(Summarise).ToArray(),
             Advisor: plan.AdvisorText,
             Norm: plan.Problem.Set.Norm.Name,
             Gamma: plan.Gamma,
             Delta: plan.Delta,
-            Rho: plan.Rho,
+            Radius: plan.Radius.ToString(),
+            Sigma: plan.Sigma,
             Lambda: plan.Lambda,
             Noncompliance: plan.NonCompliance.ToString(),
             Solver: options.Study.Solver == OroSolverKind.Global ? "global" : "cd",
             RewardLabel: scenario.RewardLabel,
             FittedMutableCoefficients: scenario is FertilityScenario fertility ? FertilityCoefficients(fertility, plan.Problem, runner) : null,
-            Llm: null);
+            Llm: null,
+            SafeGate: options.Study.SafeGate,
+            Advisors: LibraMeasures.MeasureAdvisors(plan, runner, result, control),
+            Claims: LibraMeasures.CheckClaims(result, plan.Problem.ArmCount, robust ? RobustByName(result, meter) : null));
         var recourses = LibraResult.RecourseFigurePolicies(plan.PolicyNames)
             .Where(p => summary.Policies.Any(s => s.Name == p))
             .Select(p =>
@@ -151,6 +175,18 @@ public static class LibraExperiment
             })
             .ToArray();
         return new LibraResult(summary, result, plan.Problem, plan.PolicyNames, recourses, fromStep);
+    }
+
+    // The robust regret of every policy whose benchmark is exact, by name, cut to the steps run.
+    private static Dictionary<string, double[][]>? RobustByName(StudyResult result, LibraMeter meter)
+    {
+        var map = new Dictionary<string, double[][]>(StringComparer.Ordinal);
+        for (int p = 0; p < result.Policies.Count; p++)
+        {
+            if (meter.RobustRegret(p) is not { } r || !r.All(run => run.All(double.IsFinite))) return null;
+            map[result.Policies[p].Name] = r.Select((run, i) => run[..result.Policies[p].Regret[i].Length]).ToArray();
+        }
+        return map;
     }
 
     /// <summary>Run LIBRA alone once per value of <paramref name="ablation"/> (seed 000 Fig 9).</summary>

@@ -11,8 +11,10 @@ namespace Tandem.Recourse.Experiments;
 /// data: a study is describable by a JSON document of these options.</summary>
 public sealed record LibraStudyOptions
 {
-    /// <summary>Policy ids of <see cref="RecoursePolicies.Catalog"/>: linucb, llm-only, glrb, libra.</summary>
-    public IReadOnlyList<string> Policies { get; init; } = ["linucb", "llm-only", "glrb", "libra"];
+    /// <summary>Policy ids of <see cref="RecoursePolicies.Catalog"/>: linucb, llm-only, glrb, libra, libra-q0. The default
+    /// runs all five: libra-q0 is LIBRA with a random advisor (q = 0), the control that shows what the advice itself
+    /// is worth.</summary>
+    public IReadOnlyList<string> Policies { get; init; } = ["linucb", "llm-only", "glrb", "libra", "libra-q0"];
 
     /// <summary>γ. Range: 0 or [<see cref="LibraLimits.MinPositive"/>, <see cref="LibraLimits.MaxScale"/>].</summary>
     public double? Gamma { get; init; }
@@ -20,7 +22,8 @@ public sealed record LibraStudyOptions
     /// <summary>Recourse norm name: l2, linf, l1, mahalanobis.</summary>
     public string Norm { get; init; } = "l2";
 
-    /// <summary>LIBRA's Δ. Range: 0 or ≥ <see cref="LibraLimits.MinPositive"/>, finite.</summary>
+    /// <summary>LIBRA's Δ in units of σ (the gate asks the advisor while UCB − LCB &gt; Δσ). Range: 0 or ≥
+    /// <see cref="LibraLimits.MinPositive"/>, finite.</summary>
     public double? Delta { get; init; }
 
     /// <summary>The advisors consulted by LLM-only and LIBRA; empty = the environment's default. With several
@@ -31,9 +34,16 @@ public sealed record LibraStudyOptions
     /// <summary>Non-compliance of the patients (and the matching guard of GLRB and LIBRA).</summary>
     public NonComplianceSpec NonCompliance { get; init; } = NonComplianceSpec.None;
 
-    /// <summary>Constant confidence radius ρ of GLRB/LIBRA and α of LinUCB. Range: 0 or
-    /// [<see cref="LibraLimits.MinPositive"/>, <see cref="LibraLimits.MaxScale"/>].</summary>
-    public double? Rho { get; init; }
+    /// <summary>Confidence radius of GLRB/LIBRA and LinUCB's α: constant ρ in units of σ, or Lemma 2 as proved
+    /// (<see cref="RadiusSpec"/>); null = constant with the environment's default ρ.</summary>
+    public RadiusSpec? Radius { get; init; }
+
+    /// <summary>σ, the reward-noise scale the bandits are told (unit of a constant ρ; Lemma 2's σ); null = the
+    /// environment's stated noise. Range: [<see cref="LibraLimits.MinPositive"/>, <see cref="LibraLimits.MaxScale"/>].</summary>
+    public double? Sigma { get; init; }
+
+    /// <summary>LIBRA's safe gate (<see cref="AdvisorGateOptions.SafeGate"/>). Default false.</summary>
+    public bool SafeGate { get; init; }
 
     /// <summary>Ridge λ. Range: [<see cref="LibraLimits.MinPositive"/>, <see cref="LibraLimits.MaxScale"/>].</summary>
     public double? Lambda { get; init; }
@@ -47,7 +57,8 @@ public sealed record LibraStudyOptions
     {
         if (Gamma is { } gamma) LibraLimits.CheckScale(gamma, nameof(Gamma), "γ");
         if (Delta is { } delta) LibraLimits.CheckScale(delta, nameof(Delta), "Δ", max: LibraLimits.MaxDelta);
-        if (Rho is { } rho) LibraLimits.CheckScale(rho, nameof(Rho), "ρ");
+        Radius?.Validate();
+        if (Sigma is { } sigma) LibraLimits.CheckScale(sigma, nameof(Sigma), "σ", zeroAllowed: false);
         if (Lambda is { } lambda) LibraLimits.CheckScale(lambda, nameof(Lambda), "λ", zeroAllowed: false);
         ArgumentNullException.ThrowIfNull(Policies, nameof(Policies));
         ArgumentNullException.ThrowIfNull(Advisors, nameof(Advisors));
@@ -73,7 +84,8 @@ public sealed record LibraStudyPlan(
     Study<double[], RecourseDecision, RecourseOutcome> Study,
     double Gamma,
     double Delta,
-    double Rho,
+    RadiusSpec Radius,
+    double Sigma,
     double Lambda,
     IReadOnlyList<AdvisorSpec> Advisors,
     NonComplianceSpec NonCompliance,
@@ -99,12 +111,14 @@ public static class LibraStudy
         ScenarioDefaults defaults = scenario.Defaults;
         double gamma = options.Gamma ?? defaults.Gamma;
         double delta = options.Delta ?? defaults.Delta;
-        double rho = options.Rho ?? defaults.Rho;
+        RadiusSpec radius = options.Radius ?? RadiusSpec.Constant(defaults.Rho);
+        double sigma = options.Sigma ?? defaults.NoiseScale;
         double lambda = options.Lambda ?? defaults.Lambda;
         options.Validate();
         LibraLimits.CheckScale(gamma, nameof(options.Gamma), "γ");
         LibraLimits.CheckScale(delta, nameof(options.Delta), "Δ", max: LibraLimits.MaxDelta);
-        LibraLimits.CheckScale(rho, nameof(options.Rho), "ρ");
+        radius.Validate();
+        LibraLimits.CheckScale(sigma, nameof(options.Sigma), "σ", zeroAllowed: false);
         LibraLimits.CheckScale(lambda, nameof(options.Lambda), "λ", zeroAllowed: false);
         AdvisorSpec[] specs = options.Advisors.Count > 0 ? options.Advisors.ToArray() : [AdvisorSpec.Parse(defaults.Advisor)];
         if (specs.Select(a => a.ToString()).Distinct().Count() != specs.Length)
@@ -130,17 +144,22 @@ public static class LibraStudy
             "adversarial" => NonComplianceGuard.Adversarial,
             _ => NonComplianceGuard.None,
         };
+        (ConfidenceRadiusRule rule, double? lipschitz) = radius.Create(problem, sigma, lambda);
         var settings = new RecoursePolicySettings(
             new GlrbOptions
             {
                 Lambda = lambda,
-                Radius = ConfidenceRadiusRule.Constant(rho),
+                Radius = rule,
+                Lipschitz = lipschitz,
                 Solver = options.Solver,
                 Guard = guard,
                 Epsilon = options.NonCompliance.Epsilon,
             },
-            new LinUcbOptions { Alpha = rho, Lambda = lambda },
-            new AdvisorGateOptions { Delta = delta });
+            rule is ConstantRadius constant
+                ? new LinUcbOptions { Alpha = constant.Rho, Lambda = lambda }
+                : new LinUcbOptions { Lambda = lambda, Radius = rule },
+            // Δ is stated in units of σ like ρ, so the gate compares 2ρσ‖x̃‖_{V⁻¹} with Δσ whatever the reward's units.
+            new AdvisorGateOptions { Delta = delta * sigma, SafeGate = options.SafeGate });
         settings.Glrb.Validate();
 
         // A simulated advisor's stream is named by its position, so a single advisor draws exactly what it drew
@@ -167,7 +186,7 @@ public static class LibraStudy
                 {
                     var environment = (RecourseEnvironment)env;
                     IRecourseAdvisor? advisor = entry.UsesAdvisor ? CreateAdvisor(which, environment, run) : null;
-                    return entry.Create(new RecoursePolicyContext(environment.Problem, run, settings, advisor, which));
+                    return entry.Create(new RecoursePolicyContext(environment.Problem, run, settings, advisor, which, environment.Truth));
                 }));
             }
         }
@@ -180,7 +199,7 @@ public static class LibraStudy
                 return new RecourseEnvironment(world.Truth, world.Sampler, world.NoiseSd, options.NonCompliance.Create(world.Truth), run.DeriveSeed("environment"));
             },
             factories);
-        return new LibraStudyPlan(scenario, problem, study, gamma, delta, rho, lambda, specs, options.NonCompliance, names);
+        return new LibraStudyPlan(scenario, problem, study, gamma, delta, radius, sigma, lambda, specs, options.NonCompliance, names);
     }
 
     private static int CountMutable(IRecourseScenario scenario) =>

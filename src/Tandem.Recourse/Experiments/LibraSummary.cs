@@ -23,7 +23,12 @@ public sealed record Stat(double Mean, double Sd)
 /// <param name="LlmQueries">Advisor queries per run.</param>
 /// <param name="MeanReward">Mean observed reward per run.</param>
 /// <param name="RegretCurve">Mean cumulative regret after each step.</param>
-public sealed record PolicySummary(string Name, Stat CumulativeRegret, Stat LlmQueries, Stat MeanReward, double[] RegretCurve)
+/// <param name="RobustCumulativeRegret">Under non-compliance: final cumulative regret against the seed's robust benchmark
+/// (Appendix C.1 random, C.4 adversarial); null otherwise or where the benchmark is not exact.</param>
+/// <param name="RobustRegretCurve">Its mean cumulative curve.</param>
+/// <param name="SafeGateDeclines">Advice declined by the safe gate per run; null without the safe gate.</param>
+public sealed record PolicySummary(string Name, Stat CumulativeRegret, Stat LlmQueries, Stat MeanReward, double[] RegretCurve,
+    Stat? RobustCumulativeRegret = null, double[]? RobustRegretCurve = null, Stat? SafeGateDeclines = null)
 {
     /// <summary>Summarise a trace.</summary>
     public static PolicySummary From(PolicyTrace trace)
@@ -47,8 +52,9 @@ public sealed record PolicySummary(string Name, Stat CumulativeRegret, Stat LlmQ
 /// <param name="Advisor">The advisors, comma-separated.</param>
 /// <param name="Norm">Recourse norm.</param>
 /// <param name="Gamma">γ.</param>
-/// <param name="Delta">Δ.</param>
-/// <param name="Rho">ρ.</param>
+/// <param name="Delta">Δ, in units of σ.</param>
+/// <param name="Radius">The confidence radius spec ("constant:1" in units of σ, or "lemma2:...").</param>
+/// <param name="Sigma">σ, the noise scale the bandits are told.</param>
 /// <param name="Lambda">λ.</param>
 /// <param name="Noncompliance">Non-compliance spec.</param>
 /// <param name="Solver">"cd" or "global".</param>
@@ -56,6 +62,9 @@ public sealed record PolicySummary(string Name, Stat CumulativeRegret, Stat LlmQ
 /// <param name="FittedMutableCoefficients">Fertility only: the mean per-arm mutable coefficients beside the seed's.</param>
 /// <param name="Llm">Model use over the study, attached by the host; null when no model was used.</param>
 /// <param name="LlmByAdvisor">Model use per language-model advisor when there are several.</param>
+/// <param name="SafeGate">Whether LIBRA's safe gate was on.</param>
+/// <param name="Advisors">The measured suboptimality η of each advisor (and of the q = 0 control's).</param>
+/// <param name="Claims">The seed's claims checked run by run.</param>
 public sealed record LibraSummary(
     string Command,
     string Env,
@@ -69,14 +78,18 @@ public sealed record LibraSummary(
     string Norm,
     double Gamma,
     double Delta,
-    double Rho,
+    string Radius,
+    double Sigma,
     double Lambda,
     string Noncompliance,
     string Solver,
     string RewardLabel,
     IReadOnlyList<FittedCoefficients>? FittedMutableCoefficients,
     ModelUse? Llm,
-    IReadOnlyDictionary<string, ModelUse>? LlmByAdvisor = null);
+    IReadOnlyDictionary<string, ModelUse>? LlmByAdvisor = null,
+    bool SafeGate = false,
+    IReadOnlyList<AdvisorQuality>? Advisors = null,
+    IReadOnlyList<ClaimCheck>? Claims = null);
 
 /// <summary>Fertility: the mean fitted mutable coefficients of one arm beside the seed's.</summary>
 /// <param name="Treatment">Arm name.</param>

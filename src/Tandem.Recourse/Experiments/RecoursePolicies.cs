@@ -1,6 +1,7 @@
 using Tandem.Core.Abstractions;
 using Tandem.Core.Running;
 using Tandem.Recourse.Advisors;
+using Tandem.Recourse.Environments;
 using Tandem.Recourse.Model;
 using Tandem.Recourse.Policies;
 
@@ -18,17 +19,23 @@ public sealed record RecoursePolicySettings(GlrbOptions Glrb, LinUcbOptions LinU
 /// <param name="Settings">The resolved options.</param>
 /// <param name="Advisor">The advisor, for entries that use one; otherwise null.</param>
 /// <param name="AdvisorIndex">The advisor's position in the study (0 for the first), naming its streams.</param>
-public sealed record RecoursePolicyContext(RecourseProblem Problem, RunContext Run, RecoursePolicySettings Settings, IRecourseAdvisor? Advisor, int AdvisorIndex);
+/// <param name="Truth">The run's ground truth, for the built-in simulated advisors only (a policy never reads it).</param>
+public sealed record RecoursePolicyContext(RecourseProblem Problem, RunContext Run, RecoursePolicySettings Settings, IRecourseAdvisor? Advisor, int AdvisorIndex,
+    RecourseTruth? Truth = null);
 
 /// <summary>One policy of the catalog: its id (as in options and on the command line), its display name
 /// (as in the seed), whether it consults an advisor, and how to build it.</summary>
 public sealed record RecoursePolicyEntry(string Id, string Display, bool UsesAdvisor,
     Func<RecoursePolicyContext, IPolicy<double[], RecourseDecision, RecourseOutcome>> Create);
 
-/// <summary>The seed's four policies by id (seed 000 §5.3), in the seed's order.</summary>
+/// <summary>The seed's four policies by id (seed 000 §5.3), in the seed's order, and the q = 0 control.</summary>
 public static class RecoursePolicies
 {
-    /// <summary>linucb, llm-only, glrb, libra.</summary>
+    /// <summary>Display name of the control: LIBRA with a random advisor.</summary>
+    public const string ControlDisplay = "LIBRA (q=0)";
+
+    /// <summary>linucb, llm-only, glrb, libra, and libra-q0: LIBRA whose advisor is random (the seed's simulated
+    /// advisor with q = 0), the control that shows what the study's advice itself is worth.</summary>
     public static IReadOnlyList<RecoursePolicyEntry> Catalog { get; } =
     [
         new("linucb", "LinUCB", false, c => new LinUcbPolicy(c.Problem, c.Settings.LinUcb)),
@@ -36,6 +43,9 @@ public static class RecoursePolicies
             c.Run.CreateRandom(c.AdvisorIndex == 0 ? "llm-only-fallback" : "llm-only-fallback-" + c.AdvisorIndex))),
         new("glrb", "GLRB", false, c => new GlrbPolicy(c.Problem, c.Settings.Glrb)),
         new("libra", "LIBRA", true, c => AdvisorGateStage.Libra(new GlrbPolicy(c.Problem, c.Settings.Glrb), c.Advisor!, c.Settings.Gate)),
+        new("libra-q0", ControlDisplay, false, c => AdvisorGateStage.Libra(new GlrbPolicy(c.Problem, c.Settings.Glrb),
+            new SimulatedQualityAdvisor(c.Truth ?? throw new ArgumentException("The q = 0 control needs the run's truth.", nameof(c)), 0, c.Run.CreateRandom("advisor-control")),
+            c.Settings.Gate, ControlDisplay)),
     ];
 
     /// <summary>The entry with <paramref name="id"/> (case-insensitive); throws <see cref="ArgumentException"/>

@@ -14,6 +14,12 @@ public sealed record AdvisorGateOptions
     /// Range: Δ ≥ 0. Default 1.</summary>
     public double Delta { get; init; } = 1.0;
 
+    /// <summary>The safe gate (beyond the seed; docs/libra-safe-gate.md): decline advice that the inner policy is
+    /// confident is worse than its own pair, UCB_t(x̃^L, a^L) &lt; LCB_t(x̃^B, a^B), and implement the inner pair
+    /// instead, counted as the fallback reason <see cref="AdvisorGateStage.SafeGateReason"/>. Needs an inner policy
+    /// that states its bounds (<see cref="IConfidenceBounds"/>). Default false (the seed's Algorithm 3).</summary>
+    public bool SafeGate { get; init; }
+
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
@@ -37,6 +43,14 @@ public sealed class AdvisorLedger
 
     /// <summary>Fallbacks by reason.</summary>
     public IReadOnlyDictionary<string, int> Fallbacks => _fallbacks;
+
+    // Advice already counted as followed is declined afterwards (the safe gate): it becomes a fallback.
+    internal void Decline(bool projected, string reason)
+    {
+        if (projected) Projected--;
+        else Followed--;
+        _fallbacks[reason] = _fallbacks.GetValueOrDefault(reason) + 1;
+    }
 
     internal void Record(bool followed, bool projected, string? reason)
     {
@@ -89,7 +103,15 @@ internal sealed record AdvisorLedgerState(int Queries, int Followed, int Project
 public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecision, RecourseOutcome>
 {
     private const string Kind = "advisor-gate";
-    private const int Version = 1;
+    private const int Version = 2;
+
+    /// <summary>The fallback reason of advice the safe gate declined.</summary>
+    public const string SafeGateReason = "safe gate: advice's UCB below the bandit pair's LCB";
+
+    /// <summary>The note of a decision whose advice the safe gate declined.</summary>
+    public static DecisionNotes SafeGateDeclined { get; } = DecisionNotes.Of("safe-gate-declined");
+
+    private readonly IConfidenceBounds? _bounds;
     private readonly RecourseProblem _problem;
     private readonly IRecourseAdvisor _advisor;
     private readonly AdviceGate _gate;
@@ -110,16 +132,22 @@ public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecisi
         _advisor = advisor ?? throw new ArgumentNullException(nameof(advisor));
         Options = options ?? new AdvisorGateOptions();
         Options.Validate();
+        if (Options.SafeGate)
+        {
+            _bounds = inner as IConfidenceBounds
+                ?? throw new ArgumentException($"The safe gate needs an inner policy that states its confidence bounds; '{inner.Name}' does not.", nameof(options));
+        }
         _gate = new AdviceGate(problem);
         _advised = new double[problem.Dimension];
         _name = name ?? inner.Name + "+advisor";
     }
 
-    /// <summary>LIBRA (seed 000 Algorithm 3): the gate over <paramref name="bandit"/>.</summary>
-    public static AdvisorGateStage Libra(GlrbPolicy bandit, IRecourseAdvisor advisor, AdvisorGateOptions? options = null)
+    /// <summary>LIBRA (seed 000 Algorithm 3): the gate over <paramref name="bandit"/>, named <paramref name="name"/>
+    /// (default "LIBRA").</summary>
+    public static AdvisorGateStage Libra(GlrbPolicy bandit, IRecourseAdvisor advisor, AdvisorGateOptions? options = null, string name = "LIBRA")
     {
         ArgumentNullException.ThrowIfNull(bandit);
-        return new AdvisorGateStage(bandit, bandit.Problem, advisor, options, "LIBRA");
+        return new AdvisorGateStage(bandit, bandit.Problem, advisor, options, name);
     }
 
     /// <summary>LLM-only (seed 000 §5.3): always the advisor's pair (Δ = 0 over a uniform policy whose width
@@ -145,6 +173,17 @@ public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecisi
 
         (bool followed, int arm, DecisionNotes notes) = await _gate.ConsultAsync(_advisor, context, _advised, Ledger, cancellationToken).ConfigureAwait(false);
         if (!followed) return proposal with { Notes = proposal.Notes | notes };
+        if (_bounds is not null)
+        {
+            // Safe gate: the advice is declined only when the bandit is confident it is worse than its own pair.
+            double adviceUpper = _bounds.ConfidenceBounds(_advised, arm).Upper;
+            double banditLower = _bounds.ConfidenceBounds(proposal.Recourse.AsSpan(), proposal.Arm).Lower;
+            if (adviceUpper < banditLower)
+            {
+                Ledger.Decline(notes.Contains(DecisionNotes.AdviceProjected), SafeGateReason);
+                return proposal with { Notes = proposal.Notes | DecisionNotes.AdvisorConsulted | DecisionNotes.AdvisorFallback | SafeGateDeclined };
+            }
+        }
         return proposal with
         {
             Arm = arm,
@@ -156,13 +195,14 @@ public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecisi
 
     /// <inheritdoc />
     public override PolicyState ExportState() => PolicyStates.Pack(Kind, Version, new GateState(
-        Options.Delta, Ledger.Export(), (_advisor as IStateful)?.ExportState(), InnerStateful.ExportState()));
+        Options.Delta, Options.SafeGate, Ledger.Export(), (_advisor as IStateful)?.ExportState(), InnerStateful.ExportState()));
 
     /// <inheritdoc />
     public override void ImportState(PolicyState state)
     {
         var data = PolicyStates.Unpack<GateState>(state, Kind, Version);
         PolicyStates.Require(data.Delta == Options.Delta, $"The state was saved with Δ = {data.Delta}; this gate has Δ = {Options.Delta}.");
+        PolicyStates.Require(data.SafeGate == Options.SafeGate, $"The state was saved with safe gate {data.SafeGate}; this gate has {Options.SafeGate}.");
         AdvisorLedger.Validate(data.Ledger);
         PolicyStates.Require(data.Inner is not null, "The state has no inner policy state.");
         var statefulAdvisor = _advisor as IStateful;
@@ -185,7 +225,7 @@ public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecisi
         Ledger.Import(data.Ledger);
     }
 
-    private sealed record GateState(double Delta, AdvisorLedgerState Ledger, PolicyState? Advisor, PolicyState Inner);
+    private sealed record GateState(double Delta, bool SafeGate, AdvisorLedgerState Ledger, PolicyState? Advisor, PolicyState Inner);
 }
 
 /// <summary>

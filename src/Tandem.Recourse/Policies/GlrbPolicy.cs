@@ -40,8 +40,17 @@ public sealed record GlrbOptions
     /// normal (a subnormal λ makes V⁻¹ = I/λ infinite). Default 1.</summary>
     public double Lambda { get; init; } = 1.0;
 
-    /// <summary>The confidence radius ρ_{t,a}. Default: constant 1.</summary>
+    /// <summary>The confidence radius ρ_{t,a}, in reward units. Default: constant 1.</summary>
     public ConfidenceRadiusRule Radius { get; init; } = ConfidenceRadiusRule.Constant(1.0);
+
+    /// <summary>Shrink every arm's intercept toward the mean of all rewards seen so far instead of toward 0, so an
+    /// untried arm does not look worse than the first one tried (identity link, problems with a constant feature;
+    /// docs/confidence-radius.md). Default true.</summary>
+    public bool PooledInterceptPrior { get; init; } = true;
+
+    /// <summary>L_μ, the Lipschitz constant of the link in CI = UCB − LCB = 2 L_μ ρ ‖x̃‖_{V⁻¹} (seed §3.1); null = the
+    /// link's own (1 identity, 1/4 logistic). Range: L_μ &gt; 0, finite.</summary>
+    public double? Lipschitz { get; init; }
 
     /// <summary>Solver of (ORO-Arm). Default Algorithm 2.</summary>
     public OroSolverKind Solver { get; init; } = OroSolverKind.CoordinateDescent;
@@ -60,6 +69,7 @@ public sealed record GlrbOptions
     {
         if (!double.IsNormal(Lambda) || Lambda < 0) throw new ArgumentOutOfRangeException(nameof(Lambda), Lambda, "λ must be finite, > 0 and not subnormal (V⁻¹ = I/λ must be finite).");
         ArgumentNullException.ThrowIfNull(Radius, nameof(Radius));
+        if (Lipschitz is { } l && (!double.IsFinite(l) || !(l > 0))) throw new ArgumentOutOfRangeException(nameof(Lipschitz), l, "L_μ must be finite and > 0.");
         ArgumentNullException.ThrowIfNull(SolverOptions, nameof(SolverOptions));
         if (!double.IsFinite(Epsilon) || Epsilon < 0) throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "ε must be finite and ≥ 0.");
         if (Guard == NonComplianceGuard.Adversarial && Solver == OroSolverKind.Global)
@@ -77,10 +87,10 @@ public sealed record GlrbOptions
 /// implement the arm with the largest optimistic value. Learns from the realized context x̄ (§4).
 /// One allocation per decision (the owned recourse copy) with the identity link.
 /// </summary>
-public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOutcome>, IStateful
+public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOutcome>, IStateful, IConfidenceBounds
 {
     private const string Kind = "glrb";
-    private const int Version = 1;
+    private const int Version = 2;
     // Merging notes allocates (a sorted set); GLRB's are always these two.
     private static readonly DecisionNotes DecideNotes = DecisionNotes.RecourseRecommended | DecisionNotes.Deterministic;
     private readonly RecourseProblem _problem;
@@ -96,6 +106,8 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
     private readonly double[][] _meanDeviation;
     private readonly int[] _deviationCount;
     private readonly double _lipschitz;
+    private readonly PooledInterceptPrior _prior;
+    private readonly double[][] _shifted;
     private readonly DecisionIssuer _issuer;
 
     /// <summary>Create GLRB for <paramref name="problem"/>; <paramref name="timeProvider"/> stamps
@@ -123,7 +135,9 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         _solutions = new OroSolution[problem.ArmCount];
         _meanDeviation = Enumerable.Range(0, problem.ArmCount).Select(_ => new double[problem.MutableIndices.Length]).ToArray();
         _deviationCount = new int[problem.ArmCount];
-        _lipschitz = Links.LipschitzConstant(problem.Link);
+        _lipschitz = Options.Lipschitz ?? Links.LipschitzConstant(problem.Link);
+        _prior = new PooledInterceptPrior(problem, Options.Lambda, Options.PooledInterceptPrior, problem.Link);
+        _shifted = _prior.Active ? Enumerable.Range(0, problem.ArmCount).Select(_ => new double[d]).ToArray() : [];
         _issuer = new DecisionIssuer(timeProvider);
     }
 
@@ -154,7 +168,7 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         int best = 0;
         double bestValue = double.NegativeInfinity, bestRho = 0;
         int iterations = 0;
-        if (_robustSolver is null && _coordinateDescent is { } coordinateDescent)
+        if (_robustSolver is null && !_prior.Active && _coordinateDescent is { } coordinateDescent)
         {
             // Algorithm 2 for every arm at once (in lockstep where the fused kernel applies); the same numbers as one
             // arm after the other. The context is validated above and each arm's θ̂ and V⁻¹ are its own.
@@ -177,9 +191,15 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             {
                 GlmArm arm = _arms[a];
                 double rho = Options.Radius.Radius(arm.Count);
+                ReadOnlySpan<double> theta = arm.Theta;
+                if (_prior.Active)
+                {
+                    _prior.Shift(arm, _shifted[a]);
+                    theta = _shifted[a];
+                }
                 OroSolution solution = _robustSolver is not null
-                    ? _robustSolver.SolveTrusted(context, arm.Theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
-                    : _solver.Solve(context, arm.Theta, arm.InverseDesign, rho, _candidates[a]);
+                    ? _robustSolver.SolveTrusted(context, theta, arm.InverseDesign, rho, _meanDeviation[a], _candidates[a])
+                    : _solver.Solve(context, theta, arm.InverseDesign, rho, _candidates[a]);
                 iterations += solution.Iterations;
                 if (solution.Value > bestValue)
                 {
@@ -206,6 +226,26 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         };
     }
 
+    /// <summary>LCB_t(x, a) and UCB_t(x, a) = μ(xᵀθ̂_{t,a}) ∓ L_μ ρ_{t,a} ‖x‖_{V_{t,a}⁻¹} (seed 000 §3.1) of a full
+    /// context <paramref name="x"/> (recourse included) under <paramref name="arm"/>, with the current estimates.</summary>
+    public (double Lower, double Upper) ConfidenceBounds(ReadOnlySpan<double> x, int arm)
+    {
+        if (x.Length != _problem.Dimension) throw new ArgumentException($"The context has {x.Length} values; expected {_problem.Dimension}.", nameof(x));
+        _problem.ValidateArm(arm, nameof(arm));
+        GlmArm model = _arms[arm];
+        ReadOnlySpan<double> theta = model.Theta;
+        if (_prior.Active)
+        {
+            _prior.Shift(model, _shifted[arm]);
+            theta = _shifted[arm];
+        }
+        double z = 0;
+        for (int i = 0; i < theta.Length; i++) z += theta[i] * x[i];
+        double mean = Links.Mean(_problem.Link, z);
+        double half = _lipschitz * Options.Radius.Radius(model.Count) * model.ConfidenceNorm(x, _work);
+        return (mean - half, mean + half);
+    }
+
     /// <inheritdoc />
     public ValueTask LearnAsync(double[] context, RecourseDecision decision, RecourseOutcome outcome, CancellationToken cancellationToken = default)
     {
@@ -221,6 +261,7 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         _issuer.EnsurePending(decision.Id, nameof(decision));
         ReadOnlySpan<double> realized = outcome.Realized.AsSpan();
         _arms[decision.Arm].Update(realized, outcome.Reward);
+        _prior.Observe(outcome.Reward);
         if (_robustSolver is not null)
         {
             // Remark 1: the empirical distribution of ε_s = x̄_s − x̃_s per arm; its mean shifts (robust-ORO).
@@ -244,6 +285,7 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
         _arms.Select(a => a.Export()).ToArray(),
         _meanDeviation.Select(m => (double[])m.Clone()).ToArray(),
         (int[])_deviationCount.Clone(),
+        _prior.Sum, _prior.Count,
         _issuer.Export()));
 
     /// <inheritdoc />
@@ -266,7 +308,9 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
             PolicyStates.RequireFinite(data.MeanDeviation[a], $"mean deviation of arm {a}");
             PolicyStates.Require(data.DeviationCount[a] >= 0, $"The deviation count of arm {a} is {data.DeviationCount[a]}; it must be ≥ 0.");
         }
+        PolicyStates.Require(double.IsFinite(data.RewardSum) && data.RewardCount >= 0, "The pooled reward sum must be finite and its count ≥ 0.");
         DecisionIssuer.Validate(data.Issuer);
+        _prior.Restore(data.RewardSum, data.RewardCount);
         for (int a = 0; a < _arms.Length; a++)
         {
             _arms[a].Import(data.Models[a]);
@@ -278,8 +322,8 @@ public sealed class GlrbPolicy : IPolicy<double[], RecourseDecision, RecourseOut
 
     // The options that change what the state means, as one comparable string.
     private static string Describe(GlrbOptions o) => FormattableString.Invariant(
-        $"λ={o.Lambda}; radius={o.Radius}; solver={o.Solver}; {o.SolverOptions}; guard={o.Guard}; ε={o.Epsilon}");
+        $"λ={o.Lambda}; radius={o.Radius}; solver={o.Solver}; {o.SolverOptions}; guard={o.Guard}; ε={o.Epsilon}; pooled prior={o.PooledInterceptPrior}; L_μ={o.Lipschitz}");
 
     private sealed record GlrbState(string Options, int Dimension, int Arms, int Mutable, GlmArmState[] Models,
-        double[][] MeanDeviation, int[] DeviationCount, DecisionIssuerState Issuer);
+        double[][] MeanDeviation, int[] DeviationCount, double RewardSum, long RewardCount, DecisionIssuerState Issuer);
 }

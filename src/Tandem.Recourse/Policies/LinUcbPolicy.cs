@@ -16,6 +16,14 @@ public sealed record LinUcbOptions
     /// <summary>Ridge λ. Range: λ &gt; 0, finite and normal (a subnormal λ makes V⁻¹ = I/λ infinite). Default 1.</summary>
     public double Lambda { get; init; } = 1.0;
 
+    /// <summary>A confidence radius that replaces α (e.g. Lemma 2's, which grows with the arm's count); null = the
+    /// constant α.</summary>
+    public ConfidenceRadiusRule? Radius { get; init; }
+
+    /// <summary>Shrink every arm's intercept toward the mean of all rewards seen so far (as GLRB's
+    /// <see cref="GlrbOptions.PooledInterceptPrior"/>). Default true.</summary>
+    public bool PooledInterceptPrior { get; init; } = true;
+
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
@@ -32,12 +40,14 @@ public sealed record LinUcbOptions
 public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseOutcome>, IStateful
 {
     private const string Kind = "linucb";
-    private const int Version = 1;
+    private const int Version = 2;
     private readonly RecourseProblem _problem;
     private readonly GlmArm[] _arms;
     private readonly double[] _work;
     private readonly DecisionIssuer _issuer;
     private readonly ImmutableArray<double>[] _oneHot;
+    private readonly PooledInterceptPrior _prior;
+    private readonly double[] _shifted;
 
     /// <summary>Create it; <paramref name="timeProvider"/> stamps decisions (system clock when null).</summary>
     public LinUcbPolicy(RecourseProblem problem, LinUcbOptions? options = null, TimeProvider? timeProvider = null)
@@ -49,6 +59,8 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
         _work = new double[problem.Dimension];
         _issuer = new DecisionIssuer(timeProvider);
         _oneHot = [.. Enumerable.Range(0, problem.ArmCount).Select(a => ProbabilityVectors.OneHot(problem.ArmCount, a))];
+        _prior = new PooledInterceptPrior(problem, Options.Lambda, Options.PooledInterceptPrior, GlmLink.Identity);
+        _shifted = new double[problem.Dimension];
     }
 
     /// <summary>The options.</summary>
@@ -74,11 +86,18 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
             // their per-call checks: the context is validated above and V⁻¹, θ̂ are the arm's own.
             GlmArm arm = _arms[a];
             double norm = Math.Sqrt(Math.Max(0.0, SymmetricKernels.QuadraticForm(arm.InverseDesign, context, _work)));
-            double ucb = SymmetricKernels.Dot(context, arm.Theta) + alpha * norm;
+            ReadOnlySpan<double> theta = arm.Theta;
+            if (_prior.Active)
+            {
+                _prior.Shift(arm, _shifted);
+                theta = _shifted;
+            }
+            double radius = Options.Radius?.Radius(arm.Count) ?? alpha;
+            double ucb = SymmetricKernels.Dot(context, theta) + radius * norm;
             if (ucb > bestValue)
             {
                 bestValue = ucb;
-                bestNorm = norm;
+                bestNorm = radius * norm;
                 best = a;
             }
         }
@@ -91,7 +110,7 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
             Probabilities = _oneHot[best],
             Notes = DecisionNotes.Deterministic,
             Recourse = RecourseDecision.Copy(context),
-            ConfidenceWidth = 2 * alpha * bestNorm,
+            ConfidenceWidth = 2 * bestNorm,
         });
     }
 
@@ -101,13 +120,15 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
         _problem.ValidateFeedback(decision, outcome);
         _issuer.EnsurePending(decision.Id, nameof(decision));
         _arms[decision.Arm].Update(outcome.Realized.AsSpan(), outcome.Reward);
+        _prior.Observe(outcome.Reward);
         _issuer.Settle(decision.Id);
         return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
     public PolicyState ExportState() => PolicyStates.Pack(Kind, Version, new LinUcbState(
-        Options.Alpha, Options.Lambda, _problem.Dimension, _arms.Length, _arms.Select(a => a.Export()).ToArray(), _issuer.Export()));
+        Options.Alpha, Options.Lambda, $"{Options.Radius}; pooled prior={Options.PooledInterceptPrior}", _problem.Dimension, _arms.Length,
+        _arms.Select(a => a.Export()).ToArray(), _prior.Sum, _prior.Count, _issuer.Export()));
 
     /// <inheritdoc />
     public void ImportState(PolicyState state)
@@ -115,14 +136,19 @@ public sealed class LinUcbPolicy : IPolicy<double[], RecourseDecision, RecourseO
         var data = PolicyStates.Unpack<LinUcbState>(state, Kind, Version);
         PolicyStates.Require(data.Alpha == Options.Alpha, $"The state was saved with α = {data.Alpha}; this policy has α = {Options.Alpha}.");
         PolicyStates.Require(data.Lambda == Options.Lambda, $"The state was saved with λ = {data.Lambda}; this policy has λ = {Options.Lambda}.");
+        string options = $"{Options.Radius}; pooled prior={Options.PooledInterceptPrior}";
+        PolicyStates.Require(data.Options == options, $"The state was saved with {data.Options}; this policy has {options}.");
+        PolicyStates.Require(double.IsFinite(data.RewardSum) && data.RewardCount >= 0, "The pooled reward sum must be finite and its count ≥ 0.");
         PolicyStates.Require(data.Dimension == _problem.Dimension, $"The state has dimension {data.Dimension}; this policy has {_problem.Dimension}.");
         PolicyStates.Require(data.Arms == _arms.Length, $"The state has {data.Arms} arms; this policy has {_arms.Length}.");
         PolicyStates.RequireLength(data.Models, _arms.Length, "arm models");
         for (int a = 0; a < _arms.Length; a++) _arms[a].Validate(data.Models[a]);
         DecisionIssuer.Validate(data.Issuer);
         for (int a = 0; a < _arms.Length; a++) _arms[a].Import(data.Models[a]);
+        _prior.Restore(data.RewardSum, data.RewardCount);
         _issuer.Import(data.Issuer);
     }
 
-    private sealed record LinUcbState(double Alpha, double Lambda, int Dimension, int Arms, GlmArmState[] Models, DecisionIssuerState Issuer);
+    private sealed record LinUcbState(double Alpha, double Lambda, string Options, int Dimension, int Arms, GlmArmState[] Models,
+        double RewardSum, long RewardCount, DecisionIssuerState Issuer);
 }

@@ -9,9 +9,10 @@ public sealed record FigureFiles(string PngPath, string SvgPath);
 
 /// <summary>
 /// Paper-style figures (ScottPlot 5): each method writes <c>{pathStem}.png</c> and
-/// <c>{pathStem}.svg</c> of the same drawing, creating the folder. Colours come, in order, from
-/// <see cref="Palette"/> (Okabe–Ito, safe for the common colour-vision deficiencies); after the
-/// palette is used up, lines repeat its colours dashed and markers change shape.
+/// <c>{pathStem}.svg</c> of the same drawing, creating the folder. Colours come from
+/// <see cref="Palette"/> (Okabe–Ito, safe for the common colour-vision deficiencies), one per series
+/// name in every figure (<see cref="SeriesPalette"/>); after the palette is used up, lines repeat its
+/// colours dashed and markers change shape.
 /// </summary>
 /// <remarks>
 /// Non-finite values never throw: a point whose x or y is NaN or ±∞ is skipped, and a line is
@@ -95,9 +96,10 @@ public static class Figures
         }
 
         using var plot = NewPlot(title, xLabel, yLabel, options);
+        var colors = SeriesPalette.Assign(series.Select(x => x.Name).ToArray());
         for (int s = 0; s < series.Count; s++)
         {
-            AddLine(plot, series[s], s, options.LogY);
+            AddLine(plot, series[s], colors[s], options.LogY);
         }
 
         FinishLegend(plot, options);
@@ -152,9 +154,10 @@ public static class Figures
         int groupSize = Math.Max(series.Count, 1);
         double slot = 0.8 / groupSize;
         var drawn = new List<Bar>();
+        var colors = SeriesPalette.Assign(series.Select(x => x.Name).ToArray());
         for (int s = 0; s < series.Count; s++)
         {
-            Color color = SeriesColor(s);
+            Color color = SeriesColor(colors[s].Color);
             BarSeries bars = series[s];
             for (int c = 0; c < categories.Count; c++)
             {
@@ -244,10 +247,11 @@ public static class Figures
         using var plot = NewPlot(title, options.XLabel ?? string.Empty, yLabel, options);
         int groupSize = Math.Max(series.Count, 1);
         double slot = 0.8 / groupSize;
+        var colors = SeriesPalette.Assign(series.Select(x => x.Name).ToArray());
         for (int s = 0; s < series.Count; s++)
         {
             IntervalSeries item = series[s];
-            Color color = SeriesColor(s);
+            Color color = SeriesColor(colors[s].Color);
             MarkerShape shape = MarkerShapes[s % MarkerShapes.Length];
             var xs = new List<double>();
             var ys = new List<double>();
@@ -321,6 +325,7 @@ public static class Figures
         }
 
         using var plot = NewPlot(title, xLabel, yLabel, options);
+        var colors = SeriesPalette.Assign(series.Select(x => x.Name).ToArray());
         for (int s = 0; s < series.Count; s++)
         {
             ScatterSeries points = series[s];
@@ -335,7 +340,7 @@ public static class Figures
                 }
             }
 
-            Color color = SeriesColor(s);
+            Color color = SeriesColor(colors[s].Color);
             MarkerShape shape = MarkerShapes[s % MarkerShapes.Length];
             if (xs.Count > 0)
             {
@@ -359,10 +364,10 @@ public static class Figures
         return Save(plot, pathStem, options);
     }
 
-    private static void AddLine(Plot plot, Series series, int index, bool logY)
+    private static void AddLine(Plot plot, Series series, (int Color, bool Repeated) assigned, bool logY)
     {
-        Color color = SeriesColor(index);
-        LinePattern pattern = index < Palette.Count ? LinePattern.Solid : LinePattern.Dashed;
+        Color color = SeriesColor(assigned.Color);
+        LinePattern pattern = assigned.Repeated ? LinePattern.Dashed : LinePattern.Solid;
         int n = series.Y.Length;
 
         // Maximal runs of drawable points: a non-finite value breaks the line instead of joining across it.
@@ -502,7 +507,7 @@ public static class Figures
         return double.IsFinite(y);
     }
 
-    private static Color SeriesColor(int index) => Color.FromHex(Palette[index % Palette.Count]);
+    private static Color SeriesColor(int paletteIndex) => Color.FromHex(Palette[paletteIndex % Palette.Count]);
 
     private static Plot NewPlot(string title, string xLabel, string yLabel, FigureOptions options)
     {

@@ -51,15 +51,18 @@ public class RecourseTruthTests
     }
 
     [Fact]
-    public void Hypertension_RandomArmWithoutRecourse_DropsSbpBy44_5OnAverage()
+    public void Hypertension_AverageUntreatedPatient_StaysAtTheBaseline_170()
     {
-        // specs/LIBRA.md: with intercept 125.5 and standardized features (mean 0), E[170 − SBP] = 44.5 for either arm.
+        // docs/libra-hypertension.md: the intercept is the cohort's stated baseline SBP (170 mmHg), so with standardized
+        // features (mean 0) and no recourse E[170 − SBP] = 0 for either arm. A bug that re-pins the intercept to a
+        // result (125.5 gave 44.5) fails here. Tolerance 0.3 mmHg ≈ 4 standard errors at n = 20000.
         var scenario = new HypertensionScenario(new HypertensionOptions { CohortSize = 20000 });
         RecourseProblem problem = scenario.CreateProblem(RecourseNorm.L2, 3);
         RecourseWorld world = scenario.CreateWorld(problem, TestWorlds.Run());
         var cohort = ((CohortSampler)world.Sampler).Rows;
         double mean = cohort.Average(x => 0.5 * world.Truth.ExpectedReward(0, x) + 0.5 * world.Truth.ExpectedReward(1, x));
-        Assert.Equal(44.5, mean, 0.3); // tolerance: 0.3 mmHg ≈ 4 standard errors at n = 20000
+        Assert.Equal(0, mean, 0.3);
+        Assert.Equal(170, scenario.Options.Intercept);
     }
 
     [Fact]

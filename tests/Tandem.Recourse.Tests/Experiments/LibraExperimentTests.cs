@@ -71,7 +71,7 @@ public class LibraExperimentTests
         Report report = result.ToReport();
         Assert.Same(result.Summary, report.Summary);
         var curves = Assert.IsType<ColumnTable>(report.Files.Single(f => f.Name == "curves.csv"));
-        Assert.Equal(1 + 3 * 4, curves.Columns.Count);
+        Assert.Equal(1 + 3 * 5, curves.Columns.Count);
         Assert.All(curves.Columns, c => Assert.Equal(40, c.Count));
         Assert.Equal(result.LibraSummary.Policies[3].RegretCurve, curves.Columns[10]);
         var recourses = Assert.IsType<RowTable>(report.Files.Single(f => f.Name == "recourses.csv"));

@@ -45,14 +45,14 @@ public class LibraLimitsTests
     [Fact]
     public void RhoDeltaAndEpsilon_Subnormal_OrHuge_AreRefused_ZeroIsAllowed()
     {
-        Assert.Equal("Rho", Refused(Options(new LibraStudyOptions { Rho = 1e-320 })).ParamName);
-        Assert.Equal("Rho", Refused(Options(new LibraStudyOptions { Rho = 1e300 })).ParamName);
+        Assert.Equal("Radius", Refused(Options(new LibraStudyOptions { Radius = RadiusSpec.Constant(1e-320) })).ParamName);
+        Assert.Equal("Radius", Refused(Options(new LibraStudyOptions { Radius = RadiusSpec.Constant(1e300) })).ParamName);
         Assert.Equal("Delta", Refused(Options(new LibraStudyOptions { Delta = 1e-320 })).ParamName);
         Assert.Equal("Delta", Refused(Options(new LibraStudyOptions { Delta = double.PositiveInfinity })).ParamName);
         LibraExperiment.Check(Options(new LibraStudyOptions { Delta = 1e300 })); // a threshold only: "never consult"
         Assert.Equal("Epsilon", Refused(Options(new LibraStudyOptions { NonCompliance = NonComplianceSpec.Parse("random:eps=1e300") })).ParamName);
-        LibraExperiment.Check(Options(new LibraStudyOptions { Rho = 0, Delta = 0, Gamma = 0 }));
-        LibraExperiment.Check(Options(new LibraStudyOptions { Rho = 1e6, Delta = 1e-6, Gamma = 1e6, Lambda = 1e-6 }));
+        LibraExperiment.Check(Options(new LibraStudyOptions { Radius = RadiusSpec.Constant(0), Delta = 0, Gamma = 0 }));
+        LibraExperiment.Check(Options(new LibraStudyOptions { Radius = RadiusSpec.Constant(1e6), Delta = 1e-6, Gamma = 1e6, Lambda = 1e-6 }));
     }
 
     [Theory]
@@ -68,12 +68,12 @@ public class LibraLimitsTests
     [Fact]
     public void HorizonTimesRunsTimesPolicies_AboveTheMemoryLimit_IsRefused_WithTheLimit()
     {
-        // 10⁶ steps × 10 runs × 4 policies = 4·10⁷ cells > 2·10⁷; the same with 2 runs fits (8·10⁶).
+        // 10⁶ steps × 10 runs × 5 policies = 5·10⁷ cells > 2·10⁷; the same with 4 runs fits (2·10⁷).
         var ex = Refused(Options(horizon: 1_000_000, runs: 10));
         Assert.Equal("Horizon", ex.ParamName);
-        Assert.Contains("horizon × runs × policies = 1000000 × 10 × 4 = 40,000,000 exceeds 20,000,000", ex.Message);
+        Assert.Contains("horizon × runs × policies = 1000000 × 10 × 5 = 50,000,000 exceeds 20,000,000", ex.Message);
         Assert.Contains("GB", ex.Message);
-        LibraExperiment.Check(Options(horizon: 1_000_000, runs: 5));
+        LibraExperiment.Check(Options(horizon: 1_000_000, runs: 4));
     }
 
     [Fact]

@@ -14,19 +14,38 @@ public class LibraStudyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Synthetic_T1000_5Runs_RegretOrder_LibraBelowGlrbBelowLinUcb_AndGlrbIsSublinear()
+    public async Task Hypertension_WithAnAdvisorOfStatedQuality_TheRobustClaimsHold_In8Of10Runs()
     {
-        StudyResult result = await Run("synthetic", new LibraStudyOptions(), 1000, 5, seed: 2024);
-        double Regret(string name) => result.Policies.Single(p => p.Name == name).FinalCumulativeRegret().Average();
-        foreach (PolicyTrace p in result.Policies) output.WriteLine($"{p.Name}: mean cumulative regret {Regret(p.Name):F1}, queries {p.QueriesPerRun().Average():F1}");
-        Assert.True(Regret("LIBRA") < Regret("GLRB"), "LIBRA should beat GLRB");
-        Assert.True(Regret("GLRB") < Regret("LinUCB"), "GLRB should beat LinUCB");
+        // Issue 11 item 3, with the defaults and q = 0.9 (docs/libra-claims.md). Measured on study seeds 1, 2, 3: the warm start,
+        // the flattening queries and "LIBRA beats its q = 0 control" held in 10/10 runs each time, GLRB explored both arms
+        // in 10/10. GLRB's sublinearity criterion held in 10, 6 and 8 of 10 runs, so it is reported, not asserted here.
+        var options = new LibraStudyOptions { Policies = ["glrb", "libra", "libra-q0"], Advisors = [AdvisorSpec.Parse("simulated:q=0.9")] };
+        StudyResult result = await Run("hypertension", options, 500, 10, seed: 1);
+        IReadOnlyList<ClaimCheck> claims = LibraMeasures.CheckClaims(result, arms: 2);
+        foreach (ClaimCheck c in claims) output.WriteLine($"{c.Holds}/{c.Runs}: {c.Claim} ({c.Measure})");
+        ClaimCheck Claim(string start) => claims.Single(c => c.Claim.StartsWith(start, StringComparison.Ordinal));
+        Assert.Equal(10, Claim("GLRB explores every arm").Holds);
+        Assert.True(Claim("LIBRA has lower cumulative regret than GLRB at step 50").Holds >= 8);
+        Assert.True(Claim("LIBRA's queries flatten").Holds >= 8);
+        Assert.True(Claim("LIBRA ends with lower cumulative regret than LIBRA (q=0)").Holds >= 8);
+    }
 
-        PolicyTrace glrb = result.Policies.Single(p => p.Name == "GLRB");
-        double firstHalf = glrb.Regret.Average(r => r.Take(500).Sum());
-        double secondHalf = glrb.Regret.Average(r => r.Skip(500).Sum());
-        output.WriteLine($"GLRB regret: first half {firstHalf:F1}, second half {secondHalf:F1}");
-        Assert.True(secondHalf < firstHalf, "GLRB's regret in the second half should be below the first half's");
+    [Fact]
+    public void Claims_CountRunByRun_AgainstClosedFormRegret()
+    {
+        // Two runs of 300 steps: GLRB's regret 1 per step until step 150 then 0 (sublinear) in run 0, flat 1 (linear) in run 1.
+        // A check that compares halves on average, or uses the wrong window, counts run 1 as sublinear.
+        var glrb = new PolicyTrace("GLRB", 2);
+        glrb.Regret[0] = [.. Enumerable.Range(0, 300).Select(t => t < 150 ? 1.0 : 0.0)];
+        glrb.Regret[1] = [.. Enumerable.Repeat(1.0, 300)];
+        glrb.Arms[0] = [.. Enumerable.Range(0, 300).Select(t => t % 2)];
+        glrb.Arms[1] = [.. Enumerable.Range(0, 300).Select(t => t < 4 ? 1 : 0)];
+        glrb.AdvisorQueries[0] = new bool[300];
+        glrb.AdvisorQueries[1] = new bool[300];
+        var result = new StudyResult(new RunnerOptions { Horizon = 300, Runs = 2 }, [glrb], TimeSpan.Zero, 600);
+        IReadOnlyList<ClaimCheck> claims = LibraMeasures.CheckClaims(result, arms: 2);
+        Assert.Equal(1, claims.Single(c => c.Claim.StartsWith("GLRB's regret is sublinear", StringComparison.Ordinal)).Holds);
+        Assert.Equal(1, claims.Single(c => c.Claim.StartsWith("GLRB explores every arm", StringComparison.Ordinal)).Holds); // run 1 pulls arm 1 four times
     }
 
     [Theory]
@@ -53,7 +72,7 @@ public class LibraStudyTests(ITestOutputHelper output)
         StudyResult both = await Run("synthetic", two, 300, 3, seed: 11);
         StudyResult alone = await Run("synthetic", new LibraStudyOptions { Advisors = [AdvisorSpec.Parse("simulated:q=0.9")] }, 300, 3, seed: 11);
 
-        Assert.Equal(["LinUCB", "LLM-only (simulated:q=0.9)", "LLM-only (simulated:q=0.1)", "GLRB", "LIBRA (simulated:q=0.9)", "LIBRA (simulated:q=0.1)"],
+        Assert.Equal(["LinUCB", "LLM-only (simulated:q=0.9)", "LLM-only (simulated:q=0.1)", "GLRB", "LIBRA (simulated:q=0.9)", "LIBRA (simulated:q=0.1)", "LIBRA (q=0)"],
             both.Policies.Select(p => p.Name).ToArray());
         PolicyTrace Named(StudyResult r, string name) => r.Policies.Single(p => p.Name == name);
         // Adding a second advisor changes nothing for the first (its streams are named as before).
@@ -89,7 +108,7 @@ public class LibraStudyTests(ITestOutputHelper output)
     public async Task OtherNorms_Run(string norm)
     {
         StudyResult result = await Run("synthetic", new LibraStudyOptions { Norm = norm }, 50, 1, seed: 1);
-        Assert.Equal(4, result.Policies.Count);
+        Assert.Equal(5, result.Policies.Count);
     }
 
     [Fact]
