@@ -206,6 +206,10 @@ public static class OffPolicyEvaluator
                     c[5] = wc;
                     // A Monte Carlo propensity p̂ from M draws has Var p̂ ≈ p(1 − p)/M, so the weight's relative variance
                     // is ≈ (1 − p)/(M p) (delta method): the extra variance of w·r it adds to IPS.
+                    // The same for a target whose π̂ is a fresh estimate from M draws: Var π̂ ≈ π(1 − π)/M adds
+                    // (r/μ)² π̂(1 − π̂)/M to the variance of the line's IPS term (unclipped weights only).
+                    if (targets[k].ProbabilityDraws is > 0 and int m && w < clip)
+                        t.TargetDrawVariance += r / mu * (r / mu) * pi[line.Arm] * (1 - pi[line.Arm]) / m;
                     if (monteCarlo && line.PropensityDraws > 0)
                         t.DrawVariance += wc * r * wc * r * (1 - mu) / (line.PropensityDraws * mu);
                     t.SumWeight += wc;
@@ -269,6 +273,8 @@ public static class OffPolicyEvaluator
                 TargetDeterministic: t.Deterministic)
             {
                 PropensityNoiseStandardError = minDraws > 0 && withPropensity > 0 ? Math.Sqrt(t.DrawVariance) / withPropensity : double.NaN,
+                TargetDraws = targets[k].ProbabilityDraws,
+                TargetDrawStandardError = targets[k].ProbabilityDraws > 0 && withPropensity > 0 ? Math.Sqrt(t.TargetDrawVariance) / withPropensity : double.NaN,
                 SwitchThreshold = taus[k],
                 SwitchThresholdTuned = options.SwitchThreshold is null && options.Estimators.Contains(OpeEstimator.SwitchDoublyRobust),
                 ShrinkageLambda = lambdas[k],
@@ -541,7 +547,7 @@ public static class OffPolicyEvaluator
 
     private sealed class PolicyTally
     {
-        public double SumWeight, SumWeightSquared, SumRawWeight, MaxWeight, UnsupportedMass, TruthSum, DrawVariance;
+        public double SumWeight, SumWeightSquared, SumRawWeight, MaxWeight, UnsupportedMass, TruthSum, DrawVariance, TargetDrawVariance;
         public long Clipped, Switched, ReplayMatches, TruthLines;
         public bool Deterministic = true;
     }

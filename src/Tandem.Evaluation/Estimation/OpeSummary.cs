@@ -28,6 +28,15 @@ public sealed record OpeDiagnostics(
     /// Compare with the interval's half-width: when it is not small, more draws are needed.</summary>
     public double PropensityNoiseStandardError { get; init; } = double.NaN;
 
+    /// <summary>The posterior draws M behind the target's probabilities when they are Monte Carlo estimates (a
+    /// Thompson-sampling target, fresh draws per line); 0 when they are exact.</summary>
+    public int TargetDraws { get; init; }
+
+    /// <summary>The standard error that the target's Monte Carlo probabilities add to IPS, by the delta method:
+    /// √(Σ (r/μ)² π̂(1 − π̂)/M) / n over the lines with a propensity (π̂ of the logged arm); NaN for an exact target.
+    /// The draws are unbiased, so they widen the estimate, not bias it; compare with the interval's half-width.</summary>
+    public double TargetDrawStandardError { get; init; } = double.NaN;
+
     /// <summary>Switch-DR's threshold τ used for this target (+∞ when switch-DR was not asked for and no τ was given).</summary>
     public double SwitchThreshold { get; init; } = double.PositiveInfinity;
 
