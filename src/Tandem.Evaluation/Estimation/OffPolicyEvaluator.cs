@@ -182,8 +182,16 @@ public static class OffPolicyEvaluator
                 targets[k].Probabilities(line, pi);
                 PolicyTally t = policy[k];
                 Span<double> c = contribution.AsSpan(k * Slots, Slots);
-                ModelSlots(pi, q, line, clip, taus[k], lambdas[k], c); // DM, DR, switch-DR, DR-OS
                 if (replicas is not null) pi.CopyTo(heldPi.AsSpan((inBlock * p + k) * arms, arms));
+                if (double.IsNaN(pi[0]))
+                {
+                    // The target states no probability here (it followed an advisor): the line counts for none of
+                    // its estimators, and the notes say how many.
+                    t.Unstated++;
+                    c.Clear();
+                    continue;
+                }
+                ModelSlots(pi, q, line, clip, taus[k], lambdas[k], c); // DM, DR, switch-DR, DR-OS
                 int chosen = TensorPrimitives.IndexOfMax<double>(pi);
                 bool deterministic = pi[chosen] >= 1 - 1e-12;
                 if (!deterministic) t.Deterministic = false;
@@ -273,6 +281,7 @@ public static class OffPolicyEvaluator
                 TargetDeterministic: t.Deterministic)
             {
                 PropensityNoiseStandardError = minDraws > 0 && withPropensity > 0 ? Math.Sqrt(t.DrawVariance) / withPropensity : double.NaN,
+                TargetUnstatedLines = t.Unstated,
                 TargetDraws = targets[k].ProbabilityDraws,
                 TargetDrawStandardError = targets[k].ProbabilityDraws > 0 && withPropensity > 0 ? Math.Sqrt(t.TargetDrawVariance) / withPropensity : double.NaN,
                 SwitchThreshold = taus[k],
@@ -308,6 +317,8 @@ public static class OffPolicyEvaluator
     private static string? Note(OpeEstimator e, PolicyTally t, long lines, long withPropensity, bool loggingUniform)
     {
         var notes = new List<string>();
+        if (t.Unstated > 0)
+            notes.Add($"on {t.Unstated} of {lines} lines the target states no probability (it followed an advisor) and they are left out: this estimates the target where it decided itself");
         bool weighted = e is not (OpeEstimator.DirectMethod or OpeEstimator.Replay);
         if (weighted && withPropensity < lines)
             notes.Add($"{lines - withPropensity} of {lines} lines have no propensity and cannot support it; estimated on the other {withPropensity}");
@@ -376,6 +387,7 @@ public static class OffPolicyEvaluator
             for (int k = 0; k < p; k++)
             {
                 targets[k].Probabilities(line, pi);
+                if (double.IsNaN(pi[0])) continue;
                 double dm = TensorPrimitives.Dot<double>(pi, q);
                 double w = pi[line.Arm] / line.Propensity;
                 double wc = Math.Min(w, clip);
@@ -479,7 +491,9 @@ public static class OffPolicyEvaluator
                     replicas[i].Predict(line, q);
                     for (int t = 0; t < refits.Targets; t++)
                     {
-                        ModelSlots(refits.Pi.AsSpan((l * refits.Targets + t) * refits.Arms, refits.Arms), q, line, refits.Clip, refits.Taus[t], refits.Lambdas[t], slotValues);
+                        ReadOnlySpan<double> pi = refits.Pi.AsSpan((l * refits.Targets + t) * refits.Arms, refits.Arms);
+                        if (double.IsNaN(pi[0])) continue; // the target stated no probability on this line
+                        ModelSlots(pi, q, line, refits.Clip, refits.Taus[t], refits.Lambdas[t], slotValues);
                         int at = i * j + t * Slots;
                         boot[at] += k[l] * slotValues[0];
                         boot[at + 1] += k[l] * slotValues[1];
@@ -548,7 +562,7 @@ public static class OffPolicyEvaluator
     private sealed class PolicyTally
     {
         public double SumWeight, SumWeightSquared, SumRawWeight, MaxWeight, UnsupportedMass, TruthSum, DrawVariance, TargetDrawVariance;
-        public long Clipped, Switched, ReplayMatches, TruthLines;
+        public long Clipped, Switched, ReplayMatches, TruthLines, Unstated;
         public bool Deterministic = true;
     }
 }

@@ -28,6 +28,10 @@ public sealed record OpeDiagnostics(
     /// Compare with the interval's half-width: when it is not small, more draws are needed.</summary>
     public double PropensityNoiseStandardError { get; init; } = double.NaN;
 
+    /// <summary>Lines on which the target itself states no probability (a LIBRA-like gate that followed its advisor):
+    /// left out of every estimator for this target, and said in each estimate's note.</summary>
+    public long TargetUnstatedLines { get; init; }
+
     /// <summary>The posterior draws M behind the target's probabilities when they are Monte Carlo estimates (a
     /// Thompson-sampling target, fresh draws per line); 0 when they are exact.</summary>
     public int TargetDraws { get; init; }

@@ -120,8 +120,14 @@ internal abstract class RestoredTarget<TContext, TDecision, TOutcome>(string nam
         _used++;
         ValueTask<TDecision> pending = _policy.DecideAsync(Context(line));
         TDecision decision = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-        if (decision.Probabilities.IsDefault || decision.Probabilities.Length != destination.Length || decision.Probabilities.Any(double.IsNaN))
+        if (decision.Probabilities.IsDefault || decision.Probabilities.Length != destination.Length)
             throw new InvalidOperationException($"Target policy '{name}' states no probability vector on log line {line.Line}; it cannot be evaluated.");
+        if (decision.Probabilities.Any(double.IsNaN))
+        {
+            // An advisor chose (LIBRA): the evaluator counts the line and leaves it out for this target.
+            destination.Fill(double.NaN);
+            return;
+        }
         decision.Probabilities.AsSpan().CopyTo(destination);
     }
 }

@@ -149,4 +149,35 @@ public class SeedCaseTests
     {
         public void Predict(LoggedDecision line, Span<double> destination) => destination.Clear();
     }
+
+    // LIBRA as a target: arm 0 where it decides itself (even lines), no probability where it followed its advisor.
+    private sealed class GateTarget : ITargetPolicy
+    {
+        public string Name => "gate";
+
+        public void Probabilities(LoggedDecision line, Span<double> destination)
+        {
+            if (line.Line % 2 == 1) destination.Fill(double.NaN);
+            else
+            {
+                destination[0] = 1;
+                destination[1] = 0;
+            }
+        }
+    }
+
+    [Fact]
+    public void TargetFollowingAnAdvisor_LinesAreCountedNamedAndLeftOut()
+    {
+        // Catches NaN probabilities leaking into the sums (NaN estimates) or the lines dropped silently.
+        var log = Enumerable.Range(1, 8).Select(i => new LoggedDecision(i, 0, i, null, "c", i % 3 == 0 ? 1 : 0, 0.5, [0.5, 0.5], i, null)).ToList();
+        var options = new OpeOptions { BootstrapReplicates = 0, SwitchThreshold = 10, ShrinkageLambda = 10 };
+
+        PolicyEvaluation gate = OffPolicyEvaluator.Evaluate(new DecisionList(log), [new GateTarget()], new ClosedFormModel(), options).Policies[0];
+        PolicyEvaluation even = OffPolicyEvaluator.Evaluate(new DecisionList([.. log.Where(l => l.Line % 2 == 0)]), [TargetSpec.Parse("arm:0").Create(2, 0, new Tandem.Evaluation.Models.CrossFittedRidge(2, 0, true, 2, 1, 1))], new ClosedFormModel(), options).Policies[0];
+
+        Assert.Equal(4, gate.Diagnostics.TargetUnstatedLines);
+        Assert.Equal(even.Estimates.Select(e => e.Value), gate.Estimates.Select(e => e.Value));
+        Assert.All(gate.Estimates, e => Assert.Contains("on 4 of 8 lines the target states no probability", e.Note));
+    }
 }
