@@ -2,9 +2,14 @@ using System.CommandLine;
 using System.Globalization;
 using Tandem.Cli.Console;
 using Tandem.Cli.Hosting;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Tandem.Core.Abstractions;
+using Tandem.Core.Randomness;
 using Tandem.Core.Reports;
 using Tandem.Core.State;
+using Tandem.Gambit.Agents;
+using Tandem.Gambit.Model;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Geometry;
 using Tandem.Recourse.Model;
@@ -45,8 +50,8 @@ public static class OpeCommand
         var skip = new Option<bool>("--skip-invalid") { Description = "Skip invalid log lines and count them in the report, instead of stopping at the first." };
         var clip = new Option<double?>("--clip") { Description = "Clip importance weights at M > 0 (default: no clipping)." };
         var floor = new Option<double?>("--floor") { Description = "Propensity floor in [0, 1) for the diagnostics (default 0.01)." };
-        var tau = new Option<double?>("--switch-tau") { Description = "Switch-DR's weight threshold τ > 0 (default 10)." };
-        var shrinkage = new Option<double?>("--shrinkage") { Description = "DR-OS's shrinkage λ ≥ 0 (default 10)." };
+        var tau = new Option<double?>("--switch-tau") { Description = "Switch-DR's weight threshold τ > 0 (default: chosen per target by the least estimated MSE, Su et al. 2020)." };
+        var shrinkage = new Option<double?>("--shrinkage") { Description = "DR-OS's shrinkage λ ≥ 0 (default: chosen per target by the least estimated MSE, Su et al. 2020)." };
         var folds = new Option<int?>("--folds") { Description = "Cross-fitting folds of the ridge reward model, 2..50 (default 5)." };
         var ridge = new Option<double?>("--ridge") { Description = "Ridge penalty λ > 0 of the reward model (default 1)." };
         var bootstrap = new Option<int?>("--bootstrap") { Description = "Bootstrap replicates: 0 (no intervals) or 20..100000 (default 200)." };
@@ -93,7 +98,7 @@ public static class OpeCommand
             var targets = new List<ITargetSource>();
             foreach (string text in parse.GetValue(policy) ?? [])
             {
-                if (text.StartsWith(SnapshotTargets.Prefix, StringComparison.OrdinalIgnoreCase)) targets.Add(SnapshotTargets.Load(text, parse.GetValue(env)!));
+                if (text.StartsWith(SnapshotTargets.Prefix, StringComparison.OrdinalIgnoreCase)) targets.Add(SnapshotTargets.Load(text, parse.GetValue(env)!, options.Seed));
                 else
                 {
                     try { targets.Add(TargetSpec.Parse(text)); }
@@ -196,17 +201,19 @@ internal static class SnapshotTargets
 {
     public const string Prefix = "snapshot:";
 
-    /// <summary>A target that restores a fresh copy of the snapshot's learner on the problem of <paramref name="envName"/>.</summary>
-    public static ITargetSource Load(string spec, string envName)
+    /// <summary>A target that restores a fresh copy of the snapshot's learner: a recourse learner on the problem of
+    /// <paramref name="envName"/>, or a GAMBITTS Thompson agent on the snapshot's own context space.</summary>
+    public static ITargetSource Load(string spec, string envName, ulong seed)
     {
         string path = spec[Prefix.Length..];
         if (!File.Exists(path)) throw new UsageException($"--policy '{spec}': the snapshot file '{path}' does not exist.");
-        IRecourseScenario scenario;
-        try { scenario = Scenarios.Create(envName); }
-        catch (ArgumentException ex) { throw new UsageException("--env " + OptionMap.FirstSentence(ex.Message)); }
         PolicyState state;
         try { state = PolicyStates.Deserialize(File.ReadAllText(path)); }
         catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}': {ex.Message}"); }
+        if (state.Kind is "gambit-stdts" or "gambit-stdts-contextual") return Thompson(spec, state, seed);
+        IRecourseScenario scenario;
+        try { scenario = Scenarios.Create(envName); }
+        catch (ArgumentException ex) { throw new UsageException("--env " + OptionMap.FirstSentence(ex.Message)); }
         ScenarioDefaults defaults = scenario.Defaults;
         RecourseProblem Problem()
         {
@@ -228,12 +235,54 @@ internal static class SnapshotTargets
                 p.ImportState(state);
                 return p;
             },
-            _ => throw new UsageException($"--policy '{spec}': a '{state.Kind}' snapshot cannot be evaluated; allowed kinds: linucb, glrb."),
+            _ => throw new UsageException($"--policy '{spec}': a '{state.Kind}' snapshot cannot be evaluated; allowed kinds: linucb, glrb, gambit-stdts, gambit-stdts-contextual."),
         };
         RecourseProblem problem = Problem();
         try { restore(); } // restore once now, so a snapshot that does not fit the environment stops before the log is read
         catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}' does not fit --env {scenario.Name}: {ex.Message}"); }
         return new PolicyTarget<RecourseDecision, RecourseOutcome>(spec, problem.ArmCount, problem.Dimension, restore);
+    }
+
+    // StdTS (seed 002's baseline) reads no context terms, so the snapshot's context names are enough to rebuild it: the
+    // paper's space when the names are the paper's, else a space of those names without terms. Its probabilities are
+    // Monte Carlo estimates over the snapshot's PropensityDraws posterior draws; copy c of the agent draws from a
+    // stream seeded by --seed and c (the snapshot's own random state would repeat the same draws in every copy).
+    private static ITargetSource Thompson(string spec, PolicyState state, ulong seed)
+    {
+        int arms;
+        string[] names;
+        AgentOptions options;
+        try
+        {
+            arms = state.Data.GetProperty("arms").GetInt32();
+            names = state.Data.GetProperty("contextNames").Deserialize<string[]>(PolicyStates.JsonOptions) ?? [];
+            options = state.Data.GetProperty("options").Deserialize<AgentOptions>(PolicyStates.JsonOptions) ?? throw new UsageException($"--policy '{spec}': the snapshot has no options.");
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or JsonException or InvalidOperationException or FormatException)
+        {
+            throw new UsageException($"--policy '{spec}': the '{state.Kind}' snapshot cannot be read: {ex.Message}");
+        }
+        if (options.PropensityDraws == 0)
+            throw new UsageException($"--policy '{spec}': the agent was saved with PropensityDraws = 0, so it states no probabilities and cannot be evaluated.");
+        ContextSpace space = names.SequenceEqual(ContextSpace.Paper.Names)
+            ? ContextSpace.Paper
+            : new ContextSpace(names, [], [.. names.Select(_ => (IReadOnlyList<double>)[])]);
+        bool contextual = state.Kind == "gambit-stdts-contextual";
+        ulong draws = Seeds.Derive(seed, "target-draws");
+        long copies = 0;
+        IPolicy<GambitContext, GambitDecision, GambitOutcome> Restore()
+        {
+            JsonObject data = JsonNode.Parse(state.Data.GetRawText())!.AsObject();
+            data["random"] = new JsonArray([.. ((Xoshiro256)Seeds.CreateRandom(Seeds.Derive(draws, copies++))).GetState().Select(w => (JsonNode)JsonValue.Create(w))]);
+            var agent = new StandardThompson(space, arms, contextual, options, Seeds.CreateRandom(0), TimeProvider.System);
+            agent.ImportState(state with { Data = JsonSerializer.SerializeToElement(data) });
+            return agent;
+        }
+        try { Restore(); }
+        catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}': {ex.Message}"); }
+        GambitContext Cell(string name) =>
+            space.TryParse(name, out GambitContext context) ? context : throw new ArgumentException($"the agent's contexts are {string.Join(", ", space.Names)}", nameof(name));
+        return new CellPolicyTarget<GambitContext, GambitDecision, GambitOutcome>(spec, arms, Cell, options.PropensityDraws, Restore);
     }
 
     private static double Number(PolicyState state, string name) =>

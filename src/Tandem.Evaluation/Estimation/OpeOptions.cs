@@ -54,8 +54,8 @@ public static class OpeEstimators
 }
 
 /// <summary>
-/// How off-policy evaluation runs. Defaults are conventional, not tuned to any log: τ = 10 for switch-DR and
-/// λ = 10 for DR-OS (Su et al. choose λ per log by minimising a bound; that tuning is not implemented).
+/// How off-policy evaluation runs. Switch-DR's τ and DR-OS's λ are chosen per log and target by the estimated-MSE
+/// rule of Su et al. (2020) unless given.
 /// </summary>
 public sealed record OpeOptions
 {
@@ -70,11 +70,19 @@ public sealed record OpeOptions
     /// They are used, not dropped. Range: [0, 1); default 0.01.</summary>
     public double PropensityFloor { get; init; } = 0.01;
 
-    /// <summary>Switch-DR's threshold τ on the weight. Range: τ &gt; 0; default 10.</summary>
-    public double SwitchThreshold { get; init; } = 10;
+    /// <summary>Switch-DR's threshold τ on the weight. Range: τ &gt; 0; default null: chosen per target from
+    /// <c>0.1, 0.2, 0.5, …, 10⁵, +∞</c> by the least estimated MSE, B̂² + V̂/n (Su et al. 2020).</summary>
+    public double? SwitchThreshold { get; init; }
 
-    /// <summary>DR-OS's shrinkage λ. Range: λ ≥ 0 (0 is the direct method, +∞ is DR); default 10.</summary>
-    public double ShrinkageLambda { get; init; } = 10;
+    /// <summary>DR-OS's shrinkage λ. Range: λ ≥ 0 (0 is the direct method, +∞ is DR); default null: chosen per target
+    /// like <see cref="SwitchThreshold"/>.</summary>
+    public double? ShrinkageLambda { get; init; }
+
+    /// <summary>Whether each bootstrap replicate refits the reward model on its own resample, so the intervals of DM,
+    /// switch-DR and DR-OS include the model's error (DR's and the weighted estimators' replicates resample the lines'
+    /// contributions; DR's first-order insensitivity to the model makes the refit unnecessary there). Costs about
+    /// (d+1)² numbers per replicate, fold and arm, and a prediction per replicate and line. Default true.</summary>
+    public bool RefitBootstrap { get; init; } = true;
 
     /// <summary>Cross-fitting folds of the reward model. Range: 2..50; default 5.</summary>
     public int Folds { get; init; } = 5;
@@ -98,8 +106,8 @@ public sealed record OpeOptions
         if (Estimators.Distinct().Count() != Estimators.Count) throw new ArgumentException("An estimator is named twice.", nameof(Estimators));
         if (!(Clip > 0)) throw new ArgumentOutOfRangeException(nameof(Clip), Clip, "The clipping level must be positive.");
         if (!(PropensityFloor >= 0 && PropensityFloor < 1)) throw new ArgumentOutOfRangeException(nameof(PropensityFloor), PropensityFloor, "The propensity floor must lie in [0, 1).");
-        if (!(SwitchThreshold > 0)) throw new ArgumentOutOfRangeException(nameof(SwitchThreshold), SwitchThreshold, "The switch threshold must be positive.");
-        if (!(ShrinkageLambda >= 0)) throw new ArgumentOutOfRangeException(nameof(ShrinkageLambda), ShrinkageLambda, "The shrinkage λ must be at least 0.");
+        if (SwitchThreshold is { } tau && !(tau > 0)) throw new ArgumentOutOfRangeException(nameof(SwitchThreshold), SwitchThreshold, "The switch threshold must be positive.");
+        if (ShrinkageLambda is { } lambda && !(lambda >= 0)) throw new ArgumentOutOfRangeException(nameof(ShrinkageLambda), ShrinkageLambda, "The shrinkage λ must be at least 0.");
         if (Folds is < 2 or > 50) throw new ArgumentOutOfRangeException(nameof(Folds), Folds, "The folds must lie in 2..50.");
         if (!(Ridge > 0) || !double.IsFinite(Ridge)) throw new ArgumentOutOfRangeException(nameof(Ridge), Ridge, "The ridge penalty must be positive and finite.");
         if (BootstrapReplicates != 0 && BootstrapReplicates is < 20 or > 100_000)

@@ -50,10 +50,12 @@ public sealed class OpeResult(OpeSummary summary) : IReportable
                     $"[{ReportText.Number(e.Lower)}, {ReportText.Number(e.Upper)}]", e.LinesUsed.ToString(CultureInfo.InvariantCulture), e.Note ?? ""]))],
                 Inv($"{s.Options.Confidence:P0} Poisson-bootstrap percentile intervals, {s.Options.BootstrapReplicates} replicates, seed {s.Options.Seed}.")),
             new HeadingBlock("Diagnostics"),
-            new TableBlock(["policy", ExactLabel, "ESS", "max weight", "mean weight", "clipped", "switched to model", "unsupported target mass", "replay matches", "propensity-draw SE"],
+            new TableBlock(["policy", ExactLabel, "ESS", "max weight", "mean weight", "clipped", "switched to model", "unsupported target mass", "replay matches", "propensity-draw SE", "target draws M", "target-draw SE", "switch-DR τ", "DR-OS λ"],
                 [.. s.Policies.Select(p => (IReadOnlyList<string>)[p.Policy, ReportText.Number(p.Exact), ReportText.Number(p.Diagnostics.EffectiveSampleSize),
                     ReportText.Number(p.Diagnostics.MaxWeight), ReportText.Number(p.Diagnostics.MeanWeight), Inv($"{p.Diagnostics.ClippedWeights}"),
-                    Inv($"{p.Diagnostics.SwitchedToModel}"), ReportText.Number(p.Diagnostics.UnsupportedTargetMass), Inv($"{p.Diagnostics.ReplayMatches}"), ReportText.Number(p.Diagnostics.PropensityNoiseStandardError)])]),
+                    Inv($"{p.Diagnostics.SwitchedToModel}"), ReportText.Number(p.Diagnostics.UnsupportedTargetMass), Inv($"{p.Diagnostics.ReplayMatches}"), ReportText.Number(p.Diagnostics.PropensityNoiseStandardError),
+                    Inv($"{p.Diagnostics.TargetDraws}"), ReportText.Number(p.Diagnostics.TargetDrawStandardError), Chosen(p.Diagnostics.SwitchThreshold, p.Diagnostics.SwitchThresholdTuned), Chosen(p.Diagnostics.ShrinkageLambda, p.Diagnostics.ShrinkageLambdaTuned)])],
+                "Target draws M: a Thompson-sampling target's probabilities are estimated per line from M fresh posterior draws (unbiased); target-draw SE is what that adds to IPS's standard error (delta method). τ and λ marked (MSE) were chosen per target by the least estimated MSE, bias² + variance/n (Su et al. 2020); the intervals hold that choice fixed. DM, switch-DR and DR-OS replicates refit the reward model" + (s.Options.RefitBootstrap ? "." : " only when refitting is on (it is off here: their intervals miss the model's error).")),
             new FigureBlock("estimates.png", "Estimates per target policy; error bars are the half-width of the bootstrap interval (the CSV has both ends)." +
                 (exact ? " The last bar is the exact value on the logged contexts, from the log's expectedRewards: available only for simulated logs." : "")),
         };
@@ -82,6 +84,8 @@ public sealed class OpeResult(OpeSummary summary) : IReportable
         return string.Join(" ", parts);
     }
 
+
+    private static string Chosen(double value, bool tuned) => ReportText.Number(value) + (tuned ? " (MSE)" : "");
 
     private static object? Finite(double value) => double.IsFinite(value) ? value : null;
 

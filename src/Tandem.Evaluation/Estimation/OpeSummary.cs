@@ -27,6 +27,31 @@ public sealed record OpeDiagnostics(
     /// method: √(Σ (w r)² (1 − p̂)/(M p̂)) / n over the lines that state their draws M; NaN when no line states them.
     /// Compare with the interval's half-width: when it is not small, more draws are needed.</summary>
     public double PropensityNoiseStandardError { get; init; } = double.NaN;
+
+    /// <summary>Lines on which the target itself states no probability (a LIBRA-like gate that followed its advisor):
+    /// left out of every estimator for this target, and said in each estimate's note.</summary>
+    public long TargetUnstatedLines { get; init; }
+
+    /// <summary>The posterior draws M behind the target's probabilities when they are Monte Carlo estimates (a
+    /// Thompson-sampling target, fresh draws per line); 0 when they are exact.</summary>
+    public int TargetDraws { get; init; }
+
+    /// <summary>The standard error that the target's Monte Carlo probabilities add to IPS, by the delta method:
+    /// √(Σ (r/μ)² π̂(1 − π̂)/M) / n over the lines with a propensity (π̂ of the logged arm); NaN for an exact target.
+    /// The draws are unbiased, so they widen the estimate, not bias it; compare with the interval's half-width.</summary>
+    public double TargetDrawStandardError { get; init; } = double.NaN;
+
+    /// <summary>Switch-DR's threshold τ used for this target (+∞ when switch-DR was not asked for and no τ was given).</summary>
+    public double SwitchThreshold { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Whether τ was chosen by the estimated-MSE rule (Su et al. 2020) rather than given.</summary>
+    public bool SwitchThresholdTuned { get; init; }
+
+    /// <summary>DR-OS's shrinkage λ used for this target (+∞ when DR-OS was not asked for and no λ was given).</summary>
+    public double ShrinkageLambda { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Whether λ was chosen by the estimated-MSE rule (Su et al. 2020) rather than given.</summary>
+    public bool ShrinkageLambdaTuned { get; init; }
 }
 
 /// <summary>The evaluation of one target policy.</summary>
@@ -40,15 +65,15 @@ public sealed record PolicyEvaluation(string Policy, double Exact, long TruthLin
 
 /// <summary>The options of an evaluation, as reported.</summary>
 public sealed record OpeSettings(
-    IReadOnlyList<string> Estimators, double Clip, double PropensityFloor, double SwitchThreshold, double ShrinkageLambda,
-    int Folds, double Ridge, int BootstrapReplicates, double Confidence, ulong Seed)
+    IReadOnlyList<string> Estimators, double Clip, double PropensityFloor, double? SwitchThreshold, double? ShrinkageLambda,
+    int Folds, double Ridge, int BootstrapReplicates, double Confidence, ulong Seed, bool RefitBootstrap)
 {
     /// <summary>The settings of <paramref name="options"/>.</summary>
     public static OpeSettings From(OpeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         return new(options.Estimators.Select(OpeEstimators.Id).ToArray(), options.Clip, options.PropensityFloor, options.SwitchThreshold,
-            options.ShrinkageLambda, options.Folds, options.Ridge, options.BootstrapReplicates, options.Confidence, options.Seed);
+            options.ShrinkageLambda, options.Folds, options.Ridge, options.BootstrapReplicates, options.Confidence, options.Seed, options.RefitBootstrap);
     }
 }
 

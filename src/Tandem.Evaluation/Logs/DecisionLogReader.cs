@@ -103,14 +103,17 @@ public sealed class DecisionLogReader : IDecisionSource, IDisposable
     {
         _spill?.Dispose();
         var spill = _spill = new DecisionSpill();
-        var shape = new LogShape();
-        long lines = 0, skipped = 0;
-        string? firstSkipped = null;
+        var pass = new PassState(spill, _options.SkipInvalid);
+        long lines = 0;
         byte[] buffer = new byte[1 << 16];
         int start = 0, end = 0;
         bool eof = false;
         long lineNumber = 0;
+        // Two batches: while one is parsed (in parallel, in the background), the lines of the one before are handed
+        // out and the next lines are read into it, so the reading and the caller's work overlap the parsing.
         var batch = new LineBatch();
+        var parsed = new LineBatch();
+        Task? parsing = null;
         DecisionLogException? tooLong = null;
         using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         while (true)
@@ -156,33 +159,60 @@ public sealed class DecisionLogReader : IDecisionSource, IDisposable
             }
             if (batch.Count == BatchLines || batch.Bytes >= BatchBytes || (done && batch.Count > 0))
             {
-                batch.ParseAll();
-                for (int i = 0; i < batch.Count; i++)
+                parsing?.GetAwaiter().GetResult();
+                LineBatch full = batch;
+                Task started = Task.Run(full.ParseAll);
+                if (parsing is not null)
                 {
-                    LoggedDecision? decision = batch.Results[i];
-                    DecisionLogException? error = batch.Errors[i];
-                    if (decision is not null)
-                    {
-                        try { shape.Check(decision.Line, decision.ArmCount, decision.Features, decision.Cell); }
-                        catch (DecisionLogException ex) { error = ex; decision = null; }
-                    }
-                    if (error is not null)
-                    {
-                        if (!_options.SkipInvalid) throw error;
-                        skipped++;
-                        firstSkipped ??= error.Message;
-                        continue;
-                    }
-                    spill.Write(decision!);
-                    yield return decision!;
+                    foreach (LoggedDecision d in pass.Emit(parsed)) yield return d;
                 }
-                batch.Clear();
+                (batch, parsed, parsing) = (parsed, full, started);
             }
             if (done) break;
         }
+        if (parsing is not null)
+        {
+            parsing.GetAwaiter().GetResult();
+            foreach (LoggedDecision d in pass.Emit(parsed)) yield return d;
+        }
         if (tooLong is not null) throw tooLong;
-        Tally = new DecisionLogTally(lines, skipped, firstSkipped);
+        Tally = new DecisionLogTally(lines, pass.Skipped, pass.FirstSkipped);
         spill.Finish();
+    }
+
+    /// <summary>One parsing pass's checks across lines and its counts.</summary>
+    private sealed class PassState(DecisionSpill spill, bool skipInvalid)
+    {
+        private readonly LogShape _shape = new();
+
+        public long Skipped { get; private set; }
+
+        public string? FirstSkipped { get; private set; }
+
+        // Hand out a parsed batch in log order: the shape check, skipping or stopping, the spill; then clear it.
+        public IEnumerable<LoggedDecision> Emit(LineBatch batch)
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                LoggedDecision? decision = batch.Results[i];
+                DecisionLogException? error = batch.Errors[i];
+                if (decision is not null)
+                {
+                    try { _shape.Check(decision.Line, decision.ArmCount, decision.Features, decision.Cell); }
+                    catch (DecisionLogException ex) { error = ex; decision = null; }
+                }
+                if (error is not null)
+                {
+                    if (!skipInvalid) throw error;
+                    Skipped++;
+                    FirstSkipped ??= error.Message;
+                    continue;
+                }
+                spill.Write(decision!);
+                yield return decision!;
+            }
+            batch.Clear();
+        }
     }
 
     /// <summary>Lines of one batch, copied out of the read buffer, and their parses.</summary>
@@ -246,17 +276,23 @@ public sealed class DecisionLogReader : IDecisionSource, IDisposable
         return decision;
     }
 
-    /// <summary>Parse and check one line on its own (no shape check against other lines).</summary>
+    /// <summary>Parse and check one line on its own (no shape check against other lines). Lines of the usual shape
+    /// (flat fields, numbers, plain strings) take <see cref="FastLineParser"/>; anything else, including every
+    /// invalid line, is parsed by <see cref="Utf8JsonReader"/>, whose errors name the field. Both give the same fields.</summary>
     internal static LoggedDecision ParseLine(ReadOnlySpan<byte> json, long line)
     {
-        double[]? features = null, probabilities = null, expected = null;
-        string? cell = null;
-        bool hasContext = false, hasArm = false, hasPropensity = false, hasReward = false, expectedUnknown = false;
-        int arm = 0, run = 0, draws = 0;
-        double[]? recourse = null;
-        LineFlags flags = LineFlags.None;
-        long step = 0;
-        double propensity = double.NaN, reward = double.NaN;
+        var f = new LineFields();
+        if (!FastLineParser.TryParse(json, ref f))
+        {
+            f = new LineFields();
+            ParseFields(json, line, ref f);
+        }
+        return Build(line, ref f);
+    }
+
+    /// <summary>The fields of one line by <see cref="Utf8JsonReader"/> (the reference parse).</summary>
+    internal static void ParseFields(ReadOnlySpan<byte> json, long line, ref LineFields f)
+    {
         string field;
         try
         {
@@ -270,50 +306,50 @@ public sealed class DecisionLogReader : IDecisionSource, IDisposable
                 switch (field)
                 {
                     case "context":
-                        hasContext = true;
-                        if (reader.TokenType == JsonTokenType.String) cell = reader.GetString();
+                        f.HasContext = true;
+                        if (reader.TokenType == JsonTokenType.String) f.Cell = reader.GetString();
                         else if (reader.TokenType == JsonTokenType.StartArray)
                         {
-                            features = ReadNumbers(ref reader, line, field, allowNull: false, out _);
+                            f.Features = ReadNumbers(ref reader, line, field, allowNull: false, out _);
                         }
                         else throw new DecisionLogException(line, field, "must be an array of numbers or a string");
                         break;
                     case "arm":
-                        hasArm = true;
-                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out arm))
+                        f.HasArm = true;
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out f.Arm))
                             throw new DecisionLogException(line, field, "must be an integer");
                         break;
                     case "propensity":
-                        hasPropensity = true;
-                        propensity = ReadNumberOrNull(ref reader, line, field);
+                        f.HasPropensity = true;
+                        f.Propensity = ReadNumberOrNull(ref reader, line, field);
                         break;
                     case "probabilities":
                         if (reader.TokenType != JsonTokenType.StartArray) throw new DecisionLogException(line, field, "must be an array");
-                        probabilities = ReadNumbers(ref reader, line, field, allowNull: true, out _);
+                        f.Probabilities = ReadNumbers(ref reader, line, field, allowNull: true, out _);
                         break;
                     case "reward":
-                        hasReward = true;
-                        reward = ReadNumberOrNull(ref reader, line, field);
+                        f.HasReward = true;
+                        f.Reward = ReadNumberOrNull(ref reader, line, field);
                         break;
                     case "expectedRewards":
                         if (reader.TokenType == JsonTokenType.Null) break;
                         if (reader.TokenType != JsonTokenType.StartArray) throw new DecisionLogException(line, field, "must be an array");
-                        expected = ReadNumbers(ref reader, line, field, allowNull: true, out expectedUnknown);
+                        f.Expected = ReadNumbers(ref reader, line, field, allowNull: true, out f.ExpectedUnknown);
                         break;
                     case "run":
-                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out run)) throw new DecisionLogException(line, field, "must be an integer");
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out f.Run)) throw new DecisionLogException(line, field, "must be an integer");
                         break;
                     case "notes":
-                        flags |= ReadNotes(ref reader, line);
+                        f.Flags |= ReadNotes(ref reader, line);
                         break;
                     case "payload":
-                        ReadPayload(ref reader, line, ref recourse, ref draws);
+                        ReadPayload(ref reader, line, ref f.Recourse, ref f.Draws);
                         break;
                     case "propensityDraws":
-                        draws = ReadDraws(ref reader, line, field);
+                        f.Draws = ReadDraws(ref reader, line, field);
                         break;
                     case "step":
-                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out step)) throw new DecisionLogException(line, field, "must be an integer");
+                        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out f.Step)) throw new DecisionLogException(line, field, "must be an integer");
                         break;
                     default:
                         reader.Skip();
@@ -327,12 +363,19 @@ public sealed class DecisionLogReader : IDecisionSource, IDisposable
         {
             throw new DecisionLogException(line, null, "not JSON: " + FirstSentence(ex.Message));
         }
+    }
 
-        if (!hasContext) throw Missing(line, "context");
-        if (!hasArm) throw Missing(line, "arm");
-        if (!hasPropensity) throw Missing(line, "propensity");
+    private static LoggedDecision Build(long line, ref LineFields f)
+    {
+        double[]? features = f.Features, probabilities = f.Probabilities, expected = f.Expected, recourse = f.Recourse;
+        string? cell = f.Cell;
+        int arm = f.Arm;
+        double propensity = f.Propensity, reward = f.Reward;
+        if (!f.HasContext) throw Missing(line, "context");
+        if (!f.HasArm) throw Missing(line, "arm");
+        if (!f.HasPropensity) throw Missing(line, "propensity");
         if (probabilities is null) throw Missing(line, "probabilities");
-        if (!hasReward) throw Missing(line, "reward");
+        if (!f.HasReward) throw Missing(line, "reward");
         if (!double.IsFinite(reward)) throw new DecisionLogException(line, "reward", "is null; a line without a reward cannot be evaluated");
         if (probabilities.Length == 0) throw new DecisionLogException(line, "probabilities", "is empty");
         if (arm < 0 || arm >= probabilities.Length)
@@ -354,13 +397,13 @@ public sealed class DecisionLogReader : IDecisionSource, IDisposable
             if (!double.IsNaN(stated) && Math.Abs(stated - propensity) > Tolerance)
                 throw new DecisionLogException(line, "propensity", $"{Num(propensity)} disagrees with probabilities[{arm}] = {Num(stated)}");
         }
-        if (expectedUnknown || expected?.Length != probabilities.Length) expected = null;
+        if (f.ExpectedUnknown || expected?.Length != probabilities.Length) expected = null;
         if (recourse is not null && (recourse.Length == 0 || recourse.Any(double.IsNaN))) recourse = null;
-        return new LoggedDecision(line, run, step, features, cell, arm, propensity, probabilities, reward, expected)
+        return new LoggedDecision(line, f.Run, f.Step, features, cell, arm, propensity, probabilities, reward, expected)
         {
-            Flags = flags,
+            Flags = f.Flags,
             Recourse = recourse,
-            PropensityDraws = draws,
+            PropensityDraws = f.Draws,
         };
     }
 

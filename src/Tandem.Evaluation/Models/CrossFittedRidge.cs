@@ -61,19 +61,24 @@ public sealed class CrossFittedRidge : IRewardModel
     public int FoldOf(long line) => (int)(Seeds.Derive(_seed, line) % (ulong)_folds);
 
     /// <summary>Add one line's (context, arm, reward) to the sufficient statistics of its fold.</summary>
-    public void Add(LoggedDecision line)
+    public void Add(LoggedDecision line) => Add(line, 1);
+
+    /// <summary>Add one line counted <paramref name="count"/> times (a bootstrap replicate's refit; 1 is <see cref="Add(LoggedDecision)"/>
+    /// bit for bit, since every product is scaled by the count first).</summary>
+    internal void Add(LoggedDecision line, double count)
     {
         ArgumentNullException.ThrowIfNull(line);
         if (_beta is not null) throw new InvalidOperationException("The model is already fitted.");
         int f = FoldOf(line.Line);
-        _foldCount[f]++;
-        _foldSum[f] += line.Reward;
+        double y = line.Reward;
+        _foldCount[f] += count;
+        _foldSum[f] += count * y;
         if (_cells)
         {
             if (!_cellStats.TryGetValue(line.Cell!, out double[]? s)) _cellStats[line.Cell!] = s = new double[_folds * _arms * 2];
             int at = (f * _arms + line.Arm) * 2;
-            s[at]++;
-            s[at + 1] += line.Reward;
+            s[at] += count;
+            s[at + 1] += count * y;
             return;
         }
         Span<double> g = _gram.AsSpan((f * _arms + line.Arm) * _p * _p, _p * _p);
@@ -81,13 +86,13 @@ public sealed class CrossFittedRidge : IRewardModel
         double[] x = Features(line);
         for (int i = 0; i < _p; i++)
         {
-            double xi = i == 0 ? 1 : x[i - 1];
-            m[i] += xi * line.Reward;
+            double xi = count * (i == 0 ? 1 : x[i - 1]);
+            m[i] += xi * y;
             for (int j = 0; j <= i; j++) g[i * _p + j] += xi * (j == 0 ? 1 : x[j - 1]);
         }
     }
 
-    /// <summary>Solve every fold's and the full fit's coefficients; call once after the last <see cref="Add"/>.</summary>
+    /// <summary>Solve every fold's and the full fit's coefficients; call once after the last <see cref="Add(LoggedDecision)"/>.</summary>
     public void Fit()
     {
         int sets = _folds + 1;

@@ -1,5 +1,6 @@
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
+using Tandem.Evaluation.Estimation;
 using Tandem.Evaluation.Logs;
 using Tandem.Evaluation.Models;
 
@@ -30,7 +31,7 @@ public sealed class PolicyTarget<TDecision, TOutcome>(string name, int arms, int
     where TOutcome : IOutcome
 {
     /// <summary>Lines decided by one restored copy.</summary>
-    public const int RestoreEvery = 1024;
+    public const int RestoreEvery = RestoredTarget<double[], TDecision, TOutcome>.RestoreEvery;
 
     /// <inheritdoc />
     public ITargetPolicy Create(int arms2, int dimension2, CrossFittedRidge model)
@@ -43,27 +44,90 @@ public sealed class PolicyTarget<TDecision, TOutcome>(string name, int arms, int
     /// <inheritdoc />
     public override string ToString() => name;
 
-    private sealed class Deciding(string name, Func<IPolicy<double[], TDecision, TOutcome>> restore) : ITargetPolicy
+    private sealed class Deciding(string name, Func<IPolicy<double[], TDecision, TOutcome>> restore)
+        : RestoredTarget<double[], TDecision, TOutcome>(name, 0, restore)
     {
-        private IPolicy<double[], TDecision, TOutcome>? _policy;
-        private int _used;
+        // The logged context (what the logging policy saw), not the recourse that followed it.
+        protected override double[] Context(LoggedDecision line) =>
+            line.Features ?? throw new InvalidOperationException($"Target policy '{Name}' needs numeric contexts.");
+    }
+}
 
-        public string Name => name;
+/// <summary>
+/// A trained learner over categorical contexts (a GAMBITTS agent restored from a snapshot) as a target policy: on
+/// each logged line the restored agent decides in the line's context cell, and the target's probabilities are the
+/// decision's vector. For a Thompson-sampling agent that vector is a Monte Carlo estimate from <paramref name="draws"/>
+/// posterior draws, fresh on every line: unbiased for the agent's true probabilities, so IPS stays unbiased, with the
+/// extra variance reported (<see cref="OpeDiagnostics.TargetDrawStandardError"/>). Fresh copies as in
+/// <see cref="PolicyTarget{TDecision, TOutcome}"/>; the copy never learns.
+/// </summary>
+/// <param name="name">The target's name in reports (the spec).</param>
+/// <param name="arms">The agent's arm count.</param>
+/// <param name="cell">The agent's context for a logged cell name; throws <see cref="ArgumentException"/> for a cell it does not know.</param>
+/// <param name="draws">Posterior draws behind each probability vector (0 when the probabilities are exact).</param>
+/// <param name="restore">A fresh copy of the agent, restored from the snapshot.</param>
+public sealed class CellPolicyTarget<TContext, TDecision, TOutcome>(string name, int arms, Func<string, TContext> cell, int draws, Func<IPolicy<TContext, TDecision, TOutcome>> restore) : ITargetSource
+    where TDecision : Decision
+    where TOutcome : IOutcome
+{
+    /// <inheritdoc />
+    public ITargetPolicy Create(int arms2, int dimension2, CrossFittedRidge model)
+    {
+        if (arms2 != arms || dimension2 != 0)
+            throw new ArgumentException($"Target policy '{name}' has categorical contexts and {arms} arms; the log has {(dimension2 == 0 ? "categorical contexts" : $"{dimension2} features")} and {arms2} arms.", "policy");
+        return new Deciding(name, draws, cell, restore);
+    }
 
-        public void Probabilities(LoggedDecision line, Span<double> destination)
+    /// <inheritdoc />
+    public override string ToString() => name;
+
+    private sealed class Deciding(string name, int draws, Func<string, TContext> cell, Func<IPolicy<TContext, TDecision, TOutcome>> restore)
+        : RestoredTarget<TContext, TDecision, TOutcome>(name, draws, restore)
+    {
+        protected override TContext Context(LoggedDecision line)
         {
-            if (_policy is null || _used == RestoreEvery)
-            {
-                _policy = restore();
-                _used = 0;
-            }
-            _used++;
-            // The logged context (what the logging policy saw), not the recourse that followed it.
-            ValueTask<TDecision> pending = _policy.DecideAsync(line.Features ?? throw new InvalidOperationException($"Target policy '{name}' needs numeric contexts."));
-            TDecision decision = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-            if (decision.Probabilities.IsDefault || decision.Probabilities.Length != destination.Length || decision.Probabilities.Any(double.IsNaN))
-                throw new InvalidOperationException($"Target policy '{name}' states no probability vector on log line {line.Line}; it cannot be evaluated.");
-            decision.Probabilities.AsSpan().CopyTo(destination);
+            string text = line.Cell ?? throw new InvalidOperationException($"Target policy '{Name}' needs categorical contexts.");
+            try { return cell(text); }
+            catch (ArgumentException ex) { throw new DecisionLogException(line.Line, "context", $"'{text}' is not a context of target policy '{Name}': {ex.Message}"); }
         }
+    }
+}
+
+/// <summary>A restored learner deciding on each logged line; a fresh copy every <see cref="RestoreEvery"/> lines.</summary>
+internal abstract class RestoredTarget<TContext, TDecision, TOutcome>(string name, int draws, Func<IPolicy<TContext, TDecision, TOutcome>> restore) : ITargetPolicy
+    where TDecision : Decision
+    where TOutcome : IOutcome
+{
+    /// <summary>Lines decided by one restored copy.</summary>
+    public const int RestoreEvery = 1024;
+
+    private IPolicy<TContext, TDecision, TOutcome>? _policy;
+    private int _used;
+
+    public string Name => name;
+
+    public int ProbabilityDraws => draws;
+
+    protected abstract TContext Context(LoggedDecision line);
+
+    public void Probabilities(LoggedDecision line, Span<double> destination)
+    {
+        if (_policy is null || _used == RestoreEvery)
+        {
+            _policy = restore();
+            _used = 0;
+        }
+        _used++;
+        ValueTask<TDecision> pending = _policy.DecideAsync(Context(line));
+        TDecision decision = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+        if (decision.Probabilities.IsDefault || decision.Probabilities.Length != destination.Length)
+            throw new InvalidOperationException($"Target policy '{name}' states no probability vector on log line {line.Line}; it cannot be evaluated.");
+        if (decision.Probabilities.Any(double.IsNaN))
+        {
+            // An advisor chose (LIBRA): the evaluator counts the line and leaves it out for this target.
+            destination.Fill(double.NaN);
+            return;
+        }
+        decision.Probabilities.AsSpan().CopyTo(destination);
     }
 }

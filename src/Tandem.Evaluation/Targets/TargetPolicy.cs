@@ -10,8 +10,13 @@ public interface ITargetPolicy
     /// <summary>The policy's name in reports (its spec).</summary>
     string Name { get; }
 
-    /// <summary>Write π(a | x) of <paramref name="line"/>'s context for every arm (summing to 1) into <paramref name="destination"/>.</summary>
+    /// <summary>Write π(a | x) of <paramref name="line"/>'s context for every arm (summing to 1) into <paramref name="destination"/>;
+    /// NaN in every entry when the target cannot state them on this line (it followed an advisor).</summary>
     void Probabilities(LoggedDecision line, Span<double> destination);
+
+    /// <summary>The posterior draws M behind each probability vector when it is a fresh Monte Carlo estimate per line
+    /// (a Thompson-sampling target); 0 (the default) when the probabilities are exact.</summary>
+    int ProbabilityDraws => 0;
 }
 
 /// <summary>

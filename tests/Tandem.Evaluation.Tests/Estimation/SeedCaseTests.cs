@@ -110,4 +110,74 @@ public class SeedCaseTests
         Assert.Equal(4, ex.Line);
         Assert.Equal("payload.recourse", ex.Field);
     }
+
+    // A Thompson-sampling target: π̂ = (0.8, 0.2) from M = 25 draws on every line.
+    private sealed class DrawnTarget : ITargetPolicy
+    {
+        public string Name => "drawn";
+
+        public int ProbabilityDraws => 25;
+
+        public void Probabilities(LoggedDecision line, Span<double> destination)
+        {
+            destination[0] = 0.8;
+            destination[1] = 0.2;
+        }
+    }
+
+    [Fact]
+    public void MonteCarloTarget_ReportsItsDraws_AndTheDeltaMethodStandardError()
+    {
+        // (r/μ)² π̂(1 − π̂)/M of the logged arm: line 1 (arm 0, μ 0.5, r 2): 16 · 0.16 / 25; line 2 (arm 1, μ 0.25,
+        // r 1): 16 · 0.16 / 25; line 3 has no propensity. SE = √(2 · 0.1024) / 2. Catches the target's draws ignored
+        // or the logging propensity's formula used instead.
+        var log = new List<LoggedDecision>
+        {
+            new(1, 0, 0, null, "c", 0, 0.5, [0.5, 0.5], 2, null),
+            new(2, 0, 1, null, "c", 1, 0.25, [0.75, 0.25], 1, null),
+            new(3, 0, 2, null, "c", 1, double.NaN, [double.NaN, double.NaN], 5, null),
+        };
+
+        OpeDiagnostics d = OffPolicyEvaluator.Evaluate(new DecisionList(log), [new DrawnTarget()], new ClosedFormModel(), NoBootstrap).Policies[0].Diagnostics;
+
+        Assert.Equal(25, d.TargetDraws);
+        Assert.Equal(Math.Sqrt(2 * 0.1024) / 2, d.TargetDrawStandardError, 12);
+        Assert.True(double.IsNaN(OffPolicyEvaluator.Evaluate(new DecisionList(log), [TargetSpec.Parse("uniform")], NoBootstrap).Policies[0].Diagnostics.TargetDrawStandardError));
+    }
+
+    private sealed class ClosedFormModel : Tandem.Evaluation.Models.IRewardModel
+    {
+        public void Predict(LoggedDecision line, Span<double> destination) => destination.Clear();
+    }
+
+    // LIBRA as a target: arm 0 where it decides itself (even lines), no probability where it followed its advisor.
+    private sealed class GateTarget : ITargetPolicy
+    {
+        public string Name => "gate";
+
+        public void Probabilities(LoggedDecision line, Span<double> destination)
+        {
+            if (line.Line % 2 == 1) destination.Fill(double.NaN);
+            else
+            {
+                destination[0] = 1;
+                destination[1] = 0;
+            }
+        }
+    }
+
+    [Fact]
+    public void TargetFollowingAnAdvisor_LinesAreCountedNamedAndLeftOut()
+    {
+        // Catches NaN probabilities leaking into the sums (NaN estimates) or the lines dropped silently.
+        var log = Enumerable.Range(1, 8).Select(i => new LoggedDecision(i, 0, i, null, "c", i % 3 == 0 ? 1 : 0, 0.5, [0.5, 0.5], i, null)).ToList();
+        var options = new OpeOptions { BootstrapReplicates = 0, SwitchThreshold = 10, ShrinkageLambda = 10 };
+
+        PolicyEvaluation gate = OffPolicyEvaluator.Evaluate(new DecisionList(log), [new GateTarget()], new ClosedFormModel(), options).Policies[0];
+        PolicyEvaluation even = OffPolicyEvaluator.Evaluate(new DecisionList([.. log.Where(l => l.Line % 2 == 0)]), [TargetSpec.Parse("arm:0").Create(2, 0, new Tandem.Evaluation.Models.CrossFittedRidge(2, 0, true, 2, 1, 1))], new ClosedFormModel(), options).Policies[0];
+
+        Assert.Equal(4, gate.Diagnostics.TargetUnstatedLines);
+        Assert.Equal(even.Estimates.Select(e => e.Value), gate.Estimates.Select(e => e.Value));
+        Assert.All(gate.Estimates, e => Assert.Contains("on 4 of 8 lines the target states no probability", e.Note));
+    }
 }
