@@ -11,6 +11,7 @@ using Tandem.Core.State;
 using Tandem.Gambit.Agents;
 using Tandem.Gambit.Model;
 using Tandem.Recourse.Environments;
+using Tandem.Recourse.Experiments;
 using Tandem.Recourse.Geometry;
 using Tandem.Recourse.Model;
 using Tandem.Recourse.Policies;
@@ -231,7 +232,10 @@ internal static class SnapshotTargets
             },
             "glrb" => () =>
             {
-                var p = new GlrbPolicy(Problem(), new GlrbOptions { Lambda = defaults.Lambda, Radius = ConfidenceRadiusRule.Constant(defaults.Rho) }, TimeProvider.System);
+                // The options a default study gives GLRB (ρ in units of σ, LibraStudyPlan.Create); the state refuses others, naming them.
+                RecourseProblem glrbProblem = Problem();
+                (ConfidenceRadiusRule rule, double? lipschitz) = RadiusSpec.Constant(defaults.Rho).Create(glrbProblem, defaults.NoiseScale, defaults.Lambda);
+                var p = new GlrbPolicy(glrbProblem, new GlrbOptions { Lambda = defaults.Lambda, Radius = rule, Lipschitz = lipschitz }, TimeProvider.System);
                 p.ImportState(state);
                 return p;
             },
