@@ -193,3 +193,30 @@ public class GgufRewardGrammarTests(GgufModel model)
         Assert.Equal(2, ledger.Fallbacks.Values.Sum());
     }
 }
+
+/// <summary>Answers in format for the GAMBITTS generator's message (issue 14 item 3).</summary>
+[Collection("gguf")]
+public class GgufMessageGrammarTests(GgufModel model)
+{
+    private async Task<(Tandem.Llm.Gambit.GeneratedMessage[] Messages, LlmLedger Ledger)> Generate(AnswerFormat format, int count)
+    {
+        var ledger = new LlmLedger();
+        using IChatClient client = LlmClients.Create(LlmSpec.Parse("gguf:" + model.ChatMl), ledger, new LlmClientOptions { Format = format });
+        var generator = new Tandem.Llm.Gambit.MessageGenerator(client, ledger);
+        var messages = new Tandem.Llm.Gambit.GeneratedMessage[count];
+        for (int i = 0; i < count; i++)
+            messages[i] = await generator.GenerateAsync(new Tandem.Llm.Gambit.StylePrompt("optimism", true), new Tandem.Gambit.Model.GambitContext(i), seed: 5 + i);
+        return (messages, ledger);
+    }
+
+    [Fact]
+    public async Task Constrained_RandomWeightModel_WritesAMessageEveryTime_ZeroFallbacks()
+    {
+        // Bug caught: a grammar llama.cpp rejects (e.g. an unsupported repetition) or one the message reader refuses.
+        (Tandem.Llm.Gambit.GeneratedMessage[] messages, LlmLedger ledger) = await Generate(AnswerFormat.Constrained, count: 4);
+        Assert.All(messages, m => Assert.True(m.IsMessage, m.Reason));
+        // The reader collapses runs of spaces, so lengths are not checked here, only the alphabet and the sentence ends.
+        Assert.All(messages, m => Assert.Matches(@"^[A-Z][a-zA-Z0-9 ,;:'()-]*[.!?]( ?[A-Z][a-zA-Z0-9 ,;:'()-]*[.!?])?$", m.Text!));
+        Assert.Empty(ledger.Fallbacks);
+    }
+}
