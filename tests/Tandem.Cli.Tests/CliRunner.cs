@@ -1,3 +1,5 @@
+using Tandem.Testing;
+
 namespace Tandem.Cli.Tests;
 
 /// <summary>Runs the `tandem` command in-process with captured streams.</summary>
@@ -33,6 +35,11 @@ internal static class CliRunner
         Assert.Contains(message, run.Err);
         Assert.Single(run.Err.Trim().Split('\n'));
     }
+
+    /// <summary>A server script that answers the up-front model check (<see cref="Tandem.Llm.Providers.ModelCheck"/>) with
+    /// "OK" and every other request with <paramref name="script"/>: a model that is up, then fails as scripted.</summary>
+    public static Func<ScriptedLlmServer.Request, ScriptedLlmServer.Reply> AfterTheCheck(Func<ScriptedLlmServer.Request, ScriptedLlmServer.Reply> script) =>
+        r => r.UserText == Tandem.Llm.Providers.ModelCheck.Prompt ? new ScriptedLlmServer.Reply(Content: "OK") : script(r);
 
     public static string TempFolder()
     {

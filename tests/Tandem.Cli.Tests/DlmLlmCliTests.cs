@@ -30,7 +30,7 @@ public sealed class DlmLlmCliTests : IDisposable
         long calls = (long)a["llm"]!["calls"]!;
         // Per seed: No Reflection 1 proposal; Reflection 2 stages × (2 proposals + 1 selection).
         Assert.Equal(2 * (1 + 2 * 3), calls);
-        Assert.Equal(calls, server.Requests);
+        Assert.Equal(calls + 1, server.Requests); // + the up-front model check, outside the ledger
         Assert.Equal("state * (1.0 + 3.0 * feats[11])", (string)a["tasks"]![0]!["exampleReward"]!);
         Assert.True(File.Exists(Path.Combine(_out, "a", "audit.jsonl")));
         Assert.Contains("language model", File.ReadAllText(Path.Combine(_out, "a", "report.html")));
@@ -38,7 +38,7 @@ public sealed class DlmLlmCliTests : IDisposable
         var replayed = await CliRunner.Run(Small("--designer", "replay:" + cassette, "--out", Path.Combine(_out, "b")));
         Assert.True(replayed.Exit == 0, replayed.Err);
         JsonNode b = JsonNode.Parse(replayed.Out)!;
-        Assert.Equal(calls, server.Requests);
+        Assert.Equal(calls + 1, server.Requests); // a replay is not checked
         Assert.Equal(0L, (long)b["llm"]!["calls"]!);
         Assert.Equal(calls, (long)b["llm"]!["cacheHits"]!);
         Assert.Equal(a["tasks"]!.ToJsonString(), b["tasks"]!.ToJsonString());
@@ -50,9 +50,21 @@ public sealed class DlmLlmCliTests : IDisposable
     }
 
     [Fact]
-    public async Task DeadServer_StudyCompletes_AndEveryFallbackIsCountedAsHttp()
+    public async Task DeadServer_StopsAtTheUpFrontCheck_Exit2_BeforeAnySimulation()
     {
+        // Issue 14: a dead model must not produce a normal-looking table of the algorithm's fallback behaviour.
         await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 503));
+        await server.StartAsync();
+        var run = await CliRunner.Run(Sized(1, "--designer", $"openai:down@{server.BaseAddress}v1", "--llm-retries", "0", "--out", _out));
+        CliRunner.AssertUsageError(run, $"--designer: openai:down@{server.BaseAddress}v1 did not answer the up-front check (http: ");
+        Assert.Equal(1, server.Requests);
+        Assert.False(File.Exists(Path.Combine(_out, "summary.json")));
+    }
+
+    [Fact]
+    public async Task ServerThatDiesAfterTheCheck_StudyCompletes_AndEveryFallbackIsCountedAsHttp()
+    {
+        await using var server = ScriptedLlmServer.ForRequests(CliRunner.AfterTheCheck(_ => new ScriptedLlmServer.Reply(Status: 503)));
         await server.StartAsync();
         var run = await CliRunner.Run(Sized(1, "--designer", $"openai:down@{server.BaseAddress}v1", "--llm-retries", "0", "--max-fallback-rate", "1", "--out", _out));
         Assert.True(run.Exit == 0, run.Err);
@@ -60,7 +72,9 @@ public sealed class DlmLlmCliTests : IDisposable
         // 2 seeds × 2 loops (no reflection, reflection) × 11 attempts, all failing.
         Assert.Equal(44, (int)summary["llm"]!["fallbacks"]!["http"]!);
         // After 8 failed calls in a row the circuit opens: the rest fail at once without reaching the server.
-        Assert.InRange(server.Requests, 8, 8 + 4);
+        Assert.InRange(server.Requests, 1 + 8, 1 + 8 + 4);
+        Assert.Contains($"model answers: openai:down@{server.BaseAddress}v1: 44 of 44 answers were fallbacks (http 44)", run.Err);
+        Assert.Contains("44 of 44 answers were fallbacks (http 44)", File.ReadAllText(Path.Combine(_out, "report.html")));
         Assert.Null(summary["tasks"]![0]!["exampleReward"]);
     }
 

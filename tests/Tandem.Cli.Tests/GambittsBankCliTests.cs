@@ -26,7 +26,7 @@ public sealed class GambittsBankCliTests : IDisposable
         Assert.True(built.Exit == 0, built.Err);
         JsonNode summary = JsonNode.Parse(built.Out)!;
         Assert.Equal(144, (int)summary["responses"]!); // 6 prompts × 12 contexts × 2
-        Assert.Equal(server.Requests, (long)summary["llm"]!["calls"]!);
+        Assert.Equal(server.Requests - 1, (long)summary["llm"]!["calls"]!); // the up-front check is outside the ledger
         Assert.Equal(288, (long)summary["llm"]!["calls"]!); // one generation and one rating per response
         Assert.True(File.Exists(Path.Combine(_out, "a", "bank.audit.jsonl")));
         ResponseBank bank = BankCsv.Load(a);
@@ -72,8 +72,8 @@ public sealed class GambittsBankCliTests : IDisposable
         Assert.Equal(24, (int)summary["responses"]!);
         Assert.Equal(20, summary["probeR2"]!.AsObject().Count);
         // 24 generations + 12 calibration ratings + 12 calibration embeddings + 24 embeddings (12 of them cassette hits).
-        Assert.Equal(server.Requests, (long)summary["llm"]!["calls"]!);
-        Assert.Equal(60, server.Requests);
+        Assert.Equal(server.Requests - 1, (long)summary["llm"]!["calls"]!); // the up-front check is outside the ledger
+        Assert.Equal(1 + 60, server.Requests);
         ResponseBank bank = BankCsv.Load(Path.Combine(_out, "a.csv"));
         Assert.Equal(["optimism:high", "optimism:low"], bank.Prompts);
         Assert.All(Enumerable.Range(0, 12), c => Assert.Equal(1, bank.ResponseCount(1, new GambitContext(c))));
@@ -105,16 +105,26 @@ public sealed class GambittsBankCliTests : IDisposable
         Assert.True((int)llm["fallbacks"]!["http"]! > 0);
         Assert.True((int)llm["fallbacks"]!["parse"]! > 0);
         Assert.True((int)llm["fallbacks"]!["refused"]! > 0);
-        Assert.Equal(server.Requests, (long)llm["calls"]!);
+        Assert.Equal(server.Requests - 1, (long)llm["calls"]!); // the up-front check is outside the ledger
         BankCsv.Load(Path.Combine(_out, "bank.csv"));
     }
 
     [Fact]
     public async Task BankBuild_ModelDown_NamesTheMissingCells_Exit2_AndWritesNothing()
     {
-        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 500));
-        await server.StartAsync();
+        await using var dead = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 500));
+        await dead.StartAsync();
         string file = Path.Combine(_out, "bank.csv");
+        var stopped = await CliRunner.Run("gambitts", "bank", "build", "--prompts", "humor:low", "--per-cell", "1", "--llm", $"openai:m@{dead.BaseAddress}v1",
+            "--llm-retries", "0", "--json", "--out", file);
+        CliRunner.AssertUsageError(stopped, "--llm: openai:m@");
+        Assert.Contains("did not answer the up-front check (http: ", stopped.Err);
+        Assert.Equal(1, dead.Requests);
+        Assert.False(File.Exists(file));
+
+        // Up for the check, then down: the build names the cells it could not fill.
+        await using var server = ScriptedLlmServer.ForRequests(CliRunner.AfterTheCheck(_ => new ScriptedLlmServer.Reply(Status: 500)));
+        await server.StartAsync();
         var run = await CliRunner.Run("gambitts", "bank", "build", "--prompts", "humor:low", "--per-cell", "1", "--llm", $"openai:m@{server.BaseAddress}v1",
             "--llm-retries", "0", "--json", "--out", file);
         Assert.Equal(2, run.Exit);

@@ -24,7 +24,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
         JsonNode a = JsonNode.Parse(recorded.Out)!;
         long calls = (long)a["llm"]!["calls"]!;
         Assert.True(calls > 0);
-        Assert.Equal(calls, server.Requests);
+        Assert.Equal(calls + 1, server.Requests); // + the up-front model check, outside the ledger
         Assert.True(File.Exists(Path.Combine(_out, "a", "audit.jsonl")));
         Assert.Equal(25, (double)a["policies"]![0]!["llmQueries"]!["mean"]!);
 
@@ -47,11 +47,24 @@ public sealed class LlmAdvisorCliTests : IDisposable
     [Fact]
     public async Task FailingServer_StudyCompletes_WithFallbacksCountedByReason()
     {
-        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 500));
+        // Issue 14: with the model down from the start, the study stops before simulating anything.
+        await using var dead = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 500));
+        await dead.StartAsync();
+        var stopped = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "10", "--runs", "1", "--policies", "libra", "--json",
+            "--advisor", $"openai:scripted@{dead.BaseAddress}v1", "--llm-retries", "0", "--out", _out);
+        CliRunner.AssertUsageError(stopped, "did not answer the up-front check (http: ClientResultException");
+        Assert.False(File.Exists(Path.Combine(_out, "summary.json")));
+
+        // Up for the check, then failing: every consultation is an http fallback, counted and said.
+        await using var server = ScriptedLlmServer.ForRequests(CliRunner.AfterTheCheck(_ => new ScriptedLlmServer.Reply(Status: 500)));
         await server.StartAsync();
         var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "10", "--runs", "1", "--policies", "libra", "--json", "--max-fallback-rate", "1",
             "--advisor", $"openai:scripted@{server.BaseAddress}v1", "--llm-timeout", "5", "--llm-retries", "0", "--out", _out);
         Assert.True(run.Exit == 0, run.Err);
+        Assert.Contains("10 of 10 answers were fallbacks (http 10)", run.Err);
+        string html = File.ReadAllText(Path.Combine(_out, "report.html"));
+        int said = html.IndexOf("10 of 10 answers were fallbacks (http 10)", StringComparison.Ordinal);
+        Assert.InRange(said, 0, html.IndexOf("<h2", StringComparison.Ordinal)); // before the report's first section
         JsonNode summary = JsonNode.Parse(run.Out)!;
         Assert.Equal(10, (int)summary["llm"]!["fallbacks"]!["http"]!);
     }
@@ -60,7 +73,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
     public async Task TwoModels_OneStudy_EachHasItsPolicies_AndItsOwnAccounting()
     {
         await using var good = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "treatment=2, DietScore=2.0, PhyActHours=1.0"));
-        await using var down = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 503));
+        await using var down = ScriptedLlmServer.ForRequests(CliRunner.AfterTheCheck(_ => new ScriptedLlmServer.Reply(Status: 503)));
         await good.StartAsync();
         await down.StartAsync();
         string a = $"openai:good@{good.BaseAddress}v1", b = $"openai:down@{down.BaseAddress}v1";
@@ -71,7 +84,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
         string[] names = summary["policies"]!.AsArray().Select(p => (string)p!["name"]!).ToArray();
         Assert.Equal(["GLRB", $"LIBRA ({a})", $"LIBRA ({b})"], names);
         JsonNode per = summary["llmByAdvisor"]!;
-        Assert.Equal(good.Requests, (long)per[a]!["calls"]!);
+        Assert.Equal(good.Requests - 1, (long)per[a]!["calls"]!); // the up-front check is outside the ledger
         Assert.Null(per[a]!["fallbacks"]!["http"]);
         Assert.Equal(12, (int)per[b]!["fallbacks"]!["http"]!);
         Assert.Equal((long)per[a]!["calls"]! + (long)per[b]!["calls"]!, (long)summary["llm"]!["calls"]!);
@@ -97,13 +110,13 @@ public sealed class LlmAdvisorCliTests : IDisposable
         Assert.Equal(2, first.Exit);
         Assert.Contains("budget of 5 model calls", first.Err);
         Assert.Single(first.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Equal(5, server.Requests);
+        Assert.Equal(1 + 5, server.Requests); // the up-front check is outside the budget
         Assert.Equal(5, File.ReadAllLines(cassette).Length);
 
         // The first five requests come from the cassette; five more reach the model before the budget stops it again.
         var second = await CliRunner.Run(args);
         Assert.Equal(2, second.Exit);
-        Assert.Equal(10, server.Requests);
+        Assert.Equal(2 + 10, server.Requests);
         Assert.Equal(10, File.ReadAllLines(cassette).Length);
 
         var bad = await CliRunner.Run([.. args[..^4], "--llm-max-calls", "0", "--out", _out]);

@@ -24,7 +24,7 @@ public sealed class LlmHardeningCliTests : IDisposable
         string file = Path.Combine(_out, "bank.csv");
         var run = await CliRunner.Run(Bank("--llm", $"openai:m@{server.BaseAddress}v1", "--llm-max-calls", "5", "--json", "--out", file));
         CliRunner.AssertUsageError(run, "--llm: the budget of 5 model calls is used up");
-        Assert.InRange(server.Requests, 1, 5); // never more than the budget (a call in flight at the stop may be cancelled)
+        Assert.InRange(server.Requests, 2, 1 + 5); // the check, then never more than the budget (a call in flight at the stop may be cancelled)
         Assert.False(File.Exists(file));
     }
 
@@ -63,7 +63,7 @@ public sealed class LlmHardeningCliTests : IDisposable
         Assert.True(resumed.Exit == 0, resumed.Err);
         Assert.StartsWith("note: ", resumed.Err);
         Assert.Contains("cut off a torn last line", resumed.Err);
-        Assert.Equal(1, server.Requests - before); // only the lost answer is paid for again
+        Assert.Equal(2, server.Requests - before); // the up-front check, and only the lost answer is paid for again
         Assert.Equal(1L, (long)JsonNode.Parse(resumed.Out)!["llm"]!["calls"]!);
         Assert.Equal(File.ReadAllText(Path.Combine(_out, "a.csv")), File.ReadAllText(Path.Combine(_out, "b.csv")));
     }
@@ -87,7 +87,7 @@ public sealed class LlmHardeningCliTests : IDisposable
     [Fact]
     public async Task LlmMaxResponseBytes_ALargerAnswer_IsAParseFallback()
     {
-        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "treatment=2, DietScore=2.0, PhyActHours=1.0" + new string(' ', 4000)));
+        await using var server = ScriptedLlmServer.ForRequests(CliRunner.AfterTheCheck(_ => new ScriptedLlmServer.Reply(Content: "treatment=2, DietScore=2.0, PhyActHours=1.0" + new string(' ', 4000))));
         await server.StartAsync();
         var run = await CliRunner.Run(Libra("--advisor", $"openai:m@{server.BaseAddress}v1", "--llm-max-response-bytes", "2048", "--llm-retries", "0", "--max-fallback-rate", "1",
             "--json", "--out", _out));
@@ -107,22 +107,23 @@ public sealed class LlmHardeningCliTests : IDisposable
         Assert.Contains("--allow-key-over-http", refused.Err);
         Assert.DoesNotContain("sk-test-over-http-7", refused.Err);
 
-        // Allowed, the build gets as far as calling the model: the one allowed call fails, the next stops at the budget.
+        // Allowed, the build gets as far as calling the model: the up-front check gets no answer.
         var allowed = await CliRunner.Run([.. args, "--allow-key-over-http"]);
-        CliRunner.AssertUsageError(allowed, "the budget of 1 model calls is used up");
+        CliRunner.AssertUsageError(allowed, "did not answer the up-front check (");
+        Assert.DoesNotContain("sk-test-over-http-7", allowed.Err);
     }
 
     [Fact]
     public async Task Study_WhoseModelKeepsFailing_StopsWithExit2_NamingTheShare()
     {
-        await using var server = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Status: 500));
+        await using var server = ScriptedLlmServer.ForRequests(CliRunner.AfterTheCheck(_ => new ScriptedLlmServer.Reply(Status: 500)));
         await server.StartAsync();
         string[] args = ["libra", "--env", "hypertension", "--horizon", "40", "--runs", "1", "--policies", "llm-only", "--advisor", $"openai:m@{server.BaseAddress}v1",
             "--llm-retries", "0", "--json", "--out", _out];
         var stopped = await CliRunner.Run(args); // the default guard: 0.2
         CliRunner.AssertUsageError(stopped, "--advisor: 20 of 20 answers of openai:m@");
         Assert.Contains("were fallbacks (http 20), more than the allowed share 0.2", stopped.Err);
-        Assert.InRange(server.Requests, 1, 20); // no request after the stop (the circuit breaker spares some before it)
+        Assert.InRange(server.Requests, 2, 1 + 20); // the check; no request after the stop (the circuit breaker spares some before it)
 
         var allowed = await CliRunner.Run([.. args, "--max-fallback-rate", "1"]); // the guard turned off
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using Tandem.Core.Ports;
 using Tandem.Llm.Libra;
 using Tandem.Llm.Middleware;
@@ -9,33 +10,26 @@ namespace Tandem.Llm.Tests;
 
 public class CircuitBreakerTests
 {
-    /// <summary>A clock that moves only when told (timers still run on real time; these tests use none).</summary>
-    private sealed class ManualTime : TimeProvider
-    {
-        private long _ticks;
+    private static readonly ChatMessage[] Hello = [new ChatMessage(ChatRole.User, "hi")];
 
-        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+    private static ChatResponse Ok() => new(new ChatMessage(ChatRole.Assistant, "ok"));
 
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-    }
+    private static Task<ChatResponse> Unavailable() =>
+        Task.FromException<ChatResponse>(new HttpRequestException("503", null, System.Net.HttpStatusCode.ServiceUnavailable));
 
     [Fact]
-    public async Task AfterBreakAfterFailuresInARow_CallsFailAtOnce_ThenOneIsLetThrough_AndASuccessCloses()
+    public async Task AfterBreakAfterFailures_CallsFailAtOnce_ThenOneIsLetThrough_AndASuccessCloses()
     {
         bool down = true;
-        var model = new ScriptedChatClient((_, _, _) => down
-            ? Task.FromException<ChatResponse>(new HttpRequestException("503", null, System.Net.HttpStatusCode.ServiceUnavailable))
-            : Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok"))));
-        var time = new ManualTime();
+        var model = new ScriptedChatClient((_, _, _) => down ? Unavailable() : Task.FromResult(Ok()));
+        var time = new FakeTimeProvider();
         var client = new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 3, BreakDuration = TimeSpan.FromSeconds(60) }, time);
-        Task Ask() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]);
+        Task Ask() => client.GetResponseAsync(Hello);
 
         for (int i = 0; i < 3; i++) await Assert.ThrowsAsync<HttpRequestException>(Ask);
         Assert.Equal(3, model.Calls);
         var open = await Assert.ThrowsAsync<LlmCircuitOpenException>(Ask);
-        Assert.Contains("3 calls in a row", open.Message);
+        Assert.Contains("last 3 or more calls failed; not calling it for another 60 s", open.Message);
         Assert.Equal(3, model.Calls);
 
         time.Advance(TimeSpan.FromSeconds(61));
@@ -52,11 +46,86 @@ public class CircuitBreakerTests
     }
 
     [Fact]
+    public async Task HalfOpen_LetsExactlyOneCallThrough_WhileItRuns_TheOthersFailAtOnce()
+    {
+        // Bug caught (issue 14): the hand-written breaker let every waiting caller through after a break.
+        bool down = true;
+        var trial = new TaskCompletionSource<ChatResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var model = new ScriptedChatClient((_, _, _) => down ? Unavailable() : trial.Task);
+        var time = new FakeTimeProvider();
+        var client = new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 2, MaxConcurrency = 8 }, time);
+        for (int i = 0; i < 2; i++) await Assert.ThrowsAsync<HttpRequestException>(() => client.GetResponseAsync(Hello));
+        time.Advance(TimeSpan.FromSeconds(61));
+        down = false;
+
+        Task<ChatResponse> first = client.GetResponseAsync(Hello);
+        Task<ChatResponse>[] waiting = Enumerable.Range(0, 5).Select(_ => client.GetResponseAsync(Hello)).ToArray();
+        foreach (Task<ChatResponse> t in waiting) await Assert.ThrowsAsync<LlmCircuitOpenException>(() => t);
+        Assert.Equal(3, model.Calls);
+        Assert.False(first.IsCompleted);
+
+        trial.SetResult(Ok());
+        Assert.Equal("ok", (await first).Text);
+        await client.GetResponseAsync(Hello); // closed again
+        Assert.Equal(4, model.Calls);
+    }
+
+    [Fact]
+    public async Task ASuccessInTheWindow_KeepsTheCircuitClosed()
+    {
+        int call = 0;
+        var model = new ScriptedChatClient((_, _, _) => Interlocked.Increment(ref call) == 2 ? Task.FromResult(Ok()) : Unavailable());
+        var client = new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 3 }, new FakeTimeProvider());
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetResponseAsync(Hello));
+        await client.GetResponseAsync(Hello);
+        for (int i = 0; i < 3; i++) await Assert.ThrowsAsync<HttpRequestException>(() => client.GetResponseAsync(Hello));
+        Assert.Equal(5, model.Calls);
+    }
+
+    [Fact]
+    public async Task Retries_WaitTheBackoffOnTheGivenClock_ThenSucceed()
+    {
+        int call = 0;
+        var model = new ScriptedChatClient((_, _, _) => Interlocked.Increment(ref call) <= 2 ? Unavailable() : Task.FromResult(Ok()));
+        var time = new FakeTimeProvider();
+        var client = new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 2, BaseDelay = TimeSpan.FromSeconds(1) }, time);
+        Task<ChatResponse> answer = client.GetResponseAsync(Hello);
+        Assert.Equal(1, model.Calls);
+        Assert.False(answer.IsCompleted); // waiting on the fake clock, not on real time
+        for (int i = 0; i < 100 && !answer.IsCompleted; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+        Assert.Equal("ok", (await answer).Text);
+        Assert.Equal(3, model.Calls);
+    }
+
+    [Fact]
+    public async Task EveryAttemptPastItsDeadline_IsOneTimeout_NamingTheAttempts()
+    {
+        var model = new ScriptedChatClient(async (_, _, ct) => { await Task.Delay(Timeout.Infinite, ct); return Ok(); });
+        var client = new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 1, BaseDelay = TimeSpan.Zero, AttemptTimeout = TimeSpan.FromMilliseconds(100) });
+        var ex = await Assert.ThrowsAsync<LlmTimeoutException>(() => client.GetResponseAsync(Hello));
+        Assert.Contains("(2 attempts)", ex.Message);
+        Assert.Equal(2, model.Calls);
+    }
+
+    [Fact]
+    public async Task AStudyStop_DoesNotCountAgainstTheModel()
+    {
+        var model = new ScriptedChatClient((_, _, _) => Task.FromException<ChatResponse>(new LlmBudgetExhaustedException("budget")));
+        var client = new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 2 }, new FakeTimeProvider());
+        for (int i = 0; i < 5; i++) await Assert.ThrowsAsync<LlmBudgetExhaustedException>(() => client.GetResponseAsync(Hello));
+        Assert.Equal(5, model.Calls);
+    }
+
+    [Fact]
     public async Task BreakAfterZero_NeverOpens()
     {
         var model = new ScriptedChatClient((_, _, _) => Task.FromException<ChatResponse>(new HttpRequestException("refused")));
-        var client = new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 0 }, new ManualTime());
-        for (int i = 0; i < 20; i++) await Assert.ThrowsAsync<HttpRequestException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")]));
+        var client = new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 0 }, new FakeTimeProvider());
+        for (int i = 0; i < 20; i++) await Assert.ThrowsAsync<HttpRequestException>(() => client.GetResponseAsync(Hello));
         Assert.Equal(20, model.Calls);
     }
 
@@ -65,7 +134,7 @@ public class CircuitBreakerTests
     {
         var model = new ScriptedChatClient((_, _, _) => Task.FromException<ChatResponse>(new HttpRequestException("refused")));
         var ledger = new LlmLedger();
-        var advisor = new LlmRecourseAdvisor(new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 2 }, new ManualTime()), ledger, "down");
+        var advisor = new LlmRecourseAdvisor(new ResilientChatClient(model, new ResilienceOptions { MaxRetries = 0, BreakAfter = 2 }, new FakeTimeProvider()), ledger, "down");
         for (int i = 0; i < 5; i++)
         {
             PortAnswer<Advice> advice = await advisor.AdviseAsync(new AdviceRequest(AdviceParserTests.Problem, (double[])AdviceParserTests.Patient.Clone()));
@@ -76,11 +145,17 @@ public class CircuitBreakerTests
     }
 
     [Theory]
-    [InlineData(-1, 60)]
-    [InlineData(1001, 60)]
-    [InlineData(3, 0)]
-    public void OutOfRange_Throws(int breakAfter, int seconds) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ResilienceOptions { BreakAfter = breakAfter, BreakDuration = TimeSpan.FromSeconds(seconds) }.Validate());
+    [InlineData(-1, 60, 60, "BreakAfter")]
+    [InlineData(1, 60, 60, "BreakAfter")]
+    [InlineData(1001, 60, 60, "BreakAfter")]
+    [InlineData(3, 0, 60, "BreakDuration")]
+    [InlineData(3, 60, 0, "BreakWindow")]
+    public void OutOfRange_ThrowsNamingTheOption(int breakAfter, int seconds, int window, string name)
+    {
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new ResilienceOptions { BreakAfter = breakAfter, BreakDuration = TimeSpan.FromSeconds(seconds), BreakWindow = TimeSpan.FromSeconds(window) }.Validate());
+        Assert.Equal(name, ex.ParamName);
+    }
 }
 
 public class CallBudgetTests

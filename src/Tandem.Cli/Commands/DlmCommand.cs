@@ -138,6 +138,7 @@ public static class DlmCommand
         LlmLedger? ledger = llm is null ? null : new LlmLedger();
         using var session = new LlmSession(llmCall, output.Folder, "--designer", io.Error);
         IRewardDesignerFactory? designers = llm is null ? null : new ModelDesigner(new LlmRewardDesigner(session.Open(llm, ledger!), ledger!, llm.ToString()));
+        await session.CheckModelsAsync(cancellationToken).ConfigureAwait(false);
         int taskCount = options.Experiment.Tasks?.Count ?? 16;
         string label = $"DLM ({options.Experiment.Planner.Name}): {taskCount} tasks × {options.Experiment.Seeds} seeds";
         DlmStudyResult result;

@@ -194,6 +194,7 @@ public static class LibraCommand
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor", io.Error);
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
+        await session.CheckModelsAsync(cancellationToken).ConfigureAwait(false);
         string study = "libra-" + invocation.Options.Env;
         IReadOnlyList<Tandem.Core.Running.IStepObserver<double[], RecourseDecision, RecourseOutcome>> observers =
             log is null ? [] : [log.Observer<double[], RecourseDecision, RecourseOutcome>(study, DecisionLogFile.WriteVector)];
@@ -230,6 +231,7 @@ public static class LibraCommand
         using StudyOutput output = StudyOutput.Begin(invocation.Common);
         using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor", io.Error);
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
+        await session.CheckModelsAsync(cancellationToken).ConfigureAwait(false);
         Func<string, IReadOnlyList<Tandem.Core.Running.IStepObserver<double[], RecourseDecision, RecourseOutcome>>>? observersFor = log is null ? null
             : setting => [log.Observer<double[], RecourseDecision, RecourseOutcome>($"libra-ablation-{invocation.Options.Env}-{setting}", DecisionLogFile.WriteVector)];
         LibraAblationResult result = await Guarded(() => ProgressReporter.RunAsync(io, $"{invocation.Options.Env} LIBRA ablation over {ablation.Vary}", invocation.Common.Json, progress =>

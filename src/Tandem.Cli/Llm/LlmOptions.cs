@@ -181,11 +181,13 @@ public sealed class LlmOptions
 }
 
 /// <summary>The model clients one command opens (one per spec), closed together when the command ends so their
-/// audit logs and cassettes are complete. A cassette whose torn last line was skipped or cut off when it was opened is
-/// said on <paramref name="notes"/> (stderr) as a "note:" line and kept in <see cref="Notes"/> for the report.</summary>
+/// audit logs and cassettes are complete. Each model is checked before the study (<see cref="CheckModelsAsync"/>), and
+/// its fallbacks by reason are said on <paramref name="notes"/> (stderr) and in the report's first lines after it
+/// (<see cref="CheckFallbacks"/>, <see cref="WithNotes"/>). A cassette whose torn last line was skipped or cut off when
+/// it was opened is said on <paramref name="notes"/> as a "note:" line and kept in <see cref="Notes"/> for the report.</summary>
 public sealed class LlmSession(LlmCallSettings settings, string outDir, string option, TextWriter? notes = null) : IDisposable
 {
-    private readonly List<IChatClient> _clients = [];
+    private readonly List<(string Name, IChatClient Client, LlmLedger Ledger)> _clients = [];
     private readonly List<string> _notes = [];
 
     /// <summary>What the opened cassettes reported (torn tails), in opening order.</summary>
@@ -194,10 +196,57 @@ public sealed class LlmSession(LlmCallSettings settings, string outDir, string o
     /// <summary>Open the pipeline of <paramref name="spec"/> (see <see cref="LlmOptions.CreateClient"/>).</summary>
     public IChatClient Open(LlmSpec spec, LlmLedger ledger, string auditName = "audit.jsonl")
     {
+        ArgumentNullException.ThrowIfNull(spec);
         IChatClient client = LlmOptions.CreateClient(spec, settings, ledger, outDir, option, auditName);
-        _clients.Add(client);
+        _clients.Add((spec.ToString(), client, ledger));
         if (LlmOptions.TornTail(client) is { } tail) Note(tail);
         return client;
+    }
+
+    /// <summary>Send every opened model the one tiny request of <c>tandem llm check</c> (<see cref="ModelCheck"/>) before
+    /// anything is simulated; a model that does not answer within <c>--llm-timeout</c> is a <see cref="UsageException"/>
+    /// (exit 2) naming the option, the model and the reason. Replay cassettes are not checked.</summary>
+    public async Task CheckModelsAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var (name, client, _) in _clients)
+        {
+            try
+            {
+                await ModelCheck.RunAsync(client, name, TimeSpan.FromSeconds(settings.TimeoutSeconds), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (LlmUnavailableException ex)
+            {
+                throw new UsageException(option + ": " + ex.Message);
+            }
+            catch (LlmConfigurationException ex)
+            {
+                throw new UsageException(option + ": " + LlmOptions.Message(ex));
+            }
+        }
+    }
+
+    /// <summary>One line per opened model: its consultations, how many became fallbacks and by reason, e.g.
+    /// "ollama:llama3.1:8b: 40 of 40 answers were fallbacks (http 40): the results show the algorithm's own behaviour".</summary>
+    public IReadOnlyList<string> FallbackLines() => _clients.Select(c => c.Name + ": " + FallbackText(c.Client, c.Ledger)).ToArray();
+
+    private static string FallbackText(IChatClient client, LlmLedger ledger)
+    {
+        IReadOnlyDictionary<string, int> reasons = ledger.Fallbacks;
+        long fallbacks = reasons.Values.Sum(n => (long)n);
+        long? consultations = client.GetService<FallbackGuardChatClient>()?.Guard.Consultations;
+        string byReason = string.Join(", ", reasons.Select(kv => $"{kv.Key} {kv.Value}"));
+        if (fallbacks == 0) return consultations is { } none ? $"no fallbacks in {none} answers" : "no fallbacks";
+        string share = consultations is { } n ? $"{fallbacks} of {n} answers were fallbacks" : $"{fallbacks} answers were fallbacks";
+        return $"{share} ({byReason}); each was replaced by the algorithm's own choice";
+    }
+
+    /// <summary>Make the final check of every opened model's fallback share (<see cref="FallbackGuard.Check"/> with
+    /// <c>final: true</c>; its message names the fallbacks by reason), then say each model's fallbacks by reason on the
+    /// notes writer (stderr) as "model answers:" lines; call it after the study. Throws <see cref="LlmFallbackRateException"/>.</summary>
+    public void CheckFallbacks()
+    {
+        foreach (var (_, client, _) in _clients) client.GetService<FallbackGuardChatClient>()?.Guard.Check(final: true);
+        foreach (string line in FallbackLines()) notes?.WriteLine("model answers: " + Tandem.Cli.Console.ConsoleText.Safe(line));
     }
 
     /// <summary>Say <paramref name="note"/> on the notes writer and keep it.</summary>
@@ -208,25 +257,23 @@ public sealed class LlmSession(LlmCallSettings settings, string outDir, string o
         notes?.WriteLine("note: " + Tandem.Cli.Console.ConsoleText.Safe(note));
     }
 
-    /// <summary>The final check of every opened model's fallback share (<see cref="FallbackGuard.Check"/> with
-    /// <c>final: true</c>); call it after the study. Throws <see cref="LlmFallbackRateException"/>.</summary>
-    public void CheckFallbacks()
-    {
-        foreach (IChatClient client in _clients) client.GetService<FallbackGuardChatClient>()?.Guard.Check(final: true);
-    }
-
-    /// <summary><paramref name="report"/> with the notes appended as a section, or unchanged when there are none.</summary>
+    /// <summary><paramref name="report"/> with each model's fallbacks by reason as its first lines (<see cref="FallbackLines"/>)
+    /// and the notes appended as a section; unchanged when no model was opened and there are no notes.</summary>
     public Tandem.Core.Reports.Report WithNotes(Tandem.Core.Reports.Report report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        if (_notes.Count == 0) return report;
-        return report with { Body = [.. report.Body, new Tandem.Core.Reports.HeadingBlock("Model records"), .. _notes.Select(n => new Tandem.Core.Reports.CodeBlock(n))] };
+        IEnumerable<Tandem.Core.Reports.ReportBlock> first = _clients.Count == 0 ? []
+            : [new Tandem.Core.Reports.ParagraphBlock("**Model answers.** " + string.Join(" ", _clients.Select(c => Tandem.Core.Reports.ReportText.Code(c.Name) + ": " + FallbackText(c.Client, c.Ledger) + ".")))];
+        IEnumerable<Tandem.Core.Reports.ReportBlock> last = _notes.Count == 0 ? []
+            : [new Tandem.Core.Reports.HeadingBlock("Model records"), .. _notes.Select(n => new Tandem.Core.Reports.CodeBlock(n))];
+        if (_clients.Count == 0 && _notes.Count == 0) return report;
+        return report with { Body = [.. first, .. report.Body, .. last] };
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (IChatClient client in _clients) client.Dispose();
+        foreach (var (_, client, _) in _clients) client.Dispose();
         _clients.Clear();
     }
 }

@@ -59,6 +59,7 @@ public sealed class LlmRewardDesigner : IRewardDesigner
         ArgumentNullException.ThrowIfNull(request);
         ChatOptions chat = ModelCall.Options(_options.Temperature, _options.MaxOutputTokens, (long)(request.Seed >> 1),
             $"dlm designer: task {request.Task.Index}, stage {request.Stage}, candidate {request.Candidate}");
+        chat = AnswerGrammar.With(chat, RewardGrammar.Proposal);
         ModelAnswer answer = await ModelCall.AskAsync(_client, RewardPrompt.Proposal(request), chat, cancellationToken).ConfigureAwait(false);
         PortAnswer<RewardProposal> proposal = answer.Failure is { } failure ? RewardProposal.Abstain(failure) : RewardAnswerParser.ParseProposal(answer.Text);
         if (!proposal.IsGiven) _ledger.RecordFallback(proposal.Reason);

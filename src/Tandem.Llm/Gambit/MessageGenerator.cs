@@ -170,7 +170,8 @@ public sealed class MessageGenerator
     public async Task<GeneratedMessage> GenerateAsync(StylePrompt prompt, GambitContext context, long seed, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<ChatMessage> messages = MessagePrompt.Build(prompt, context);
-        ModelAnswer answer = await LlmFailures.AskAsync(_client, messages, ModelCall.Options(Options.Temperature, Options.MaxOutputTokens, seed, Purpose), cancellationToken).ConfigureAwait(false);
+        ChatOptions chat = AnswerGrammar.With(ModelCall.Options(Options.Temperature, Options.MaxOutputTokens, seed, Purpose), MessageGrammar.Gbnf);
+        ModelAnswer answer = await LlmFailures.AskAsync(_client, messages, chat, cancellationToken).ConfigureAwait(false);
         GeneratedMessage message = answer.Failure is { } failure ? GeneratedMessage.Abstain(failure) : MessageText.Read(answer.Text, Options);
         if (!message.IsMessage) _ledger.RecordFallback(message.Reason);
         return message;

@@ -1,98 +1,112 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Tandem.Llm.Providers;
+
 namespace Tandem.Llm.Middleware;
 
-/// <summary>The model failed so many calls in a row that it is not being called for a while (a circuit breaker).
-/// Ports count it as an <c>http</c> fallback.</summary>
-public sealed class LlmCircuitOpenException(string message) : Exception(message);
+/// <summary>The model failed so many calls that it is not being called for a while (a circuit breaker), or the one
+/// trial call of a half-open circuit is still in flight. Ports count it as an <c>http</c> fallback.</summary>
+public sealed class LlmCircuitOpenException(string message, Exception? innerException = null) : Exception(message, innerException);
 
 /// <summary>
 /// The deadline / retry / concurrency / circuit-breaker guard shared by <see cref="ResilientChatClient"/> and
-/// <see cref="ResilientEmbeddingGenerator"/>. After <see cref="ResilienceOptions.BreakAfter"/> calls in a row have
-/// failed (each after its retries), calls fail at once for <see cref="ResilienceOptions.BreakDuration"/>; then one
-/// call at a time is let through again, and a success closes the circuit. So a study whose endpoint goes down
-/// finishes its fallbacks in seconds instead of waiting out every deadline. Thread-safe.
+/// <see cref="ResilientEmbeddingGenerator"/>, on Polly's resilience pipeline (Polly.Core 8): a circuit breaker outside
+/// retries with exponential backoff and jitter, outside a gate of <see cref="ResilienceOptions.MaxConcurrency"/> calls in
+/// flight, inside which each attempt gets its deadline (so waiting for the gate never eats an attempt's deadline).
+/// When every one of at least <see cref="ResilienceOptions.BreakAfter"/> calls (each after its retries) in the last
+/// <see cref="ResilienceOptions.BreakWindow"/> failed, calls fail at once for <see cref="ResilienceOptions.BreakDuration"/>;
+/// then exactly one trial call is let through (half-open: the others fail at once while it runs), and its success closes
+/// the circuit, its failure opens it again. So a study whose endpoint goes down finishes its fallbacks in seconds
+/// instead of waiting out every deadline. Times come from the <see cref="TimeProvider"/>. Thread-safe.
 /// </summary>
 internal sealed class ResilientCalls : IDisposable
 {
     private readonly ResilienceOptions _options;
     private readonly SemaphoreSlim _gate;
     private readonly TimeProvider _time;
-    private readonly object _breaker = new();
-    private int _consecutiveFailures;
-    private long _openedAt = -1;
+    private readonly ResiliencePipeline _pipeline;
 
     public ResilientCalls(ResilienceOptions options, TimeProvider time)
     {
         _options = options;
         _time = time;
         _gate = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (options.BreakAfter > 0)
+        {
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = 1.0,
+                MinimumThroughput = options.BreakAfter,
+                SamplingDuration = options.BreakWindow,
+                BreakDuration = options.BreakDuration,
+                // What stops the study or is the caller's own cancellation says nothing about the model's health.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && !IsNotTheModels(ex)),
+            });
+        }
+        if (options.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.BaseDelay,
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && (ex is AttemptTimeoutException || ResilientChatClient.IsTransient(ex))),
+            });
+        }
+        _pipeline = builder.Build();
     }
 
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        ThrowIfOpen();
+        int attempts = 0;
         try
         {
-            T result = await RetryAsync(call, cancellationToken).ConfigureAwait(false);
-            lock (_breaker)
+            return await _pipeline.ExecuteAsync(async token =>
             {
-                _consecutiveFailures = 0;
-                _openedAt = -1;
-            }
-            return result;
+                Interlocked.Increment(ref attempts);
+                return await AttemptAsync(call, token).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        catch (AttemptTimeoutException)
         {
-            lock (_breaker)
-            {
-                if (++_consecutiveFailures >= _options.BreakAfter && _options.BreakAfter > 0) _openedAt = _time.GetTimestamp();
-            }
-            throw;
+            throw new LlmTimeoutException($"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s ({Volatile.Read(ref attempts)} attempts)");
+        }
+        catch (BrokenCircuitException ex)
+        {
+            string wait = ex.RetryAfter is { } after ? $"; not calling it for another {Math.Ceiling(after.TotalSeconds):0} s" : "; one trial call is in flight";
+            throw new LlmCircuitOpenException($"every one of the model's last {_options.BreakAfter} or more calls failed{wait}", ex);
         }
     }
 
-    private void ThrowIfOpen()
+    private async ValueTask<T> AttemptAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
-        lock (_breaker)
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            if (_openedAt < 0) return;
-            TimeSpan open = _time.GetElapsedTime(_openedAt);
-            if (open >= _options.BreakDuration) return; // half-open: let this call try
-            throw new LlmCircuitOpenException(
-                $"the model failed {_consecutiveFailures} calls in a row; not calling it for another {(_options.BreakDuration - open).TotalSeconds:0} s");
-        }
-    }
-
-    private async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            using var deadline = new CancellationTokenSource(_options.AttemptTimeout, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
             try
             {
-                using var deadline = new CancellationTokenSource(_options.AttemptTimeout, _time);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-                try
-                {
-                    return await call(linked.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-                {
-                    if (attempt >= _options.MaxRetries)
-                        throw new LlmTimeoutException($"no answer within {_options.AttemptTimeout.TotalSeconds:0.#} s ({attempt + 1} attempts)");
-                }
-                catch (Exception ex) when (ResilientChatClient.IsTransient(ex) && attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
-                {
-                    // fall through to the backoff below
-                }
+                return await call(linked.Token).ConfigureAwait(false);
             }
-            finally
+            catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                _gate.Release();
+                throw new AttemptTimeoutException(ex);
             }
-            double factor = Math.Pow(2, attempt) * (0.75 + 0.5 * Random.Shared.NextDouble());
-            await Task.Delay(TimeSpan.FromTicks((long)(_options.BaseDelay.Ticks * factor)), _time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
+    private static bool IsNotTheModels(Exception ex) => ex is OperationCanceledException or LlmStopException or LlmConfigurationException;
+
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>One attempt ran past its deadline (retried; after the last attempt it becomes <see cref="LlmTimeoutException"/>).</summary>
+    private sealed class AttemptTimeoutException(Exception inner) : Exception("the attempt ran past its deadline", inner);
 }

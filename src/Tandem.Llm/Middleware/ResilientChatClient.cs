@@ -14,27 +14,35 @@ public sealed record ResilienceOptions
     /// 408/429/5xx). Range: 0-10. Default 2.</summary>
     public int MaxRetries { get; init; } = 2;
 
-    /// <summary>First backoff; doubles each retry, with ±25% jitter. Range: ≥ 0. Default 0.5 s.</summary>
+    /// <summary>Median first backoff; Polly's exponential backoff with decorrelated jitter, so the k-th retry waits about
+    /// BaseDelay × 2^(k-1), randomly spread. Range: 0 to 1 day. Default 0.5 s.</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Model calls in flight at most, across all runs of a study. Range: 1-256. Default 4.</summary>
     public int MaxConcurrency { get; init; } = 4;
 
-    /// <summary>Calls in a row that failed (after their retries) before the circuit opens and calls fail at once.
-    /// Range: 0-1000, 0 = never. Default 8.</summary>
+    /// <summary>The circuit opens when at least this many calls (each after its retries) were made in the last
+    /// <see cref="BreakWindow"/> and every one failed. Range: 0 (never) or 2-1000. Default 8.</summary>
     public int BreakAfter { get; init; } = 8;
 
-    /// <summary>How long an open circuit fails calls at once before one is let through again. Range: &gt; 0. Default 60 s.</summary>
+    /// <summary>The sliding window over which <see cref="BreakAfter"/> failures are counted. Range: 0.5 s to 1 day. Default 60 s.</summary>
+    public TimeSpan BreakWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long an open circuit fails calls at once before exactly one trial call is let through.
+    /// Range: 0.5 s to 1 day. Default 60 s.</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
-        if (BreakAfter is < 0 or > 1000) throw new ArgumentOutOfRangeException(nameof(BreakAfter), BreakAfter, "BreakAfter must lie in 0-1000.");
-        if (BreakDuration <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(BreakDuration), BreakDuration, "The break duration must be positive.");
+        if (BreakAfter is 1 or < 0 or > 1000) throw new ArgumentOutOfRangeException(nameof(BreakAfter), BreakAfter, "BreakAfter must be 0 (never) or lie in 2-1000.");
+        if (BreakDuration < TimeSpan.FromSeconds(0.5) || BreakDuration > TimeSpan.FromDays(1))
+            throw new ArgumentOutOfRangeException(nameof(BreakDuration), BreakDuration, "The break duration must lie in 0.5 s to 1 day.");
+        if (BreakWindow < TimeSpan.FromSeconds(0.5) || BreakWindow > TimeSpan.FromDays(1))
+            throw new ArgumentOutOfRangeException(nameof(BreakWindow), BreakWindow, "The break window must lie in 0.5 s to 1 day.");
         if (AttemptTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), AttemptTimeout, "The timeout must be positive.");
         if (MaxRetries is < 0 or > 10) throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, "Retries must lie in 0-10.");
-        if (BaseDelay < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(BaseDelay), BaseDelay, "The delay must be ≥ 0.");
+        if (BaseDelay < TimeSpan.Zero || BaseDelay > TimeSpan.FromDays(1)) throw new ArgumentOutOfRangeException(nameof(BaseDelay), BaseDelay, "The delay must lie in 0 to 1 day.");
         if (MaxConcurrency is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, "Concurrency must lie in 1-256.");
     }
 }
@@ -44,8 +52,9 @@ public sealed class LlmTimeoutException(string message) : TimeoutException(messa
 
 /// <summary>
 /// Runs each call under a deadline, retries transient failures with exponential backoff and jitter, limits the
-/// calls in flight, and stops calling a model that keeps failing for a while (circuit breaker). Jitter only changes
-/// timing, never results, so it uses a shared source.
+/// calls in flight, and stops calling a model that keeps failing for a while (circuit breaker; half-open lets exactly
+/// one trial call through), on Polly's resilience pipeline (<see cref="ResilientCalls"/>). Jitter only changes timing,
+/// never results.
 /// </summary>
 public sealed class ResilientChatClient : DelegatingChatClient
 {

@@ -11,7 +11,8 @@ namespace Tandem.Llm.Providers;
 /// Builds the embedding pipeline for a provider spec and an embedding model, outermost first: cassette (record or
 /// replay) → resilience (deadline, retries, concurrency) → accounting → provider — the chat pipeline's order
 /// (<see cref="LlmClients"/>). The provider is the spec's endpoint (OpenAI's /v1/embeddings or Ollama's /api/embed)
-/// with the embedding model instead of the chat model; keys come from the environment only (<see cref="ApiKeys"/>).
+/// with the embedding model instead of the chat model; keys come from the environment only (<see cref="ApiKeys"/>);
+/// the model <c>minilm</c> is the packaged all-MiniLM-L6-v2 run in this process (<see cref="MiniLm.MiniLmEmbeddingGenerator"/>) whatever the spec.
 /// A <c>replay:PATH</c> spec replays embeddings from <see cref="CassettePathFor"/>(PATH).
 /// </summary>
 public static class LlmEmbeddings
@@ -49,13 +50,22 @@ public static class LlmEmbeddings
         }
     }
 
+    /// <summary>Whether <paramref name="model"/> names the packaged in-process model (<see cref="MiniLm.MiniLmEmbeddingGenerator.Name"/>).</summary>
+    public static bool IsMiniLm(string? model) => string.Equals(model?.Trim(), MiniLm.MiniLmEmbeddingGenerator.Name, StringComparison.OrdinalIgnoreCase);
+
     private static IEmbeddingGenerator<string, Embedding<float>> CreateProvider(LlmSpec spec, string model, LlmClientOptions options, Func<string, string?>? environment)
     {
+        // embeddings:minilm runs in this process whatever the chat provider is: no endpoint, no key.
+        if (IsMiniLm(model)) return LoadMiniLm();
         if (spec.Kind == LlmKind.Ollama)
             return new OllamaApiClient(ProviderHttp.Create(options.MaxResponseBytes, spec.Endpoint ?? LlmSpec.DefaultOllama), model);
         string? key = LlmClients.Key(spec, options, environment);
         return new OpenAI.Embeddings.EmbeddingClient(model, new ApiKeyCredential(key ?? "no-key"), LlmClients.OpenAiOptions(spec, options)).AsIEmbeddingGenerator();
     }
+
+    // Kept apart so that only embeddings:minilm touches ONNX Runtime (and, through it, loads its native library).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static IEmbeddingGenerator<string, Embedding<float>> LoadMiniLm() => new MiniLm.MiniLmEmbeddingGenerator();
 
     private sealed class UnreachableEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
     {

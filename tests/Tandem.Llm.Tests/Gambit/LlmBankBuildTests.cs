@@ -40,7 +40,7 @@ public sealed class LlmBankBuildTests : IDisposable
         BankBuildSummary a = built.Summary;
         Assert.Equal(48, a.Responses); // 2 prompts × 12 contexts × 2
         Assert.Equal(96, a.Llm.Calls); // a generation and a rating per response
-        Assert.Equal(server.Requests, a.Llm.Calls);
+        Assert.Equal(server.Requests, a.Llm.Calls + 1); // + the up-front model check, outside the ledger
         Assert.Equal(Path.Combine(_dir, "a.csv"), a.Out);
         Assert.Equal(["optimism:high", "humor:low"], a.Prompts);
         Assert.Empty(built.Notes);
@@ -74,11 +74,11 @@ public sealed class LlmBankBuildTests : IDisposable
         Assert.Contains("cassette", stop.Message);
         Assert.False(File.Exists(Path.Combine(_dir, "b.csv")));
 
-        // Resumed recording cuts the torn line off, says so, and asks the model only for the lost answer.
+        // Resumed recording cuts the torn line off, says so, and asks the model only for the lost answer (after the check).
         int before = server.Requests;
         LlmBankBuildResult resumed = await LlmBankBuild.RunAsync(Options($"openai:m@{server.BaseAddress}v1", "c.csv", cassette));
         Assert.Contains(resumed.Notes, n => n.Contains("cut off a torn last line", StringComparison.Ordinal));
-        Assert.Equal(1, server.Requests - before);
+        Assert.Equal(2, server.Requests - before); // the up-front model check and the lost answer
         Assert.Equal(File.ReadAllText(Path.Combine(_dir, "a.csv")), File.ReadAllText(Path.Combine(_dir, "c.csv")));
     }
 
@@ -103,7 +103,9 @@ public sealed class LlmBankBuildTests : IDisposable
         options = options with { Client = options.Client with { MaxCalls = 10 } };
         var stop = await Assert.ThrowsAsync<BankBuildStopException>(() => LlmBankBuild.RunAsync(options));
         Assert.Contains("budget of 10 model calls", stop.Message);
-        Assert.InRange(server.Requests, 1, 10); // never more than the budget (a call in flight at the stop may be cancelled)
+        // Never more than the budget (a call in flight at the stop may be cancelled), plus the up-front model check, which
+        // is outside the study's budget and ledger.
+        Assert.InRange(server.Requests, 2, 11);
         Assert.False(File.Exists(Path.Combine(_dir, "a.csv")));
     }
 

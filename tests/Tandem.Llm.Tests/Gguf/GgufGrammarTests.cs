@@ -143,3 +143,80 @@ public class GgufSelectionGrammarTests(GgufModel model)
         Assert.Empty(ledger.Fallbacks);
     }
 }
+
+/// <summary>Answers in format for the DLM designer's reward expression (issue 14 item 3).</summary>
+[Collection("gguf")]
+public class GgufRewardGrammarTests(GgufModel model)
+{
+    private static readonly Tandem.Rmab.Dlm.DlmTaskSet Tasks =
+        Tandem.Rmab.Dlm.DlmTaskSet.Load(Path.Combine(AppContext.BaseDirectory, "data", "dlm", "tasks.json"));
+
+    [Fact]
+    public void ProposalGrammar_OffersExactlyTheSandboxesMathCalls_AndOnlyTheDescribedFeatures()
+    {
+        // Bug caught: the grammar's function table drifting from the sandbox's whitelist.
+        string[] sandbox = Tandem.Rmab.Rewards.RewardSandbox.AllowedCalls.Split(", ");
+        Assert.Equal(sandbox.Order(), Tandem.Llm.Dlm.RewardGrammar.MathFunctions.Select(f => "Math." + f.Name).Order());
+        string grammar = Tandem.Llm.Dlm.RewardGrammar.Proposal;
+        Assert.StartsWith("root ::= \"<reward>\" e0 \"</reward>\"\n", grammar);
+        string index = grammar.Split('\n').Single(l => l.StartsWith("index ::= ", StringComparison.Ordinal));
+        Assert.Equal(Enumerable.Range(7, 36).Select(i => $"\"{i}\""), index["index ::= ".Length..].Split(" | "));
+    }
+
+    private async Task<(PortAnswer<Tandem.Rmab.Dlm.RewardProposal>[] Proposals, LlmLedger Ledger)> Propose(AnswerFormat format, int count)
+    {
+        var ledger = new LlmLedger();
+        // The tiny vocabulary spells the prompt letter by letter: it needs a larger context than the default.
+        using IChatClient client = LlmClients.Create(LlmSpec.Parse("gguf:" + model.ChatMl), ledger,
+            new LlmClientOptions { Format = format, Gguf = new GgufOptions { ContextSize = 8192 } });
+        var designer = new Tandem.Llm.Dlm.LlmRewardDesigner(client, ledger, "gguf:tiny", new Tandem.Llm.Dlm.LlmDesignerOptions { MaxOutputTokens = 1500 });
+        var proposals = new PortAnswer<Tandem.Rmab.Dlm.RewardProposal>[count];
+        for (int i = 0; i < count; i++)
+            proposals[i] = await designer.ProposeAsync(new Tandem.Rmab.Dlm.ProposalRequest(Tasks.Tasks[0], 0, i, [], [], (ulong)(11 + i)));
+        return (proposals, ledger);
+    }
+
+    [Fact]
+    public async Task Constrained_RandomWeightModel_WritesRewardsTheSandboxAccepts_ZeroFallbacks()
+    {
+        (PortAnswer<Tandem.Rmab.Dlm.RewardProposal>[] proposals, LlmLedger ledger) = await Propose(AnswerFormat.Constrained, count: 4);
+        Assert.All(proposals, p => Assert.True(p.IsGiven, p.Reason));
+        Assert.All(proposals, p => Assert.True(Tandem.Rmab.Rewards.RewardSandbox.TryParse(p.Value.Expression, out _, out string? refusal), refusal));
+        Assert.Empty(ledger.Fallbacks);
+    }
+
+    [Fact]
+    public async Task Free_RandomWeightModel_FallsBackEveryTime_WithAReason()
+    {
+        (PortAnswer<Tandem.Rmab.Dlm.RewardProposal>[] proposals, LlmLedger ledger) = await Propose(AnswerFormat.Free, count: 2);
+        Assert.All(proposals, p => Assert.False(p.IsGiven));
+        Assert.Equal(2, ledger.Fallbacks.Values.Sum());
+    }
+}
+
+/// <summary>Answers in format for the GAMBITTS generator's message (issue 14 item 3).</summary>
+[Collection("gguf")]
+public class GgufMessageGrammarTests(GgufModel model)
+{
+    private async Task<(Tandem.Llm.Gambit.GeneratedMessage[] Messages, LlmLedger Ledger)> Generate(AnswerFormat format, int count)
+    {
+        var ledger = new LlmLedger();
+        using IChatClient client = LlmClients.Create(LlmSpec.Parse("gguf:" + model.ChatMl), ledger, new LlmClientOptions { Format = format });
+        var generator = new Tandem.Llm.Gambit.MessageGenerator(client, ledger);
+        var messages = new Tandem.Llm.Gambit.GeneratedMessage[count];
+        for (int i = 0; i < count; i++)
+            messages[i] = await generator.GenerateAsync(new Tandem.Llm.Gambit.StylePrompt("optimism", true), new Tandem.Gambit.Model.GambitContext(i), seed: 5 + i);
+        return (messages, ledger);
+    }
+
+    [Fact]
+    public async Task Constrained_RandomWeightModel_WritesAMessageEveryTime_ZeroFallbacks()
+    {
+        // Bug caught: a grammar llama.cpp rejects (e.g. an unsupported repetition) or one the message reader refuses.
+        (Tandem.Llm.Gambit.GeneratedMessage[] messages, LlmLedger ledger) = await Generate(AnswerFormat.Constrained, count: 4);
+        Assert.All(messages, m => Assert.True(m.IsMessage, m.Reason));
+        // The reader collapses runs of spaces, so lengths are not checked here, only the alphabet and the sentence ends.
+        Assert.All(messages, m => Assert.Matches(@"^[A-Z][a-zA-Z0-9 ,;:'()-]*[.!?]( ?[A-Z][a-zA-Z0-9 ,;:'()-]*[.!?])?$", m.Text!));
+        Assert.Empty(ledger.Fallbacks);
+    }
+}
