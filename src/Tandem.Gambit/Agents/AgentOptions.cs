@@ -6,8 +6,9 @@ namespace Tandem.Gambit.Agents;
 /// </summary>
 public sealed record AgentOptions
 {
-    /// <summary>Posterior draws per decision used to estimate P(A_t = a | history) for every arm (§4.1); the
-    /// decision's own draw is one of them. 0 = do not estimate (propensities NaN). Range: ≥ 0. Default 100.</summary>
+    /// <summary>Posterior draws per decision used to estimate P(A_t = a | history) for every arm (§4.1), taken besides
+    /// and independently of the draw that chooses the arm. 0 = do not estimate (propensities NaN). Range: ≥ 0.
+    /// Default 100. Ensembles enumerate their members instead (any value &gt; 0 turns that on).</summary>
     public int PropensityDraws { get; init; } = 100;
 
     /// <summary>Prior of standard Thompson sampling (App. F.2.1). Default m = 77, κ = 5, α = 1, β = 10.</summary>

@@ -112,11 +112,19 @@ public static class GambittsExperiments
                     GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), DimensionOrder.Take(d).ToArray(), 5), Contextual(sd))).ToArray();
             }),
 
-        new("fo-vs-contextual", "App. E.5, Fig 9", "foGAMBITTS vs StdTS:Contextual over the noise grid (horizon up to 10,000)", "noise sd", ["stdts", "stdts-contextual", "fo"],
+        new("fo-vs-contextual", "App. E.5, Fig 9", "foGAMBITTS vs StdTS:Contextual over the noise grid, K = 40 (the authors ran T = 10,000: --horizon 10000)", "noise sd", ["stdts", "stdts-contextual", "fo"],
             "foGAMBITTS gains on StdTS as the noise grows and beats StdTS:Contextual even at small noise; regret has not levelled off by 10,000 steps.",
-            bank => BankCalibration.NoiseGrid(ThreeDSigma(bank)).Select(sd => new ExperimentSetting(Sd(sd), sd,
-                GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, 5), Contextual(sd))).ToArray()),
+            bank =>
+            {
+                if (bank.PromptCount < FoVsContextualPrompts)
+                    throw new ArgumentException($"The bank has {bank.PromptCount} prompt(s); the fo-vs-contextual experiment needs the authors' K = {FoVsContextualPrompts}.");
+                return BankCalibration.NoiseGrid(ThreeDSigma(bank)).Select(sd => new ExperimentSetting(Sd(sd), sd,
+                    GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, FoVsContextualPrompts), Contextual(sd))).ToArray();
+            }),
     ];
+
+    /// <summary>K of the fo-vs-contextual experiment: the authors' 40 (<c>configs</c> of App. E.5, all 40 prompts).</summary>
+    public const int FoVsContextualPrompts = 40;
 
     /// <summary>The top of the nonlinear experiment's noise grid: the authors' MLP outcome's largest sd,
     /// 24.3797 (<c>configs/environment/ihs_3comps_mlp_outcome_model_sd_4.yaml</c>).</summary>
