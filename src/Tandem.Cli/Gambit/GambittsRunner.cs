@@ -22,6 +22,7 @@ public static class GambittsRunner
     {
         ["Experiment"] = "--experiment", ["Agents"] = "--agents", ["Runs"] = "--runs", ["Horizon"] = "--horizon",
         ["BankFile"] = "--bank", ["BankSeed"] = "--bank-seed", ["MaxDegreeOfParallelism"] = "--parallel",
+        ["Banks"] = "--banks", ["PropensityDraws"] = "--propensity-draws", ["OfflineDraws"] = "--offline-draws",
     });
 
     /// <summary>Run it.</summary>
@@ -100,6 +101,14 @@ public static class GambittsRunner
         catch (ArgumentException ex)
         {
             throw new UsageException($"{ConsoleText.Safe(options.BankName, 300)}: {OptionMap.FirstSentence(ex.Message)}");
+        }
+        try
+        {
+            GambittsExperiment.CheckBank(options, bank);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Names.Translate(ex);
         }
     }
 }

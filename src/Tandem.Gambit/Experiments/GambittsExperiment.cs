@@ -100,6 +100,10 @@ public sealed record GambittsExperimentOptions
             throw new ArgumentException($"{Banks} banks need the synthetic bank; the bank file '{BankFile}' is one bank.", nameof(Banks));
         if (PropensityDraws is < 0 or > 100_000) throw new ArgumentOutOfRangeException(nameof(PropensityDraws), PropensityDraws, "Propensity draws must lie in 0..100000.");
         if (OfflineDraws is < 1) throw new ArgumentOutOfRangeException(nameof(OfflineDraws), OfflineDraws, "At least one offline draw per cell is needed.");
+        int syntheticCell = (SyntheticBank ?? new SyntheticBankOptions()).ResponsesPerCell;
+        if (OfflineDraws > syntheticCell && BankFile is null)
+            throw new ArgumentOutOfRangeException(nameof(OfflineDraws), OfflineDraws,
+                $"{OfflineDraws} offline draws per cell exceed the synthetic bank's {syntheticCell} responses per cell; offline draws are taken without replacement.");
         if (OfflineDraws is not null && string.Equals(Experiment?.Trim(), "simulator-access", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"The simulator-access experiment varies the offline draws itself; {OfflineDraws} cannot be imposed.", nameof(OfflineDraws));
     }
@@ -402,6 +406,18 @@ public static class GambittsExperiment
             Banks: options.Banks, BankSeeds: synthetic ? bankSeeds : null,
             PropensityDraws: propensityDraws);
         return new GambittsExperimentResult(summary, result);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> (named <see cref="GambittsExperimentOptions.OfflineDraws"/>) when an agent of
+    /// <paramref name="options"/> would draw more responses offline than a cell of <paramref name="bank"/> holds, or when
+    /// the bank lacks what the experiment needs; lets a host check a bank before it writes anything.</summary>
+    public static void CheckBank(GambittsExperimentOptions options, ResponseBank bank)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bank);
+        options.Validate();
+        ExperimentDefinition experiment = GambittsExperiments.Find(options.Experiment)!;
+        _ = Configure(experiment.Settings(bank), options, (options.Agents ?? experiment.DefaultAgents).Select(id => AgentCatalog.Find(id)!).ToArray());
     }
 
     private static SyntheticBankOptions BankOptions(GambittsExperimentOptions options, int bank) =>
