@@ -67,6 +67,12 @@ public sealed record GambittsExperimentOptions
     /// Range: 1 up to the smallest cell of the bank. Not allowed with the simulator-access experiment, which varies M.</summary>
     public int? OfflineDraws { get; init; }
 
+    /// <summary>Ensembles' reward centring (<see cref="AgentOptions.EnsembleTargetOffset"/>); null = 77. The authors: 0.</summary>
+    public double? EnsembleTargetOffset { get; init; }
+
+    /// <summary>Ensembles' optimizer reset per update (<see cref="AgentOptions.EnsembleResetOptimizer"/>); null = false. The authors: true.</summary>
+    public bool? EnsembleResetOptimizer { get; init; }
+
     /// <summary>The upper bound of <see cref="Banks"/>.</summary>
     public const int MaxBanks = 1000;
 
@@ -98,6 +104,7 @@ public sealed record GambittsExperimentOptions
         if (Banks is < 1 or > MaxBanks) throw new ArgumentOutOfRangeException(nameof(Banks), Banks, $"The number of banks must lie in 1..{MaxBanks}.");
         if (Banks > 1 && BankFile is not null)
             throw new ArgumentException($"{Banks} banks need the synthetic bank; the bank file '{BankFile}' is one bank.", nameof(Banks));
+        if (EnsembleTargetOffset is { } offset && !double.IsFinite(offset)) throw new ArgumentOutOfRangeException(nameof(EnsembleTargetOffset), offset, "The reward centring must be finite.");
         if (PropensityDraws is < 0 or > 100_000) throw new ArgumentOutOfRangeException(nameof(PropensityDraws), PropensityDraws, "Propensity draws must lie in 0..100000.");
         if (OfflineDraws is < 1) throw new ArgumentOutOfRangeException(nameof(OfflineDraws), OfflineDraws, "At least one offline draw per cell is needed.");
         int syntheticCell = (SyntheticBank ?? new SyntheticBankOptions()).ResponsesPerCell;
@@ -120,7 +127,9 @@ public sealed record GambittsExperimentOptions
 /// <param name="OneD">Variance of optimism over the bank; null when the bank lacks it.</param>
 /// <param name="AuthorsThreeD">The authors' 0.7098.</param>
 /// <param name="AuthorsOneD">The authors' 0.3757.</param>
-public sealed record BankCalibrationSummary(double? ThreeD, double? OneD, double AuthorsThreeD, double AuthorsOneD)
+/// <param name="Correlations">Seed 002 App. F Table 1's pairs present in the bank: the bank's correlation pooled over all
+/// responses beside the paper's.</param>
+public sealed record BankCalibrationSummary(double? ThreeD, double? OneD, double AuthorsThreeD, double AuthorsOneD, IReadOnlyList<CorrelationPair>? Correlations = null)
 {
     /// <summary>Measure <paramref name="bank"/>.</summary>
     public static BankCalibrationSummary Of(ResponseBank bank)
@@ -130,7 +139,28 @@ public sealed record BankCalibrationSummary(double? ThreeD, double? OneD, double
         return new(
             Has(StyleDimensions.Optimism, StyleDimensions.Formality, StyleDimensions.Severity) ? GambittsExperiments.ThreeDSigma(bank) : null,
             Has(StyleDimensions.Optimism) ? GambittsExperiments.OneDSigma(bank) : null,
-            BankCalibration.AuthorsThreeD, BankCalibration.AuthorsOneD);
+            BankCalibration.AuthorsThreeD, BankCalibration.AuthorsOneD, CorrelationPair.Of(bank));
+    }
+}
+
+/// <summary>One pair of Table 1 (seed 002 App. F): the bank's pooled correlation and the paper's.</summary>
+/// <param name="First">A dimension.</param>
+/// <param name="Second">Another.</param>
+/// <param name="Bank">Pearson r over every response of the bank (<see cref="BankCalibration.PooledCorrelation"/>).</param>
+/// <param name="Paper">Table 1's value.</param>
+public sealed record CorrelationPair(string First, string Second, double Bank, double Paper)
+{
+    /// <summary>The Table 1 pairs whose two dimensions the bank has, in Table 1's order.</summary>
+    public static IReadOnlyList<CorrelationPair> Of(ResponseBank bank)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        var order = StyleDimensions.Table1Order;
+        var pairs = new List<CorrelationPair>();
+        for (int i = 0; i < order.Count; i++)
+            for (int j = i + 1; j < order.Count; j++)
+                if (bank.DimensionIndex(order[i]) >= 0 && bank.DimensionIndex(order[j]) >= 0)
+                    pairs.Add(new(order[i], order[j], BankCalibration.PooledCorrelation(bank, order[i], order[j]), StyleDimensions.Table1[i, j]));
+        return pairs;
     }
 }
 
@@ -189,7 +219,13 @@ public sealed record GambittsSummary(
     IReadOnlyList<SettingContextDependence>? ContextDependence = null,
     int Banks = 1,
     IReadOnlyList<ulong>? BankSeeds = null,
-    int PropensityDraws = 100);
+    int PropensityDraws = 100,
+    EnsembleSettings? Ensemble = null);
+
+/// <summary>How the ensembles trained (issue 13 item 4), recorded in the summary because regret depends on it several-fold.</summary>
+/// <param name="RewardCentring">Subtracted from rewards before training (<see cref="AgentOptions.EnsembleTargetOffset"/>).</param>
+/// <param name="ResetOptimizer">Whether Adam restarted at every update (<see cref="AgentOptions.EnsembleResetOptimizer"/>).</param>
+public sealed record EnsembleSettings(double RewardCentring, bool ResetOptimizer);
 
 /// <summary>What an experiment produced, able to report itself (summary, curves.csv, figures, report body).</summary>
 public sealed class GambittsExperimentResult : IReportable
@@ -269,6 +305,10 @@ public sealed class GambittsExperimentResult : IReportable
                 summary.Series.Select(s => (IReadOnlyList<string>)[s.Agent, s.Setting ?? "—", F(s.CumulativeRegret.Mean), F(s.CumulativeRegret.Sd), F(s.CumulativeRegret.Ci95)]).ToArray(),
                 $"Cumulative regret after {summary.Horizon} steps."),
         };
+        if (summary.Calibration?.Correlations is { Count: > 0 } pairs)
+            body.Add(new TableBlock(["dimensions", "bank (pooled over all responses)", "paper (Table 1)"],
+                pairs.Select(p => (IReadOnlyList<string>)[$"{p.First} – {p.Second}", p.Bank.ToString("0.000", Inv), p.Paper.ToString("0.000", Inv)]).ToArray(),
+                "Correlations of the primary style dimensions, pooled over the whole bank as seed 002 App. F Table 1 reports them" + (summary.Banks > 1 ? " (bank 0)." : ".")));
         if (summary.ContextDependence is { Count: > 0 } dependence)
             body.Add(new TableBlock(["setting", "contexts whose best prompt differs", "mean gap", "largest gap"],
                 dependence.Select(d => (IReadOnlyList<string>)[d.Setting ?? "—", $"{d.ContextsWhereBestDiffers} of {d.ContextCount}", d.MeanGap.ToString("0.0000", Inv), d.MaxGap.ToString("0.0000", Inv)]).ToArray(),
@@ -404,7 +444,8 @@ public static class GambittsExperiment
                 return new SettingContextDependence(s.Label, d.ContextsWhereBestDiffers, d.ContextCount, d.MeanGap, d.MaxGap);
             }).ToArray(),
             Banks: options.Banks, BankSeeds: synthetic ? bankSeeds : null,
-            PropensityDraws: propensityDraws);
+            PropensityDraws: propensityDraws,
+            Ensemble: new EnsembleSettings(settings[0].Options.EnsembleTargetOffset, settings[0].Options.EnsembleResetOptimizer));
         return new GambittsExperimentResult(summary, result);
     }
 
@@ -435,6 +476,8 @@ public static class GambittsExperiment
             {
                 PropensityDraws = options.PropensityDraws ?? s.Options.PropensityDraws,
                 OfflineDraws = options.OfflineDraws ?? s.Options.OfflineDraws,
+                EnsembleTargetOffset = options.EnsembleTargetOffset ?? s.Options.EnsembleTargetOffset,
+                EnsembleResetOptimizer = options.EnsembleResetOptimizer ?? s.Options.EnsembleResetOptimizer,
             },
         }).ToArray();
         if (agents.Any(a => a.UsesOfflineDraws))
