@@ -282,14 +282,16 @@ public sealed class GambittsExperimentResult : IReportable
         }
         if (Result.Settings.Count > 1)
         {
-            double[] x = Result.Settings.Select(s => s.Setting.Value).ToArray();
-            var lines = Result.Agents.Select((a, i) =>
+            // The settings are categories (a few prompts counts, noise levels, dimensions): markers with their intervals,
+            // no lines between them.
+            string[] categories = Result.Settings.Select(s => s.Setting.Label ?? "—").ToArray();
+            var groups = Result.Agents.Select((a, i) =>
             {
                 RegretStat[] finals = Result.Settings.Select(s => RegretStat.OfBanks(s.Result.Policies[i].FinalCumulativeRegret(), summary.Banks)).ToArray();
-                return new LineSeries(a.Name, finals.Select(f => f.Mean).ToArray(), finals.Select(f => f.Ci95).ToArray(), x);
+                return new IntervalGroup(a.Name, finals.Select(f => f.Mean).ToArray(), finals.Select(f => f.Mean - f.Ci95).ToArray(), finals.Select(f => f.Mean + f.Ci95).ToArray());
             }).ToArray();
-            files.Add(new LineFigure("final-regret", $"{title}: regret after {summary.Horizon} steps", summary.Varied ?? "setting", $"cumulative regret at T = {summary.Horizon}", lines));
-            figures.Insert(0, ("final-regret.png", $"Cumulative regret at T = {summary.Horizon} against {summary.Varied}, mean with 95% intervals over {summary.Runs} runs (the summary panel of the seed's figure)."));
+            files.Add(new IntervalFigure("final-regret", $"{title}: regret after {summary.Horizon} steps by {summary.Varied ?? "setting"}", $"cumulative regret at T = {summary.Horizon}", categories, groups));
+            figures.Insert(0, ("final-regret.png", $"Cumulative regret at T = {summary.Horizon} by {summary.Varied}, mean with its 95% interval over {summary.Runs} runs" + (summary.Banks > 1 ? $" on each of {summary.Banks} banks" : "") + " (the summary panel of the seed's figure, drawn as points)."));
         }
 
         var body = new List<ReportBlock>

@@ -84,6 +84,17 @@ public class GambittsExperimentTests
         Assert.Equal("StdTS [K=3] regret mean", curves.Headers[1]);
         Assert.Equal(["curves.csv", "regret-k-3", "regret-k-5", "regret-k-15", "regret-k-30", "regret-k-40", "final-regret"], report.Files.Select(f => f.Name));
         Assert.Equal("final-regret.png", report.Body.OfType<Tandem.Core.Reports.FigureBlock>().First().File);
+        // The summary panel: points with intervals per setting (categories), no line through them.
+        var summaryFigure = Assert.IsType<Tandem.Core.Reports.IntervalFigure>(report.Files.Single(f => f.Name == "final-regret"));
+        Assert.Equal(["K=3", "K=5", "K=15", "K=30", "K=40"], summaryFigure.Categories);
+        for (int p = 0; p < 2; p++)
+            for (int s = 0; s < 5; s++)
+            {
+                RegretStat stat = result.Summary.Series[2 * s + p].CumulativeRegret;
+                Assert.Equal(stat.Mean, summaryFigure.Groups[p].Values[s]);
+                Assert.Equal(stat.Mean - stat.Ci95, summaryFigure.Groups[p].Lower![s]);
+                Assert.Equal(stat.Mean + stat.Ci95, summaryFigure.Groups[p].Upper![s]);
+            }
         Assert.Same(result.Summary, report.Summary);
     }
 
