@@ -73,6 +73,12 @@ public static class GambittsCommand
                 if (options.Banks > 1) throw new UsageException($"--banks {options.Banks} needs the synthetic bank; --generator builds one bank.");
                 LlmSpec parsed = LlmOptions.ParseSpec(spec, "--generator");
                 generatorSettings = build.Read(parse, parsed, "--generator", settings.Seed, llm.Read(parse, parsed.Kind != LlmKind.Replay));
+                // Offline draws are taken without replacement: refuse before any model call when the bank to be built is too small.
+                var definition = GambittsExperiments.Find(options.Experiment)!;
+                bool offline = (options.Agents ?? definition.DefaultAgents).Any(id => AgentCatalog.Find(id)!.UsesOfflineDraws);
+                int needed = options.OfflineDraws ?? new Tandem.Gambit.Agents.AgentOptions().OfflineDraws;
+                if (offline && needed > generatorSettings.PerCell)
+                    throw new UsageException($"--offline-draws {needed}: {needed} offline draws per cell exceed the {generatorSettings.PerCell} responses per cell --per-cell builds; offline draws are taken without replacement, so give --offline-draws {generatorSettings.PerCell} or less.");
             }
             else if (parse.GetValue(llm.Record) is not null) throw new UsageException("--record needs --generator to be a language model (openai:... or ollama:...).");
             return GambittsRunner.RunAsync(new GambittsInvocation(options, settings, generatorSettings), io, parse.Tokens.Select(t => t.Value).ToArray(), ct);
