@@ -35,7 +35,7 @@ public sealed class GambittsBankCliTests : IDisposable
         Assert.All(Enumerable.Range(0, 12), c => Assert.Equal(2, bank.ResponseCount(0, new GambitContext(c))));
         Assert.StartsWith("Walk a little more today", bank.Text(0, new GambitContext(0), 0));
 
-        var study = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--bank", a, "--runs", "2", "--horizon", "10", "--json", "--out", Path.Combine(_out, "study"));
+        var study = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--bank", a, "--offline-draws", "2", "--runs", "2", "--horizon", "10", "--json", "--out", Path.Combine(_out, "study"));
         Assert.True(study.Exit == 0, study.Err);
         JsonNode studySummary = JsonNode.Parse(study.Out)!;
         Assert.Equal("bank.csv", (string)studySummary["bank"]!);
@@ -162,7 +162,7 @@ public sealed class GambittsBankCliTests : IDisposable
         await server.StartAsync();
         using var keys = ApiKeyEnvironment.Set(null, key);
         var run = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--generator", $"openai:scripted@{server.BaseAddress}v1", "--prompts", Prompts,
-            "--per-cell", "1", "--runs", "2", "--horizon", "10", "--json", "--out", _out);
+            "--per-cell", "1", "--offline-draws", "1", "--runs", "2", "--horizon", "10", "--json", "--out", _out);
         Assert.True(run.Exit == 0, run.Err);
         JsonNode summary = JsonNode.Parse(run.Out)!;
         Assert.Equal(144L, (long)summary["llm"]!["calls"]!); // 6 prompts × 12 contexts × (1 generation + 1 rating)
@@ -176,5 +176,10 @@ public sealed class GambittsBankCliTests : IDisposable
         var both = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--generator", "ollama:m", "--bank", "x.csv", "--out", _out);
         Assert.Equal(2, both.Exit);
         Assert.Contains("--generator and --bank exclude each other", both.Err);
+        // A bank of 1 response per cell cannot give the default 500 offline draws without replacement: refused before any call.
+        var small = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--generator", "ollama:m", "--per-cell", "1", "--out", Path.Combine(_out, "small"));
+        Assert.Equal(2, small.Exit);
+        Assert.Contains("--offline-draws 500: 500 offline draws per cell exceed the 1 responses per cell --per-cell builds", small.Err, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_out, "small")));
     }
 }

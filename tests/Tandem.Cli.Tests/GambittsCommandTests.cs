@@ -87,6 +87,11 @@ public sealed class GambittsCommandTests : IDisposable
     [InlineData(new[] { "--experiment", "illustrative", "--bank", "/nonexistent/bank.csv" }, "--bank '/nonexistent/bank.csv': no such file")]
     [InlineData(new[] { "--experiment", "illustrative", "--bank", "x.csv", "--bank-seed", "4" }, "--bank-seed: A bank seed (4) applies to the synthetic bank only")]
     [InlineData(new[] { "--experiment", "illustrative", "--bank-seed", "-1" }, "--bank-seed")]
+    [InlineData(new[] { "--experiment", "illustrative", "--banks", "0" }, "--banks 0: The number of banks must lie in 1..1000")]
+    [InlineData(new[] { "--experiment", "illustrative", "--banks", "2", "--bank", "x.csv" }, "--banks: 2 banks need the synthetic bank; the bank file 'x.csv' is one bank")]
+    [InlineData(new[] { "--experiment", "illustrative", "--propensity-draws", "-1" }, "--propensity-draws -1: Propensity draws must lie in 0..100000")]
+    [InlineData(new[] { "--experiment", "illustrative", "--offline-draws", "2000" }, "--offline-draws 2000: 2000 offline draws per cell exceed the synthetic bank's 1000 responses per cell")]
+    [InlineData(new[] { "--experiment", "simulator-access", "--offline-draws", "5" }, "--offline-draws: The simulator-access experiment varies the offline draws itself")]
     public async Task BadOptions_OneLineError_ExitCode2(string[] options, string message)
     {
         var (exit, stdout, stderr) = await CliRunner.Run(["gambitts", .. options, "--out", _out]);
@@ -110,10 +115,24 @@ public sealed class GambittsCommandTests : IDisposable
     public async Task BankFile_IsUsed_WhenValid()
     {
         string path = WriteBank("bank.csv", (p, c) => $"prompt{p},{new GambitContext(c)},{p * 0.5},{-p * 0.1},{c * 0.01}");
-        var (exit, stdout, stderr) = await CliRunner.Run("gambitts", "--experiment", "arms", "--bank", path, "--agents", "po", "--runs", "2", "--horizon", "10", "--json", "--out", Path.Combine(_out, "o"));
+        var (exit, stdout, stderr) = await CliRunner.Run("gambitts", "--experiment", "arms", "--bank", path, "--agents", "po", "--offline-draws", "1", "--runs", "2", "--horizon", "10", "--json", "--out", Path.Combine(_out, "o"));
         Assert.True(exit == 0, stderr);
         // Only K ≤ 6 prompts exist: the arms experiment keeps K = 3 and 5.
         Assert.Equal(["K=3", "K=5"], JsonNode.Parse(stdout)!["series"]!.AsArray().Select(s => (string)s!["setting"]!).ToArray());
+    }
+
+    [Fact]
+    public async Task BankFile_TooSmallForTheOfflineDraws_OneLineNamingTheOption_NothingWritten()
+    {
+        // Offline draws are taken without replacement: one response per cell cannot give the default M = 500.
+        string path = WriteBank("small.csv", (p, c) => $"prompt{p},{new GambitContext(c)},{p * 0.5},{-p * 0.1},{c * 0.01}");
+        string folder = Path.Combine(_out, "small");
+        var (exit, stdout, stderr) = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--bank", path, "--agents", "po", "--runs", "1", "--horizon", "5", "--out", folder);
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Contains("--offline-draws 500: 500 offline draws per cell exceed the bank's smallest cell (1 responses)", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
     }
 
     [Fact]

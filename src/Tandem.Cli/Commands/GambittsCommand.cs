@@ -20,12 +20,17 @@ public static class GambittsCommand
         var horizon = new Option<int>("--horizon") { Description = "Steps per run T ≥ 1.", DefaultValueFactory = _ => 1000 };
         var bank = new Option<string?>("--bank") { Description = "A response bank CSV (prompt,context,<style scores...>[,text]) instead of the synthetic one." };
         var bankSeed = new Option<ulong?>("--bank-seed") { Description = "Seed of the synthetic bank (default: derived from --seed, one bank per study; 2025 is the single bank of earlier versions)." };
+        var banks = new Option<int>("--banks") { Description = $"Repeat the experiment over N synthetic banks, --runs runs on each (1..{GambittsExperimentOptions.MaxBanks}); intervals are then over the banks' means and include the between-bank variation. Bank 0 is --bank-seed's.", DefaultValueFactory = _ => 1 };
+        var propensityDraws = new Option<int?>("--propensity-draws") { Description = "Posterior draws per decision that estimate the logged propensities, besides the deciding draw (0..100000; default 100; 0 = none, faster)." };
+        var offlineDraws = new Option<int?>("--offline-draws") { Description = "Offline draws M per (context, prompt) for po, blended and ens-po, without replacement from the bank (default 500; at most the bank's smallest cell)." };
+        var centring = new Option<double?>("--ensemble-centring") { Description = "Reward centring of the ensembles: subtracted from rewards before training (default 77, the prior intercept; the authors: 0). See docs/gambitts-ensembles.md." };
+        var resetOptimizer = new Option<bool?>("--ensemble-reset-optimizer") { Description = "true: a fresh Adam per update, as the authors' code (default false: Adam's moments carry over). See docs/gambitts-ensembles.md." };
         var generator = new Option<string?>("--generator") { Description = "simulated (the synthetic bank, default) or a language model (" + LlmSpec.Allowed + ") that generates the bank before the study, as the seed does (App. F: responses pre-generated, then sampled uniformly); it is saved as bank.csv in --out for reuse with --bank. Costs 2 x prompts x 12 contexts x --per-cell calls with --encoder ratings: 4,800 for the default 40 prompts and N = 5." };
         var common = new CommonOptions("Output folder (default ./results/gambitts-EXPERIMENT).");
         var build = new BankBuildCliOptions();
         var llm = new LlmOptions("--generator");
         var command = new Command("gambitts", "Run a GAMBITTS experiment (seed 002): Thompson sampling through generated treatments, with figures of cumulative regret and a report.");
-        foreach (Option o in new Option[] { experiment, agents, runs, horizon, bank, bankSeed, generator }) command.Add(o);
+        foreach (Option o in new Option[] { experiment, agents, runs, horizon, bank, bankSeed, banks, propensityDraws, offlineDraws, centring, resetOptimizer, generator }) command.Add(o);
         common.AddTo(command);
         foreach (Option o in new Option[] { common.Seed, common.Out, common.Json, common.Parallel, common.Log }) o.Recursive = false;
         build.AddTo(command);
@@ -44,6 +49,11 @@ public static class GambittsCommand
                 Seed = settings.Seed,
                 BankFile = parse.GetValue(bank),
                 BankSeed = parse.GetValue(bankSeed),
+                Banks = parse.GetValue(banks),
+                PropensityDraws = parse.GetValue(propensityDraws),
+                OfflineDraws = parse.GetValue(offlineDraws),
+                EnsembleTargetOffset = parse.GetValue(centring),
+                EnsembleResetOptimizer = parse.GetValue(resetOptimizer),
                 MaxDegreeOfParallelism = settings.Parallel,
             };
             try { options.Validate(); }
@@ -60,8 +70,15 @@ public static class GambittsCommand
             {
                 if (options.BankFile is not null) throw new UsageException("--generator and --bank exclude each other: a study runs on one bank.");
                 if (options.BankSeed is not null) throw new UsageException("--bank-seed applies to the synthetic bank only, not to a bank built with --generator.");
+                if (options.Banks > 1) throw new UsageException($"--banks {options.Banks} needs the synthetic bank; --generator builds one bank.");
                 LlmSpec parsed = LlmOptions.ParseSpec(spec, "--generator");
                 generatorSettings = build.Read(parse, parsed, "--generator", settings.Seed, llm.Read(parse, parsed.Kind != LlmKind.Replay));
+                // Offline draws are taken without replacement: refuse before any model call when the bank to be built is too small.
+                var definition = GambittsExperiments.Find(options.Experiment)!;
+                bool offline = (options.Agents ?? definition.DefaultAgents).Any(id => AgentCatalog.Find(id)!.UsesOfflineDraws);
+                int needed = options.OfflineDraws ?? new Tandem.Gambit.Agents.AgentOptions().OfflineDraws;
+                if (offline && needed > generatorSettings.PerCell)
+                    throw new UsageException($"--offline-draws {needed}: {needed} offline draws per cell exceed the {generatorSettings.PerCell} responses per cell --per-cell builds; offline draws are taken without replacement, so give --offline-draws {generatorSettings.PerCell} or less.");
             }
             else if (parse.GetValue(llm.Record) is not null) throw new UsageException("--record needs --generator to be a language model (openai:... or ollama:...).");
             return GambittsRunner.RunAsync(new GambittsInvocation(options, settings, generatorSettings), io, parse.Tokens.Select(t => t.Value).ToArray(), ct);

@@ -22,6 +22,8 @@ public static class GambittsRunner
     {
         ["Experiment"] = "--experiment", ["Agents"] = "--agents", ["Runs"] = "--runs", ["Horizon"] = "--horizon",
         ["BankFile"] = "--bank", ["BankSeed"] = "--bank-seed", ["MaxDegreeOfParallelism"] = "--parallel",
+        ["Banks"] = "--banks", ["PropensityDraws"] = "--propensity-draws", ["OfflineDraws"] = "--offline-draws",
+        ["EnsembleTargetOffset"] = "--ensemble-centring",
     });
 
     /// <summary>Run it.</summary>
@@ -100,6 +102,14 @@ public static class GambittsRunner
         catch (ArgumentException ex)
         {
             throw new UsageException($"{ConsoleText.Safe(options.BankName, 300)}: {OptionMap.FirstSentence(ex.Message)}");
+        }
+        try
+        {
+            GambittsExperiment.CheckBank(options, bank);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Names.Translate(ex);
         }
     }
 }

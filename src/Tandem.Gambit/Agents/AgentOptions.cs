@@ -6,8 +6,9 @@ namespace Tandem.Gambit.Agents;
 /// </summary>
 public sealed record AgentOptions
 {
-    /// <summary>Posterior draws per decision used to estimate P(A_t = a | history) for every arm (§4.1); the
-    /// decision's own draw is one of them. 0 = do not estimate (propensities NaN). Range: ≥ 0. Default 100.</summary>
+    /// <summary>Posterior draws per decision used to estimate P(A_t = a | history) for every arm (§4.1), taken besides
+    /// and independently of the draw that chooses the arm. 0 = do not estimate (propensities NaN). Range: ≥ 0.
+    /// Default 100. Ensembles enumerate their members instead (any value &gt; 0 turns that on).</summary>
     public int PropensityDraws { get; init; } = 100;
 
     /// <summary>Prior of standard Thompson sampling (App. F.2.1). Default m = 77, κ = 5, α = 1, β = 10.</summary>
@@ -51,9 +52,15 @@ public sealed record AgentOptions
     /// the authors' σ₀ of the 3-D outcome (the experiments set it to each setting's noise sd).</summary>
     public double PerturbationSd { get; init; } = 0.7098;
 
-    /// <summary>Subtracted from rewards before the networks see them (the intercept prior mean, 77), so that
-    /// PyTorch-initialised members need not spend their first steps climbing to the reward scale. Default 77.</summary>
+    /// <summary>Reward centring: subtracted from rewards before the networks see them (the intercept prior mean, 77), so
+    /// that PyTorch-initialised members need not spend their first steps climbing to the reward scale. Default 77; the
+    /// authors train on raw rewards (0). Measured effect: docs/gambitts-ensembles.md.</summary>
     public double EnsembleTargetOffset { get; init; } = 77;
+
+    /// <summary>Optimizer reset: a fresh Adam state for every member at every update, as the authors' code builds a new
+    /// <c>optim.Adam</c> per update (each step then moves every weight by about the learning rate, Adam's first step).
+    /// Default false: Adam's moments carry over between updates. Measured effect: docs/gambitts-ensembles.md.</summary>
+    public bool EnsembleResetOptimizer { get; init; }
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()

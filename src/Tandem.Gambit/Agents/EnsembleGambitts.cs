@@ -14,7 +14,10 @@ namespace Tandem.Gambit.Agents;
 /// nonlinear reward model: <see cref="AgentOptions.EnsembleMembers"/> MLPs d → H → 1 (ReLU) over [z, context terms],
 /// PyTorch-initialised, each trained by Adam on minibatches from a shared replay buffer whose targets carry the
 /// member's own N(0, sd²) perturbation. Decisions pick a member uniformly and the prompt maximising that member's
-/// Monte Carlo average of f over <see cref="AgentOptions.MonteCarloDraws"/> treatment draws; the first
+/// Monte Carlo average of f over <see cref="AgentOptions.MonteCarloDraws"/> treatment draws (drawn with replacement from
+/// the offline draws, as the authors' <c>rng.choice(..., replace=True)</c>); rewards are centred by
+/// <see cref="AgentOptions.EnsembleTargetOffset"/> and Adam is reset per update when
+/// <see cref="AgentOptions.EnsembleResetOptimizer"/> (the authors: 0 and reset); the first
 /// <see cref="AgentOptions.EnsembleBurnIn"/> decisions are uniformly random and the networks do not train.
 /// <para>ens-poGAMBITTS draws z from the offline treatment model (all M draws when M ≤ the Monte Carlo count);
 /// ens-foGAMBITTS draws (m̃, Σ̃) per prompt from its Normal-Inverse-Wishart posterior, then z ~ N(m̃, Σ̃).</para>
@@ -283,6 +286,7 @@ public sealed class EnsembleGambitts : GambitAgent
         {
             _buffer.GatherTargetColumn(idx, j, ys);
             _members[j].MeanSquaredErrorGradient(xs, ys, batch, _batchWork);
+            if (Options.EnsembleResetOptimizer) _optimizers[j].Reset();
             _optimizers[j].Step(_members[j].Parameters, _members[j].Gradients);
         }
     }

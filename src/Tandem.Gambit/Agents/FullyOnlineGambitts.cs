@@ -50,19 +50,21 @@ public sealed class FullyOnlineGambitts : GambitAgent
         _updateTreatment = true;
         if (generator is not null)
         {
-            var z = new double[embeddingDimension];
+            OfflineTreatmentModel.RequirePool(generator, options.OfflineDraws, nameof(options.OfflineDraws));
+            var z = new double[options.OfflineDraws * embeddingDimension];
+            int[]? scratch = null;
             for (int a = 0; a < armCount; a++)
                 for (int c = 0; c < x; c++)
-                    for (int m = 0; m < options.OfflineDraws; m++)
-                    {
-                        generator.Generate(a, Contexts[c], offlineRandom!, z);
-                        _treatment[a * x + c].Update(z);
-                    }
+                {
+                    OfflineTreatmentModel.DrawCell(generator, a, Contexts[c], options.OfflineDraws, offlineRandom!, z, ref scratch);
+                    for (int m = 0; m < options.OfflineDraws; m++) _treatment[a * x + c].Update(z.AsSpan(m * embeddingDimension, embeddingDimension));
+                }
             _updateTreatment = options.ContinueOnline;
         }
     }
 
-    /// <summary>The blended agent (§4.2): NIW posteriors formed from <see cref="AgentOptions.OfflineDraws"/> offline draws per cell.</summary>
+    /// <summary>The blended agent (§4.2): NIW posteriors formed from <see cref="AgentOptions.OfflineDraws"/> offline draws per cell
+    /// (without replacement from a <see cref="ITreatmentPool"/>).</summary>
     /// <param name="generator">Simulator access to the generator.</param>
     /// <param name="options">Priors, offline draws M, whether to continue online.</param>
     /// <param name="random">The agent's online source.</param>

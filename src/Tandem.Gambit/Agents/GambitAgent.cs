@@ -10,8 +10,9 @@ namespace Tandem.Gambit.Agents;
 /// <summary>
 /// A Thompson-sampling agent over prompts: each decision draws one posterior sample, scores every prompt under
 /// it and takes the best (Algorithms 1–2, step "select A_t"). P(A_t = a | history) for all a is estimated by
-/// Monte Carlo over <see cref="AgentOptions.PropensityDraws"/> posterior draws, the decision's own draw being one
-/// of them (§4.1). Decisions are owned (a copied probability vector) and issued by a <see cref="DecisionIssuer"/>;
+/// Monte Carlo over <see cref="AgentOptions.PropensityDraws"/> posterior draws independent of the decision's own
+/// draw (§4.1), so the logged propensity of the chosen arm is unbiased given the choice (it may be 0 when the chosen
+/// arm is rare: a consumer floors it, as off-policy evaluation does). Decisions are owned (a copied probability vector) and issued by a <see cref="DecisionIssuer"/>;
 /// Learn reads only its arguments and refuses decisions it did not issue or has already learned.
 /// </summary>
 /// <remarks>State (<see cref="IStateful"/>): the kind, K, the context space (its size and names), the options, the issuer, the random generator and the
@@ -81,7 +82,9 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
     }
 
     /// <summary>Decide in a context of <see cref="Contexts"/> (checked): one posterior draw picks the arm, and
-    /// <see cref="AgentOptions.PropensityDraws"/> draws estimate the probabilities.</summary>
+    /// <see cref="AgentOptions.PropensityDraws"/> further, independent draws estimate the probabilities. The decision's
+    /// own draw is not one of them: counting it would bias the chosen arm's logged propensity upward, to
+    /// (1 + (M − 1) p)/M given the choice, where the independent draws give p on average whatever was chosen.</summary>
     protected virtual GambitDecision DecideCore(GambitContext context)
     {
         SampleScores(context, _scores);
@@ -89,8 +92,7 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
         int draws = Options.PropensityDraws;
         if (draws == 0) return Issue(arm, ProbabilityVectors.Unknown(ArmCount), GambitNotes.PropensityNotEstimated);
         Array.Clear(_propensities);
-        _propensities[arm] = 1;
-        for (int m = 1; m < draws; m++)
+        for (int m = 0; m < draws; m++)
         {
             SampleScores(context, _scores);
             _propensities[Sampling.ArgMax(_scores)] += 1;

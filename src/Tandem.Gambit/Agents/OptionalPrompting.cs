@@ -18,7 +18,8 @@ public interface IPrimaryAgent
 
 /// <summary>
 /// A primary agent by Thompson sampling on two Normal-Inverse-Gamma reward models per context (send, do not
-/// send); P(send) is estimated by Monte Carlo over <see cref="PropensityDraws"/> posterior draws.
+/// send); P(send) is estimated by Monte Carlo over <see cref="PropensityDraws"/> posterior draws besides the one that
+/// decides (so it is unbiased given the decision).
 /// </summary>
 public sealed class ThompsonSendGate : IPrimaryAgent, IStateful
 {
@@ -52,8 +53,8 @@ public sealed class ThompsonSendGate : IPrimaryAgent, IStateful
     {
         Contexts.Require(context, nameof(context));
         bool send = Draw(context);
-        int sends = send ? 1 : 0;
-        for (int m = 1; m < PropensityDraws; m++) if (Draw(context)) sends++;
+        int sends = 0; // the deciding draw is not counted: P(send) is estimated independently of the choice
+        for (int m = 0; m < PropensityDraws; m++) if (Draw(context)) sends++;
         return new SendDecision(send, (double)sends / PropensityDraws);
     }
 

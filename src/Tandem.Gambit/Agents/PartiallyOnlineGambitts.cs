@@ -5,7 +5,9 @@ namespace Tandem.Gambit.Agents;
 
 /// <summary>
 /// The offline treatment model of Algorithm 2 (seed 002 §4.2): M generator draws per (context, prompt) cell,
-/// taken before deployment through simulator access; their empirical law is p̂(z | x, a).
+/// taken before deployment through simulator access; their empirical law is p̂(z | x, a). From a finite pool
+/// (<see cref="ITreatmentPool"/>, a response bank) the M draws are distinct responses, drawn without replacement
+/// as the authors do; from a live generator each draw is a fresh generation.
 /// </summary>
 public sealed class OfflineTreatmentModel
 {
@@ -13,6 +15,7 @@ public sealed class OfflineTreatmentModel
     private readonly double[] _means; // [cell][d]
 
     /// <summary>Draw <paramref name="drawsPerCell"/> responses per cell from <paramref name="generator"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The generator is a pool with a cell smaller than <paramref name="drawsPerCell"/>.</exception>
     public OfflineTreatmentModel(ITreatmentGenerator generator, int drawsPerCell, Random random)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -22,22 +25,57 @@ public sealed class OfflineTreatmentModel
         Dimension = generator.EmbeddingDimension;
         Contexts = generator.Contexts ?? throw new ArgumentException("The generator states no context space.", nameof(generator));
         DrawsPerCell = drawsPerCell;
+        RequirePool(generator, drawsPerCell, nameof(drawsPerCell));
         int x = Contexts.Count;
         int cells = PromptCount * x;
         _draws = new double[cells * drawsPerCell * Dimension];
         _means = new double[cells * Dimension];
+        int[]? scratch = null;
         for (int a = 0; a < PromptCount; a++)
         {
             for (int c = 0; c < x; c++)
             {
                 int cell = a * x + c;
-                for (int m = 0; m < drawsPerCell; m++)
-                {
-                    generator.Generate(a, Contexts[c], random, _draws.AsSpan((cell * drawsPerCell + m) * Dimension, Dimension));
-                }
+                DrawCell(generator, a, Contexts[c], drawsPerCell, random, _draws.AsSpan(cell * drawsPerCell * Dimension, drawsPerCell * Dimension), ref scratch);
             }
         }
         ComputeMeans();
+    }
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> (named <paramref name="parameter"/>) when
+    /// <paramref name="generator"/> is a pool with a cell of fewer than <paramref name="draws"/> responses.</summary>
+    internal static void RequirePool(ITreatmentGenerator generator, int draws, string parameter)
+    {
+        if (generator is not ITreatmentPool pool) return;
+        for (int a = 0; a < pool.PromptCount; a++)
+            for (int c = 0; c < pool.Contexts.Count; c++)
+            {
+                int n = pool.CellSize(a, pool.Contexts[c]);
+                if (n < draws)
+                    throw new ArgumentOutOfRangeException(parameter, draws,
+                        $"{draws} offline draws per cell exceed the {n} response(s) of prompt {a} in context '{pool.Contexts.Names[c]}'; offline draws are taken without replacement.");
+            }
+    }
+
+    /// <summary>M draws of one cell into <paramref name="destination"/> (M × d): distinct responses by a partial
+    /// Fisher–Yates shuffle from a pool (checked by <see cref="RequirePool"/>), fresh generations otherwise.</summary>
+    internal static void DrawCell(ITreatmentGenerator generator, int prompt, GambitContext context, int draws, Random random, Span<double> destination, ref int[]? scratch)
+    {
+        int d = generator.EmbeddingDimension;
+        if (generator is ITreatmentPool pool)
+        {
+            int n = pool.CellSize(prompt, context);
+            if (scratch is null || scratch.Length < n) scratch = new int[n];
+            for (int i = 0; i < n; i++) scratch[i] = i;
+            for (int m = 0; m < draws; m++)
+            {
+                int j = m + random.Next(n - m);
+                (scratch[m], scratch[j]) = (scratch[j], scratch[m]);
+                pool.Response(prompt, context, scratch[m], destination.Slice(m * d, d));
+            }
+            return;
+        }
+        for (int m = 0; m < draws; m++) generator.Generate(prompt, context, random, destination.Slice(m * d, d));
     }
 
     private void ComputeMeans()

@@ -23,6 +23,40 @@ public static class BankCalibration
     /// grid ends (App. E.1: 24.5712).</summary>
     public const double ThreeDGridTop = 24.5712;
 
+    /// <summary>Pearson correlation of two dimensions over every response of the bank, pooled over prompts and contexts,
+    /// as seed 002 App. F Table 1 reports its correlations ("in response_db"). Two-pass (means first) for accuracy.</summary>
+    /// <exception cref="ArgumentException">A dimension is not in the bank.</exception>
+    public static double PooledCorrelation(ResponseBank bank, string first, string second)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        int a = bank.DimensionIndex(first ?? throw new ArgumentNullException(nameof(first)));
+        int b = bank.DimensionIndex(second ?? throw new ArgumentNullException(nameof(second)));
+        if (a < 0) throw new ArgumentException($"The bank has no dimension '{first}'.", nameof(first));
+        if (b < 0) throw new ArgumentException($"The bank has no dimension '{second}'.", nameof(second));
+        int d = bank.DimensionCount;
+        double sa = 0, sb = 0;
+        long n = 0;
+        for (int p = 0; p < bank.PromptCount; p++)
+            for (int c = 0; c < bank.Contexts.Count; c++)
+            {
+                ReadOnlySpan<double> cell = bank.Cell(p, bank.Contexts[c], out int r);
+                for (int i = 0; i < r; i++) { sa += cell[i * d + a]; sb += cell[i * d + b]; }
+                n += r;
+            }
+        double ma = sa / n, mb = sb / n, cab = 0, caa = 0, cbb = 0;
+        for (int p = 0; p < bank.PromptCount; p++)
+            for (int c = 0; c < bank.Contexts.Count; c++)
+            {
+                ReadOnlySpan<double> cell = bank.Cell(p, bank.Contexts[c], out int r);
+                for (int i = 0; i < r; i++)
+                {
+                    double x = cell[i * d + a] - ma, y = cell[i * d + b] - mb;
+                    cab += x * y; caa += x * x; cbb += y * y;
+                }
+            }
+        return cab / Math.Sqrt(caa * cbb);
+    }
+
     /// <summary>Summed variance of <paramref name="dimensions"/> over every response of the bank, the authors' way
     /// (population variance: divided by the number of responses).</summary>
     /// <exception cref="ArgumentException">A dimension is not in the bank, or none is given.</exception>

@@ -63,6 +63,9 @@ public sealed class ResponseBank
         return -1;
     }
 
+    /// <summary>The fewest responses of any cell: the most offline draws a cell can give without replacement.</summary>
+    public int SmallestCell => _cells.Min(c => c.Length) / DimensionCount;
+
     /// <summary>Responses in a cell.</summary>
     public int ResponseCount(int prompt, GambitContext context) => _cells[Cell(prompt, context)].Length / DimensionCount;
 

@@ -28,8 +28,24 @@ public interface ITreatmentGenerator
     void Generate(int prompt, GambitContext context, Random random, Span<double> embedding);
 }
 
-/// <summary>Simulator access to the bank: a uniformly drawn response of the cell, its working dimensions.</summary>
-public sealed class BankTreatmentGenerator(GambitWorld world) : ITreatmentGenerator
+/// <summary>
+/// A generator whose responses are a finite pool per cell, generated before the study (a response database, as in
+/// the seed's experiments, App. F). Offline draws (Algorithm 2's M) are taken from the pool without replacement, as
+/// the authors' code does (<c>groupby(prompt, context).sample(M)</c>, pandas' default <c>replace=False</c>), so M may
+/// not exceed a cell's size.
+/// </summary>
+public interface ITreatmentPool : ITreatmentGenerator
+{
+    /// <summary>How many responses the cell holds (≥ 1).</summary>
+    int CellSize(int prompt, GambitContext context);
+
+    /// <summary>Write the working embedding of response <paramref name="index"/> (in [0, <see cref="CellSize"/>)) of the cell.</summary>
+    void Response(int prompt, GambitContext context, int index, Span<double> embedding);
+}
+
+/// <summary>Simulator access to the bank: a uniformly drawn response of the cell, its working dimensions; as a
+/// <see cref="ITreatmentPool"/>, any response of the cell by index.</summary>
+public sealed class BankTreatmentGenerator(GambitWorld world) : ITreatmentPool
 {
     /// <inheritdoc />
     public int PromptCount => world.PromptCount;
@@ -43,10 +59,24 @@ public sealed class BankTreatmentGenerator(GambitWorld world) : ITreatmentGenera
     /// <inheritdoc />
     public void Generate(int prompt, GambitContext context, Random random, Span<double> embedding)
     {
+        _ = world.Bank.Cell(prompt, context, out int n);
+        Response(prompt, context, random.Next(n), embedding);
+    }
+
+    /// <inheritdoc />
+    public int CellSize(int prompt, GambitContext context)
+    {
+        _ = world.Bank.Cell(prompt, context, out int n);
+        return n;
+    }
+
+    /// <inheritdoc />
+    public void Response(int prompt, GambitContext context, int index, Span<double> embedding)
+    {
         ReadOnlySpan<double> cell = world.Bank.Cell(prompt, context, out int n);
-        int i = random.Next(n);
+        if ((uint)index >= (uint)n) throw new ArgumentOutOfRangeException(nameof(index), index, $"The cell holds {n} responses.");
         int d = world.Bank.DimensionCount;
-        for (int j = 0; j < world.WorkingDimensions.Count; j++) embedding[j] = cell[i * d + world.WorkingDimensions[j]];
+        for (int j = 0; j < world.WorkingDimensions.Count; j++) embedding[j] = cell[index * d + world.WorkingDimensions[j]];
     }
 }
 

@@ -58,14 +58,22 @@ public static class GambittsExperiments
                 return [new(null, 0, GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [StyleDimensions.Optimism], 5), OneDOptions(sd))];
             }),
 
-        new("misspecification", "§6.2, Fig 3", "working embedding = another dimension (1-D optimism outcome)", "|correlation of the working dimension with optimism| (Table 1)", ["stdts", "fo", "po"],
+        new("misspecification", "§6.2, Fig 3", "working embedding = another dimension (1-D optimism outcome)", "|correlation of the working dimension with optimism| in the bank", ["stdts", "fo", "po"],
             "GAMBITTS degrades as the working embedding's correlation with optimism falls, below StdTS when it is low.",
             bank =>
             {
                 double sd = OneDSigma(bank);
-                return new[] { StyleDimensions.Optimism, StyleDimensions.Encouragement, StyleDimensions.Severity, StyleDimensions.Clarity, StyleDimensions.Formality }
-                    .Select((dim, i) => new ExperimentSetting($"z={dim} (r={Table1Correlation(dim):0.###})", Math.Abs(Table1Correlation(dim)),
-                        GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [dim], 5), OneDOptions(sd))).ToArray();
+                var dims = new[] { StyleDimensions.Optimism, StyleDimensions.Encouragement, StyleDimensions.Severity, StyleDimensions.Clarity, StyleDimensions.Formality };
+                foreach (string dim in dims)
+                    if (bank.DimensionIndex(dim) < 0)
+                        throw new ArgumentException($"The bank has no '{dim}' scores; the misspecification experiment needs {string.Join(", ", dims)}.");
+                // The axis is the bank's realised correlation, pooled over all its responses; the label gives Table 1's beside it.
+                return dims.Select(dim =>
+                {
+                    double r = BankCalibration.PooledCorrelation(bank, StyleDimensions.Optimism, dim);
+                    return new ExperimentSetting(string.Create(Inv, $"z={dim} (bank r={r:0.###}, Table 1 r={Table1Correlation(dim):0.###})"), Math.Abs(r),
+                        GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [dim], 5), OneDOptions(sd));
+                }).ToArray();
             }),
 
         new("arms", "§6.3, Fig 4", "number of prompts K, 3-D outcome", "K", ["stdts", "fo", "po", "ens-po"],
@@ -112,11 +120,19 @@ public static class GambittsExperiments
                     GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), DimensionOrder.Take(d).ToArray(), 5), Contextual(sd))).ToArray();
             }),
 
-        new("fo-vs-contextual", "App. E.5, Fig 9", "foGAMBITTS vs StdTS:Contextual over the noise grid (horizon up to 10,000)", "noise sd", ["stdts", "stdts-contextual", "fo"],
+        new("fo-vs-contextual", "App. E.5, Fig 9", "foGAMBITTS vs StdTS:Contextual over the noise grid, K = 40 (the authors ran T = 10,000: --horizon 10000)", "noise sd", ["stdts", "stdts-contextual", "fo"],
             "foGAMBITTS gains on StdTS as the noise grows and beats StdTS:Contextual even at small noise; regret has not levelled off by 10,000 steps.",
-            bank => BankCalibration.NoiseGrid(ThreeDSigma(bank)).Select(sd => new ExperimentSetting(Sd(sd), sd,
-                GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, 5), Contextual(sd))).ToArray()),
+            bank =>
+            {
+                if (bank.PromptCount < FoVsContextualPrompts)
+                    throw new ArgumentException($"The bank has {bank.PromptCount} prompt(s); the fo-vs-contextual experiment needs the authors' K = {FoVsContextualPrompts}.");
+                return BankCalibration.NoiseGrid(ThreeDSigma(bank)).Select(sd => new ExperimentSetting(Sd(sd), sd,
+                    GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, FoVsContextualPrompts), Contextual(sd))).ToArray();
+            }),
     ];
+
+    /// <summary>K of the fo-vs-contextual experiment: the authors' 40 (<c>configs</c> of App. E.5, all 40 prompts).</summary>
+    public const int FoVsContextualPrompts = 40;
 
     /// <summary>The top of the nonlinear experiment's noise grid: the authors' MLP outcome's largest sd,
     /// 24.3797 (<c>configs/environment/ihs_3comps_mlp_outcome_model_sd_4.yaml</c>).</summary>

@@ -186,7 +186,7 @@ public static class BankBuilder
                 StyleScores s = await encoder.EncodeAsync(text, attempt, ct).ConfigureAwait(false);
                 if (s.Scores is { } values && values.Length == d && values.All(double.IsFinite))
                 {
-                    scores[slot] = values;
+                    scores[slot] = AuthorsOrientation.ToAuthors(encoder.Dimensions, values); // the outcome models' sign convention
                     break;
                 }
                 reasons[slot] = s.Reason ?? "parse: the encoder returned the wrong number of scores";

@@ -10,7 +10,7 @@ public class ExperimentTests
     {
         ExperimentDefinition illustrative = GambittsExperiments.Find("illustrative")!;
         var agents = new[] { "stdts", "fo", "po", "blended" }.Select(id => AgentCatalog.Find(id)!).ToArray();
-        var settings = illustrative.Settings(TestWorlds.SmallBank);
+        var settings = WithinSmallBank(illustrative.Settings(TestWorlds.SmallBank));
         var a = await GambittsStudy.RunAsync(illustrative, settings, agents, new RunnerOptions { Runs = 4, Horizon = 40, Seed = 12, MaxDegreeOfParallelism = 2 });
         var b = await GambittsStudy.RunAsync(illustrative, settings, agents, new RunnerOptions { Runs = 4, Horizon = 40, Seed = 12, MaxDegreeOfParallelism = 1 });
         var c = await GambittsStudy.RunAsync(illustrative, settings, agents, new RunnerOptions { Runs = 4, Horizon = 40, Seed = 13, MaxDegreeOfParallelism = 1 });
@@ -46,12 +46,16 @@ public class ExperimentTests
         // The seed's §6.1 ordering, on 12 runs × 300 steps (a loose check of direction, not of size).
         ExperimentDefinition illustrative = GambittsExperiments.Find("illustrative")!;
         var agents = new[] { "stdts", "po" }.Select(id => AgentCatalog.Find(id)!).ToArray();
-        var result = await GambittsStudy.RunAsync(illustrative, illustrative.Settings(TestWorlds.SmallBank), agents,
+        var result = await GambittsStudy.RunAsync(illustrative, WithinSmallBank(illustrative.Settings(TestWorlds.SmallBank)), agents,
             new RunnerOptions { Runs = 12, Horizon = 300, Seed = 3 });
         double std = result.Settings[0].Result.Policies[0].FinalCumulativeRegret().Average();
         double po = result.Settings[0].Result.Policies[1].FinalCumulativeRegret().Average();
         Assert.True(po < std, $"poGAMBITTS {po} vs StdTS {std}");
     }
+
+    /// <summary>The settings with 50 offline draws per cell: the small bank's cells hold 60, and draws are without replacement.</summary>
+    internal static ExperimentSetting[] WithinSmallBank(IEnumerable<ExperimentSetting> settings) =>
+        settings.Select(s => s with { Options = s.Options with { OfflineDraws = 50 } }).ToArray();
 }
 
 public class GambittsExperimentTests
@@ -59,10 +63,10 @@ public class GambittsExperimentTests
     [Fact]
     public async Task RunAsync_MatchesTheStudy_AndReportsCurvesFiguresAndBody()
     {
-        var options = new GambittsExperimentOptions { Experiment = "arms", Agents = ["stdts", "po"], Runs = 3, Horizon = 25, Seed = 5, MaxDegreeOfParallelism = 1 };
+        var options = new GambittsExperimentOptions { Experiment = "arms", Agents = ["stdts", "po"], Runs = 3, Horizon = 25, Seed = 5, MaxDegreeOfParallelism = 1, OfflineDraws = 50 };
         GambittsExperimentResult result = await GambittsExperiment.RunAsync(options, TestWorlds.SmallBank);
         ExperimentDefinition arms = GambittsExperiments.Find("arms")!;
-        var direct = await GambittsStudy.RunAsync(arms, arms.Settings(TestWorlds.SmallBank), [AgentCatalog.Find("stdts")!, AgentCatalog.Find("po")!],
+        var direct = await GambittsStudy.RunAsync(arms, ExperimentTests.WithinSmallBank(arms.Settings(TestWorlds.SmallBank)), [AgentCatalog.Find("stdts")!, AgentCatalog.Find("po")!],
             new RunnerOptions { Runs = 3, Horizon = 25, Seed = 5, MaxDegreeOfParallelism = 2 });
         Assert.Equal(2 * 5, result.Summary.Series.Count);
         for (int s = 0; s < 5; s++)
@@ -80,6 +84,17 @@ public class GambittsExperimentTests
         Assert.Equal("StdTS [K=3] regret mean", curves.Headers[1]);
         Assert.Equal(["curves.csv", "regret-k-3", "regret-k-5", "regret-k-15", "regret-k-30", "regret-k-40", "final-regret"], report.Files.Select(f => f.Name));
         Assert.Equal("final-regret.png", report.Body.OfType<Tandem.Core.Reports.FigureBlock>().First().File);
+        // The summary panel: points with intervals per setting (categories), no line through them.
+        var summaryFigure = Assert.IsType<Tandem.Core.Reports.IntervalFigure>(report.Files.Single(f => f.Name == "final-regret"));
+        Assert.Equal(["K=3", "K=5", "K=15", "K=30", "K=40"], summaryFigure.Categories);
+        for (int p = 0; p < 2; p++)
+            for (int s = 0; s < 5; s++)
+            {
+                RegretStat stat = result.Summary.Series[2 * s + p].CumulativeRegret;
+                Assert.Equal(stat.Mean, summaryFigure.Groups[p].Values[s]);
+                Assert.Equal(stat.Mean - stat.Ci95, summaryFigure.Groups[p].Lower![s]);
+                Assert.Equal(stat.Mean + stat.Ci95, summaryFigure.Groups[p].Upper![s]);
+            }
         Assert.Same(result.Summary, report.Summary);
     }
 

@@ -24,7 +24,8 @@ public sealed class BankCsvRoundTripTests : IDisposable
         LinearProbe probe = LinearProbe.Fit([0.0, 1, 2, 3], [0.0, 1, 2, 3], 4, 1e-6);
         // Embeddings of -0.71…, so the probe's scores are negative (the red-team's case).
         var embeddings = new FixedEmbeddings(text => [-0.7123456789f - (text.Length % 7) / 10f]);
-        var encoder = new EmbeddingProbeEncoder(embeddings, probe, ["optimism"], ledger);
+        // Formality, not optimism: a bank stores optimism reversed (10 − score, AuthorsOrientation), which is positive here.
+        var encoder = new EmbeddingProbeEncoder(embeddings, probe, ["formality"], ledger);
         var options = new BankBuildOptions { PerCell = 1 };
         GeneratedMessages messages = await BankBuilder.GenerateAsync(new MessageGenerator(BankBuilderTests.Model(), ledger), [new StylePrompt("optimism", true)], options);
         BankBuildResult result = await BankBuilder.EncodeAsync(messages, encoder, options);
