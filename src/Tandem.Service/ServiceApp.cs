@@ -87,6 +87,8 @@ public static class ServiceApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(options.MaxBodyBytes, options.MaxSnapshotBytes));
+        // Request logs at Information would cost more than a decision; warnings and the studies' own messages stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (logging is not null) logging(builder.Logging);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(admin);
@@ -106,20 +108,20 @@ public static class ServiceApp
         return app;
     }
 
-    /// <summary>Open every stored study (startup replay), then serve until <paramref name="cancellationToken"/> is cancelled.</summary>
-    public static async Task RunAsync(WebApplication app, CancellationToken cancellationToken = default)
+    /// <summary>Open every stored study (startup replay: the latest snapshot and the events after it), then start
+    /// listening. The studies stop when the application is disposed.</summary>
+    public static async Task StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var registry = app.Services.GetRequiredService<StudyRegistry>();
-        await registry.OpenAllAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await app.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            await registry.DisposeAsync().ConfigureAwait(false);
-        }
+        await app.Services.GetRequiredService<StudyRegistry>().OpenAllAsync(cancellationToken).ConfigureAwait(false);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="StartAsync"/>, then serve until <paramref name="cancellationToken"/> is cancelled or the host stops.</summary>
+    public static async Task RunAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await StartAsync(app, cancellationToken).ConfigureAwait(false);
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The service's command line: returns the exit code (2 with one line on <paramref name="error"/> for bad input

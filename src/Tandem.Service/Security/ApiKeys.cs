@@ -73,6 +73,14 @@ public sealed class AdminKey
         return new AdminKey(key.Trim());
     }
 
+    /// <summary>An admin key given directly (tests, embedding hosts); throws naming the problem when it is too short.</summary>
+    public static AdminKey Create(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Trim().Length < MinimumLength) throw new ArgumentException($"The admin key must have at least {MinimumLength} characters.", nameof(key));
+        return new AdminKey(key.Trim());
+    }
+
     /// <summary>True when <paramref name="key"/> is the admin key (constant-time).</summary>
     public bool Verify(string? key) =>
         key is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(key)), _hash);
