@@ -67,7 +67,15 @@ public sealed record ServiceOptions
                 _ => throw new ArgumentException($"Unknown option '{name}'. Allowed: --urls, --data, --sync, --max-body, --batch, --snapshot-every.", name),
             };
         }
-        options.Validate();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException ex) when (ex.ParamName is "MaxBatch" or "SnapshotEvery")
+        {
+            string option = ex.ParamName == "MaxBatch" ? "--batch" : "--snapshot-every";
+            throw new ArgumentException($"{option}: {ex.Message.Split(" (Parameter")[0]}", option, ex);
+        }
         return options;
     }
 
