@@ -27,6 +27,7 @@ public sealed class SqliteStudyStore : IStudyStore
 {
     private readonly string _connectionString;
     private readonly string _synchronous;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Appender> _appenders = new(StringComparer.Ordinal);
 
     /// <summary>Open (creating when missing) the store in <paramref name="directory"/>.</summary>
     public SqliteStudyStore(string directory, CommitDurability durability = CommitDurability.Full)
@@ -104,51 +105,16 @@ public sealed class SqliteStudyStore : IStudyStore
     }
 
     /// <inheritdoc />
-    public async Task AppendAsync(string studyId, IReadOnlyList<StudyEvent> events, StoredSnapshot? snapshot, CancellationToken cancellationToken = default)
+    public Task AppendAsync(string studyId, IReadOnlyList<StudyEvent> events, StoredSnapshot? snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
-        await using var connection = Open();
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var command = connection.CreateCommand())
+        Appender appender = _appenders.GetOrAdd(studyId, id => new Appender(Open(), id));
+        lock (appender)
         {
-            command.Transaction = transaction;
-            command.CommandText = "INSERT INTO events(study, seq, type, decision_seq, request_id, subject, reward, model_version, body) VALUES($study, $seq, $type, $decision, $request, $subject, $reward, $version, $body)";
-            var study = command.Parameters.Add("$study", SqliteType.Text);
-            var seq = command.Parameters.Add("$seq", SqliteType.Integer);
-            var type = command.Parameters.Add("$type", SqliteType.Integer);
-            var decision = command.Parameters.Add("$decision", SqliteType.Integer);
-            var request = command.Parameters.Add("$request", SqliteType.Text);
-            var subject = command.Parameters.Add("$subject", SqliteType.Text);
-            var reward = command.Parameters.Add("$reward", SqliteType.Real);
-            var version = command.Parameters.Add("$version", SqliteType.Integer);
-            var body = command.Parameters.Add("$body", SqliteType.Text);
-            command.Prepare();
-            study.Value = studyId;
-            foreach (StudyEvent e in events)
-            {
-                seq.Value = e.Sequence;
-                type.Value = (int)e.Type;
-                decision.Value = e.DecisionSequence;
-                request.Value = (object?)e.RequestId ?? DBNull.Value;
-                subject.Value = (object?)e.Subject ?? DBNull.Value;
-                reward.Value = e.Reward is { } r ? r : DBNull.Value;
-                version.Value = e.ModelVersion;
-                body.Value = e.Body;
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            // Synchronous on purpose: SQLite has no asynchronous I/O, and the caller is the study's own writer loop.
+            appender.Append(events, snapshot);
         }
-        if (snapshot is not null)
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "INSERT OR REPLACE INTO snapshots(study, event_seq, model_version, state) VALUES($study, $seq, $version, $state)";
-            command.Parameters.AddWithValue("$study", studyId);
-            command.Parameters.AddWithValue("$seq", snapshot.EventSequence);
-            command.Parameters.AddWithValue("$version", snapshot.ModelVersion);
-            command.Parameters.AddWithValue("$state", snapshot.StateJson);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -258,8 +224,77 @@ public sealed class SqliteStudyStore : IStudyStore
     /// <summary>Nothing to release but the pooled connections of this file (so it can be deleted or copied).</summary>
     public void Dispose()
     {
+        foreach (Appender appender in _appenders.Values)
+        {
+            lock (appender) appender.Dispose();
+        }
+        _appenders.Clear();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
+    }
+
+    /// <summary>One study's open connection and prepared insert: a commit costs the inserts and one fsync, not a
+    /// connection, a pragma and a statement compilation.</summary>
+    private sealed class Appender : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _insert;
+        private readonly SqliteParameter _seq, _type, _decision, _request, _subject, _reward, _version, _body;
+        private readonly string _study;
+
+        public Appender(SqliteConnection connection, string study)
+        {
+            _connection = connection;
+            _study = study;
+            _insert = connection.CreateCommand();
+            _insert.CommandText = "INSERT INTO events(study, seq, type, decision_seq, request_id, subject, reward, model_version, body) VALUES($study, $seq, $type, $decision, $request, $subject, $reward, $version, $body)";
+            _insert.Parameters.AddWithValue("$study", study);
+            _seq = _insert.Parameters.Add("$seq", SqliteType.Integer);
+            _type = _insert.Parameters.Add("$type", SqliteType.Integer);
+            _decision = _insert.Parameters.Add("$decision", SqliteType.Integer);
+            _request = _insert.Parameters.Add("$request", SqliteType.Text);
+            _subject = _insert.Parameters.Add("$subject", SqliteType.Text);
+            _reward = _insert.Parameters.Add("$reward", SqliteType.Real);
+            _version = _insert.Parameters.Add("$version", SqliteType.Integer);
+            _body = _insert.Parameters.Add("$body", SqliteType.Text);
+            _insert.Prepare();
+        }
+
+        public void Append(IReadOnlyList<StudyEvent> events, StoredSnapshot? snapshot)
+        {
+            using SqliteTransaction transaction = _connection.BeginTransaction();
+            _insert.Transaction = transaction;
+            foreach (StudyEvent e in events)
+            {
+                _seq.Value = e.Sequence;
+                _type.Value = (int)e.Type;
+                _decision.Value = e.DecisionSequence;
+                _request.Value = (object?)e.RequestId ?? DBNull.Value;
+                _subject.Value = (object?)e.Subject ?? DBNull.Value;
+                _reward.Value = e.Reward is { } r ? r : DBNull.Value;
+                _version.Value = e.ModelVersion;
+                _body.Value = e.Body;
+                _insert.ExecuteNonQuery();
+            }
+            if (snapshot is not null)
+            {
+                using var command = _connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "INSERT OR REPLACE INTO snapshots(study, event_seq, model_version, state) VALUES($study, $seq, $version, $state)";
+                command.Parameters.AddWithValue("$study", _study);
+                command.Parameters.AddWithValue("$seq", snapshot.EventSequence);
+                command.Parameters.AddWithValue("$version", snapshot.ModelVersion);
+                command.Parameters.AddWithValue("$state", snapshot.StateJson);
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit(); // one fsync of the write-ahead log under synchronous=FULL
+        }
+
+        public void Dispose()
+        {
+            _insert.Dispose();
+            _connection.Dispose();
+        }
     }
 
     private static StudyEvent ReadEvent(SqliteDataReader reader) => new(
