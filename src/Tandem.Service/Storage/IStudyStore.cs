@@ -32,7 +32,8 @@ public sealed record StoredStudy(string Id, string Kind, string SpecJson, byte[]
 /// <param name="Reward">The reward of a Reward event, else null.</param>
 /// <param name="ModelVersion">The model version after the event.</param>
 /// <param name="Body">The event's JSON body (see <see cref="StudyEventType"/>).</param>
-public sealed record StudyEvent(long Sequence, StudyEventType Type, long DecisionSequence, string? RequestId, string? Subject, double? Reward, long ModelVersion, string Body);
+/// <param name="Aux">What a replay needs beyond the log line: the advisor's answer as it was used (libra), else null.</param>
+public sealed record StudyEvent(long Sequence, StudyEventType Type, long DecisionSequence, string? RequestId, string? Subject, double? Reward, long ModelVersion, string Body, string? Aux = null);
 
 /// <summary>A learner snapshot: its state after event <paramref name="EventSequence"/>.</summary>
 /// <param name="EventSequence">The last event the state includes.</param>

@@ -51,7 +51,7 @@ public sealed class SqliteStudyStore : IStudyStore
               seed TEXT NOT NULL, created TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS events(
               study TEXT NOT NULL, seq INTEGER NOT NULL, type INTEGER NOT NULL, decision_seq INTEGER NOT NULL,
-              request_id TEXT NULL, subject TEXT NULL, reward REAL NULL, model_version INTEGER NOT NULL, body TEXT NOT NULL,
+              request_id TEXT NULL, subject TEXT NULL, reward REAL NULL, model_version INTEGER NOT NULL, body TEXT NOT NULL, aux TEXT NULL,
               PRIMARY KEY(study, seq)) WITHOUT ROWID;
             CREATE UNIQUE INDEX IF NOT EXISTS events_decision ON events(study, decision_seq, type) WHERE type < 2;
             CREATE UNIQUE INDEX IF NOT EXISTS events_request ON events(study, request_id) WHERE request_id IS NOT NULL;
@@ -134,7 +134,7 @@ public sealed class SqliteStudyStore : IStudyStore
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, type, decision_seq, request_id, subject, reward, model_version, body FROM events WHERE study = $study AND seq > $after ORDER BY seq";
+        command.CommandText = "SELECT seq, type, decision_seq, request_id, subject, reward, model_version, body, aux FROM events WHERE study = $study AND seq > $after ORDER BY seq";
         command.Parameters.AddWithValue("$study", studyId);
         command.Parameters.AddWithValue("$after", afterSequence);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -147,7 +147,7 @@ public sealed class SqliteStudyStore : IStudyStore
         await using var connection = Open();
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT d.seq, d.type, d.decision_seq, d.request_id, d.subject, d.reward, d.model_version, d.body FROM events d
+            SELECT d.seq, d.type, d.decision_seq, d.request_id, d.subject, d.reward, d.model_version, d.body, d.aux FROM events d
             WHERE d.study = $study AND d.type = 0 AND d.seq <= $at
               AND NOT EXISTS (SELECT 1 FROM events r WHERE r.study = d.study AND r.decision_seq = d.decision_seq AND r.type = 1 AND r.seq <= $at)
             ORDER BY d.decision_seq
@@ -193,7 +193,7 @@ public sealed class SqliteStudyStore : IStudyStore
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, type, decision_seq, request_id, subject, reward, model_version, body FROM events WHERE study = $study AND decision_seq = $decision AND type = 0";
+        command.CommandText = "SELECT seq, type, decision_seq, request_id, subject, reward, model_version, body, aux FROM events WHERE study = $study AND decision_seq = $decision AND type = 0";
         command.Parameters.AddWithValue("$study", studyId);
         command.Parameters.AddWithValue("$decision", decisionSequence);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -239,7 +239,7 @@ public sealed class SqliteStudyStore : IStudyStore
     {
         private readonly SqliteConnection _connection;
         private readonly SqliteCommand _insert;
-        private readonly SqliteParameter _seq, _type, _decision, _request, _subject, _reward, _version, _body;
+        private readonly SqliteParameter _seq, _type, _decision, _request, _subject, _reward, _version, _body, _aux;
         private readonly string _study;
 
         public Appender(SqliteConnection connection, string study)
@@ -247,7 +247,7 @@ public sealed class SqliteStudyStore : IStudyStore
             _connection = connection;
             _study = study;
             _insert = connection.CreateCommand();
-            _insert.CommandText = "INSERT INTO events(study, seq, type, decision_seq, request_id, subject, reward, model_version, body) VALUES($study, $seq, $type, $decision, $request, $subject, $reward, $version, $body)";
+            _insert.CommandText = "INSERT INTO events(study, seq, type, decision_seq, request_id, subject, reward, model_version, body, aux) VALUES($study, $seq, $type, $decision, $request, $subject, $reward, $version, $body, $aux)";
             _insert.Parameters.AddWithValue("$study", study);
             _seq = _insert.Parameters.Add("$seq", SqliteType.Integer);
             _type = _insert.Parameters.Add("$type", SqliteType.Integer);
@@ -257,6 +257,7 @@ public sealed class SqliteStudyStore : IStudyStore
             _reward = _insert.Parameters.Add("$reward", SqliteType.Real);
             _version = _insert.Parameters.Add("$version", SqliteType.Integer);
             _body = _insert.Parameters.Add("$body", SqliteType.Text);
+            _aux = _insert.Parameters.Add("$aux", SqliteType.Text);
             _insert.Prepare();
         }
 
@@ -274,6 +275,7 @@ public sealed class SqliteStudyStore : IStudyStore
                 _reward.Value = e.Reward is { } r ? r : DBNull.Value;
                 _version.Value = e.ModelVersion;
                 _body.Value = e.Body;
+                _aux.Value = (object?)e.Aux ?? DBNull.Value;
                 _insert.ExecuteNonQuery();
             }
             if (snapshot is not null)
@@ -299,7 +301,7 @@ public sealed class SqliteStudyStore : IStudyStore
 
     private static StudyEvent ReadEvent(SqliteDataReader reader) => new(
         reader.GetInt64(0), (StudyEventType)reader.GetInt32(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-        reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.GetInt64(6), reader.GetString(7));
+        reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.GetInt64(6), reader.GetString(7), reader.IsDBNull(8) ? null : reader.GetString(8));
 
     private SqliteConnection Open()
     {

@@ -95,7 +95,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         _time = time;
         _options = options;
         _logger = logger;
-        _learner = StudyLearner.Create(spec);
+        _learner = StudyLearner.Create(spec, logger);
         using (var document = JsonDocument.Parse(spec.ToJson())) _specJson = document.RootElement.Clone();
         _loop = Task.Run(RunAsync);
     }
@@ -236,7 +236,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
 
     private async Task<object> LoadAsync()
     {
-        var learner = StudyLearner.Create(Spec);
+        var learner = StudyLearner.Create(Spec, _logger);
         _pending.Clear();
         _rewards.Clear();
         _requests.Clear();
@@ -296,7 +296,8 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 object context = _learner.ReadLoggedContext(root.GetProperty("context"));
                 DateTimeOffset time = root.GetProperty("time").GetDateTimeOffset();
                 Decision logged = ReadDecision(root);
-                Decision replayed = await DecideSafelyAsync(context, e.DecisionSequence, time).ConfigureAwait(false);
+                Decision replayed = await DecideSafelyAsync(context, e.DecisionSequence, time, e.Aux).ConfigureAwait(false);
+                _learner.TakeAux();
                 if (replayed.Arm != logged.Arm || replayed.Id != logged.Id || replayed.Notes != logged.Notes)
                     throw new ReplayDivergedException($"Study {Spec.Id}: replaying decision {e.DecisionSequence} gave arm {replayed.Arm} (id {replayed.Id}, notes {replayed.Notes}); the log has arm {logged.Arm} (id {logged.Id}, notes {logged.Notes}).");
                 _pending[e.DecisionSequence] = new Pending(context, replayed, time);
@@ -323,11 +324,11 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
             throw new ReplayDivergedException($"Study {Spec.Id}: after replaying event {e.Sequence} the model version is {_modelVersion}; the log has {e.ModelVersion}.");
     }
 
-    private async ValueTask<Decision> DecideSafelyAsync(object context, long sequence, DateTimeOffset time)
+    private async ValueTask<Decision> DecideSafelyAsync(object context, long sequence, DateTimeOffset time, string? recordedAux)
     {
         try
         {
-            return await _learner.DecideAsync(context, sequence, time, CancellationToken.None).ConfigureAwait(false);
+            return await _learner.DecideAsync(context, sequence, time, recordedAux, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -368,10 +369,11 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         }
         long sequence = _lastDecision + 1;
         DateTimeOffset time = _time.GetUtcNow();
-        Decision decision = await DecideSafelyAsync(command.Context, sequence, time).ConfigureAwait(false);
+        Decision decision = await DecideSafelyAsync(command.Context, sequence, time, recordedAux: null).ConfigureAwait(false);
+        string? aux = _learner.TakeAux();
         string line = DecisionLine.Write(Spec.Id, sequence, _learner.PolicyName, decision, _learner, command.Context);
         _lastDecision = sequence;
-        events.Add(new StudyEvent(++_lastEvent, StudyEventType.Decision, sequence, command.RequestId, command.Subject, null, _modelVersion, line));
+        events.Add(new StudyEvent(++_lastEvent, StudyEventType.Decision, sequence, command.RequestId, command.Subject, null, _modelVersion, line, aux));
         _pending[sequence] = new Pending(command.Context, decision, time);
         if (command.RequestId is not null) _requests[command.RequestId] = sequence;
         var result = DecisionView.FromLine(sequence, line, _modelVersion, Spec.Arms);
@@ -419,7 +421,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     }
 
     private StudyStatus Status() => new(Spec.Id, Spec.Kind, _learner.PolicyName, _lastDecision, _rewards.Count, _pending.Count, _modelVersion, _lastEvent,
-        _snapshotEvent, 0, _specJson);
+        _snapshotEvent, _learner.Usage, _specJson);
 
     private static object Unavailable(Work work, string message) => Refuse(work, new RequestException(503, "study", message));
 

@@ -5,6 +5,7 @@ using Tandem.Core.Randomness;
 using Tandem.Core.State;
 using Tandem.Gambit.Agents;
 using Tandem.Gambit.Model;
+using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Geometry;
 using Tandem.Recourse.Model;
 using Tandem.Recourse.Policies;
@@ -53,13 +54,26 @@ internal abstract class StudyLearner
     /// <summary>The context read back from a log line (trusted: it was checked before it was logged).</summary>
     public abstract object ReadLoggedContext(JsonElement logged);
 
-    /// <summary>Decide decision number <paramref name="sequence"/> at <paramref name="time"/>.</summary>
-    public ValueTask<Decision> DecideAsync(object context, long sequence, DateTimeOffset time, CancellationToken cancellationToken)
+    /// <summary>Decide decision number <paramref name="sequence"/> at <paramref name="time"/>; a replay passes what the
+    /// live decision recorded (<see cref="TakeAux"/>) so that outside answers (an advisor's) are not asked again.</summary>
+    public ValueTask<Decision> DecideAsync(object context, long sequence, DateTimeOffset time, string? recordedAux, CancellationToken cancellationToken)
     {
         _random.SetState(StreamState(Spec.Seed, sequence));
         Clock.Now = time;
+        PrepareDecision(sequence, recordedAux);
         return DecideCoreAsync(context, cancellationToken);
     }
+
+    /// <summary>Reset per-decision state beyond the policy's generator (an advisor's generator, a recorded answer).</summary>
+    protected virtual void PrepareDecision(long sequence, string? recordedAux)
+    {
+    }
+
+    /// <summary>What the last decision needs stored for its replay (the advisor's answer as used), or null.</summary>
+    public virtual string? TakeAux() => null;
+
+    /// <summary>Calls to an advisor (a language model or its simulation), or null for kinds that consult none.</summary>
+    public virtual ModelCallUsage? Usage => null;
 
     /// <summary>The generator state of decision <paramref name="sequence"/>'s own stream.</summary>
     public static ulong[] StreamState(ulong seed, long sequence) => new Xoshiro256(Seeds.Derive(seed, sequence)).GetState();
@@ -84,14 +98,14 @@ internal abstract class StudyLearner
 
     /// <summary>Build the learner of <paramref name="spec"/>; throws <see cref="RequestException"/> naming an option the
     /// library refuses.</summary>
-    public static StudyLearner Create(StudySpec spec)
+    public static StudyLearner Create(StudySpec spec, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         try
         {
             return spec.Kind switch
             {
-                "linucb" or "glrb" => new RecourseLearner(spec),
+                "linucb" or "glrb" or "libra" => new RecourseLearner(spec, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
                 "stdts" => new ThompsonLearner(spec),
                 _ => throw RequestException.Invalid("kind", $"Unknown kind '{spec.Kind}'."),
             };
@@ -151,8 +165,11 @@ internal sealed class RecourseLearner : StudyLearner
     private readonly Tandem.Core.Abstractions.IPolicy<double[], RecourseDecision, RecourseOutcome> _policy;
     private readonly IStateful _state;
     private readonly Dictionary<string, int> _featureIndex;
+    private readonly AdvisorGateStage? _gate;
+    private readonly RecordingAdvisor? _advisor;
+    private readonly Xoshiro256? _advisorRandom;
 
-    public RecourseLearner(StudySpec spec)
+    public RecourseLearner(StudySpec spec, Microsoft.Extensions.Logging.ILogger logger)
         : base(spec)
     {
         _featureIndex = spec.Features.Select((f, i) => (f, i)).ToDictionary(p => p.f, p => p.i, StringComparer.Ordinal);
@@ -174,8 +191,35 @@ internal sealed class RecourseLearner : StudyLearner
             var options = new GlrbOptions { Lambda = spec.Option("lambda"), Radius = ConfidenceRadiusRule.Constant(spec.Option("radius")) };
             var policy = new GlrbPolicy(problem, options, Clock);
             (_policy, _state) = (policy, policy);
+            if (spec.Kind == "libra")
+            {
+                // LIBRA (seed 000 Algorithm 3) = the advisor gate over GLRB. The simulated advisor gets its own problem
+                // (a problem is not shared between users) and its own generator, reset before every decision.
+                var advisorSpec = spec.Options["advisor"]!.AsObject();
+                double[][] theta = [.. advisorSpec["theta"]!.AsArray().Select(r => r!.AsArray().Select(v => v!.GetValue<double>()).ToArray())];
+                var truth = new Tandem.Recourse.Environments.RecourseTruth(new RecourseProblem(spec.Id, features, treatments, norm, spec.Option("gamma")), theta);
+                _advisorRandom = new Xoshiro256(Seeds.Derive(spec.Seed, "advisor"));
+                IRecourseAdvisor simulated = new SimulatedQualityAdvisor(truth, advisorSpec["quality"]!.GetValue<double>(), _advisorRandom);
+                int latency = advisorSpec["latencyMs"]!.GetValue<int>();
+                _advisor = new RecordingAdvisor(latency > 0 ? new LatentAdvisor(simulated, TimeSpan.FromMilliseconds(latency)) : simulated,
+                    TimeSpan.FromMilliseconds(spec.Options["decisionDeadlineMs"]!.GetValue<int>()), spec.Id, logger);
+                _gate = AdvisorGateStage.Libra(policy, _advisor, new AdvisorGateOptions { Delta = spec.Option("delta") });
+                (_policy, _state) = (_gate, _gate);
+            }
         }
     }
+
+    protected override void PrepareDecision(long sequence, string? recordedAux)
+    {
+        if (_advisor is null) return;
+        _advisorRandom!.SetState(StreamState(Seeds.Derive(Spec.Seed, "advisor"), sequence));
+        _advisor.Prepare(sequence, recordedAux);
+    }
+
+    public override string? TakeAux() => _advisor?.TakeRecorded();
+
+    public override ModelCallUsage? Usage => _gate is null ? null : new ModelCallUsage(
+        _gate.Ledger.Queries, _gate.Ledger.Followed, _gate.Ledger.Projected, new Dictionary<string, int>(_gate.Ledger.Fallbacks), _advisor!.LateAnswers);
 
     public override string PolicyName => _policy.Name;
 

@@ -12,7 +12,7 @@ namespace Tandem.Service.Studies;
 public sealed partial record StudySpec
 {
     /// <summary>The learner kinds this build serves.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "stdts"];
+    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "libra", "stdts"];
 
     /// <summary>Most arms a study may have.</summary>
     public const int MaxArms = 50;
@@ -66,6 +66,7 @@ public sealed partial record StudySpec
         {
             "linucb" => ["alpha", "lambda"],
             "glrb" => ["lambda", "radius", "mutable", "gamma", "norm"],
+            "libra" => ["lambda", "radius", "mutable", "gamma", "norm", "delta", "decisionDeadlineMs", "advisor"],
             _ => ["contexts", "contextual", "propensityDraws"],
         };
         if (options.ValueKind == JsonValueKind.Object) RejectUnknown(options, "options.", [.. common, .. own]);
@@ -88,7 +89,7 @@ public sealed partial record StudySpec
                 resolved["alpha"] = Number(options, "alpha", 1.0);
                 resolved["lambda"] = Number(options, "lambda", 1.0);
                 break;
-            case "glrb":
+            case "glrb" or "libra":
                 resolved["lambda"] = Number(options, "lambda", 1.0);
                 resolved["radius"] = Number(options, "radius", 1.0);
                 resolved["gamma"] = Number(options, "gamma", 1.0);
@@ -100,6 +101,15 @@ public sealed partial record StudySpec
                 foreach (string m in mutable)
                     if (!features.Contains(m)) throw RequestException.Invalid("options.mutable", $"'{m}' is not one of the study's features.");
                 resolved["mutable"] = new JsonArray([.. mutable.Select(m => (JsonNode)m)]);
+                if (kind == "libra")
+                {
+                    resolved["delta"] = Number(options, "delta", 1.0);
+                    double deadline = Number(options, "decisionDeadlineMs", 2000);
+                    if (deadline != Math.Floor(deadline) || deadline < 1 || deadline > 600_000)
+                        throw RequestException.Invalid("options.decisionDeadlineMs", "decisionDeadlineMs must be an integer in 1..600000.");
+                    resolved["decisionDeadlineMs"] = (int)deadline;
+                    resolved["advisor"] = ParseAdvisor(options, arms.Count, features.Count);
+                }
                 break;
             default:
                 var contexts = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("contexts", out _) ? Names(options, "contexts", true, 1000, "options.") : ["default"];
@@ -141,11 +151,45 @@ public sealed partial record StudySpec
     /// <summary>A resolved number option (range checks are the library's Validate).</summary>
     public double Option(string name) => Options[name]!.GetValue<double>();
 
-    private static double Number(JsonElement options, string name, double fallback)
+    // The advisor of a libra study. Only the seed's simulated advisor (000 §6) is served: with probability q the optimal
+    // pair under θ* given here, otherwise a random treatment and a random feasible recourse. It is a simulation for
+    // pilots and tests, stated as such; language-model advisors live in Tandem.Llm, which this build does not wire.
+    private static JsonObject ParseAdvisor(JsonElement options, int arms, int features)
+    {
+        if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty("advisor", out var advisor) || advisor.ValueKind != JsonValueKind.Object)
+            throw RequestException.Invalid("options.advisor", "A libra study needs an advisor: {\"kind\":\"simulated\",\"quality\":q,\"theta\":[[...], ...]}.");
+        RejectUnknown(advisor, "options.advisor.", ["kind", "quality", "theta", "latencyMs"]);
+        string kind = advisor.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()! : "";
+        if (kind != "simulated")
+            throw RequestException.Invalid("options.advisor.kind", $"Unknown advisor kind '{kind}'. This build serves: simulated (language-model advisors are not wired into the service yet).");
+        double quality = Number(advisor, "quality", 0.8, "options.advisor.");
+        if (quality is < 0 or > 1) throw RequestException.Invalid("options.advisor.quality", "quality must lie in [0, 1].");
+        double latency = Number(advisor, "latencyMs", 0, "options.advisor.");
+        if (latency != Math.Floor(latency) || latency < 0 || latency > 600_000) throw RequestException.Invalid("options.advisor.latencyMs", "latencyMs must be an integer in 0..600000.");
+        if (!advisor.TryGetProperty("theta", out var theta) || theta.ValueKind != JsonValueKind.Array || theta.GetArrayLength() != arms)
+            throw RequestException.Invalid("options.advisor.theta", $"theta must be an array of {arms} rows (one per arm) of {features} numbers: the simulated advisor's θ*.");
+        var rows = new JsonArray();
+        int a = 0;
+        foreach (JsonElement row in theta.EnumerateArray())
+        {
+            string at = $"options.advisor.theta[{a++}]";
+            if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != features) throw RequestException.Invalid(at, $"Each row of theta must have {features} numbers.");
+            var values = new JsonArray();
+            foreach (JsonElement v in row.EnumerateArray())
+            {
+                if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double x) || !double.IsFinite(x)) throw RequestException.Invalid(at, "theta's values must be finite numbers.");
+                values.Add(x);
+            }
+            rows.Add(values);
+        }
+        return new JsonObject { ["kind"] = "simulated", ["quality"] = quality, ["latencyMs"] = (int)latency, ["theta"] = rows };
+    }
+
+    private static double Number(JsonElement options, string name, double fallback, string prefix = "options.")
     {
         if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return fallback;
         if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double x) || !double.IsFinite(x))
-            throw RequestException.Invalid("options." + name, $"{name} must be a finite number.");
+            throw RequestException.Invalid(prefix + name, $"{name} must be a finite number.");
         return x;
     }
 

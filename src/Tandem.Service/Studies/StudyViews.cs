@@ -49,10 +49,10 @@ public sealed record RewardView(string DecisionId, double Reward, bool Learned, 
 /// <param name="ModelVersion">Rewards learned + states restored.</param>
 /// <param name="Events">Events committed (decisions, rewards, restores).</param>
 /// <param name="SnapshotEvent">The last event the latest snapshot covers (startup replays the events after it).</param>
-/// <param name="ModelCalls">Calls to a language model (0: no served kind consults one in this build).</param>
+/// <param name="ModelCalls">Advisor calls (libra), null for kinds that consult no advisor.</param>
 /// <param name="Spec">The policy spec as created, options resolved.</param>
 public sealed record StudyStatus(string Id, string Kind, string Policy, long Decisions, long Rewards, long Pending, long ModelVersion, long Events,
-    long SnapshotEvent, long ModelCalls, JsonElement Spec);
+    long SnapshotEvent, ModelCallUsage? ModelCalls, JsonElement Spec);
 
 /// <summary>A decision request, as parsed from the body.</summary>
 /// <param name="Context">The learner's context, already checked.</param>
