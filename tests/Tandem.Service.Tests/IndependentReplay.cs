@@ -42,7 +42,8 @@ internal static class IndependentReplay
                     break;
                 case StudyEventType.Reward:
                     var (ctx, decision) = pending[e.DecisionSequence];
-                    ImmutableArray<double> realized = [.. root.GetProperty("realizedContext").EnumerateArray().Select(v => v.GetDouble())];
+                    JsonElement given = root.GetProperty("realizedContext"); // null: as recommended
+                    ImmutableArray<double> realized = given.ValueKind == JsonValueKind.Null ? decision.Recourse : [.. given.EnumerateArray().Select(v => v.GetDouble())];
                     await policy.LearnAsync(ctx, decision, new RecourseOutcome(root.GetProperty("reward").GetDouble(), double.NaN, realized));
                     break;
                 case StudyEventType.Restore:

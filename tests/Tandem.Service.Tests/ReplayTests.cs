@@ -38,6 +38,31 @@ public sealed class ReplayTests
     }
 
     [Fact]
+    public async Task Glrb_LearnsFromTheRealizedContextWhenGiven_AndARestartReproducesIt()
+    {
+        await using var service = await TestService.StartAsync(new ServiceOptions { Writer = new WriterOptions { SnapshotEvery = 4 } });
+        string spec = """{"id":"g","kind":"glrb","arms":["a","b"],"features":["age","diet"],"options":{"mutable":["diet"],"gamma":0.5}}""";
+        string key = await service.CreateStudyAsync(spec);
+        var client = service.ClientWith(key);
+        var other = service.ClientWith(await service.CreateStudyAsync(spec.Replace("\"g\"", "\"h\"")));
+        for (int i = 0; i < 10; i++)
+        {
+            string body = $$"""{"context":[{{i % 3}},{{i % 2}}]}""";
+            var d = await client.PostAsync("/v1/studies/g/decisions", body);
+            await other.PostAsync("/v1/studies/h/decisions", body);
+            Assert.Contains("recourse-recommended", d.Body.GetProperty("notes").EnumerateArray().Select(n => n.GetString()));
+            // Study g's patients did not follow the recourse (diet unchanged); study h's did (no realizedContext).
+            string realized = $$"""[{{i % 3}},{{i % 2}}]""";
+            Assert.Equal(200, (await client.PostAsync("/v1/studies/g/rewards", $$"""{"decisionId":"{{i + 1}}","reward":{{i}},"realizedContext":{{realized}}}""")).Status);
+            Assert.Equal(200, (await other.PostAsync("/v1/studies/h/rewards", $$"""{"decisionId":"{{i + 1}}","reward":{{i}}}""")).Status);
+        }
+        string live = (await client.GetAsync2("/v1/studies/g/snapshot")).Text;
+        Assert.NotEqual(live, (await other.GetAsync2("/v1/studies/h/snapshot")).Text.Replace("\"h\"", "\"g\"")); // the realized context was learned
+        await service.RestartAsync();
+        Assert.Equal(live, (await service.ClientWith(key).GetAsync2("/v1/studies/g/snapshot")).Text);
+    }
+
+    [Fact]
     public async Task SameSeed_SameRequests_GiveTheSameDecisions_WithOrWithoutARestartBetween()
     {
         await using var service = await TestService.StartAsync(new ServiceOptions { Writer = new WriterOptions { SnapshotEvery = 3 } });

@@ -295,11 +295,12 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 JsonElement root = line.RootElement;
                 object context = _learner.ReadLoggedContext(root.GetProperty("context"));
                 DateTimeOffset time = root.GetProperty("time").GetDateTimeOffset();
-                Decision logged = ReadDecision(root);
                 Decision replayed = await DecideSafelyAsync(context, e.DecisionSequence, time, e.Aux).ConfigureAwait(false);
                 _learner.TakeAux();
-                if (replayed.Arm != logged.Arm || replayed.Id != logged.Id || replayed.Notes != logged.Notes)
-                    throw new ReplayDivergedException($"Study {Spec.Id}: replaying decision {e.DecisionSequence} gave arm {replayed.Arm} (id {replayed.Id}, notes {replayed.Notes}); the log has arm {logged.Arm} (id {logged.Id}, notes {logged.Notes}).");
+                // The replayed decision must be the logged one: same arm, same learner id, same notes (compared in place,
+                // without rebuilding the logged decision: replay speed is startup time).
+                if (replayed.Arm != root.GetProperty("arm").GetInt32() || replayed.Id.Value != root.GetProperty("decisionId").GetInt64() || !SameNotes(replayed.Notes, root.GetProperty("notes")))
+                    throw new ReplayDivergedException($"Study {Spec.Id}: replaying decision {e.DecisionSequence} gave arm {replayed.Arm} (id {replayed.Id}, notes {replayed.Notes}); the log has {root.GetProperty("arm")} (id {root.GetProperty("decisionId")}, notes {root.GetProperty("notes")}).");
                 _pending[e.DecisionSequence] = new Pending(context, replayed, time);
                 _lastDecision = Math.Max(_lastDecision, e.DecisionSequence);
                 break;
@@ -309,8 +310,11 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 using var body = JsonDocument.Parse(e.Body);
                 JsonElement root = body.RootElement;
                 Pending pending = _pending[e.DecisionSequence];
-                ImmutableArray<double> realized = [.. root.GetProperty("realizedContext").EnumerateArray().Select(v => v.GetDouble())];
-                (bool learned, _) = await LearnSafelyAsync(pending, root.GetProperty("reward").GetDouble(), realized).ConfigureAwait(false);
+                // null: as recommended (the decision's own recourse), which is what the live reward used.
+                JsonElement given = root.GetProperty("realizedContext");
+                ImmutableArray<double> realized = given.ValueKind == JsonValueKind.Null ? _learner.ReadRealized(default, pending.Decision)
+                    : [.. given.EnumerateArray().Select(v => v.GetDouble())];
+                (bool learned, _) = await LearnSafelyAsync(pending, e.Reward ?? root.GetProperty("reward").GetDouble(), realized).ConfigureAwait(false);
                 if (learned) _modelVersion++;
                 _pending.Remove(e.DecisionSequence);
                 break;
@@ -322,6 +326,18 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         }
         if (_modelVersion != e.ModelVersion)
             throw new ReplayDivergedException($"Study {Spec.Id}: after replaying event {e.Sequence} the model version is {_modelVersion}; the log has {e.ModelVersion}.");
+    }
+
+    private static bool SameNotes(DecisionNotes notes, JsonElement logged)
+    {
+        var items = notes.Items;
+        if (logged.GetArrayLength() != items.Length) return false;
+        int i = 0;
+        foreach (JsonElement note in logged.EnumerateArray())
+        {
+            if (!note.ValueEquals(items[i++])) return false;
+        }
+        return true;
     }
 
     private async ValueTask<Decision> DecideSafelyAsync(object context, long sequence, DateTimeOffset time, string? recordedAux)
@@ -395,7 +411,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         var body = new JsonObject
         {
             ["reward"] = command.Reward,
-            ["realizedContext"] = new JsonArray([.. realized.Select(v => (JsonNode)v)]),
+            ["realizedContext"] = command.RealizedContext.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? null : new JsonArray([.. realized.Select(v => (JsonNode)v)]),
             ["notes"] = note is null ? new JsonArray() : new JsonArray(note),
         };
         events.Add(new StudyEvent(++_lastEvent, StudyEventType.Reward, sequence, null, null, command.Reward, _modelVersion, body.ToJsonString()));
