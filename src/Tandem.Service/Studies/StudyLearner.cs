@@ -106,7 +106,7 @@ internal abstract class StudyLearner
             return spec.Kind switch
             {
                 "linucb" or "glrb" or "libra" => new RecourseLearner(spec, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
-                "stdts" => new ThompsonLearner(spec),
+                "stdts" or "gambitts-fo" or "gambitts-po" => new ThompsonLearner(spec),
                 _ => throw RequestException.Invalid("kind", $"Unknown kind '{spec.Kind}'."),
             };
         }
@@ -283,11 +283,14 @@ internal sealed class RecourseLearner : StudyLearner
     public override void Import(PolicyState state) => _state.ImportState(state);
 }
 
-/// <summary>stdts: <see cref="StandardThompson"/> over the named contexts (a Normal-Inverse-Gamma posterior per prompt, or per
-/// (context, prompt) when contextual).</summary>
+/// <summary>The GAMBITTS kinds (seed 002) over named contexts: stdts (<see cref="StandardThompson"/>, a Normal-Inverse-Gamma
+/// posterior per prompt, or per (context, prompt) when contextual), gambitts-fo (<see cref="FullyOnlineGambitts"/>: treatment
+/// and reward models learned online from the style scores z sent back with each reward) and gambitts-po
+/// (<see cref="PartiallyOnlineGambitts"/>: the treatment model from the spec's bank, offline; the reward model online).</summary>
 internal sealed class ThompsonLearner : StudyLearner
 {
-    private readonly StandardThompson _agent;
+    private readonly GambitAgent _agent;
+    private readonly int _styles;
 
     public ThompsonLearner(StudySpec spec)
         : base(spec)
@@ -295,7 +298,14 @@ internal sealed class ThompsonLearner : StudyLearner
         var names = spec.Options["contexts"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray();
         var space = new ContextSpace(names, [], names.Select(_ => (IReadOnlyList<double>)[]).ToArray());
         var options = new AgentOptions { PropensityDraws = spec.Options["propensityDraws"]!.GetValue<int>() };
-        _agent = new StandardThompson(space, spec.Arms.Count, spec.Options["contextual"]!.GetValue<bool>(), options, Random, Clock);
+        _styles = spec.Options["styles"]?.AsArray().Count ?? 0;
+        _agent = spec.Kind switch
+        {
+            "gambitts-fo" => new FullyOnlineGambitts(space, spec.Arms.Count, _styles, options, Random, Clock),
+            "gambitts-po" => new PartiallyOnlineGambitts(new BankGenerator(space, spec.Options["bank"]!.AsArray(), _styles),
+                options with { OfflineDraws = spec.Options["offlineDraws"]!.GetValue<int>() }, Random, Seeds.CreateRandom(Seeds.Derive(spec.Seed, "offline-draws")), Clock),
+            _ => new StandardThompson(space, spec.Arms.Count, spec.Options["contextual"]!.GetValue<bool>(), options, Random, Clock),
+        };
     }
 
     public override string PolicyName => _agent.Name;
@@ -321,12 +331,17 @@ internal sealed class ThompsonLearner : StudyLearner
     protected override ValueTask<Decision> DecideCoreAsync(object context, CancellationToken cancellationToken) =>
         ValueTask.FromResult<Decision>(_agent.Decide((GambitContext)context));
 
-    public override ImmutableArray<double> ReadRealized(JsonElement realized, Decision decision) =>
-        realized.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? [] : throw RequestException.Invalid("realizedContext", "A stdts study takes no realized context.");
+    public override ImmutableArray<double> ReadRealized(JsonElement realized, Decision decision)
+    {
+        bool absent = realized.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null;
+        if (_styles == 0) return absent ? [] : throw RequestException.Invalid("realizedContext", "A stdts study takes no realized context.");
+        if (absent) throw RequestException.Invalid("realizedContext", $"realizedContext is required: the style scores z of the message sent ({string.Join(", ", Spec.Options["styles"]!.AsArray())}).");
+        return [.. ReadNumbers(realized, _styles, "realizedContext", [.. Spec.Options["styles"]!.AsArray().Select(n => n!.GetValue<string>())])];
+    }
 
     public override ValueTask LearnAsync(object context, Decision decision, double reward, ImmutableArray<double> realized, CancellationToken cancellationToken)
     {
-        _agent.Learn((GambitContext)context, (GambitDecision)decision, new GambitOutcome(reward, double.NaN, [], -1));
+        _agent.Learn((GambitContext)context, (GambitDecision)decision, new GambitOutcome(reward, double.NaN, realized, -1));
         return ValueTask.CompletedTask;
     }
 
@@ -343,4 +358,30 @@ internal sealed class ThompsonLearner : StudyLearner
     public override PolicyState Export() => _agent.ExportState();
 
     public override void Import(PolicyState state) => _agent.ImportState(state);
+}
+
+/// <summary>poGAMBITTS's generator in a served study: a uniformly drawn response of the (prompt, context) cell from the
+/// spec's bank of style vectors (what the offline treatment model is fitted to before the study).</summary>
+internal sealed class BankGenerator : Tandem.Gambit.Environment.ITreatmentGenerator
+{
+    private readonly double[][][][] _bank; // [prompt][context][response][style]
+
+    public BankGenerator(ContextSpace contexts, System.Text.Json.Nodes.JsonArray bank, int styles)
+    {
+        Contexts = contexts;
+        EmbeddingDimension = styles;
+        _bank = [.. bank.Select(p => p!.AsArray().Select(c => c!.AsArray().Select(z => z!.AsArray().Select(v => v!.GetValue<double>()).ToArray()).ToArray()).ToArray())];
+    }
+
+    public int PromptCount => _bank.Length;
+
+    public ContextSpace Contexts { get; }
+
+    public int EmbeddingDimension { get; }
+
+    public void Generate(int prompt, GambitContext context, Random random, Span<double> embedding)
+    {
+        double[][] cell = _bank[prompt][context.Index];
+        cell[random.Next(cell.Length)].CopyTo(embedding);
+    }
 }

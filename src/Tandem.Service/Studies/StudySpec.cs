@@ -12,7 +12,7 @@ namespace Tandem.Service.Studies;
 public sealed partial record StudySpec
 {
     /// <summary>The learner kinds this build serves.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "libra", "stdts"];
+    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "libra", "stdts", "gambitts-fo", "gambitts-po"];
 
     /// <summary>Most arms a study may have.</summary>
     public const int MaxArms = 50;
@@ -29,7 +29,10 @@ public sealed partial record StudySpec
     /// <summary>Arm names (K of them), distinct.</summary>
     public required IReadOnlyList<string> Arms { get; init; }
 
-    /// <summary>Feature names (d of them), distinct; empty for stdts.</summary>
+    /// <summary>True for the kinds that decide over named contexts (stdts, gambitts-fo, gambitts-po) rather than feature vectors.</summary>
+    public static bool IsGambit(string kind) => kind is "stdts" or "gambitts-fo" or "gambitts-po";
+
+    /// <summary>Feature names (d of them), distinct; empty for the GAMBITTS kinds.</summary>
     public required IReadOnlyList<string> Features { get; init; }
 
     /// <summary>The kind's options, with every default filled in.</summary>
@@ -53,9 +56,9 @@ public sealed partial record StudySpec
         if (!Kinds.Contains(kind)) throw RequestException.Invalid("kind", $"Unknown kind '{kind}'. This build serves: {string.Join(", ", Kinds)}.");
         var arms = Names(body, "arms", required: true, max: MaxArms);
         if (arms.Count == 0) throw RequestException.Invalid("arms", "A study needs at least one arm.");
-        var features = Names(body, "features", required: kind != "stdts", max: MaxFeatures);
-        if (kind == "stdts" && features.Count > 0) throw RequestException.Invalid("features", "A stdts study has no features; its contexts are named in options.contexts.");
-        if (kind != "stdts" && features.Count == 0) throw RequestException.Invalid("features", "A study of this kind needs at least one feature.");
+        var features = Names(body, "features", required: !IsGambit(kind), max: MaxFeatures);
+        if (IsGambit(kind) && features.Count > 0) throw RequestException.Invalid("features", $"A {kind} study has no features; its contexts are named in options.contexts.");
+        if (!IsGambit(kind) && features.Count == 0) throw RequestException.Invalid("features", "A study of this kind needs at least one feature.");
 
         JsonElement options = body.TryGetProperty("options", out var o) ? o : default;
         if (options.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
@@ -67,7 +70,9 @@ public sealed partial record StudySpec
             "linucb" => ["alpha", "lambda"],
             "glrb" => ["lambda", "radius", "mutable", "gamma", "norm"],
             "libra" => ["lambda", "radius", "mutable", "gamma", "norm", "delta", "decisionDeadlineMs", "advisor"],
-            _ => ["contexts", "contextual", "propensityDraws"],
+            "stdts" => ["contexts", "contextual", "propensityDraws"],
+            "gambitts-fo" => ["contexts", "propensityDraws", "styles"],
+            _ => ["contexts", "propensityDraws", "styles", "bank", "offlineDraws"],
         };
         if (options.ValueKind == JsonValueKind.Object) RejectUnknown(options, "options.", [.. common, .. own]);
 
@@ -113,7 +118,7 @@ public sealed partial record StudySpec
                 break;
             default:
                 var contexts = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("contexts", out _) ? Names(options, "contexts", true, 1000, "options.") : ["default"];
-                if (contexts.Count == 0) throw RequestException.Invalid("options.contexts", "A stdts study needs at least one context name.");
+                if (contexts.Count == 0) throw RequestException.Invalid("options.contexts", "A study of this kind needs at least one context name.");
                 foreach (string c in contexts)
                     if (int.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) throw RequestException.Invalid("options.contexts", $"Context name '{c}' is an integer; names must not be.");
                 resolved["contexts"] = new JsonArray([.. contexts.Select(c => (JsonNode)c)]);
@@ -124,6 +129,19 @@ public sealed partial record StudySpec
                 double draws = Number(options, "propensityDraws", 100);
                 if (draws != Math.Floor(draws) || draws < 0 || draws > 100_000) throw RequestException.Invalid("options.propensityDraws", "propensityDraws must be an integer in 0..100000.");
                 resolved["propensityDraws"] = (int)draws;
+                if (kind == "stdts") break;
+                // GAMBITTS (seed 002): the treatment is the text's style scores z (one per style dimension), sent back with the reward.
+                resolved.Remove("contextual");
+                var styles = Names(options, "styles", true, 100, "options.");
+                if (styles.Count == 0) throw RequestException.Invalid("options.styles", "GAMBITTS needs at least one style dimension (the treatment embedding's coordinates).");
+                resolved["styles"] = new JsonArray([.. styles.Select(c => (JsonNode)c)]);
+                if (kind == "gambitts-po")
+                {
+                    double offline = Number(options, "offlineDraws", 500);
+                    if (offline != Math.Floor(offline) || offline < 1 || offline > 100_000) throw RequestException.Invalid("options.offlineDraws", "offlineDraws must be an integer in 1..100000.");
+                    resolved["offlineDraws"] = (int)offline;
+                    resolved["bank"] = ParseBank(options, arms.Count, contexts.Count, styles.Count);
+                }
                 break;
         }
         return new StudySpec { Id = id, Kind = kind, Arms = arms, Features = features, Options = resolved, Seed = seed, SafeDefaultArm = safeArm };
@@ -183,6 +201,45 @@ public sealed partial record StudySpec
             rows.Add(values);
         }
         return new JsonObject { ["kind"] = "simulated", ["quality"] = quality, ["latencyMs"] = (int)latency, ["theta"] = rows };
+    }
+
+    // poGAMBITTS's offline treatment model is learned from generator draws before the study (seed 002 Algorithm 2); the
+    // service takes them as a bank: for every prompt, for every context, the style scores of pre-generated responses.
+    private static JsonArray ParseBank(JsonElement options, int prompts, int contexts, int styles)
+    {
+        if (!options.TryGetProperty("bank", out var bank) || bank.ValueKind != JsonValueKind.Array || bank.GetArrayLength() != prompts)
+            throw RequestException.Invalid("options.bank", $"bank must have {prompts} entries (one per arm/prompt), each with {contexts} lists (one per context) of style vectors of {styles} numbers.");
+        var result = new JsonArray();
+        int p = 0;
+        foreach (JsonElement prompt in bank.EnumerateArray())
+        {
+            string at = $"options.bank[{p++}]";
+            if (prompt.ValueKind != JsonValueKind.Array || prompt.GetArrayLength() != contexts) throw RequestException.Invalid(at, $"Each prompt needs {contexts} lists of responses (one per context).");
+            var perContext = new JsonArray();
+            int c = 0;
+            foreach (JsonElement cell in prompt.EnumerateArray())
+            {
+                string cellAt = $"{at}[{c++}]";
+                if (cell.ValueKind != JsonValueKind.Array || cell.GetArrayLength() == 0) throw RequestException.Invalid(cellAt, "Each (prompt, context) needs at least one response's style vector.");
+                var responses = new JsonArray();
+                int r = 0;
+                foreach (JsonElement z in cell.EnumerateArray())
+                {
+                    string zAt = $"{cellAt}[{r++}]";
+                    if (z.ValueKind != JsonValueKind.Array || z.GetArrayLength() != styles) throw RequestException.Invalid(zAt, $"A style vector has {styles} numbers.");
+                    var values = new JsonArray();
+                    foreach (JsonElement v in z.EnumerateArray())
+                    {
+                        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double x) || !double.IsFinite(x)) throw RequestException.Invalid(zAt, "Style scores must be finite numbers.");
+                        values.Add(x);
+                    }
+                    responses.Add(values);
+                }
+                perContext.Add(responses);
+            }
+            result.Add(perContext);
+        }
+        return result;
     }
 
     private static double Number(JsonElement options, string name, double fallback, string prefix = "options.")
