@@ -103,6 +103,7 @@ public static class ServiceApp
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton(options.Writer);
         builder.Services.AddSingleton<IStudyStore>(_ => new SqliteStudyStore(options.DataDirectory, options.Durability));
+        builder.Services.AddSingleton<ServiceMetrics>();
         builder.Services.AddSingleton<StudyRegistry>();
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();

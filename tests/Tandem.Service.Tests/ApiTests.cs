@@ -254,6 +254,24 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task Metrics_NeedTheAdminKey_AndCountWhatWasCommitted()
+    {
+        await using var service = await TestService.StartAsync();
+        var client = service.ClientWith(await service.CreateStudyAsync(LinUcb));
+        await client.PostAsync("/v1/studies/lin/decisions", """{"context":[1,2]}""");
+        await client.PostAsync("/v1/studies/lin/decisions", """{"context":[2,1]}""");
+        await client.PostAsync("/v1/studies/lin/rewards", """{"decisionId":"2","reward":1}""");
+        Assert.Equal(401, (await client.GetAsync2("/metrics")).Status);
+        var metrics = await service.ClientWith(TestService.AdminKeyText).GetAsync2("/metrics");
+        Assert.Equal(200, metrics.Status);
+        string[] lines = metrics.Text.Split('\n');
+        Assert.Contains("tandem_committed_events_total 3", lines);
+        Assert.Contains("tandem_study_decisions{study=\"lin\"} 2", lines);
+        Assert.Contains("tandem_study_pending{study=\"lin\"} 1", lines);
+        Assert.Contains("tandem_study_model_version{study=\"lin\"} 1", lines);
+    }
+
+    [Fact]
     public async Task OpenApiDocument_AndHealth_AreServed()
     {
         await using var service = await TestService.StartAsync();

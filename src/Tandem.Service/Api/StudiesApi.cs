@@ -46,6 +46,8 @@ public static class StudiesApi
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithName("Health").WithSummary("Liveness: the service is up and its studies are loaded.");
+        app.MapGet("/metrics", MetricsAsync).WithName("Metrics").WithSummary("Prometheus text (admin key): commits, events, failures, safe defaults, per-study counts.")
+            .Produces<string>(200, "text/plain").ProducesProblem(401);
         var v1 = app.MapGroup("/v1/studies");
         v1.MapPost("/", CreateStudyAsync).WithName("CreateStudy").WithSummary("Create a study (admin key); its key is shown once.")
             .Accepts<CreateStudyRequest>("application/json").Produces<CreateStudyResponse>(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(413);
@@ -62,6 +64,12 @@ public static class StudiesApi
         v1.MapPut("/{id}/snapshot", RestoreAsync).WithName("PutSnapshot").WithSummary("Replace the learner's state (admin key).")
             .Accepts<PolicyState>("application/json").Produces<StudyStatus>(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
         return app;
+    }
+
+    private static async Task<IResult> MetricsAsync(HttpContext http, StudyRegistry registry, AdminKey admin, ServiceMetrics metrics)
+    {
+        if (!admin.Verify(Bearer(http))) return Unauthorized("The metrics need the admin key (they name every study).");
+        return TypedResults.Text(await metrics.RenderAsync(registry, http.RequestAborted).ConfigureAwait(false), "text/plain; version=0.0.4");
     }
 
     private static async Task<IResult> CreateStudyAsync(HttpContext http, StudyRegistry registry, AdminKey admin, ServiceOptions options)

@@ -78,6 +78,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     private readonly Channel<Work> _channel = Channel.CreateUnbounded<Work>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
     private readonly JsonElement _specJson;
+    private readonly Api.ServiceMetrics _metrics;
 
     // Owned by the loop.
     private StudyLearner _learner;
@@ -87,8 +88,9 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     private readonly Dictionary<long, DecisionView> _uncommitted = [];
     private long _lastDecision, _lastEvent, _modelVersion, _snapshotEvent;
 
-    private StudyHost(StoredStudy stored, StudySpec spec, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger)
+    private StudyHost(StoredStudy stored, StudySpec spec, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger, Api.ServiceMetrics metrics)
     {
+        _metrics = metrics;
         _stored = stored;
         Spec = spec;
         _store = store;
@@ -104,12 +106,13 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     public StudySpec Spec { get; }
 
     /// <summary>Open a study: load its latest snapshot and replay the events after it, then start the writer.</summary>
-    public static async Task<StudyHost> OpenAsync(StoredStudy stored, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger, CancellationToken cancellationToken = default)
+    public static async Task<StudyHost> OpenAsync(StoredStudy stored, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger,
+        CancellationToken cancellationToken = default, Api.ServiceMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(stored);
         options.Validate();
         var spec = StudySpec.FromJson(stored.SpecJson, stored.Seed);
-        var host = new StudyHost(stored, spec, store, time, options, logger);
+        var host = new StudyHost(stored, spec, store, time, options, logger, metrics ?? new Api.ServiceMetrics());
         try
         {
             var ready = new Work.Load();
@@ -212,11 +215,14 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                     snapshot = new StoredSnapshot(_lastEvent, _modelVersion, PolicyStates.Serialize(_learner.Export()));
                 try
                 {
+                    long started = System.Diagnostics.Stopwatch.GetTimestamp();
                     await _store.AppendAsync(Spec.Id, events, snapshot).ConfigureAwait(false);
+                    _metrics.Committed(events.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
                     if (snapshot is not null) _snapshotEvent = snapshot.EventSequence;
                 }
                 catch (Exception ex)
                 {
+                    _metrics.CommitFailed();
                     _logger.LogError(ex, "Study {Study}: committing {Count} events failed; the group is refused and the learner reloaded", Spec.Id, events.Count);
                     foreach (Work work in batch)
                         if (work.Result is IReply { Error: null }) work.Result = new IOException("commit failed");
@@ -386,6 +392,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         long sequence = _lastDecision + 1;
         DateTimeOffset time = _time.GetUtcNow();
         Decision decision = await DecideSafelyAsync(command.Context, sequence, time, recordedAux: null).ConfigureAwait(false);
+        if (decision is SafeDefaultDecision) _metrics.SafeDefault();
         string? aux = _learner.TakeAux();
         string line = DecisionLine.Write(Spec.Id, sequence, _learner.PolicyName, decision, _learner, command.Context);
         _lastDecision = sequence;

@@ -17,10 +17,12 @@ public sealed class StudyRegistry : IAsyncDisposable
     private readonly WriterOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _create = new(1, 1);
+    private readonly Api.ServiceMetrics _metrics;
 
     /// <summary>Create over <paramref name="store"/>.</summary>
-    public StudyRegistry(IStudyStore store, TimeProvider time, WriterOptions options, ILogger<StudyRegistry> logger)
+    public StudyRegistry(IStudyStore store, TimeProvider time, WriterOptions options, ILogger<StudyRegistry> logger, Api.ServiceMetrics metrics)
     {
+        _metrics = metrics;
         _store = store;
         _time = time;
         _options = options;
@@ -33,11 +35,14 @@ public sealed class StudyRegistry : IAsyncDisposable
         foreach (StoredStudy stored in await _store.ListStudiesAsync(cancellationToken).ConfigureAwait(false))
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            StudyHost host = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, cancellationToken).ConfigureAwait(false);
+            StudyHost host = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, cancellationToken, _metrics).ConfigureAwait(false);
             _studies[stored.Id] = host;
             _logger.LogInformation("Study {Study} opened in {Elapsed} ms", stored.Id, started.ElapsedMilliseconds);
         }
     }
+
+    /// <summary>Every hosted study.</summary>
+    public IEnumerable<IStudyHost> All => _studies.Values;
 
     /// <summary>The study with <paramref name="id"/>, or null.</summary>
     public IStudyHost? Find(string id) => _studies.TryGetValue(id, out StudyHost? host) ? host : null;
@@ -62,7 +67,7 @@ public sealed class StudyRegistry : IAsyncDisposable
             {
                 throw new RequestException(409, "id", ex.Message);
             }
-            _studies[spec.Id] = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, cancellationToken).ConfigureAwait(false);
+            _studies[spec.Id] = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, cancellationToken, _metrics).ConfigureAwait(false);
         }
         finally
         {
