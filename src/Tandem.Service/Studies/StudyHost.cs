@@ -399,7 +399,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         events.Add(new StudyEvent(++_lastEvent, StudyEventType.Decision, sequence, command.RequestId, command.Subject, null, _modelVersion, line, aux));
         _pending[sequence] = new Pending(command.Context, decision, time);
         if (command.RequestId is not null) _requests[command.RequestId] = sequence;
-        var result = DecisionView.FromLine(sequence, line, _modelVersion, Spec.Arms);
+        var result = DecisionView.Of(sequence, decision, _modelVersion, Spec.Arms);
         _uncommitted[sequence] = result;
         return Reply<DecisionView>.Ok(result);
     }

@@ -14,6 +14,25 @@ namespace Tandem.Service.Studies;
 /// propensity draws for stdts.</param>
 public sealed record DecisionView(string DecisionId, int Arm, string ArmName, double? Propensity, double?[] Probabilities, string[] Notes, long ModelVersion, JsonElement Payload)
 {
+    /// <summary>The view of a decision just made (without parsing its log line back).</summary>
+    public static DecisionView Of(long sequence, Tandem.Core.Decisions.Decision decision, long modelVersion, IReadOnlyList<string> arms)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            decision.WritePayload(writer);
+            writer.WriteEndObject();
+        }
+        using var payload = JsonDocument.Parse(buffer.WrittenMemory);
+        double propensity = decision.Propensity;
+        return new DecisionView(sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), decision.Arm, arms[decision.Arm],
+            double.IsFinite(propensity) ? propensity : null,
+            [.. decision.Probabilities.Select(p => double.IsFinite(p) ? p : (double?)null)],
+            [.. decision.Notes.Items], modelVersion, payload.RootElement.Clone());
+    }
+
     /// <summary>The view of a committed decision-log line.</summary>
     public static DecisionView FromLine(long sequence, string line, long modelVersion, IReadOnlyList<string> arms)
     {
