@@ -107,7 +107,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
 
     /// <summary>Open a study: load its latest snapshot and replay the events after it, then start the writer.</summary>
     public static async Task<StudyHost> OpenAsync(StoredStudy stored, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger,
-        CancellationToken cancellationToken = default, Api.ServiceMetrics? metrics = null)
+        Api.ServiceMetrics? metrics = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stored);
         options.Validate();
@@ -266,7 +266,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         {
             using var line = JsonDocument.Parse(e.Body);
             JsonElement root = line.RootElement;
-            _pending[e.DecisionSequence] = new Pending(learner.ReadLoggedContext(root.GetProperty("context")), ReadDecision(root), root.GetProperty("time").GetDateTimeOffset());
+            _pending[e.DecisionSequence] = new Pending(learner.ReadLoggedContext(root.GetProperty("context")), ReadDecision(root));
         }
         await foreach (StudyEvent e in _store.ReadEventsAsync(Spec.Id, start).ConfigureAwait(false))
         {
@@ -307,7 +307,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 // without rebuilding the logged decision: replay speed is startup time).
                 if (replayed.Arm != root.GetProperty("arm").GetInt32() || replayed.Id.Value != root.GetProperty("decisionId").GetInt64() || !SameNotes(replayed.Notes, root.GetProperty("notes")))
                     throw new ReplayDivergedException($"Study {Spec.Id}: replaying decision {e.DecisionSequence} gave arm {replayed.Arm} (id {replayed.Id}, notes {replayed.Notes}); the log has {root.GetProperty("arm")} (id {root.GetProperty("decisionId")}, notes {root.GetProperty("notes")}).");
-                _pending[e.DecisionSequence] = new Pending(context, replayed, time);
+                _pending[e.DecisionSequence] = new Pending(context, replayed);
                 _lastDecision = Math.Max(_lastDecision, e.DecisionSequence);
                 break;
             }
@@ -397,7 +397,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         string line = DecisionLine.Write(Spec.Id, sequence, _learner.PolicyName, decision, _learner, command.Context);
         _lastDecision = sequence;
         events.Add(new StudyEvent(++_lastEvent, StudyEventType.Decision, sequence, command.RequestId, command.Subject, null, _modelVersion, line, aux));
-        _pending[sequence] = new Pending(command.Context, decision, time);
+        _pending[sequence] = new Pending(command.Context, decision);
         if (command.RequestId is not null) _requests[command.RequestId] = sequence;
         var result = DecisionView.Of(sequence, decision, _modelVersion, Spec.Arms);
         _uncommitted[sequence] = result;
@@ -457,7 +457,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
             _ => Reply<StudyStatus>.Fail(error),
         };
 
-    private sealed record Pending(object Context, Decision Decision, DateTimeOffset Time);
+    private sealed record Pending(object Context, Decision Decision);
 
     private abstract class Work
     {

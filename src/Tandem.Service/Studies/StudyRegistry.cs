@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Tandem.Service.Security;
 using Tandem.Service.Storage;
@@ -35,7 +34,7 @@ public sealed class StudyRegistry : IAsyncDisposable
         foreach (StoredStudy stored in await _store.ListStudiesAsync(cancellationToken).ConfigureAwait(false))
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            StudyHost host = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, cancellationToken, _metrics).ConfigureAwait(false);
+            StudyHost host = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, _metrics, cancellationToken).ConfigureAwait(false);
             _studies[stored.Id] = host;
             _logger.LogInformation("Study {Study} opened in {Elapsed} ms", stored.Id, started.ElapsedMilliseconds);
         }
@@ -67,7 +66,7 @@ public sealed class StudyRegistry : IAsyncDisposable
             {
                 throw new RequestException(409, "id", ex.Message);
             }
-            _studies[spec.Id] = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, cancellationToken, _metrics).ConfigureAwait(false);
+            _studies[spec.Id] = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, _metrics, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -85,11 +84,5 @@ public sealed class StudyRegistry : IAsyncDisposable
         foreach (StudyHost host in _studies.Values) await host.DisposeAsync().ConfigureAwait(false);
         _studies.Clear();
         _create.Dispose();
-    }
-
-    internal static JsonElement Parse(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
     }
 }
