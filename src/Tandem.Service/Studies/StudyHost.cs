@@ -79,6 +79,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     private readonly Task _loop;
     private readonly JsonElement _specJson;
     private readonly Api.ServiceMetrics _metrics;
+    private readonly Func<StudySpec, ILogger?, StudyLearner> _createLearner;
 
     // Owned by the loop.
     private StudyLearner _learner;
@@ -88,16 +89,18 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     private readonly Dictionary<long, DecisionView> _uncommitted = [];
     private long _lastDecision, _lastEvent, _modelVersion, _snapshotEvent;
 
-    private StudyHost(StoredStudy stored, StudySpec spec, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger, Api.ServiceMetrics metrics)
+    private StudyHost(StoredStudy stored, StudySpec spec, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger, Api.ServiceMetrics metrics,
+        Func<StudySpec, ILogger?, StudyLearner> createLearner)
     {
         _metrics = metrics;
+        _createLearner = createLearner;
         _stored = stored;
         Spec = spec;
         _store = store;
         _time = time;
         _options = options;
         _logger = logger;
-        _learner = StudyLearner.Create(spec, logger);
+        _learner = createLearner(spec, logger);
         using (var document = JsonDocument.Parse(spec.ToJson())) _specJson = document.RootElement.Clone();
         _loop = Task.Run(RunAsync);
     }
@@ -106,13 +109,19 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     public StudySpec Spec { get; }
 
     /// <summary>Open a study: load its latest snapshot and replay the events after it, then start the writer.</summary>
-    public static async Task<StudyHost> OpenAsync(StoredStudy stored, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger,
-        Api.ServiceMetrics? metrics = null, CancellationToken cancellationToken = default)
+    public static Task<StudyHost> OpenAsync(StoredStudy stored, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger,
+        Api.ServiceMetrics? metrics = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(stored, store, time, options, logger, StudyLearner.Create, metrics, cancellationToken);
+
+    /// <summary><see cref="OpenAsync(StoredStudy, IStudyStore, TimeProvider, WriterOptions, ILogger, Api.ServiceMetrics?, CancellationToken)"/>
+    /// with the learners built by <paramref name="createLearner"/> (tests use a learner that fails on purpose).</summary>
+    internal static async Task<StudyHost> OpenAsync(StoredStudy stored, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger,
+        Func<StudySpec, ILogger?, StudyLearner> createLearner, Api.ServiceMetrics? metrics = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stored);
         options.Validate();
         var spec = StudySpec.FromJson(stored.SpecJson, stored.Seed);
-        var host = new StudyHost(stored, spec, store, time, options, logger, metrics ?? new Api.ServiceMetrics());
+        var host = new StudyHost(stored, spec, store, time, options, logger, metrics ?? new Api.ServiceMetrics(), createLearner);
         try
         {
             var ready = new Work.Load();
@@ -242,7 +251,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
 
     private async Task<object> LoadAsync()
     {
-        var learner = StudyLearner.Create(Spec, _logger);
+        var learner = _createLearner(Spec, _logger);
         _pending.Clear();
         _rewards.Clear();
         _requests.Clear();
@@ -318,8 +327,8 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 Pending pending = _pending[e.DecisionSequence];
                 // null: as recommended (the decision's own recourse), which is what the live reward used.
                 JsonElement given = root.GetProperty("realizedContext");
-                ImmutableArray<double> realized = given.ValueKind == JsonValueKind.Null ? _learner.ReadRealized(default, pending.Decision)
-                    : [.. given.EnumerateArray().Select(v => v.GetDouble())];
+                ImmutableArray<double> realized = given.ValueKind != JsonValueKind.Null ? [.. given.EnumerateArray().Select(v => v.GetDouble())]
+                    : pending.Decision is SafeDefaultDecision ? [] : _learner.ReadRealized(default, pending.Decision);
                 (bool learned, _) = await LearnSafelyAsync(pending, e.Reward ?? root.GetProperty("reward").GetDouble(), realized).ConfigureAwait(false);
                 if (learned) _modelVersion++;
                 _pending.Remove(e.DecisionSequence);
@@ -412,7 +421,9 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         if (_rewards.TryGetValue(sequence, out double first))
             return Reply<RewardView>.Fail(new RequestException(409, "decisionId", $"Decision {sequence} already has a reward ({first.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}); the first reward is kept."), first);
         Pending pending = _pending[sequence];
-        ImmutableArray<double> realized = _learner.ReadRealized(command.RealizedContext, pending.Decision);
+        // A safe-default decision is not learned, so it needs no realized context (one given is still checked and stored).
+        bool absent = command.RealizedContext.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null;
+        ImmutableArray<double> realized = pending.Decision is SafeDefaultDecision && absent ? [] : _learner.ReadRealized(command.RealizedContext, pending.Decision);
         (bool learned, string? note) = await LearnSafelyAsync(pending, command.Reward, realized).ConfigureAwait(false);
         if (learned) _modelVersion++;
         var body = new JsonObject
