@@ -4,7 +4,7 @@ using Tandem.Benchmarks;
 // `-- ppo-timing` prints the wall time of one PPO training (N = 48); `-- policy-timing` LinUCB's and GLRB's
 // rounds per second in a steady-state loop; `-- solver-stats` prints how many Algorithm 2
 // iterations GLRB needs per arm and decision; `-- replay-speed` times a LIBRA study on a replay cassette against the
-// simulated advisor; anything
+// simulated advisor; `-- service-load` drives a running `tandem serve` (docs/service.md); anything
 // else goes to BenchmarkDotNet (e.g. `-- --filter '*'`).
 if (args.Length > 0 && args[0] == "ppo-timing")
 {
@@ -24,6 +24,12 @@ if (args.Length > 0 && args[0] == "solver-stats")
 if (args.Length > 0 && args[0] == "log-timing")
 {
     await Tandem.Benchmarks.LogTiming.PrintAsync();
+    return;
+}
+if (args.Length > 0 && args[0] == "service-load")
+{
+    // A running `tandem serve` on loopback (docs/service.md "Performance").
+    Environment.ExitCode = await ServiceLoad.RunAsync(args[1..]);
     return;
 }
 if (args.Length > 0 && args[0] == "replay-speed")

@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tandem.Core.Decisions;
+
+namespace Tandem.Service.Studies;
+
+/// <summary>
+/// The decision-log line of a served decision, in the format the CLI's <c>--log</c> writes (docs/decision-log.md): run
+/// 0, step = the service's decision number − 1, decisionId = the id the learner issued. A served study has no ground
+/// truth, so <c>expectedReward</c> and <c>optimalReward</c> are null and <c>expectedRewards</c> holds K nulls;
+/// <c>reward</c> is null until the reward is committed (the log endpoint fills it in).
+/// </summary>
+/// <remarks>Written here rather than by <c>Tandem.Core.Logging</c>, whose line writer is internal to the study runner's
+/// observer; the field order and number formatting are the same.</remarks>
+internal static class DecisionLine
+{
+    public static string Write(string study, long sequence, string policy, Decision decision, StudyLearner learner, object context)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("study"u8, study);
+            w.WriteNumber("run"u8, 0);
+            w.WriteNumber("step"u8, sequence - 1);
+            w.WriteString("policy"u8, policy);
+            w.WriteNumber("decisionId"u8, decision.Id.Value);
+            w.WriteString("time"u8, decision.Time);
+            w.WritePropertyName("context"u8);
+            learner.WriteContext(w, context);
+            w.WriteNumber("arm"u8, decision.Arm);
+            w.WritePropertyName("propensity"u8);
+            Number(w, decision.Propensity);
+            w.WriteStartArray("probabilities"u8);
+            foreach (double p in decision.Probabilities) Number(w, p);
+            w.WriteEndArray();
+            w.WriteStartArray("notes"u8);
+            foreach (string note in decision.Notes.Items) w.WriteStringValue(note);
+            w.WriteEndArray();
+            w.WriteStartObject("payload"u8);
+            decision.WritePayload(w);
+            w.WriteEndObject();
+            w.WriteNull("reward"u8);
+            w.WriteNull("expectedReward"u8);
+            w.WriteNull("optimalReward"u8);
+            w.WriteStartArray("expectedRewards"u8);
+            for (int a = 0; a < learner.ArmCount; a++) w.WriteNullValue();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>The committed line with its reward filled in (null while pending).</summary>
+    public static string WithReward(string line, double? reward)
+    {
+        if (reward is null) return line;
+        var node = JsonNode.Parse(line)!.AsObject();
+        node["reward"] = reward.Value;
+        return node.ToJsonString();
+    }
+
+    private static void Number(Utf8JsonWriter w, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumberValue(value);
+        else w.WriteNullValue();
+    }
+}
+
+/// <summary>The study's declared safe default, made by the service when the learner throws (issue 16 §4): a uniformly
+/// random arm (from the decision's own stream) or a named arm. The learner did not make it and does not learn from it.</summary>
+internal sealed record SafeDefaultDecision : Decision
+{
+    /// <summary>The note every safe-default decision carries.</summary>
+    public const string Note = "safe-default";
+
+    /// <summary>The safe default for decision <paramref name="sequence"/> of a study.</summary>
+    public static SafeDefaultDecision Create(StudySpec spec, long sequence, DateTimeOffset time, Exception failure)
+    {
+        int k = spec.Arms.Count;
+        int arm = spec.SafeDefaultArm ?? Tandem.Core.Randomness.Seeds.CreateRandom(Tandem.Core.Randomness.Seeds.Derive(Tandem.Core.Randomness.Seeds.Derive(spec.Seed, "safe-default"), sequence)).Next(k);
+        return new SafeDefaultDecision
+        {
+            Id = new DecisionId(0),
+            Time = time,
+            Arm = arm,
+            Probabilities = spec.SafeDefaultArm is null ? ProbabilityVectors.Uniform(k) : ProbabilityVectors.OneHot(k, arm),
+            Notes = DecisionNotes.Of(Note) | DecisionNotes.Of("safe-default-reason:" + failure.GetType().Name),
+        };
+    }
+}

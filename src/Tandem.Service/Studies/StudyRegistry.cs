@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Tandem.Service.Security;
+using Tandem.Service.Storage;
+
+namespace Tandem.Service.Studies;
+
+/// <summary>The studies this process hosts: opened (snapshot + replay) at startup, created on request. Studies run in
+/// parallel, each behind its own single writer.</summary>
+public sealed class StudyRegistry : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, StudyHost> _studies = new(StringComparer.Ordinal);
+    private readonly IStudyStore _store;
+    private readonly TimeProvider _time;
+    private readonly WriterOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _create = new(1, 1);
+    private readonly Api.ServiceMetrics _metrics;
+
+    /// <summary>Create over <paramref name="store"/>.</summary>
+    public StudyRegistry(IStudyStore store, TimeProvider time, WriterOptions options, ILogger<StudyRegistry> logger, Api.ServiceMetrics metrics)
+    {
+        _metrics = metrics;
+        _store = store;
+        _time = time;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Open every stored study (replaying what its last snapshot does not cover).</summary>
+    public async Task OpenAllAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (StoredStudy stored in await _store.ListStudiesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            StudyHost host = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, _metrics, cancellationToken).ConfigureAwait(false);
+            _studies[stored.Id] = host;
+            _logger.LogInformation("Study {Study} opened in {Elapsed} ms", stored.Id, started.ElapsedMilliseconds);
+        }
+    }
+
+    /// <summary>Every hosted study.</summary>
+    public IEnumerable<IStudyHost> All => _studies.Values;
+
+    /// <summary>The study with <paramref name="id"/>, or null.</summary>
+    public IStudyHost? Find(string id) => _studies.TryGetValue(id, out StudyHost? host) ? host : null;
+
+    /// <summary>Create a study from a checked spec; returns its key (shown once). Throws <see cref="RequestException"/> 409
+    /// when the id is taken, 400 when the library refuses an option.</summary>
+    public async Task<string> CreateAsync(StudySpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        StudyLearner.Create(spec); // the library checks the options before anything is stored
+        var (key, salt, hash) = ApiKeys.Create();
+        var stored = new StoredStudy(spec.Id, spec.Kind, spec.ToJson(), salt, hash, spec.Seed, _time.GetUtcNow());
+        await _create.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_studies.ContainsKey(spec.Id)) throw new RequestException(409, "id", $"A study with id '{spec.Id}' already exists.");
+            try
+            {
+                await _store.CreateStudyAsync(stored, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StudyExistsException ex)
+            {
+                throw new RequestException(409, "id", ex.Message);
+            }
+            _studies[spec.Id] = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, _metrics, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _create.Release();
+        }
+        return key;
+    }
+
+    /// <summary>A random 64-bit seed for a study created without one.</summary>
+    public static ulong DrawSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>Stop every writer after its queued commands.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (StudyHost host in _studies.Values) await host.DisposeAsync().ConfigureAwait(false);
+        _studies.Clear();
+        _create.Dispose();
+    }
+}

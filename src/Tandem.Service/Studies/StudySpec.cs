@@ -1,0 +1,296 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Tandem.Service.Studies;
+
+/// <summary>
+/// A study's spec as created (<c>POST /v1/studies</c>): id, kind, arm and feature names and the kind's options, checked
+/// field by field (each refusal names the field). Immutable; <see cref="ToJson"/> is what is stored and shown.
+/// </summary>
+public sealed partial record StudySpec
+{
+    /// <summary>The learner kinds this build serves.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "libra", "stdts", "gambitts-fo", "gambitts-po"];
+
+    /// <summary>Most arms a study may have.</summary>
+    public const int MaxArms = 50;
+
+    /// <summary>Most features a study may have.</summary>
+    public const int MaxFeatures = 100;
+
+    /// <summary>The study id: 1–64 letters, digits, '-' or '_'.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>One of <see cref="Kinds"/>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Arm names (K of them), distinct.</summary>
+    public required IReadOnlyList<string> Arms { get; init; }
+
+    /// <summary>True for the kinds that decide over named contexts (stdts, gambitts-fo, gambitts-po) rather than feature vectors.</summary>
+    public static bool IsGambit(string kind) => kind is "stdts" or "gambitts-fo" or "gambitts-po";
+
+    /// <summary>Feature names (d of them), distinct; empty for the GAMBITTS kinds.</summary>
+    public required IReadOnlyList<string> Features { get; init; }
+
+    /// <summary>The kind's options, with every default filled in.</summary>
+    public required JsonObject Options { get; init; }
+
+    /// <summary>The study's random seed (options.seed, or drawn at creation and stored).</summary>
+    public required ulong Seed { get; init; }
+
+    /// <summary>The safe default when the learner fails: null for a uniformly random arm, else the arm's index.</summary>
+    public int? SafeDefaultArm { get; init; }
+
+    /// <summary>Read and check a creation body. Throws <see cref="RequestException"/> (400) naming the field.</summary>
+    public static StudySpec Parse(JsonElement body, Func<ulong> drawSeed)
+    {
+        ArgumentNullException.ThrowIfNull(drawSeed);
+        if (body.ValueKind != JsonValueKind.Object) throw RequestException.Invalid("$", "The body must be a JSON object.");
+        RejectUnknown(body, "", ["id", "kind", "arms", "features", "options"]);
+        string id = RequiredString(body, "id");
+        if (!IdPattern().IsMatch(id)) throw RequestException.Invalid("id", "The id must have 1 to 64 letters, digits, '-' or '_'.");
+        string kind = RequiredString(body, "kind").ToLowerInvariant();
+        if (!Kinds.Contains(kind)) throw RequestException.Invalid("kind", $"Unknown kind '{kind}'. This build serves: {string.Join(", ", Kinds)}.");
+        var arms = Names(body, "arms", required: true, max: MaxArms);
+        if (arms.Count == 0) throw RequestException.Invalid("arms", "A study needs at least one arm.");
+        var features = Names(body, "features", required: !IsGambit(kind), max: MaxFeatures);
+        if (IsGambit(kind) && features.Count > 0) throw RequestException.Invalid("features", $"A {kind} study has no features; its contexts are named in options.contexts.");
+        if (!IsGambit(kind) && features.Count == 0) throw RequestException.Invalid("features", "A study of this kind needs at least one feature.");
+
+        JsonElement options = body.TryGetProperty("options", out var o) ? o : default;
+        if (options.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
+            throw RequestException.Invalid("options", "The options must be a JSON object.");
+        var resolved = new JsonObject();
+        string[] common = ["seed", "safeDefault"];
+        string[] own = kind switch
+        {
+            "linucb" => ["alpha", "lambda"],
+            "glrb" => ["lambda", "radius", "mutable", "gamma", "norm"],
+            "libra" => ["lambda", "radius", "mutable", "gamma", "norm", "delta", "decisionDeadlineMs", "advisor"],
+            "stdts" => ["contexts", "contextual", "propensityDraws"],
+            "gambitts-fo" => ["contexts", "propensityDraws", "styles"],
+            _ => ["contexts", "propensityDraws", "styles", "bank", "offlineDraws"],
+        };
+        if (options.ValueKind == JsonValueKind.Object) RejectUnknown(options, "options.", [.. common, .. own]);
+
+        ulong seed = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("seed", out var s)
+            ? (s.ValueKind == JsonValueKind.Number && s.TryGetUInt64(out ulong v) ? v : throw RequestException.Invalid("options.seed", "The seed must be an integer in 0..18446744073709551615."))
+            : drawSeed();
+        int? safeArm = null;
+        string safe = OptionalString(options, "safeDefault") ?? "uniform";
+        if (!string.Equals(safe, "uniform", StringComparison.Ordinal))
+        {
+            int index = arms.IndexOf(safe);
+            if (index < 0) throw RequestException.Invalid("options.safeDefault", $"The safe default must be \"uniform\" or an arm name; '{safe}' is neither.");
+            safeArm = index;
+        }
+        resolved["safeDefault"] = safe;
+        switch (kind)
+        {
+            case "linucb":
+                resolved["alpha"] = Number(options, "alpha", 1.0);
+                resolved["lambda"] = Number(options, "lambda", 1.0);
+                break;
+            case "glrb" or "libra":
+                resolved["lambda"] = Number(options, "lambda", 1.0);
+                resolved["radius"] = Number(options, "radius", 1.0);
+                resolved["gamma"] = Number(options, "gamma", 1.0);
+                string norm = (OptionalString(options, "norm") ?? "l2").ToLowerInvariant();
+                if (norm is not ("l2" or "l1")) throw RequestException.Invalid("options.norm", $"The recourse norm must be \"l2\" or \"l1\"; got '{norm}'.");
+                resolved["norm"] = norm;
+                var mutable = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("mutable", out _) ? Names(options, "mutable", true, MaxFeatures, "options.") : features;
+                if (mutable.Count == 0) throw RequestException.Invalid("options.mutable", "GLRB needs at least one mutable feature.");
+                foreach (string m in mutable)
+                    if (!features.Contains(m)) throw RequestException.Invalid("options.mutable", $"'{m}' is not one of the study's features.");
+                resolved["mutable"] = new JsonArray([.. mutable.Select(m => (JsonNode)m)]);
+                if (kind == "libra")
+                {
+                    resolved["delta"] = Number(options, "delta", 1.0);
+                    double deadline = Number(options, "decisionDeadlineMs", 2000);
+                    if (deadline != Math.Floor(deadline) || deadline < 1 || deadline > 600_000)
+                        throw RequestException.Invalid("options.decisionDeadlineMs", "decisionDeadlineMs must be an integer in 1..600000.");
+                    resolved["decisionDeadlineMs"] = (int)deadline;
+                    resolved["advisor"] = ParseAdvisor(options, arms.Count, features.Count);
+                }
+                break;
+            default:
+                var contexts = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("contexts", out _) ? Names(options, "contexts", true, 1000, "options.") : ["default"];
+                if (contexts.Count == 0) throw RequestException.Invalid("options.contexts", "A study of this kind needs at least one context name.");
+                foreach (string c in contexts)
+                    if (int.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) throw RequestException.Invalid("options.contexts", $"Context name '{c}' is an integer; names must not be.");
+                resolved["contexts"] = new JsonArray([.. contexts.Select(c => (JsonNode)c)]);
+                bool contextual = false;
+                if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("contextual", out var cx))
+                    contextual = cx.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => throw RequestException.Invalid("options.contextual", "contextual must be true or false.") };
+                resolved["contextual"] = contextual;
+                double draws = Number(options, "propensityDraws", 100);
+                if (draws != Math.Floor(draws) || draws < 0 || draws > 100_000) throw RequestException.Invalid("options.propensityDraws", "propensityDraws must be an integer in 0..100000.");
+                resolved["propensityDraws"] = (int)draws;
+                if (kind == "stdts") break;
+                // GAMBITTS (seed 002): the treatment is the text's style scores z (one per style dimension), sent back with the reward.
+                resolved.Remove("contextual");
+                var styles = Names(options, "styles", true, 100, "options.");
+                if (styles.Count == 0) throw RequestException.Invalid("options.styles", "GAMBITTS needs at least one style dimension (the treatment embedding's coordinates).");
+                resolved["styles"] = new JsonArray([.. styles.Select(c => (JsonNode)c)]);
+                if (kind == "gambitts-po")
+                {
+                    double offline = Number(options, "offlineDraws", 500);
+                    if (offline != Math.Floor(offline) || offline < 1 || offline > 100_000) throw RequestException.Invalid("options.offlineDraws", "offlineDraws must be an integer in 1..100000.");
+                    resolved["offlineDraws"] = (int)offline;
+                    resolved["bank"] = ParseBank(options, arms.Count, contexts.Count, styles.Count);
+                }
+                break;
+        }
+        return new StudySpec { Id = id, Kind = kind, Arms = arms, Features = features, Options = resolved, Seed = seed, SafeDefaultArm = safeArm };
+    }
+
+    /// <summary>Read a stored spec (written by <see cref="ToJson"/>).</summary>
+    public static StudySpec FromJson(string json, ulong seed)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        node["options"]!.AsObject()["seed"] = seed;
+        using var document = JsonDocument.Parse(node.ToJsonString());
+        return Parse(document.RootElement, () => seed);
+    }
+
+    /// <summary>The spec as stored and shown (the seed is stored beside it, not in it).</summary>
+    public string ToJson() => new JsonObject
+    {
+        ["id"] = Id,
+        ["kind"] = Kind,
+        ["arms"] = new JsonArray([.. Arms.Select(a => (JsonNode)a)]),
+        ["features"] = new JsonArray([.. Features.Select(f => (JsonNode)f)]),
+        ["options"] = Options.DeepClone(),
+    }.ToJsonString();
+
+    /// <summary>A resolved number option (range checks are the library's Validate).</summary>
+    public double Option(string name) => Options[name]!.GetValue<double>();
+
+    // The advisor of a libra study. Only the seed's simulated advisor (000 §6) is served: with probability q the optimal
+    // pair under θ* given here, otherwise a random treatment and a random feasible recourse. It is a simulation for
+    // pilots and tests, stated as such; language-model advisors live in Tandem.Llm, which this build does not wire.
+    private static JsonObject ParseAdvisor(JsonElement options, int arms, int features)
+    {
+        if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty("advisor", out var advisor) || advisor.ValueKind != JsonValueKind.Object)
+            throw RequestException.Invalid("options.advisor", "A libra study needs an advisor: {\"kind\":\"simulated\",\"quality\":q,\"theta\":[[...], ...]}.");
+        RejectUnknown(advisor, "options.advisor.", ["kind", "quality", "theta", "latencyMs"]);
+        string kind = advisor.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()! : "";
+        if (kind != "simulated")
+            throw RequestException.Invalid("options.advisor.kind", $"Unknown advisor kind '{kind}'. This build serves: simulated (language-model advisors are not wired into the service yet).");
+        double quality = Number(advisor, "quality", 0.8, "options.advisor.");
+        if (quality is < 0 or > 1) throw RequestException.Invalid("options.advisor.quality", "quality must lie in [0, 1].");
+        double latency = Number(advisor, "latencyMs", 0, "options.advisor.");
+        if (latency != Math.Floor(latency) || latency < 0 || latency > 600_000) throw RequestException.Invalid("options.advisor.latencyMs", "latencyMs must be an integer in 0..600000.");
+        if (!advisor.TryGetProperty("theta", out var theta) || theta.ValueKind != JsonValueKind.Array || theta.GetArrayLength() != arms)
+            throw RequestException.Invalid("options.advisor.theta", $"theta must be an array of {arms} rows (one per arm) of {features} numbers: the simulated advisor's θ*.");
+        var rows = new JsonArray();
+        int a = 0;
+        foreach (JsonElement row in theta.EnumerateArray())
+        {
+            string at = $"options.advisor.theta[{a++}]";
+            if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != features) throw RequestException.Invalid(at, $"Each row of theta must have {features} numbers.");
+            var values = new JsonArray();
+            foreach (JsonElement v in row.EnumerateArray())
+            {
+                if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double x) || !double.IsFinite(x)) throw RequestException.Invalid(at, "theta's values must be finite numbers.");
+                values.Add(x);
+            }
+            rows.Add(values);
+        }
+        return new JsonObject { ["kind"] = "simulated", ["quality"] = quality, ["latencyMs"] = (int)latency, ["theta"] = rows };
+    }
+
+    // poGAMBITTS's offline treatment model is learned from generator draws before the study (seed 002 Algorithm 2); the
+    // service takes them as a bank: for every prompt, for every context, the style scores of pre-generated responses.
+    private static JsonArray ParseBank(JsonElement options, int prompts, int contexts, int styles)
+    {
+        if (!options.TryGetProperty("bank", out var bank) || bank.ValueKind != JsonValueKind.Array || bank.GetArrayLength() != prompts)
+            throw RequestException.Invalid("options.bank", $"bank must have {prompts} entries (one per arm/prompt), each with {contexts} lists (one per context) of style vectors of {styles} numbers.");
+        var result = new JsonArray();
+        int p = 0;
+        foreach (JsonElement prompt in bank.EnumerateArray())
+        {
+            string at = $"options.bank[{p++}]";
+            if (prompt.ValueKind != JsonValueKind.Array || prompt.GetArrayLength() != contexts) throw RequestException.Invalid(at, $"Each prompt needs {contexts} lists of responses (one per context).");
+            var perContext = new JsonArray();
+            int c = 0;
+            foreach (JsonElement cell in prompt.EnumerateArray())
+            {
+                string cellAt = $"{at}[{c++}]";
+                if (cell.ValueKind != JsonValueKind.Array || cell.GetArrayLength() == 0) throw RequestException.Invalid(cellAt, "Each (prompt, context) needs at least one response's style vector.");
+                var responses = new JsonArray();
+                int r = 0;
+                foreach (JsonElement z in cell.EnumerateArray())
+                {
+                    string zAt = $"{cellAt}[{r++}]";
+                    if (z.ValueKind != JsonValueKind.Array || z.GetArrayLength() != styles) throw RequestException.Invalid(zAt, $"A style vector has {styles} numbers.");
+                    var values = new JsonArray();
+                    foreach (JsonElement v in z.EnumerateArray())
+                    {
+                        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double x) || !double.IsFinite(x)) throw RequestException.Invalid(zAt, "Style scores must be finite numbers.");
+                        values.Add(x);
+                    }
+                    responses.Add(values);
+                }
+                perContext.Add(responses);
+            }
+            result.Add(perContext);
+        }
+        return result;
+    }
+
+    private static double Number(JsonElement options, string name, double fallback, string prefix = "options.")
+    {
+        if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return fallback;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double x) || !double.IsFinite(x))
+            throw RequestException.Invalid(prefix + name, $"{name} must be a finite number.");
+        return x;
+    }
+
+    private static string? OptionalString(JsonElement obj, string name)
+    {
+        if (obj.ValueKind != JsonValueKind.Object || !obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind == JsonValueKind.String ? value.GetString() : throw RequestException.Invalid("options." + name, $"{name} must be a string.");
+    }
+
+    private static string RequiredString(JsonElement obj, string name)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) throw RequestException.Invalid(name, $"{name} is required.");
+        if (value.ValueKind != JsonValueKind.String) throw RequestException.Invalid(name, $"{name} must be a string.");
+        return value.GetString()!.Trim();
+    }
+
+    private static List<string> Names(JsonElement obj, string name, bool required, int max, string prefix = "")
+    {
+        string field = prefix + name;
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            return required ? throw RequestException.Invalid(field, $"{name} is required (an array of names).") : [];
+        if (value.ValueKind != JsonValueKind.Array) throw RequestException.Invalid(field, $"{name} must be an array of names.");
+        if (value.GetArrayLength() > max) throw RequestException.Invalid(field, $"{name} has {value.GetArrayLength()} entries; at most {max} are allowed.");
+        var names = new List<string>();
+        int i = 0;
+        foreach (JsonElement item in value.EnumerateArray())
+        {
+            string at = $"{field}[{i++}]";
+            if (item.ValueKind != JsonValueKind.String) throw RequestException.Invalid(at, "A name must be a string.");
+            string n = item.GetString()!.Trim();
+            if (n.Length is 0 or > 100) throw RequestException.Invalid(at, "A name must have 1 to 100 characters.");
+            if (names.Contains(n, StringComparer.OrdinalIgnoreCase)) throw RequestException.Invalid(at, $"'{n}' appears twice.");
+            names.Add(n);
+        }
+        return names;
+    }
+
+    private static void RejectUnknown(JsonElement obj, string prefix, string[] allowed)
+    {
+        foreach (JsonProperty p in obj.EnumerateObject())
+            if (!allowed.Contains(p.Name, StringComparer.Ordinal))
+                throw RequestException.Invalid(prefix + p.Name, $"Unknown field '{p.Name}'. Allowed: {string.Join(", ", allowed)}.");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex IdPattern();
+}
