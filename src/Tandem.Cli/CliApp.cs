@@ -36,6 +36,7 @@ public static class CliApp
         root.Add(GambittsCommand.Create(io));
         root.Add(OpeCommand.Create(io));
         root.Add(ServeCommand.Create(io));
+        root.Add(SchemaCommand.Create(io));
         return root;
     }
 

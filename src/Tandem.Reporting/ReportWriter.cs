@@ -31,6 +31,7 @@ public static class ReportWriter
             {
                 ColumnTable t => Table(() => CsvTables.WriteColumns(stem, t.Headers, t.Columns)),
                 RowTable t => Table(() => CsvTables.WriteRows(stem, t.Headers, t.Rows)),
+                CurveTable t => Table(() => CsvTables.WriteRows(stem, ["series", "step", "statistic", "value"], LongRows(t))),
                 LineFigure f => Figures.Line(stem, f.Title, f.XLabel, f.YLabel,
                     f.Series.Select(s => new Series(s.Name, s.Y, s.Band, s.X)).ToArray(), Options(f.Layout)),
                 BarFigure f => Figures.Bars(stem, f.Title, f.YLabel, f.Categories,
@@ -48,6 +49,14 @@ public static class ReportWriter
         Html(report).Save(Path.Combine(outDir, "report.html"));
         written.Add("report.html");
         return written;
+    }
+
+    // The long format: one row per series, step and statistic (docs/outputs.md).
+    private static IEnumerable<IReadOnlyList<object?>> LongRows(CurveTable table)
+    {
+        foreach (Curve curve in table.Curves)
+            for (int t = 0; t < curve.Values.Count; t++)
+                yield return [curve.Series, t + 1, curve.Statistic, curve.Values[t]];
     }
 
     /// <summary>The HTML report of <paramref name="report"/>'s body.</summary>

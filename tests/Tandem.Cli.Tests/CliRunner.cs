@@ -48,3 +48,16 @@ internal static class CliRunner
         return path;
     }
 }
+
+/// <summary>Reads a command's JSON output (stdout of <c>--json</c>, or summary.json): the output envelope's
+/// <c>results</c> (docs/outputs.md), or any other JSON as it is. Tests of the envelope itself use JsonNode.Parse.</summary>
+internal static class CliJson
+{
+    public static System.Text.Json.Nodes.JsonNode? Parse(string json)
+    {
+        System.Text.Json.Nodes.JsonNode? node = System.Text.Json.Nodes.JsonNode.Parse(json);
+        return node is System.Text.Json.Nodes.JsonObject o && o.ContainsKey("command") && o.ContainsKey("version") && o.ContainsKey("settings") && o["results"] is { } results
+            ? results.DeepClone()
+            : node;
+    }
+}

@@ -18,7 +18,7 @@ public sealed class DlmCommandTests : IDisposable
         var (exit, stdout, stderr) = await CliRunner.Run(Small("--json", "--out", _out));
 
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal("dlm", (string)root["command"]!);
         Assert.Equal(3, (int)root["seeds"]!);
         Assert.Equal(1UL, (ulong)root["seed"]!);
@@ -47,7 +47,7 @@ public sealed class DlmCommandTests : IDisposable
         foreach (string k in Keys) Assert.NotNull(root["average"]!["mnr"]![k]!["iqm"]);
         foreach (string file in new[] { "summary.json", "table4.csv", "returns.csv", "mnr.png", "mnr.svg", "rewards.md", "manifest.json", "report.html" })
             Assert.True(File.Exists(Path.Combine(_out, file)), file);
-        Assert.Equal(JsonNode.Parse(File.ReadAllText(Path.Combine(_out, "summary.json")))!["tasks"]!.ToJsonString(), root["tasks"]!.ToJsonString());
+        Assert.Equal(CliJson.Parse(File.ReadAllText(Path.Combine(_out, "summary.json")))!["tasks"]!.ToJsonString(), root["tasks"]!.ToJsonString());
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class DlmCommandTests : IDisposable
         Assert.Equal(0, e2);
         string Strip(string s)
         {
-            JsonObject o = JsonNode.Parse(s)!.AsObject();
+            JsonObject o = CliJson.Parse(s)!.AsObject();
             o.Remove("wallSeconds");
             return o.ToJsonString();
         }
@@ -75,7 +75,7 @@ public sealed class DlmCommandTests : IDisposable
     {
         var (exit, stdout, stderr) = await CliRunner.Run(Small("--designer", "base", "--planner", planner, "--json", "--out", _out));
         Assert.True(exit == 0, stderr);
-        JsonNode avg = JsonNode.Parse(stdout)!["average"]!["mnr"]!;
+        JsonNode avg = CliJson.Parse(stdout)!["average"]!["mnr"]!;
         Assert.Equal(1.0, (double)avg["DLM (Reflection)"]!["mean"]!);
         Assert.Equal(1.0, (double)avg["DLM (No Reflection)"]!["mean"]!);
     }
@@ -139,7 +139,7 @@ public sealed class DlmTasksFileTests : IDisposable
         var (exit, stdout, stderr) = await CliRunner.Run(Small(path, "--json", "--out", Path.Combine(_dir, "out")));
 
         Assert.True(exit == 0, stderr);
-        JsonArray tasks = JsonNode.Parse(stdout)!["tasks"]!.AsArray();
+        JsonArray tasks = CliJson.Parse(stdout)!["tasks"]!.AsArray();
         Assert.Equal(["Young mothers", "Evening calls"], tasks.Select(t => (string)t!["label"]!).ToArray());
         Assert.Equal(1.0, (double)tasks[1]!["mnr"]!["Base"]!["iqm"]!);
     }
@@ -181,7 +181,7 @@ public sealed class DlmCheckRewardTests
     {
         var (exit, stdout, stderr) = await CliRunner.Run("dlm", "check-reward", "--expr", "state * (1.0 + 2.0 * feats[11] + feats[36])", "--json");
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.True((bool)root["accepted"]!);
         Assert.Equal([11, 36], root["featuresUsed"]!.AsArray().Select(x => (int)x!).ToArray());
         Assert.Equal("Ages 51-60", (string)root["featureNames"]![0]!);
@@ -196,7 +196,7 @@ public sealed class DlmCheckRewardTests
         // feats[11] is one-hot (ages 51-60): over the cohort R(state 0) = feats[11] ranges 0..1 with mean the group's share.
         var (exit, stdout, stderr) = await CliRunner.Run("dlm", "check-reward", "--expr", "feats[11] + 0.0 * state", "--json");
         Assert.True(exit == 0, stderr);
-        JsonNode cohort = JsonNode.Parse(stdout)!["cohort"]!;
+        JsonNode cohort = CliJson.Parse(stdout)!["cohort"]!;
         Tandem.Rmab.Cohort.Beneficiary[] population = Tandem.Cli.Dlm.DlmData.Cohort();
         Assert.Equal(population.Length, (int)cohort["beneficiaries"]!);
         double share = population.Average(b => b.Features[11]);
@@ -244,7 +244,7 @@ public sealed class DlmCheckRewardTests
     {
         var (exit, stdout, _) = await CliRunner.Run("dlm", "check-reward", "--expr", "feats[i]", "--json");
         Assert.Equal(3, exit);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.False((bool)root["accepted"]!);
         Assert.Contains("non-constant index", (string)root["reason"]!);
     }

@@ -26,7 +26,7 @@ public sealed class DlmLlmCliTests : IDisposable
 
         var recorded = await CliRunner.Run(Small("--designer", $"openai:scripted@{server.BaseAddress}v1", "--record", cassette, "--out", Path.Combine(_out, "a")));
         Assert.True(recorded.Exit == 0, recorded.Err);
-        JsonNode a = JsonNode.Parse(recorded.Out)!;
+        JsonNode a = CliJson.Parse(recorded.Out)!;
         long calls = (long)a["llm"]!["calls"]!;
         // Per seed: No Reflection 1 proposal; Reflection 2 stages × (2 proposals + 1 selection).
         Assert.Equal(2 * (1 + 2 * 3), calls);
@@ -37,7 +37,7 @@ public sealed class DlmLlmCliTests : IDisposable
 
         var replayed = await CliRunner.Run(Small("--designer", "replay:" + cassette, "--out", Path.Combine(_out, "b")));
         Assert.True(replayed.Exit == 0, replayed.Err);
-        JsonNode b = JsonNode.Parse(replayed.Out)!;
+        JsonNode b = CliJson.Parse(replayed.Out)!;
         Assert.Equal(calls + 1, server.Requests); // a replay is not checked
         Assert.Equal(0L, (long)b["llm"]!["calls"]!);
         Assert.Equal(calls, (long)b["llm"]!["cacheHits"]!);
@@ -68,7 +68,7 @@ public sealed class DlmLlmCliTests : IDisposable
         await server.StartAsync();
         var run = await CliRunner.Run(Sized(1, "--designer", $"openai:down@{server.BaseAddress}v1", "--llm-retries", "0", "--max-fallback-rate", "1", "--out", _out));
         Assert.True(run.Exit == 0, run.Err);
-        JsonNode summary = JsonNode.Parse(run.Out)!;
+        JsonNode summary = CliJson.Parse(run.Out)!;
         // 2 seeds × 2 loops (no reflection, reflection) × 11 attempts, all failing.
         Assert.Equal(44, (int)summary["llm"]!["fallbacks"]!["http"]!);
         // After 8 failed calls in a row the circuit opens: the rest fail at once without reaching the server.
@@ -113,7 +113,7 @@ public sealed class SimulatedSpecCliTests : IDisposable
         var b = await CliRunner.Run([.. common, "--out", Path.Combine(_out, "b")]);
         Assert.True(a.Exit == 0, a.Err);
         Assert.True(b.Exit == 0, b.Err);
-        Assert.Equal(JsonNode.Parse(b.Out)!["series"]!.ToJsonString(), JsonNode.Parse(a.Out)!["series"]!.ToJsonString());
+        Assert.Equal(CliJson.Parse(b.Out)!["series"]!.ToJsonString(), CliJson.Parse(a.Out)!["series"]!.ToJsonString());
 
         var bad = await CliRunner.Run([.. common, "--generator", "simulated:q=1", "--out", _out]);
         Assert.Equal(2, bad.Exit);

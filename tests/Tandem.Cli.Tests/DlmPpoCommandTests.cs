@@ -17,7 +17,7 @@ public sealed class DlmPpoCommandTests : IDisposable
         var (exit, stdout, stderr) = await CliRunner.Run(Small("--json", "--out", _out));
 
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal("ppo", (string)root["planner"]!);
         Assert.Equal("dlm", (string)root["command"]!);
         JsonNode task = root["tasks"]!.AsArray().Single()!;

@@ -33,7 +33,7 @@ public sealed class DlmRmabCommandTests : IDisposable
     {
         var (exit, stdout, stderr) = await CliRunner.Run("rmab", "whittle", "--arms", Write("arms.json", Arms), "--discount", "0.9", "--json");
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal(0.9, (double)root["discount"]!);
         JsonArray arms = root["arms"]!.AsArray();
         Assert.Equal("flat", (string)arms[0]!["id"]!);
@@ -77,7 +77,7 @@ public sealed class DlmRmabCommandTests : IDisposable
         string outDir = Path.Combine(_dir, "out");
         var (exit, stdout, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--task", "0", "--json", "--out", outDir);
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal(4, (int)root["beneficiaries"]!);
         JsonArray calls = root["calls"]!.AsArray();
         Assert.Equal("a", (string)Assert.Single(calls)!["id"]!);
@@ -94,7 +94,7 @@ public sealed class DlmRmabCommandTests : IDisposable
         string saved = Path.Combine(_dir, "plan.json");
         var (exit, _, stderr) = await CliRunner.Run("rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--task", "0", "--json", "--save-plan", saved);
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(File.ReadAllText(saved))!;
+        JsonNode root = CliJson.Parse(File.ReadAllText(saved))!;
         Assert.Equal(["a", "b", "c", "d"], root["ids"]!.AsArray().Select(x => (string)x!).ToArray());
         Assert.Equal("rmab-planned", (string)root["policy"]!["kind"]!);
     }
@@ -107,12 +107,12 @@ public sealed class DlmRmabCommandTests : IDisposable
         string[] args = ["rmab", "plan", "--arms", Write("b.csv", Beneficiaries), "--budget", "1", "--task", "0", "--planner", "ppo", "--json"];
         var first = await CliRunner.Run(args);
         Assert.True(first.Exit == 0, first.Err);
-        JsonNode root = JsonNode.Parse(first.Out)!;
+        JsonNode root = CliJson.Parse(first.Out)!;
         Assert.Equal("ppo", (string)root["planner"]!);
         Assert.Equal("a", (string)Assert.Single(root["calls"]!.AsArray())!["id"]!);
         var second = await CliRunner.Run(args);
-        Assert.Equal(root["all"]!.ToJsonString(), JsonNode.Parse(second.Out)!["all"]!.ToJsonString());
-        Assert.Equal("whittle", (string)JsonNode.Parse((await CliRunner.Run("rmab", "plan", "--arms", Write("c.csv", Beneficiaries), "--budget", "1", "--task", "0", "--json")).Out)!["planner"]!);
+        Assert.Equal(root["all"]!.ToJsonString(), CliJson.Parse(second.Out)!["all"]!.ToJsonString());
+        Assert.Equal("whittle", (string)CliJson.Parse((await CliRunner.Run("rmab", "plan", "--arms", Write("c.csv", Beneficiaries), "--budget", "1", "--task", "0", "--json")).Out)!["planner"]!);
     }
 
     [Theory]

@@ -24,7 +24,7 @@ public sealed class GambittsBankCliTests : IDisposable
 
         var built = await CliRunner.Run([.. common, "--llm", $"openai:scripted@{server.BaseAddress}v1", "--record", cassette, "--out", a]);
         Assert.True(built.Exit == 0, built.Err);
-        JsonNode summary = JsonNode.Parse(built.Out)!;
+        JsonNode summary = CliJson.Parse(built.Out)!;
         Assert.Equal(144, (int)summary["responses"]!); // 6 prompts × 12 contexts × 2
         Assert.Equal(server.Requests - 1, (long)summary["llm"]!["calls"]!); // the up-front check is outside the ledger
         Assert.Equal(288, (long)summary["llm"]!["calls"]!); // one generation and one rating per response
@@ -37,14 +37,14 @@ public sealed class GambittsBankCliTests : IDisposable
 
         var study = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--bank", a, "--offline-draws", "2", "--runs", "2", "--horizon", "10", "--json", "--out", Path.Combine(_out, "study"));
         Assert.True(study.Exit == 0, study.Err);
-        JsonNode studySummary = JsonNode.Parse(study.Out)!;
+        JsonNode studySummary = CliJson.Parse(study.Out)!;
         Assert.Equal("bank.csv", (string)studySummary["bank"]!);
         Assert.Null(studySummary["llm"]);
 
         int requests = server.Requests;
         var replayed = await CliRunner.Run([.. common, "--llm", "replay:" + cassette, "--out", b]);
         Assert.True(replayed.Exit == 0, replayed.Err);
-        JsonNode replay = JsonNode.Parse(replayed.Out)!;
+        JsonNode replay = CliJson.Parse(replayed.Out)!;
         Assert.Equal(requests, server.Requests);
         Assert.Equal(0L, (long)replay["llm"]!["calls"]!);
         Assert.Equal(288L, (long)replay["llm"]!["cacheHits"]!);
@@ -67,7 +67,7 @@ public sealed class GambittsBankCliTests : IDisposable
 
         var built = await CliRunner.Run([.. common, "--llm", $"ollama:chat@{server.BaseAddress}", "--record", cassette, "--out", Path.Combine(_out, "a.csv")]);
         Assert.True(built.Exit == 0, built.Err);
-        JsonNode summary = JsonNode.Parse(built.Out)!;
+        JsonNode summary = CliJson.Parse(built.Out)!;
         Assert.Equal("embeddings:emb", (string)summary["encoder"]!);
         Assert.Equal(24, (int)summary["responses"]!);
         Assert.Equal(20, summary["probeR2"]!.AsObject().Count);
@@ -80,7 +80,7 @@ public sealed class GambittsBankCliTests : IDisposable
 
         var replayed = await CliRunner.Run([.. common, "--llm", "replay:" + cassette, "--out", Path.Combine(_out, "b.csv")]);
         Assert.True(replayed.Exit == 0, replayed.Err);
-        Assert.Equal(0L, (long)JsonNode.Parse(replayed.Out)!["llm"]!["calls"]!);
+        Assert.Equal(0L, (long)CliJson.Parse(replayed.Out)!["llm"]!["calls"]!);
         Assert.Equal(File.ReadAllText(Path.Combine(_out, "a.csv")), File.ReadAllText(Path.Combine(_out, "b.csv")));
     }
 
@@ -101,7 +101,7 @@ public sealed class GambittsBankCliTests : IDisposable
         var run = await CliRunner.Run("gambitts", "bank", "build", "--prompts", "optimism:high", "--per-cell", "3", "--llm", $"openai:m@{server.BaseAddress}v1",
             "--llm-retries", "0", "--json", "--out", Path.Combine(_out, "bank.csv"));
         Assert.True(run.Exit == 0, run.Err);
-        JsonNode llm = JsonNode.Parse(run.Out)!["llm"]!;
+        JsonNode llm = CliJson.Parse(run.Out)!["llm"]!;
         Assert.True((int)llm["fallbacks"]!["http"]! > 0);
         Assert.True((int)llm["fallbacks"]!["parse"]! > 0);
         Assert.True((int)llm["fallbacks"]!["refused"]! > 0);
@@ -164,7 +164,7 @@ public sealed class GambittsBankCliTests : IDisposable
         var run = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--generator", $"openai:scripted@{server.BaseAddress}v1", "--prompts", Prompts,
             "--per-cell", "1", "--offline-draws", "1", "--runs", "2", "--horizon", "10", "--json", "--out", _out);
         Assert.True(run.Exit == 0, run.Err);
-        JsonNode summary = JsonNode.Parse(run.Out)!;
+        JsonNode summary = CliJson.Parse(run.Out)!;
         Assert.Equal(144L, (long)summary["llm"]!["calls"]!); // 6 prompts × 12 contexts × (1 generation + 1 rating)
         Assert.StartsWith("bank.csv (openai:scripted@", (string)summary["bank"]!);
         Assert.Equal(6, BankCsv.Load(Path.Combine(_out, "bank.csv")).PromptCount);

@@ -15,7 +15,7 @@ public sealed class GambittsCommandTests : IDisposable
     {
         var (exit, stdout, stderr) = await CliRunner.Run("gambitts", "--experiment", "illustrative", "--runs", "3", "--horizon", "30", "--seed", "7", "--json", "--out", _out);
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal("gambitts", (string)root["command"]!);
         Assert.Equal("illustrative", (string)root["experiment"]!);
         Assert.Equal(3, (int)root["runs"]!);
@@ -36,7 +36,7 @@ public sealed class GambittsCommandTests : IDisposable
         }
         foreach (string file in new[] { "summary.json", "curves.csv", "regret.png", "regret.svg", "manifest.json", "report.html" })
             Assert.True(File.Exists(Path.Combine(_out, file)), file + " missing");
-        Assert.Equal(JsonNode.Parse(File.ReadAllText(Path.Combine(_out, "summary.json")))!["series"]!.AsArray().Count, series.Count);
+        Assert.Equal(CliJson.Parse(File.ReadAllText(Path.Combine(_out, "summary.json")))!["series"]!.AsArray().Count, series.Count);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class GambittsCommandTests : IDisposable
     {
         var (exit, stdout, stderr) = await CliRunner.Run("gambitts", "--experiment", "arms", "--agents", "po,stdts", "--runs", "2", "--horizon", "15", "--json", "--out", _out);
         Assert.True(exit == 0, stderr);
-        JsonArray series = JsonNode.Parse(stdout)!["series"]!.AsArray();
+        JsonArray series = CliJson.Parse(stdout)!["series"]!.AsArray();
         Assert.Equal(["K=3", "K=3", "K=5", "K=5", "K=15", "K=15", "K=30", "K=30", "K=40", "K=40"], series.Select(s => (string)s!["setting"]!).ToArray());
         Assert.Equal("poGAMBITTS", (string)series[0]!["agent"]!);
         Assert.True(File.Exists(Path.Combine(_out, "regret-k-40.png")));
@@ -60,7 +60,7 @@ public sealed class GambittsCommandTests : IDisposable
         Assert.Equal(0, (await CliRunner.Run([.. args, "--out", b])).Exit);
         static string WithoutTimings(string path)
         {
-            JsonNode node = JsonNode.Parse(File.ReadAllText(path))!;
+            JsonNode node = CliJson.Parse(File.ReadAllText(path))!;
             node["wallSeconds"] = 0;
             node["simulationSeconds"] = 0;
             return node.ToJsonString();
@@ -118,7 +118,7 @@ public sealed class GambittsCommandTests : IDisposable
         var (exit, stdout, stderr) = await CliRunner.Run("gambitts", "--experiment", "arms", "--bank", path, "--agents", "po", "--offline-draws", "1", "--runs", "2", "--horizon", "10", "--json", "--out", Path.Combine(_out, "o"));
         Assert.True(exit == 0, stderr);
         // Only K ≤ 6 prompts exist: the arms experiment keeps K = 3 and 5.
-        Assert.Equal(["K=3", "K=5"], JsonNode.Parse(stdout)!["series"]!.AsArray().Select(s => (string)s!["setting"]!).ToArray());
+        Assert.Equal(["K=3", "K=5"], CliJson.Parse(stdout)!["series"]!.AsArray().Select(s => (string)s!["setting"]!).ToArray());
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class GgufCliTests : IDisposable
     {
         var run = await CliRunner.Run(Libra(Model()));
         Assert.True(run.Exit == 0, run.Err);
-        JsonNode summary = JsonNode.Parse(run.Out)!;
+        JsonNode summary = CliJson.Parse(run.Out)!;
         Assert.Equal(6L, (long)summary["llm"]!["calls"]!);
         Assert.True((long)summary["llm"]!["promptTokens"]! > 6 * 100);
         Assert.Empty(summary["llm"]!["fallbacks"]!.AsObject());

@@ -14,7 +14,7 @@ public sealed class LibraCommandTests : IDisposable
     {
         var (exit, stdout, stderr) = await CliRunner.Run("libra", "--env", "synthetic", "--horizon", "40", "--runs", "2", "--json", "--out", _out);
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal("libra", (string)root["command"]!);
         Assert.Equal("synthetic", (string)root["env"]!);
         Assert.Equal(40, (int)root["horizon"]!);
@@ -53,7 +53,7 @@ public sealed class LibraCommandTests : IDisposable
         Assert.Equal(0, (await CliRunner.Run("libra", "--env", "fertility", "--horizon", "50", "--runs", "3", "--seed", "42", "--out", b, "--json", "--parallel", "1")).Exit);
         static string WithoutTimings(string path)
         {
-            JsonNode node = JsonNode.Parse(File.ReadAllText(path))!;
+            JsonNode node = CliJson.Parse(File.ReadAllText(path))!;
             node["wallSeconds"] = 0;
             node["stepsPerSecond"] = 0;
             return node.ToJsonString();
@@ -81,7 +81,7 @@ public sealed class LibraCommandTests : IDisposable
     {
         var (exit, stdout, stderr) = await CliRunner.Run("libra", "ablation", "--env", "synthetic", "--vary", "delta", "--values", "0.5,2", "--horizon", "30", "--runs", "2", "--json", "--out", _out);
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal("delta", (string)root["vary"]!);
         Assert.Equal([0.5, 2.0], root["series"]!.AsArray().Select(s => (double)s!["value"]!).ToArray());
     }
@@ -125,7 +125,7 @@ public sealed class LibraCommandTests : IDisposable
         var (exit, stdout, stderr) = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "30", "--runs", "2", "--radius", "lemma2:delta=0.1",
             "--safe-gate", "--noncompliance", "adversarial:eps=0.3", "--json", "--out", _out);
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal("lemma2:delta=0.1", (string)root["radius"]!);
         Assert.True((bool)root["safeGate"]!);
         JsonNode libra = root["policies"]!.AsArray().Single(p => (string)p!["name"]! == "LIBRA")!;

@@ -21,7 +21,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
 
         var recorded = await CliRunner.Run([.. common, "--advisor", $"openai:scripted@{server.BaseAddress}v1", "--record", cassette, "--out", Path.Combine(_out, "a")]);
         Assert.True(recorded.Exit == 0, recorded.Err);
-        JsonNode a = JsonNode.Parse(recorded.Out)!;
+        JsonNode a = CliJson.Parse(recorded.Out)!;
         long calls = (long)a["llm"]!["calls"]!;
         Assert.True(calls > 0);
         Assert.Equal(calls + 1, server.Requests); // + the up-front model check, outside the ledger
@@ -31,7 +31,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
         int before = server.Requests;
         var replayed = await CliRunner.Run([.. common, "--advisor", "replay:" + cassette, "--out", Path.Combine(_out, "b")]);
         Assert.True(replayed.Exit == 0, replayed.Err);
-        JsonNode b = JsonNode.Parse(replayed.Out)!;
+        JsonNode b = CliJson.Parse(replayed.Out)!;
         Assert.Equal(before, server.Requests);
         Assert.Equal(0L, (long)b["llm"]!["calls"]!);
         Assert.True((long)b["llm"]!["cacheHits"]! >= 1);
@@ -65,7 +65,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
         string html = File.ReadAllText(Path.Combine(_out, "report.html"));
         int said = html.IndexOf("10 of 10 answers were fallbacks (http 10)", StringComparison.Ordinal);
         Assert.InRange(said, 0, html.IndexOf("<h2", StringComparison.Ordinal)); // before the report's first section
-        JsonNode summary = JsonNode.Parse(run.Out)!;
+        JsonNode summary = CliJson.Parse(run.Out)!;
         Assert.Equal(10, (int)summary["llm"]!["fallbacks"]!["http"]!);
     }
 
@@ -80,7 +80,7 @@ public sealed class LlmAdvisorCliTests : IDisposable
         var run = await CliRunner.Run("libra", "--env", "hypertension", "--horizon", "12", "--runs", "1", "--policies", "glrb,libra", "--json", "--max-fallback-rate", "1",
             "--advisor", a, "--advisor", b, "--llm-retries", "0", "--out", _out);
         Assert.True(run.Exit == 0, run.Err);
-        JsonNode summary = JsonNode.Parse(run.Out)!;
+        JsonNode summary = CliJson.Parse(run.Out)!;
         string[] names = summary["policies"]!.AsArray().Select(p => (string)p!["name"]!).ToArray();
         Assert.Equal(["GLRB", $"LIBRA ({a})", $"LIBRA ({b})"], names);
         JsonNode per = summary["llmByAdvisor"]!;

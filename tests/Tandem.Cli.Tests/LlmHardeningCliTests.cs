@@ -64,7 +64,7 @@ public sealed class LlmHardeningCliTests : IDisposable
         Assert.StartsWith("note: ", resumed.Err);
         Assert.Contains("cut off a torn last line", resumed.Err);
         Assert.Equal(2, server.Requests - before); // the up-front check, and only the lost answer is paid for again
-        Assert.Equal(1L, (long)JsonNode.Parse(resumed.Out)!["llm"]!["calls"]!);
+        Assert.Equal(1L, (long)CliJson.Parse(resumed.Out)!["llm"]!["calls"]!);
         Assert.Equal(File.ReadAllText(Path.Combine(_out, "a.csv")), File.ReadAllText(Path.Combine(_out, "b.csv")));
     }
 
@@ -92,7 +92,7 @@ public sealed class LlmHardeningCliTests : IDisposable
         var run = await CliRunner.Run(Libra("--advisor", $"openai:m@{server.BaseAddress}v1", "--llm-max-response-bytes", "2048", "--llm-retries", "0", "--max-fallback-rate", "1",
             "--json", "--out", _out));
         Assert.True(run.Exit == 0, run.Err);
-        Assert.Equal(5, (int)JsonNode.Parse(run.Out)!["llm"]!["fallbacks"]!["parse"]!);
+        Assert.Equal(5, (int)CliJson.Parse(run.Out)!["llm"]!["fallbacks"]!["parse"]!);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class LlmHardeningCliTests : IDisposable
         var allowed = await CliRunner.Run([.. args, "--max-fallback-rate", "1"]); // the guard turned off
 
         Assert.True(allowed.Exit == 0, allowed.Err);
-        Assert.Equal(40, (int)JsonNode.Parse(allowed.Out)!["llm"]!["fallbacks"]!["http"]!);
+        Assert.Equal(40, (int)CliJson.Parse(allowed.Out)!["llm"]!["fallbacks"]!["http"]!);
 
         CliRunner.AssertUsageError(await CliRunner.Run([.. args, "--max-fallback-rate", "1.5"]), "--max-fallback-rate 1.5: MaxFallbackRate must lie in [0, 1]");
     }

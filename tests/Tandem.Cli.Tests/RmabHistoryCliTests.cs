@@ -41,7 +41,7 @@ public sealed class RmabHistoryCliTests : IDisposable
         var fromArms = await CliRunner.Run("rmab", "plan", "--arms", arms, "--budget", "5", "--expr", "state", "--json");
         var fromHistory = await CliRunner.Run("rmab", "plan", "--history", Path.Combine(_dir, "history.csv"), "--budget", "5", "--expr", "state", "--json");
         Assert.True(fromArms.Exit == 0 && fromHistory.Exit == 0, fromArms.Err + fromHistory.Err);
-        JsonArray a = JsonNode.Parse(fromArms.Out)!["all"]!.AsArray(), h = JsonNode.Parse(fromHistory.Out)!["all"]!.AsArray();
+        JsonArray a = CliJson.Parse(fromArms.Out)!["all"]!.AsArray(), h = CliJson.Parse(fromHistory.Out)!["all"]!.AsArray();
         Assert.Equal(a.Count, h.Count);
         for (int i = 0; i < a.Count; i++)
         {
@@ -76,7 +76,7 @@ public sealed class RmabHistoryCliTests : IDisposable
         Assert.Contains("Reward: state", ok.Out, StringComparison.Ordinal);
         Assert.Contains("Ages 51-60", ok.Out, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(out1, "distribution.csv")));
-        Assert.NotNull(JsonNode.Parse(File.ReadAllText(Path.Combine(out1, "summary.json")))!["goal"]);
+        Assert.NotNull(CliJson.Parse(File.ReadAllText(Path.Combine(out1, "summary.json")))!["goal"]);
 
         string out2 = Path.Combine(_dir, "goal2");
         var refused = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour Marathi speakers.", "--out", out2);
@@ -99,7 +99,7 @@ public sealed class RmabHistoryCliTests : IDisposable
         var run = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour the oldest mothers.", "--stages", "2", "--candidates", "2",
             "--designer", $"openai:scripted@{server.BaseAddress}v1", "--out", out1, "--json");
         Assert.True(run.Exit == 0, run.Err);
-        Assert.Equal("state * (1.0 + 3.0 * feats[11])", (string)JsonNode.Parse(run.Out)!["reward"]!);
+        Assert.Equal("state * (1.0 + 3.0 * feats[11])", (string)CliJson.Parse(run.Out)!["reward"]!);
         Assert.True(File.Exists(Path.Combine(out1, "audit.jsonl")));
 
         await using var marathi = new ScriptedLlmServer(_ => new ScriptedLlmServer.Reply(Content: "<reward>state * (1.0 + feats[13])</reward>"));
@@ -115,8 +115,8 @@ public sealed class RmabHistoryCliTests : IDisposable
     {
         var (exit, stdout, stderr) = await CliRunner.Run("rmab", "plan", "--history", History(), "--budget", "2", "--task", "0", "--json");
         Assert.True(exit == 0, stderr);
-        Assert.Null(JsonNode.Parse(stdout)!.AsObject()["goal"]);
-        Assert.False(JsonNode.Parse(stdout)!.AsObject().ContainsKey("goal"));
+        Assert.Null(CliJson.Parse(stdout)!.AsObject()["goal"]);
+        Assert.False(CliJson.Parse(stdout)!.AsObject().ContainsKey("goal"));
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class RmabHistoryCliTests : IDisposable
         string out1 = Path.Combine(_dir, "val");
         var (exit, stdout, stderr) = await CliRunner.Run("rmab", "estimate", "--validate", "--beneficiaries", "100", "--budget", "10", "--weeks", "2,8", "--replicates", "1", "--out", out1, "--json");
         Assert.True(exit == 0, stderr);
-        Assert.Equal(2, JsonNode.Parse(stdout)!["rows"]!.AsArray().Count);
+        Assert.Equal(2, CliJson.Parse(stdout)!["rows"]!.AsArray().Count);
         Assert.True(File.Exists(Path.Combine(out1, "validation.csv")));
         CliRunner.AssertUsageError(await CliRunner.Run("rmab", "estimate", "--validate", "--weeks", "8,2"), "--weeks: History lengths must increase");
         CliRunner.AssertUsageError(await CliRunner.Run("rmab", "estimate"), "--history is required (or --validate)");

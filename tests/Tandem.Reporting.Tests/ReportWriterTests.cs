@@ -16,6 +16,7 @@ public class ReportWriterTests : IDisposable
         new Summary("libra", double.NaN),
         [
             new ColumnTable("curves.csv", ["step", "regret"], [[1, 2], [0.5, 0.75]]),
+            new CurveTable("long.csv", [new Curve("LIBRA", "regret_mean", [0.5, 0.75]), new Curve("=GLRB", "regret_sd", [0.1])]),
             new RowTable("rows.csv", ["policy", "n"], [["GLRB", 3], ["=cmd", null]]),
             new LineFigure("regret", "Regret", "step", "regret", [new LineSeries("GLRB", [0.5, 0.75], [0.1, 0.1])]),
             new BarFigure("bars", "Bars", "value", ["a", "b"], [new BarGroup("g", [1, 2])], new FigureLayout(Legend: "none")),
@@ -32,12 +33,15 @@ public class ReportWriterTests : IDisposable
     {
         IReadOnlyList<string> written = ReportWriter.Write(_dir, Sample());
 
-        Assert.Equal(["summary.json", "curves.csv", "rows.csv", "regret.png", "regret.svg", "bars.png", "bars.svg", "report.html"], written);
+        Assert.Equal(["summary.json", "curves.csv", "long.csv", "rows.csv", "regret.png", "regret.svg", "bars.png", "bars.svg", "report.html"], written);
         Assert.All(written, f => Assert.True(File.Exists(Path.Combine(_dir, f)), f));
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "summary.json")));
         Assert.Equal("libra", summary.RootElement.GetProperty("command").GetString());
         Assert.Equal(JsonValueKind.Null, summary.RootElement.GetProperty("value").ValueKind);
         Assert.Equal("step,regret\n1,0.5\n2,0.75\n", File.ReadAllText(Path.Combine(_dir, "curves.csv")));
+        // The long format of every curve file; a formula-like series name is defused.
+        Assert.Equal("series,step,statistic,value\nLIBRA,1,regret_mean,0.5\nLIBRA,2,regret_mean,0.75\n'=GLRB,1,regret_sd,0.1\n",
+            File.ReadAllText(Path.Combine(_dir, "long.csv")));
     }
 
     [Fact]

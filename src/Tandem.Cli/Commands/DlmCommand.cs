@@ -115,7 +115,7 @@ public static class DlmCommand
         var check = new Command("check-reward", "Check a reward expression in the sandbox: exit 0 with the features it uses and its values on a sample arm, or exit 3 with the reason it is refused (never run).");
         check.Add(expr);
         check.Add(checkJson);
-        check.SetAction(parse => CheckReward.Run(parse.GetValue(expr)!, parse.GetValue(checkJson), io));
+        check.SetAction(parse => CheckReward.Run(parse.GetValue(expr)!, parse.GetValue(checkJson), io, parse));
         dlm.Add(check);
         return dlm;
     }
@@ -169,10 +169,10 @@ public static class DlmCommand
         {
             throw new UsageException("--designer: " + ex.Message);
         }
-        output.Complete(session.WithNotes(result.ToReport()), "tandem dlm", parse.Tokens.Select(t => t.Value).ToArray(), options.Experiment.Seed,
-            new Dictionary<string, string> { ["designer"] = summary.Designer, ["planner"] = options.Experiment.Planner.Name },
+        var envelope = output.Complete(session.WithNotes(result.ToReport()), parse, options.Experiment.Seed,
+            new Dictionary<string, string> { ["--designer"] = summary.Designer, ["--planner"] = options.Experiment.Planner.Name },
             [("rewards.md", result.RewardsMarkdown())]);
-        if (settings.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        if (settings.Json) StudyOutput.Print(io, envelope);
         else DlmConsole.WriteTable(io.Output, summary, output.Folder);
         return CliApp.Ok;
     }
@@ -201,7 +201,10 @@ public static class DlmCommand
         DlmSummary? summary;
         try
         {
-            summary = JsonOutput.Deserialize<DlmSummary>(File.ReadAllText(path));
+            // summary.json is the output envelope (docs/outputs.md); a folder written before the envelope holds the summary itself.
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path));
+            System.Text.Json.Nodes.JsonNode? results = node?["results"] is { } inner && node["command"] is not null ? inner : node;
+            summary = results is null ? null : JsonOutput.Deserialize<DlmSummary>(results.ToJsonString());
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or NotSupportedException or ArgumentException)
         {

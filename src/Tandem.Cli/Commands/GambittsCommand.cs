@@ -81,7 +81,7 @@ public static class GambittsCommand
                     throw new UsageException($"--offline-draws {needed}: {needed} offline draws per cell exceed the {generatorSettings.PerCell} responses per cell --per-cell builds; offline draws are taken without replacement, so give --offline-draws {generatorSettings.PerCell} or less.");
             }
             else if (parse.GetValue(llm.Record) is not null) throw new UsageException("--record needs --generator to be a language model (openai:... or ollama:...).");
-            return GambittsRunner.RunAsync(new GambittsInvocation(options, settings, generatorSettings), io, parse.Tokens.Select(t => t.Value).ToArray(), ct);
+            return GambittsRunner.RunAsync(new GambittsInvocation(options, settings, generatorSettings), io, parse, ct);
         });
         command.Add(CreateBank(io));
         return command;
@@ -106,7 +106,7 @@ public static class GambittsCommand
             if (string.IsNullOrWhiteSpace(outFile) || Directory.Exists(outFile)) throw new UsageException($"--out '{outFile}' must name a file (e.g. bank.csv).");
             LlmSpec spec = LlmOptions.ParseSpec(specText, "--llm");
             BankBuildSettings settings = build.Read(parse, spec, "--llm", parse.GetValue(seed), llm.Read(parse, spec.Kind != LlmKind.Replay));
-            return BankBuildCommandRunner.RunAsync(settings, outFile, parse.GetValue(json), io, ct);
+            return BankBuildCommandRunner.RunAsync(settings, outFile, parse.GetValue(json), io, parse, ct);
         });
         var bank = new Command("bank", "Response banks for GAMBITTS.");
         bank.Add(command);

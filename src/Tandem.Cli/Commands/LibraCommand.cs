@@ -206,9 +206,9 @@ public static class LibraCommand
 
         LibraSummary summary = result.LibraSummary;
         await Guarded(() => { session.CheckFallbacks(); return Task.FromResult(0); }).ConfigureAwait(false);
-        output.Complete(session.WithNotes(result.ToReport()), "tandem " + invocation.Command, parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
-            new Dictionary<string, string> { ["env"] = summary.Env, ["advisor"] = summary.Advisor });
-        if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        var envelope = output.Complete(session.WithNotes(result.ToReport()), parse, summary.Seed,
+            new Dictionary<string, string> { ["--env"] = summary.Env, ["--advisor"] = summary.Advisor });
+        if (invocation.Common.Json) StudyOutput.Print(io, envelope);
         else
         {
             ConsoleTables.WriteStudy(io.Output, summary, output.Folder);
@@ -240,9 +240,9 @@ public static class LibraCommand
         result = result.WithModelUse(ModelUses.Sum(ledgers.Values));
         AblationSummary summary = result.AblationSummary;
         await Guarded(() => { session.CheckFallbacks(); return Task.FromResult(0); }).ConfigureAwait(false);
-        output.Complete(session.WithNotes(result.ToReport()), "tandem libra ablation", parse.Tokens.Select(t => t.Value).ToArray(), summary.Seed,
-            new Dictionary<string, string> { ["env"] = summary.Env, ["vary"] = summary.Vary });
-        if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        var envelope = output.Complete(session.WithNotes(result.ToReport()), parse, summary.Seed,
+            new Dictionary<string, string> { ["--env"] = summary.Env, ["--vary"] = summary.Vary });
+        if (invocation.Common.Json) StudyOutput.Print(io, envelope);
         else ConsoleTables.WriteAblation(io.Output, summary, output.Folder);
         return CliApp.Ok;
     }

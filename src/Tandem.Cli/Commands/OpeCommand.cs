@@ -141,9 +141,8 @@ public static class OpeCommand
 
         var result = new OpeResult(summary);
         using StudyOutput output = StudyOutput.Begin(common);
-        output.Complete(result.ToReport(), "tandem ope", parse.Tokens.Select(t => t.Value).ToArray(), options.Seed,
-            new Dictionary<string, string> { ["log"] = path, ["policies"] = string.Join(",", targets) });
-        if (common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        var envelope = output.Complete(result.ToReport(), parse, options.Seed);
+        if (common.Json) StudyOutput.Print(io, envelope);
         else WriteTable(io.Output, summary, output.Folder);
         return Task.FromResult(CliApp.Ok);
     }
@@ -153,11 +152,10 @@ public static class OpeCommand
         OpeValidationSummary summary = OpeValidation.Run(validation, options, cancellationToken);
         var result = new OpeValidationResult(summary);
         using StudyOutput output = StudyOutput.Begin(common);
-        output.Complete(result.ToReport(), "tandem ope --validate", parse.Tokens.Select(t => t.Value).ToArray(), options.Seed,
-            new Dictionary<string, string> { ["repetitions"] = Inv($"{validation.Repetitions}"), ["lines"] = Inv($"{validation.Lines}") });
+        var envelope = output.Complete(result.ToReport(), parse, options.Seed);
         if (common.Json)
         {
-            io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+            StudyOutput.Print(io, envelope);
             return Task.FromResult(CliApp.Ok);
         }
         io.Output.WriteLine(Inv($"Off-policy evaluation checked against the truth: {summary.Repetitions} simulated logs of {summary.Lines} decisions, K = {summary.World.Arms}, d = {summary.World.Dimension}, exploring logger (ε = {summary.World.Epsilon})."));

@@ -46,9 +46,10 @@ public static class RmabCommand
         whittle.Add(json);
         whittle.SetAction((parse, ct) =>
         {
+            DateTimeOffset started = DateTimeOffset.UtcNow;
             var options = new RmabWhittleOptions { ArmsFile = parse.GetValue(armsJson)!, Discount = parse.GetValue(discount) };
             RmabWhittleResult result = Run(() => RmabProgramme.Whittle(options, ct));
-            if (parse.GetValue(json)) io.Output.WriteLine(JsonOutput.Serialize(result.Summary, indented: false));
+            if (parse.GetValue(json)) StudyOutput.Print(io, StudyOutput.Envelope(parse, null, started, result.Summary));
             else RmabRunner.WriteWhittle(io.Output, result);
             return Task.FromResult(CliApp.Ok);
         });
@@ -177,14 +178,14 @@ public static class RmabCommand
                     CallRate = parse.GetValue(callRate), Estimate = estimate, Seed = s, DataDirectory = DlmData.Directory,
                 };
                 Run(v.Validate);
-                return Finish(io, parse, parse.GetValue(outDir) ?? Path.Combine("results", "rmab-validate"), s, asJson, "tandem rmab estimate --validate", ct,
+                return Finish(io, parse, parse.GetValue(outDir) ?? Path.Combine("results", "rmab-validate"), s, asJson, ct,
                     token => Run(() => HistoryValidation.Run(v, token)),
                     r => WriteValidation(io.Output, r));
             }
             string path = parse.GetValue(history) ?? throw new UsageException("--history is required (or --validate).");
             var e = new RmabEstimateOptions { HistoryFile = path, Estimate = estimate };
             Run(e.Validate);
-            return Finish(io, parse, parse.GetValue(outDir) ?? Path.Combine("results", "rmab-estimate"), s, asJson, "tandem rmab estimate", ct,
+            return Finish(io, parse, parse.GetValue(outDir) ?? Path.Combine("results", "rmab-estimate"), s, asJson, ct,
                 token => Run(() => RmabHistory.Estimate(e, token)),
                 r => WriteEstimate(io.Output, r));
         });
@@ -192,14 +193,14 @@ public static class RmabCommand
     }
 
     // Compute first, then take the folder: an invalid input writes nothing to --out.
-    private static async Task<int> Finish<T>(CliIo io, ParseResult parse, string outDir, ulong seed, bool json, string name, CancellationToken cancellationToken,
+    private static async Task<int> Finish<T>(CliIo io, ParseResult parse, string outDir, ulong seed, bool json, CancellationToken cancellationToken,
         Func<CancellationToken, T> work, Action<T> render) where T : Tandem.Core.Reports.IReportable
     {
         T result = await Task.Run(() => work(cancellationToken), cancellationToken).ConfigureAwait(false);
         using (StudyOutput output = StudyOutput.Begin(new CommonSettings(seed, outDir, true, json, 1, null)))
         {
-            output.Complete(result.ToReport(), name, parse.Tokens.Select(t => t.Value).ToArray(), seed, new Dictionary<string, string>());
-            if (json) io.Output.WriteLine(JsonOutput.Serialize(result.Summary, indented: false));
+            var envelope = output.Complete(result.ToReport(), parse, seed);
+            if (json) StudyOutput.Print(io, envelope);
             else
             {
                 render(result);
@@ -269,6 +270,7 @@ public static class RmabCommand
     private static async Task<int> PlanAsync(RmabPlanOptions options, LlmSpec? llm, LlmCallSettings? llmCall, string? outDir, string? savePlan, bool json, CliIo io,
         ParseResult parse, CancellationToken cancellationToken)
     {
+        DateTimeOffset started = DateTimeOffset.UtcNow;
         if (savePlan is not null && string.IsNullOrWhiteSpace(savePlan)) throw new UsageException("--save-plan is empty; give a file path.");
         var common = outDir is null ? null : new CommonSettings(options.Seed, outDir, true, json, 1, null);
         // A model's audit log needs the folder while it works; otherwise the folder is taken after the plan, so an invalid
@@ -287,11 +289,12 @@ public static class RmabCommand
             if (session is not null) RunStop(session.CheckFallbacks);
             if (savePlan is not null) WriteSavedPlan(savePlan, result.Saved);
             if (output is null && common is not null) output = StudyOutput.Begin(common);
-            var settings = new Dictionary<string, string> { ["reward"] = result.Summary.Reward, ["planner"] = result.Summary.Planner };
-            if (result.Summary.Goal is { } g) { settings["goal"] = g.Goal; settings["designer"] = g.Designer; }
+            var settings = new Dictionary<string, string> { ["reward"] = result.Summary.Reward, ["--planner"] = result.Summary.Planner };
+            if (result.Summary.Goal is { } g) { settings["--goal"] = g.Goal; settings["--designer"] = g.Designer; }
             Tandem.Core.Reports.Report report = result.ToReport();
-            output?.Complete(session is null ? report : session.WithNotes(report), "tandem rmab plan", parse.Tokens.Select(t => t.Value).ToArray(), options.Seed, settings);
-            if (json) io.Output.WriteLine(JsonOutput.Serialize(result.Summary, indented: false));
+            var envelope = output?.Complete(session is null ? report : session.WithNotes(report), parse, options.Seed, settings)
+                ?? StudyOutput.Envelope(parse, options.Seed, started, result.Summary, settings);
+            if (json) StudyOutput.Print(io, envelope);
             else
             {
                 RmabRunner.WritePlan(io.Output, result, output?.Folder, savePlan);

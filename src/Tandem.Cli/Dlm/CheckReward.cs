@@ -34,11 +34,13 @@ public static class CheckReward
     public const int Refused = 3;
 
     /// <summary>Check and report; a refused expression is never compiled or run.</summary>
-    public static int Run(string text, bool json, CliIo io)
+    public static int Run(string text, bool json, CliIo io, System.CommandLine.ParseResult parse)
     {
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        void Print(CheckRewardSummary s) => Tandem.Cli.Hosting.StudyOutput.Print(io, Tandem.Cli.Hosting.StudyOutput.Envelope(parse, null, started, s));
         if (!RewardSandbox.TryParse(text, out RewardExpression? expression, out string? refusal))
         {
-            if (json) io.Output.WriteLine(JsonOutput.Serialize(new CheckRewardSummary(false, text, refusal, [], [], [], []), indented: false));
+            if (json) Print(new CheckRewardSummary(false, text, refusal, [], [], [], []));
             io.Error.WriteLine("refused: " + refusal);
             return Refused;
         }
@@ -46,7 +48,7 @@ public static class CheckReward
         Beneficiary[] cohort = DlmData.Cohort();
         if (!expression.TryTabulate([sample.Features, .. cohort.Select(b => b.Features)], out var table, out string? error))
         {
-            if (json) io.Output.WriteLine(JsonOutput.Serialize(new CheckRewardSummary(false, text, error, expression.FeaturesUsed, [], [], []), indented: false));
+            if (json) Print(new CheckRewardSummary(false, text, error, expression.FeaturesUsed, [], [], []));
             io.Error.WriteLine("refused: " + Cohortwise(error));
             return Refused;
         }
@@ -58,7 +60,7 @@ public static class CheckReward
         var summary = new CheckRewardSummary(true, text, null, expression.FeaturesUsed, names, set, [table.State0[0], table.State1[0]], range);
         if (json)
         {
-            io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+            Print(summary);
             return CliApp.Ok;
         }
         io.Output.WriteLine("accepted: " + text);

@@ -9,7 +9,7 @@ namespace Tandem.Cli.Gambit;
 public static class BankBuildCommandRunner
 {
     /// <summary>Run; returns the exit code.</summary>
-    public static async Task<int> RunAsync(BankBuildSettings settings, string outFile, bool json, CliIo io, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(BankBuildSettings settings, string outFile, bool json, CliIo io, System.CommandLine.ParseResult parse, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(io);
@@ -24,10 +24,11 @@ public static class BankBuildCommandRunner
             throw new UsageException($"--out '{outFile}': the folder cannot be created: {ex.Message}");
         }
         settings = settings.WithOutputs(Path.Combine(dir, Path.GetFileNameWithoutExtension(full) + ".audit.jsonl"), full);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
         BankBuildSummary summary = (await BankBuildRunner.BuildAsync(settings, io, json, cancellationToken).ConfigureAwait(false)).Summary;
         if (json)
         {
-            io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+            Tandem.Cli.Hosting.StudyOutput.Print(io, Tandem.Cli.Hosting.StudyOutput.Envelope(parse, settings.Options.Seed, started, summary));
             return CliApp.Ok;
         }
         IAnsiConsole console = Tandem.Cli.Console.ConsoleTables.CreateConsole(io.Output);

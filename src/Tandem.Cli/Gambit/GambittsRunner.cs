@@ -27,7 +27,7 @@ public static class GambittsRunner
     });
 
     /// <summary>Run it.</summary>
-    public static async Task<int> RunAsync(GambittsInvocation invocation, CliIo io, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(GambittsInvocation invocation, CliIo io, System.CommandLine.ParseResult parse, CancellationToken cancellationToken)
     {
         GambittsExperimentOptions options = invocation.Options;
         ResponseBank? bank = null;
@@ -65,9 +65,9 @@ public static class GambittsRunner
         log?.Complete();
         result = result.WithModelUse(modelUse);
         GambittsSummary summary = result.Summary;
-        output.Complete(result.ToReport(), "tandem gambitts", arguments, summary.Seed,
-            new Dictionary<string, string> { ["experiment"] = summary.Experiment, ["bank"] = summary.Bank });
-        if (invocation.Common.Json) io.Output.WriteLine(JsonOutput.Serialize(summary, indented: false));
+        var envelope = output.Complete(result.ToReport(), parse, summary.Seed,
+            new Dictionary<string, string> { ["--experiment"] = summary.Experiment, ["bank"] = summary.Bank });
+        if (invocation.Common.Json) StudyOutput.Print(io, envelope);
         else GambittsOutputs.WriteTable(io.Output, summary, output.Folder);
         return CliApp.Ok;
     }

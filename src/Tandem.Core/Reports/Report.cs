@@ -28,6 +28,20 @@ public abstract record ReportFile(string Name);
 /// <summary>A CSV file of numeric columns of equal length.</summary>
 public sealed record ColumnTable(string Name, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<double>> Columns) : ReportFile(Name);
 
+/// <summary>
+/// Curves over steps as a CSV in the one long format of every command (docs/outputs.md): a row per series, step and
+/// statistic, with the columns <c>series,step,statistic,value</c>. Step t (from 1) is the value at index t − 1.
+/// </summary>
+/// <param name="Name">The file name, ending in ".csv".</param>
+/// <param name="Curves">The curves; each is one series' statistic (e.g. "LIBRA", "regret_mean").</param>
+public sealed record CurveTable(string Name, IReadOnlyList<Curve> Curves) : ReportFile(Name);
+
+/// <summary>One statistic of one series over steps 1..n.</summary>
+/// <param name="Series">The policy, agent or setting.</param>
+/// <param name="Statistic">What the value is, in snake case: regret_mean, regret_sd, queries_mean, regret_ci95, ...</param>
+/// <param name="Values">The value at each step, from step 1.</param>
+public sealed record Curve(string Series, string Statistic, IReadOnlyList<double> Values);
+
 /// <summary>A CSV file of rows (numbers, strings, null for empty).</summary>
 public sealed record RowTable(string Name, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<object?>> Rows) : ReportFile(Name);
 

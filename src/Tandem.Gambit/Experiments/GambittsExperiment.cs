@@ -255,20 +255,17 @@ public sealed class GambittsExperimentResult : IReportable
     {
         GambittsSummary summary = Summary;
         var files = new List<ReportFile>();
-        var headers = new List<string> { "step" };
-        var columns = new List<IReadOnlyList<double>> { Enumerable.Range(1, summary.Horizon).Select(t => (double)t).ToArray() };
+        var curves = new List<Curve>();
         foreach (SettingResult s in Result.Settings)
         {
             foreach (PolicyTrace trace in s.Result.Policies)
             {
                 string name = s.Setting.Label is null ? trace.Name : $"{trace.Name} [{s.Setting.Label}]";
-                headers.Add(name + " regret mean");
-                columns.Add(trace.MeanCumulativeRegretCurve());
-                headers.Add(name + " regret ci95");
-                columns.Add(Ci95Curve(trace));
+                curves.Add(new Curve(name, "regret_mean", trace.MeanCumulativeRegretCurve()));
+                curves.Add(new Curve(name, "regret_ci95", Ci95Curve(trace)));
             }
         }
-        files.Add(new ColumnTable("curves.csv", headers, columns));
+        files.Add(new CurveTable("curves.csv", curves));
 
         var figures = new List<(string File, string Caption)>();
         string title = $"{summary.Experiment} ({summary.Section})";

@@ -75,24 +75,17 @@ public sealed class LibraResult : IReportable
                 QueriesMean: Curves.MeanOfCumulative(queries), QueriesSd: Curves.SdOfCumulative(queries), Asked: queries.Any(r => r.Any(q => q > 0)));
         }).ToArray();
 
-        var headers = new List<string> { "step" };
-        var columns = new List<IReadOnlyList<double>> { Enumerable.Range(1, summary.Horizon).Select(t => (double)t).ToArray() };
+        var curveTable = new List<Curve>();
         foreach (var c in curves)
         {
-            headers.Add($"{c.Name} regret mean");
-            columns.Add(c.RegretMean);
-            headers.Add($"{c.Name} regret sd");
-            columns.Add(c.RegretSd);
-            headers.Add($"{c.Name} queries mean");
-            columns.Add(c.QueriesMean);
+            curveTable.Add(new Curve(c.Name, "regret_mean", c.RegretMean));
+            curveTable.Add(new Curve(c.Name, "regret_sd", c.RegretSd));
+            curveTable.Add(new Curve(c.Name, "queries_mean", c.QueriesMean));
         }
         bool robust = summary.Policies.Any(p => p.RobustRegretCurve is not null);
         foreach (PolicySummary p in summary.Policies.Where(p => p.RobustRegretCurve is not null))
-        {
-            headers.Add($"{p.Name} robust regret mean");
-            columns.Add(p.RobustRegretCurve!);
-        }
-        files.Add(new ColumnTable("curves.csv", headers, columns));
+            curveTable.Add(new Curve(p.Name, "robust_regret_mean", p.RobustRegretCurve!));
+        files.Add(new CurveTable("curves.csv", curveTable));
 
         string where = summary.Noncompliance == "none" ? summary.Env : $"{summary.Env}, non-compliance {summary.Noncompliance}";
         string fullAxis = summary.Noncompliance == "none" ? "cumulative recourse regret" : "cumulative regret vs full-compliance optimum";
@@ -232,7 +225,7 @@ public sealed class LibraResult : IReportable
                 "Mean over runs of the per-arm regression coefficients of the mutable features; each run draws its own outcomes, so ours differ from the seed's single draw."));
         }
         body.Add(new HeadingBlock("Files"));
-        body.Add(new ParagraphBlock("`summary.json` (the `--json` object), `curves.csv` (per-step means and sds), `recourses.csv`, figures as PNG and SVG, `manifest.json` (command, seed, versions, commit, wall time)."));
+        body.Add(new ParagraphBlock("`summary.json` (the `--json` object), `curves.csv` (per-step means and sds, one row per policy, step and statistic), `recourses.csv`, figures as PNG and SVG, `manifest.json` (command, seed, versions, commit, wall time)."));
         return body;
     }
 
@@ -275,19 +268,16 @@ public sealed class LibraAblationResult : IReportable
     public Report ToReport()
     {
         AblationSummary summary = AblationSummary;
-        var headers = new List<string> { "step" };
-        var columns = new List<IReadOnlyList<double>> { Enumerable.Range(1, summary.Horizon).Select(t => (double)t).ToArray() };
+        var table = new List<Curve>();
         foreach (var (setting, trace) in _traces)
         {
-            headers.Add($"LIBRA {setting} regret mean");
-            columns.Add(trace.MeanCumulativeRegretCurve());
-            headers.Add($"LIBRA {setting} queries mean");
-            columns.Add(trace.MeanCumulativeQueriesCurve());
+            table.Add(new Curve($"LIBRA {setting}", "regret_mean", trace.MeanCumulativeRegretCurve()));
+            table.Add(new Curve($"LIBRA {setting}", "queries_mean", trace.MeanCumulativeQueriesCurve()));
         }
         string what = summary.Vary == "delta" ? "threshold Δ" : "advisor quality q";
         ReportFile[] files =
         [
-            new ColumnTable("curves.csv", headers, columns),
+            new CurveTable("curves.csv", table),
             new LineFigure("regret", $"LIBRA cumulative regret by {what} — {summary.Env}", "step t", "cumulative recourse regret",
                 // No ± sd bands here: one per setting, they overlapped into one blur (issue 11); the table has the sds.
                 _traces.Select(x => new LineSeries("LIBRA " + x.Setting, x.Trace.MeanCumulativeRegretCurve())).ToArray()),

@@ -78,10 +78,11 @@ public class GambittsExperimentTests
             }
         Assert.Equal("host bank", result.Summary.Bank);
         Tandem.Core.Reports.Report report = result.ToReport();
-        var curves = Assert.IsType<Tandem.Core.Reports.ColumnTable>(report.Files[0]);
+        var curves = Assert.IsType<Tandem.Core.Reports.CurveTable>(report.Files[0]);
         Assert.Equal("curves.csv", curves.Name);
-        Assert.Equal(1 + 2 * 2 * 5, curves.Headers.Count);
-        Assert.Equal("StdTS [K=3] regret mean", curves.Headers[1]);
+        Assert.Equal(2 * 2 * 5, curves.Curves.Count);
+        Assert.Equal(("StdTS [K=3]", "regret_mean"), (curves.Curves[0].Series, curves.Curves[0].Statistic));
+        Assert.Equal(direct.Settings[0].Result.Policies[0].MeanCumulativeRegretCurve(), curves.Curves[0].Values);
         Assert.Equal(["curves.csv", "regret-k-3", "regret-k-5", "regret-k-15", "regret-k-30", "regret-k-40", "final-regret"], report.Files.Select(f => f.Name));
         Assert.Equal("final-regret.png", report.Body.OfType<Tandem.Core.Reports.FigureBlock>().First().File);
         // The summary panel: points with intervals per setting (categories), no line through them.

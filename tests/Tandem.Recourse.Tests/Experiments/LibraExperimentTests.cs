@@ -70,10 +70,11 @@ public class LibraExperimentTests
         Assert.Equal(fromStep, result.RecourseFromStep);
         Report report = result.ToReport();
         Assert.Same(result.Summary, report.Summary);
-        var curves = Assert.IsType<ColumnTable>(report.Files.Single(f => f.Name == "curves.csv"));
-        Assert.Equal(1 + 3 * 5, curves.Columns.Count);
-        Assert.All(curves.Columns, c => Assert.Equal(40, c.Count));
-        Assert.Equal(result.LibraSummary.Policies[3].RegretCurve, curves.Columns[10]);
+        var curves = Assert.IsType<CurveTable>(report.Files.Single(f => f.Name == "curves.csv"));
+        int policies = result.LibraSummary.Policies.Count;
+        Assert.Equal(3 * policies, curves.Curves.Count);
+        Assert.All(curves.Curves, c => Assert.Equal(40, c.Values.Count));
+        Assert.Equal(result.LibraSummary.Policies[3].RegretCurve, curves.Curves.Single(c => c.Series == result.LibraSummary.Policies[3].Name && c.Statistic == "regret_mean").Values);
         var recourses = Assert.IsType<RowTable>(report.Files.Single(f => f.Name == "recourses.csv"));
         Assert.Equal(3 * 2, recourses.Rows.Count); // LLM-only, GLRB, LIBRA × K = 2 arms
         // Counts in the window: 2 runs × (40 − fromStep) steps per policy.
