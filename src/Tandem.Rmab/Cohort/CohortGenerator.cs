@@ -47,20 +47,29 @@ public sealed class CohortGenerator
     /// <summary>
     /// The population as ARMMAN's simulator sees it (seed 001 App. C: "we only interface with this estimated transition
     /// matrix per beneficiary"): simulate <see cref="HistoryStudy.Weeks"/> transitions of every beneficiary under her true
-    /// transitions, a share <see cref="HistoryStudy.CalledShare"/> receiving one call at a uniformly drawn week, and replace
+    /// transitions, a share <see cref="HistoryStudy.CalledShare"/> (the most at risk, or at random) receiving one call at a
+    /// uniformly drawn week, and replace
     /// each P[s, a, 1] by (k₁ + m·p̄) / (k + m) with p̄ the population frequency. "Acting never hurts" is not imposed.
     /// </summary>
     private static Beneficiary[] Estimated(Beneficiary[] truth, HistoryStudy study, ulong seed)
     {
         var rng = new Xoshiro256(seed);
         int n = truth.Length;
+        bool[]? atRisk = null;
+        if (study.CallsTargetRisk)
+        {
+            atRisk = new bool[n];
+            int called = (int)Math.Round(study.CalledShare * n);
+            foreach (int i in Enumerable.Range(0, n).OrderBy(i => truth[i].InitialEngaged).ThenBy(i => i).Take(called)) atRisk[i] = true;
+        }
         var count = new int[n * 4];
         var ones = new int[n * 4];
         for (int i = 0; i < n; i++)
         {
             ArmDynamics d = truth[i].Dynamics;
             int s = rng.NextDouble() < truth[i].InitialEngaged ? 1 : 0;
-            int callWeek = rng.NextDouble() < study.CalledShare ? rng.Next(study.Weeks) : -1;
+            bool isCalled = atRisk is null ? rng.NextDouble() < study.CalledShare : atRisk[i];
+            int callWeek = isCalled ? rng.Next(study.Weeks) : -1;
             for (int t = 0; t < study.Weeks; t++)
             {
                 int a = t == callWeek ? 1 : 0;

@@ -52,6 +52,11 @@ public sealed record HistoryStudy
     /// <summary>Share of beneficiaries given one live call in the study, at a uniformly drawn week (in [0, 1]; seed 001: 20%).</summary>
     public double CalledShare { get; init; } = 0.2;
 
+    /// <summary>True: the called share are the beneficiaries at the highest risk of drop-out, those with the lowest
+    /// stationary engagement of their true passive chain (seed 001 §5.1: ARMMAN's health workers call "beneficiaries with
+    /// a higher risk of program drop-out"); false: drawn uniformly at random.</summary>
+    public bool CallsTargetRisk { get; init; } = true;
+
     /// <summary>Prior weight m ≥ 0 of the population frequency, in pseudo-observations.</summary>
     public double PriorWeight { get; init; } = 2;
 

@@ -48,6 +48,12 @@ public class CohortGeneratorTests
         double mode = Population.GroupBy(b => b.Dynamics.Active0).OrderByDescending(g => g.Count()).First().Key;
         double share = Population.Count(b => b.Dynamics.Active0 == mode) / (double)Population.Length;
         Assert.InRange(share, 0.8 - 0.02, 0.95);
+        // The called were the mothers most at risk of dropping out (seed 001 §5.1): those with a call observed from state 0
+        // engage less, by their true stationary engagement, than the rest.
+        int[] called = Enumerable.Range(0, Population.Length).Where(i => Population[i].Dynamics.Active0 != mode).ToArray();
+        double calledEngagement = called.Average(i => Truth[i].InitialEngaged);
+        double othersEngagement = Enumerable.Range(0, Population.Length).Except(called).Average(i => Truth[i].InitialEngaged);
+        Assert.True(calledEngagement < othersEngagement - 0.1, $"{calledEngagement} vs {othersEngagement}");
     }
 
     [Fact]
