@@ -252,7 +252,7 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
     {
         var notes = new List<string>();
         if (t.NoTargetShare >= 0.05)
-            notes.Add($"no target beneficiary in {Percent(t.NoTargetShare)} of samples (there every method scores like Base)");
+            notes.Add($"no target beneficiary in {Percent(t.NoTargetShare)} of samples (there Default plans as Base does)");
         double recallGap = t.Recall - DlmPaper.Table1[t.Index].RecallZeroShot.Value;
         double dlmGap = Gap(t, paper, DlmMethods.NoReflection);
         if (Math.Abs(dlmGap) >= 0.1 && Math.Abs(recallGap) >= 0.15)
