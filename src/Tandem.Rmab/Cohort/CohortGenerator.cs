@@ -128,7 +128,8 @@ public sealed class CohortGenerator
         return new RmabInstance(picked.Select(b => b.Dynamics).ToArray(), picked.Select(b => b.Features).ToArray(), picked.Select(b => b.InitialEngaged).ToArray(), budget);
     }
 
-    /// <summary>Draw one beneficiary.</summary>
+    /// <summary>Draw one beneficiary with her true transitions (<see cref="Population"/> replaces them by the simulated
+    /// study's estimates when the parameters name one).</summary>
     public Beneficiary Draw(Xoshiro256 rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
