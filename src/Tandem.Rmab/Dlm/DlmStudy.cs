@@ -255,8 +255,11 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
             notes.Add($"no target beneficiary in {Percent(t.NoTargetShare)} of samples (there Default plans as Base does)");
         double recallGap = t.Recall - DlmPaper.Table1[t.Index].RecallZeroShot.Value;
         double dlmGap = Gap(t, paper, DlmMethods.NoReflection);
-        if (Math.Abs(dlmGap) >= 0.1 && Math.Abs(recallGap) >= 0.15)
+        double reflectionGap = Gap(t, paper, DlmMethods.Reflection);
+        if ((Math.Abs(dlmGap) >= 0.1 || Math.Abs(reflectionGap) >= 0.1) && Math.Abs(recallGap) >= 0.15)
             notes.Add($"designer recall {F(t.Recall)} vs paper {F(DlmPaper.Table1[t.Index].RecallZeroShot.Value)}");
+        else if (Math.Abs(dlmGap) >= 0.1 || Math.Abs(reflectionGap) >= 0.1)
+            notes.Add($"DLM {(dlmGap + reflectionGap < 0 ? "lower" : "higher")} with recall close to the paper's ({F(t.Recall)} vs {F(DlmPaper.Table1[t.Index].RecallZeroShot.Value)}): the weights the designer gives the features and the cohort differ (not measured apart)");
         double defaultGap = Gap(t, paper, DlmMethods.Default);
         if (Math.Abs(defaultGap) >= 0.15)
             notes.Add($"Default {(defaultGap > 0 ? "higher" : "lower")} by {F(Math.Abs(defaultGap))}: in the generated cohort the calls that raise engagement most {(defaultGap > 0 ? "already reach" : "miss")} this group more than in ARMMAN's");
@@ -271,7 +274,7 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
 
     private static string Pv(PaperValue v) => $"{v.Value.ToString("0.00", Inv)} ± {v.Se.ToString("0.000", Inv)}";
 
-    private static string Percent(double share) => double.IsFinite(share) ? share.ToString("0%", Inv) : "—";
+    private static string Percent(double share) => double.IsFinite(share) ? share.ToString("0.0%", Inv) : "—";
 
     /// <summary>Chosen rewards and distribution strings of each task's first seed (Appendix L): the rewards.md file.</summary>
     public string RewardsMarkdown()
