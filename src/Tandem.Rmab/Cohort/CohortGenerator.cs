@@ -9,14 +9,18 @@ public sealed record Beneficiary(double[] Features, ArmDynamics Dynamics, double
 
 /// <summary>
 /// The ARMMAN-like cohort generator (specs/DLM.md; the real data are private). Feature groups are drawn from
-/// their marginals (education and income through a shared latent socio-economic score); transitions are
-/// logistic in the features plus a per-arm random effect, with a non-negative call effect ("acting never hurts")
-/// and a higher engaged intercept ("engaged is sticky", then enforced exactly). Arms start engaged with the
-/// stationary probability of their passive chain.
+/// their marginals (education and income through a shared latent socio-economic score, education also shifted by
+/// age); true transitions are logistic in the features plus a per-arm random effect, with a positive call effect
+/// and a higher engaged intercept. When the parameters name a <see cref="HistoryStudy"/>, the population's shipped
+/// transitions are the smoothed estimates from a simulated 7-week study in which 20% were called (seed 001 App. B-C),
+/// so a call's estimated effect can be zero or negative; "engaged is sticky" is enforced on the estimates. Arms start
+/// engaged with the stationary probability of their (shipped) passive chain.
 /// </summary>
 public sealed class CohortGenerator
 {
     private readonly CohortParameters _p;
+    private readonly double[] _educationCuts;
+    private readonly double[] _incomeCuts;
 
     /// <summary>Create a generator; validates <paramref name="parameters"/>.</summary>
     public CohortGenerator(CohortParameters parameters)
@@ -24,6 +28,8 @@ public sealed class CohortGenerator
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
         _p = parameters;
+        _educationCuts = Cuts(parameters.Education, parameters.Age, parameters.EducationShiftByAge);
+        _incomeCuts = Cuts(parameters.Income, parameters.Age, []);
     }
 
     /// <summary>The parameters in use.</summary>
@@ -35,7 +41,72 @@ public sealed class CohortGenerator
         var rng = new Xoshiro256(Seeds.Derive(seed, "population"));
         var result = new Beneficiary[_p.PopulationSize];
         for (int i = 0; i < result.Length; i++) result[i] = Draw(rng);
+        return _p.History is { } study ? Estimated(result, study, Seeds.Derive(seed, "history")) : result;
+    }
+
+    /// <summary>
+    /// The population as ARMMAN's simulator sees it (seed 001 App. C: "we only interface with this estimated transition
+    /// matrix per beneficiary"): simulate <see cref="HistoryStudy.Weeks"/> transitions of every beneficiary under her true
+    /// transitions, a share <see cref="HistoryStudy.CalledShare"/> (the most at risk, or at random) receiving one call at a
+    /// uniformly drawn week, and replace
+    /// each P[s, a, 1] by (k₁ + m·p̄) / (k + m) with p̄ the population frequency. "Acting never hurts" is not imposed.
+    /// </summary>
+    private static Beneficiary[] Estimated(Beneficiary[] truth, HistoryStudy study, ulong seed)
+    {
+        var rng = new Xoshiro256(seed);
+        int n = truth.Length;
+        bool[]? atRisk = null;
+        if (study.CallsTargetRisk)
+        {
+            atRisk = new bool[n];
+            int called = (int)Math.Round(study.CalledShare * n);
+            foreach (int i in Enumerable.Range(0, n).OrderBy(i => truth[i].InitialEngaged).ThenBy(i => i).Take(called)) atRisk[i] = true;
+        }
+        var count = new int[n * 4];
+        var ones = new int[n * 4];
+        for (int i = 0; i < n; i++)
+        {
+            ArmDynamics d = truth[i].Dynamics;
+            int s = rng.NextDouble() < truth[i].InitialEngaged ? 1 : 0;
+            bool isCalled = atRisk is null ? rng.NextDouble() < study.CalledShare : atRisk[i];
+            int callWeek = isCalled ? rng.Next(study.Weeks) : -1;
+            for (int t = 0; t < study.Weeks; t++)
+            {
+                int a = t == callWeek ? 1 : 0;
+                int next = rng.NextDouble() < d.ToEngaged(s, a) ? 1 : 0;
+                count[4 * i + 2 * a + s]++;
+                ones[4 * i + 2 * a + s] += next;
+                s = next;
+            }
+        }
+        var pop = new double[4];
+        for (int k = 0; k < 4; k++)
+        {
+            long c = 0, o = 0;
+            for (int i = 0; i < n; i++) { c += count[4 * i + k]; o += ones[4 * i + k]; }
+            pop[k] = (o + 1.0) / (c + 2.0); // Laplace, so a pair never observed in the whole study is 1/2
+        }
+        var result = new Beneficiary[n];
+        for (int i = 0; i < n; i++)
+        {
+            double Est(int k)
+            {
+                double c = count[4 * i + k] + study.PriorWeight;
+                return c > 0 ? (ones[4 * i + k] + study.PriorWeight * pop[k]) / c : pop[k];
+            }
+            double p00 = Est(0), p01 = Est(1), p10 = Est(2), p11 = Est(3);
+            p01 = Math.Max(p01, p00); // engaged is sticky (specs/DLM.md), without and with a call
+            p11 = Math.Max(p11, p10);
+            var dynamics = new ArmDynamics(p00, p01, p10, p11);
+            result[i] = truth[i] with { Dynamics = dynamics, InitialEngaged = Stationary(p00, p01) };
+        }
         return result;
+    }
+
+    private static double Stationary(double p00, double p01)
+    {
+        double d = 1 - p01 + p00;
+        return d > 0 ? p00 / d : 0.5;
     }
 
     /// <summary>An instance of <paramref name="arms"/> beneficiaries sampled without replacement from
@@ -57,7 +128,8 @@ public sealed class CohortGenerator
         return new RmabInstance(picked.Select(b => b.Dynamics).ToArray(), picked.Select(b => b.Features).ToArray(), picked.Select(b => b.InitialEngaged).ToArray(), budget);
     }
 
-    /// <summary>Draw one beneficiary.</summary>
+    /// <summary>Draw one beneficiary with her true transitions (<see cref="Population"/> replaces them by the simulated
+    /// study's estimates when the parameters name one).</summary>
     public Beneficiary Draw(Xoshiro256 rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -78,11 +150,13 @@ public sealed class CohortGenerator
         f[12 + Categorical(rng, _p.Language)] = 1;
         double z = rng.NextGaussian();
         double rho = _p.SocioeconomicLoading, rest = Math.Sqrt(1 - rho * rho);
-        f[16 + Ordinal(rho * z + rest * rng.NextGaussian(), _p.Education)] = 1;
+        int age = Array.IndexOf(f, 1.0, 7, 5) - 7;
+        double shift = _p.EducationShiftByAge.Length == 0 ? 0 : _p.EducationShiftByAge[age];
+        f[16 + Ordinal(shift + rho * z + rest * rng.NextGaussian(), _educationCuts)] = 1;
         f[23 + Categorical(rng, _p.PhoneOwner)] = 1;
         f[26 + Categorical(rng, _p.CallSlot)] = 1;
         f[32 + Categorical(rng, _p.Organisation)] = 1;
-        f[35 + Ordinal(rho * z + rest * rng.NextGaussian(), _p.Income)] = 1;
+        f[35 + Ordinal(rho * z + rest * rng.NextGaussian(), _incomeCuts)] = 1;
 
         double u = _p.Passive.IndividualSd * rng.NextGaussian();
         double passive = _p.Passive.Linear(f) + u;
@@ -93,8 +167,7 @@ public sealed class CohortGenerator
         double p10 = Sigmoid(l0 + effect + _p.Effect.State0Extra), p11 = Sigmoid(l1 + effect);
         p11 = Math.Max(p11, p10); // engaged is sticky under a call too
         var dynamics = new ArmDynamics(p00, p01, p10, p11);
-        double stationary = p00 / (1 - p01 + p00);
-        return new Beneficiary(f, dynamics, stationary);
+        return new Beneficiary(f, dynamics, Stationary(p00, p01));
     }
 
     private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
@@ -110,16 +183,36 @@ public sealed class CohortGenerator
         return p.Length - 1;
     }
 
-    // Standard-normal latent cut at the quantiles of the marginal, so the marginal is exact.
-    private static int Ordinal(double latent, double[] p)
+    private static int Ordinal(double latent, double[] cuts)
     {
+        for (int i = 0; i < cuts.Length; i++)
+            if (latent < cuts[i]) return i;
+        return cuts.Length;
+    }
+
+    // Cut points of a unit-variance latent at the cumulative probabilities of the marginal p, so the marginal is exact:
+    // the standard normal's quantiles without shifts, else the quantiles of the mixture Σ_k age_k N(shift_k, 1), found
+    // by bisection.
+    private static double[] Cuts(double[] p, double[] age, double[] shift)
+    {
+        var cuts = new double[p.Length - 1];
         double acc = 0;
-        for (int i = 0; i < p.Length - 1; i++)
+        bool shifted = shift.Any(x => x != 0);
+        for (int i = 0; i < cuts.Length; i++)
         {
             acc += p[i];
-            if (latent < Normal.InvCDF(0, 1, Math.Min(acc, 1 - 1e-12))) return i;
+            double q = Math.Min(acc, 1 - 1e-12);
+            if (!shifted) { cuts[i] = Normal.InvCDF(0, 1, q); continue; }
+            double lo = -40, hi = 40;
+            for (int it = 0; it < 200 && hi - lo > 1e-13; it++)
+            {
+                double mid = 0.5 * (lo + hi), cdf = 0;
+                for (int k = 0; k < age.Length; k++) cdf += age[k] * Normal.CDF(shift[k], 1, mid);
+                if (cdf < q) lo = mid; else hi = mid;
+            }
+            cuts[i] = 0.5 * (lo + hi);
         }
-        return p.Length - 1;
+        return cuts;
     }
 
     private static int Poisson(Xoshiro256 rng, double mean)

@@ -37,6 +37,39 @@ public sealed record LogitModel
 }
 
 /// <summary>
+/// The historical study ARMMAN's transition matrices were estimated from (seed 001 App. B: 7,668 mothers over 7 weeks, 20%
+/// of them allocated at least one live call; App. C: the simulator uses only the estimated matrix of each beneficiary).
+/// The generator simulates that study on its true transitions and ships the estimates, smoothed towards the population
+/// frequencies: P̂[s, a, 1] = (k₁ + m·p̄) / (k + m), with k observations of (s, a), k₁ of them followed by engagement,
+/// p̄ the population frequency of (s, a) → 1 and m the prior weight. A mother never called has P̂[s, 1, 1] = p̄, so her
+/// estimated call effect is p̄ − P̂[s, 0, 1], negative when she engages more than the called population.
+/// </summary>
+public sealed record HistoryStudy
+{
+    /// <summary>Transitions observed per beneficiary (≥ 1; seed 001: 7 weeks).</summary>
+    public int Weeks { get; init; } = 7;
+
+    /// <summary>Share of beneficiaries given one live call in the study, at a uniformly drawn week (in [0, 1]; seed 001: 20%).</summary>
+    public double CalledShare { get; init; } = 0.2;
+
+    /// <summary>True: the called share are the beneficiaries at the highest risk of drop-out, those with the lowest
+    /// stationary engagement of their true passive chain (seed 001 §5.1: ARMMAN's health workers call "beneficiaries with
+    /// a higher risk of program drop-out"); false: drawn uniformly at random.</summary>
+    public bool CallsTargetRisk { get; init; } = true;
+
+    /// <summary>Prior weight m ≥ 0 of the population frequency, in pseudo-observations.</summary>
+    public double PriorWeight { get; init; } = 2;
+
+    /// <summary>Throws <see cref="FormatException"/> naming the first invalid field.</summary>
+    public void Validate(string source)
+    {
+        if (Weeks < 1) throw new FormatException($"{source}: history.weeks must be at least 1.");
+        if (!(CalledShare >= 0 && CalledShare <= 1)) throw new FormatException($"{source}: history.calledShare must lie in [0, 1].");
+        if (!(PriorWeight >= 0 && double.IsFinite(PriorWeight))) throw new FormatException($"{source}: history.priorWeight must be ≥ 0.");
+    }
+}
+
+/// <summary>
 /// Parameters of the ARMMAN-like cohort generator (specs/DLM.md; documented in docs/dlm-cohort.md and shipped as
 /// data/dlm/cohort.json). Group marginals are probabilities summing to 1; education and income are cut from a
 /// shared latent socio-economic score so that they correlate.
@@ -69,6 +102,15 @@ public sealed record CohortParameters
 
     /// <summary>Loading ρ ∈ [0, 1) of education and income on the shared latent score: corr(latent_edu, latent_inc) = ρ².</summary>
     public double SocioeconomicLoading { get; init; } = 0.7;
+
+    /// <summary>Mean shift of the education latent score per age bin 10-20 ... 51-60 (five values; empty: no shift). Negative
+    /// values make an age bin less educated; the education cut points are taken from the resulting mixture so the
+    /// education marginal stays exact (docs/dlm-cohort.md).</summary>
+    public double[] EducationShiftByAge { get; init; } = [];
+
+    /// <summary>The historical study the shipped transitions are estimated from (seed 001 App. B-C); null: the generator's
+    /// true transitions are used directly.</summary>
+    public HistoryStudy? History { get; init; }
 
     /// <summary>Passive engagement model: logit P[s, 0, 1] = Intercept_s + β·f + u_n.</summary>
     public LogitModel Passive { get; init; } = new();
@@ -118,6 +160,9 @@ public sealed record CohortParameters
                 if (!double.IsFinite(value)) throw new FormatException($"{source}: {name}.coefficients['{key}'] is not finite.");
             }
         }
+        if (EducationShiftByAge.Length is not (0 or 5)) throw new FormatException($"{source}: educationShiftByAge needs 5 values (one per age bin) or none, found {EducationShiftByAge.Length}.");
+        if (EducationShiftByAge.Any(x => !double.IsFinite(x))) throw new FormatException($"{source}: educationShiftByAge has a value that is not finite.");
+        History?.Validate(source);
         if (!(Passive.Intercept1 >= Passive.Intercept0)) throw new FormatException($"{source}: passive.intercept1 must be ≥ passive.intercept0 (engaged is sticky).");
     }
 

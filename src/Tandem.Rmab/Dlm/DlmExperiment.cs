@@ -117,11 +117,25 @@ public sealed record DlmExperimentOptions
 /// <param name="LogicRecall">Mean zero-shot arm-level logic recall (<see cref="RobustStats.LogicRecall"/>, Appendix H).</param>
 /// <param name="Example">The reflection run of the first seed (Appendix L).</param>
 /// <param name="Selected">The selected reward of each seed's reflection run (null when none was valid).</param>
+/// <param name="NoTargetShare">Share of seeds whose sample has no target beneficiary: the Base reward singles out no
+/// arm (every arm's engaged lift R(n,1) − R(n,0) equals the smallest), so Base, Default and any reward that ranks by
+/// engagement plan alike there.</param>
+/// <param name="PrecisionReflection">Mean precision of the candidates of the reflection stages after the first
+/// (Table 1 "Prec. (reflection)"); NaN with one stage.</param>
+/// <param name="RecallReflection">Mean recall of those candidates.</param>
 public sealed record DlmTaskResult(DlmTask Task, IReadOnlyDictionary<string, double[]> Returns, IReadOnlyDictionary<string, double[]> Mnr,
-    double Precision, double Recall, double LogicRecall, DlmRunResult Example, IReadOnlyList<string?> Selected)
+    double Precision, double Recall, double LogicRecall, DlmRunResult Example, IReadOnlyList<string?> Selected,
+    double NoTargetShare = double.NaN, double PrecisionReflection = double.NaN, double RecallReflection = double.NaN)
 {
     /// <summary>IQM ± SE and mean of a method's MNR over seeds.</summary>
     public Aggregate MnrOf(string method) => RobustStats.Summarize(Mnr[method]);
+
+    /// <summary>A method's MNR computed as the authors' analysis computes Table 4: Default as the IQM of the per-seed MNRs
+    /// (<see cref="RobustStats.AuthorsIqm"/>), the other methods as the normalised IQMs of the returns
+    /// (<see cref="RobustStats.PaperMnr"/>).</summary>
+    public Aggregate PaperMnrOf(string method) => method == DlmMethods.Default
+        ? RobustStats.AuthorsIqm(Mnr[method])
+        : RobustStats.PaperMnr(Returns[method], Returns[DlmMethods.Random], Returns[DlmMethods.Base]);
 
     /// <summary>One-sided Welch p-value of MNR(a) &gt; MNR(b) over seeds (Table 5).</summary>
     public double PValue(string a, string b) => RobustStats.WelchGreater(Mnr[a], Mnr[b]);
@@ -136,8 +150,12 @@ public sealed record DlmTaskResult(DlmTask Task, IReadOnlyDictionary<string, dou
 /// <param name="Wall">Wall time of the computation.</param>
 public sealed record DlmExperimentResult(DlmExperimentOptions Options, string Designer, IReadOnlyList<DlmTaskResult> Tasks, long NonIndexableArms, long Refusals, TimeSpan Wall)
 {
-    /// <summary>A method's MNR pooled over every task and seed (the table's Average row).</summary>
+    /// <summary>A method's MNR pooled over every task and seed.</summary>
     public Aggregate AverageMnr(string method) => RobustStats.Summarize(Tasks.SelectMany(t => t.Mnr[method]));
+
+    /// <summary>The Average row as the seed's Table 4 computes it from its task rows (<see cref="RobustStats.AverageRow"/>)
+    /// over <see cref="DlmTaskResult.PaperMnrOf"/>.</summary>
+    public Aggregate PaperAverageMnr(string method) => RobustStats.AverageRow(Tasks.Select(t => t.PaperMnrOf(method)).ToArray());
 }
 
 /// <summary>
@@ -221,14 +239,17 @@ public static class DlmExperiment
 
                 var zero = single.Stages[0].Candidates.Concat(full.Stages[0].Candidates).Where(c => c.Expression is not null).ToArray();
                 var pr = zero.Select(c => RobustStats.PrecisionRecall(c.FeaturesUsed.ToArray(), task.TrueFeatures.ToArray())).ToArray();
+                var prLater = full.Stages.Skip(1).SelectMany(st => st.Candidates).Where(c => c.Expression is not null)
+                    .Select(c => RobustStats.PrecisionRecall(c.FeaturesUsed.ToArray(), task.TrueFeatures.ToArray())).ToArray();
                 double[] baseLift = Enumerable.Range(0, instance.ArmCount).Select(n => baseTable.State1[n] - baseTable.State0[n]).ToArray();
+                bool noTarget = baseLift.All(v => v <= baseLift.Min() + 1e-12);
                 double[] logic = zero.Select(c =>
                 {
                     RewardTable t = RewardSandbox.Parse(c.Expression!).Tabulate(instance.FeatureRows);
                     return RobustStats.LogicRecall(Enumerable.Range(0, instance.ArmCount).Select(n => t.State1[n] - t.State0[n]).ToArray(), baseLift);
                 }).ToArray();
                 long refused = single.Stages.Concat(full.Stages).SelectMany(st => st.Candidates).Sum(c => (long)c.Refusals.Count);
-                outcome[cell] = new CellOutcome(returns, pr, logic, s == 0 ? full : null, full.Selected?.Text);
+                outcome[cell] = new CellOutcome(returns, pr, logic, s == 0 ? full : null, full.Selected?.Text, noTarget, prLater);
                 Interlocked.Add(ref nonIndexable, badArms);
                 Interlocked.Add(ref refusals, refused);
                 work.Advance();
@@ -245,7 +266,12 @@ public static class DlmExperiment
             double precision = pr.Select(x => x.Precision).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             double recall = pr.Select(x => x.Recall).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
             double logicRecall = cellsOfTask.SelectMany(c => c.LogicRecall).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
-            results.Add(new DlmTaskResult(selected[t], returns, mnr, precision, recall, logicRecall, cellsOfTask[0].Example!, cellsOfTask.Select(c => c.Selected).ToArray()));
+            var later = cellsOfTask.SelectMany(c => c.PrecisionRecallLater).ToArray();
+            double precisionLater = later.Select(x => x.Precision).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            double recallLater = later.Select(x => x.Recall).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
+            double noTargetShare = cellsOfTask.Count(c => c.NoTarget) / (double)cellsOfTask.Length;
+            results.Add(new DlmTaskResult(selected[t], returns, mnr, precision, recall, logicRecall, cellsOfTask[0].Example!, cellsOfTask.Select(c => c.Selected).ToArray(),
+                noTargetShare, precisionLater, recallLater));
         }
         return new DlmExperimentResult(options, designer.Name, results, nonIndexable, refusals, timeProvider.GetElapsedTime(start));
     }
@@ -267,5 +293,6 @@ public static class DlmExperiment
         }
     }
 
-    private sealed record CellOutcome(Dictionary<string, double> Returns, (double Precision, double Recall)[] PrecisionRecall, double[] LogicRecall, DlmRunResult? Example, string? Selected);
+    private sealed record CellOutcome(Dictionary<string, double> Returns, (double Precision, double Recall)[] PrecisionRecall, double[] LogicRecall, DlmRunResult? Example, string? Selected,
+        bool NoTarget, (double Precision, double Recall)[] PrecisionRecallLater);
 }

@@ -11,6 +11,19 @@ namespace Tandem.Rmab.Dlm;
 public sealed record DlmPValues(double ReflectionVsDefault, double NoReflectionVsDefault, double ReflectionVsNoReflection);
 
 /// <summary>One row of Table 4.</summary>
+/// <param name="Index">Task index.</param>
+/// <param name="Label">Task label.</param>
+/// <param name="Returns">Mean return per method over seeds.</param>
+/// <param name="Mnr">Per method, the IQM ± SE of the per-seed MNRs (Tandem's statistic).</param>
+/// <param name="PValues">One-sided Welch p-values (Table 5).</param>
+/// <param name="Precision">Zero-shot precision of the features used (Table 1).</param>
+/// <param name="Recall">Zero-shot recall.</param>
+/// <param name="LogicRecall">Zero-shot arm-level logic recall (Appendix H).</param>
+/// <param name="ExampleReward">The first seed's selected reward.</param>
+/// <param name="NoTargetShare">Share of seeds whose sample has no target beneficiary (<see cref="DlmTaskResult.NoTargetShare"/>).</param>
+/// <param name="PrecisionReflection">Precision of the candidates of reflection stages 2-R (Table 1, reflection).</param>
+/// <param name="RecallReflection">Recall of those candidates.</param>
+/// <param name="PaperMnr">Per method, the MNR as the authors' analysis computes Table 4 (<see cref="DlmTaskResult.PaperMnrOf"/>).</param>
 public sealed record DlmTaskSummary(
     int Index,
     string Label,
@@ -20,10 +33,18 @@ public sealed record DlmTaskSummary(
     double Precision,
     double Recall,
     double LogicRecall,
-    string? ExampleReward);
+    string? ExampleReward,
+    double NoTargetShare = double.NaN,
+    double PrecisionReflection = double.NaN,
+    double RecallReflection = double.NaN,
+    IReadOnlyDictionary<string, Aggregate>? PaperMnr = null);
 
 /// <summary>The Average row.</summary>
-public sealed record DlmAverage(IReadOnlyDictionary<string, Aggregate> Mnr);
+/// <param name="Mnr">Per method, the IQM ± SE of the per-seed MNRs pooled over every task and seed.</param>
+/// <param name="Row">Per method, the Average row as the paper forms it from the task rows <see cref="DlmTaskSummary.Mnr"/>
+/// (<see cref="RobustStats.AverageRow"/>: mean of the task values, mean SE over √tasks).</param>
+/// <param name="PaperMnr">Per method, the same average of the task rows <see cref="DlmTaskSummary.PaperMnr"/>.</param>
+public sealed record DlmAverage(IReadOnlyDictionary<string, Aggregate> Mnr, IReadOnlyDictionary<string, Aggregate>? Row = null, IReadOnlyDictionary<string, Aggregate>? PaperMnr = null);
 
 /// <summary>The object `tandem dlm --json` prints and summary.json holds (issue 3 contract; field names and order are
 /// the CLI's).</summary>
@@ -85,9 +106,15 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
                 t.Precision,
                 t.Recall,
                 t.LogicRecall,
-                t.Selected.Count > 0 ? t.Selected[0] : null)).ToArray();
+                t.Selected.Count > 0 ? t.Selected[0] : null,
+                t.NoTargetShare,
+                t.PrecisionReflection,
+                t.RecallReflection,
+                DlmMethods.All.ToDictionary(m => m, t.PaperMnrOf))).ToArray();
+            var row = DlmMethods.All.ToDictionary(m => m, m => RobustStats.AverageRow(r.Tasks.Select(t => t.MnrOf(m)).ToArray()));
             return new DlmSummary("dlm", o.Seeds, o.Seed, o.Arms, o.Budget, o.Planner.Name.ToLowerInvariant(), r.Designer, r.Wall.TotalSeconds, o.Stages, o.Candidates,
-                o.Trials, o.Steps, o.Discount, r.NonIndexableArms, r.Refusals, tasks, new DlmAverage(DlmMethods.All.ToDictionary(m => m, r.AverageMnr)), ModelUse);
+                o.Trials, o.Steps, o.Discount, r.NonIndexableArms, r.Refusals, tasks,
+                new DlmAverage(DlmMethods.All.ToDictionary(m => m, r.AverageMnr), row, DlmMethods.All.ToDictionary(m => m, r.PaperAverageMnr)), ModelUse);
         }
     }
 
@@ -101,7 +128,7 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
                 ["index", "label", .. TableMethods.SelectMany(m => new[] { m + " iqm", m + " se", m + " mean" }), "p reflection>default", "p no-reflection>default", "p reflection>no-reflection", "precision", "recall", "logic recall"],
                 s.Tasks.Select(t => (IReadOnlyList<object?>)[t.Index, t.Label, .. TableMethods.SelectMany(m => new object?[] { t.Mnr[m].Iqm, t.Mnr[m].Se, t.Mnr[m].Mean }),
                     t.PValues.ReflectionVsDefault, t.PValues.NoReflectionVsDefault, t.PValues.ReflectionVsNoReflection, t.Precision, t.Recall, t.LogicRecall])
-                .Append(["avg", "Average", .. TableMethods.SelectMany(m => new object?[] { s.Average.Mnr[m].Iqm, s.Average.Mnr[m].Se, s.Average.Mnr[m].Mean }), null, null, null, null, null, null])
+                .Append(["avg", "Average", .. TableMethods.SelectMany(m => new object?[] { AverageRow(s, m).Iqm, AverageRow(s, m).Se, AverageRow(s, m).Mean }), null, null, null, null, null, null])
                 .ToArray()),
             new RowTable("returns.csv", ["task", "seed", "method", "return", "mnr"],
                 Result.Tasks.SelectMany(t => DlmMethods.All.SelectMany(m => t.Returns[m].Select((v, i) => (IReadOnlyList<object?>)[t.Task.Index, i, m, v, t.Mnr[m][i]]))).ToArray()),
@@ -110,8 +137,8 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
         files.Add(new BarFigure("mnr", $"Mean normalized reward by task ({s.Seeds} seeds, IQM ± SE)", "MNR (Random = 0, Base = 1)",
             [.. s.Tasks.Select(t => t.Index.ToString(Inv)), "avg"],
             shown.Select(m => new BarGroup(Display(m),
-                [.. s.Tasks.Select(t => t.Mnr[m].Iqm), s.Average.Mnr[m].Iqm],
-                [.. s.Tasks.Select(t => t.Mnr[m].Se), s.Average.Mnr[m].Se])).ToArray(),
+                [.. s.Tasks.Select(t => t.Mnr[m].Iqm), AverageRow(s, m).Iqm],
+                [.. s.Tasks.Select(t => t.Mnr[m].Se), AverageRow(s, m).Se])).ToArray(),
             new FigureLayout(Width: 1400, Height: 600, Legend: "lower-right")));
         return new Report("Tandem — DLM: language-designed rewards for restless bandits", s, files, Body(s));
     }
@@ -140,15 +167,17 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
         body.Add(new HeadingBlock("Mean normalized reward (Table 4)", 2));
         body.Add(new TableBlock(["idx", "label", .. TableMethods.Select(Display)],
             s.Tasks.Select(t => (IReadOnlyList<string>)[t.Index.ToString(Inv), t.Label, .. TableMethods.Select(m => Pm(t.Mnr[m]))])
-                .Append(["avg", "Average MNR", .. TableMethods.Select(m => Pm(s.Average.Mnr[m]))]).ToArray(),
-            "Interquartile mean ± standard error over seeds (Average: pooled over tasks and seeds). The seed reports averages Base 1.00, No Action −0.06, Default 0.57, DLM (No Reflection) 0.85, DLM (Reflection) 0.92 (Gemini Pro on ARMMAN data)."));
+                .Append(["avg", "Average MNR", .. TableMethods.Select(m => Pm(AverageRow(s, m)))]).ToArray(),
+            "Interquartile mean ± standard error of the per-seed MNRs. Average: the mean of the task rows with SE = mean task SE / √tasks, as the paper forms its Average row (the IQM pooled over every task and seed is `average.mnr` in summary.json). The seed reports averages Base 1.00, No Action −0.06, Default 0.57, DLM (No Reflection) 0.85, DLM (Reflection) 0.92 (Gemini Pro on ARMMAN data)."));
         body.Add(new FigureBlock("mnr.png", "IQM of the MNR per task with ± 1 SE error bars; Random is 0 and Base is 1 by definition."));
         if (Compare is not null) AddSideBySide(body, s, Compare);
+        // The paper's numbers are about its Table 3 sentences with N = 48 and B = 16.
+        if (Options.TasksFile is null && s.Arms == 48 && s.Budget == 16) AddPaperComparison(body, s);
         body.Add(new HeadingBlock("Statistical tests (Table 5) and feature extraction (Table 1)", 2));
-        body.Add(new TableBlock(["idx", "label", "p: Refl > Default", "p: No Refl > Default", "p: Refl > No Refl", "precision", "recall", "logic recall"],
+        body.Add(new TableBlock(["idx", "label", "p: Refl > Default", "p: No Refl > Default", "p: Refl > No Refl", "precision", "recall", "logic recall", "no target"],
             s.Tasks.Select(t => (IReadOnlyList<string>)[t.Index.ToString(Inv), t.Label, P(t.PValues.ReflectionVsDefault), P(t.PValues.NoReflectionVsDefault),
-                P(t.PValues.ReflectionVsNoReflection), F(t.Precision), F(t.Recall), F(t.LogicRecall)]).ToArray(),
-            "One-sided Welch t-tests on the per-seed MNRs. Precision and recall of the features used by zero-shot candidates against the Base reward's features (seed Table 1: about 0.6 and 0.75). Logic recall (Appendix H, our arm-level reading): the share of the arms the Base reward favours that a zero-shot candidate ranks in its top places; undefined (—) when no arm of a seed is in the target group."));
+                P(t.PValues.ReflectionVsNoReflection), F(t.Precision), F(t.Recall), F(t.LogicRecall), Percent(t.NoTargetShare)]).ToArray(),
+            "One-sided Welch t-tests on the per-seed MNRs. Precision and recall of the features used by zero-shot candidates against the Base reward's features (seed Table 1: about 0.6 and 0.75). Logic recall (Appendix H, our arm-level reading): the share of the arms the Base reward favours that a zero-shot candidate ranks in its top places; undefined (—) when no arm of a seed is in the target group. No target: the share of seeds whose 48-arm sample has nobody in the task's target group (there Base, Default and every engagement-ranking reward plan alike)."));
         body.Add(new HeadingBlock("Chosen rewards (Appendix L)", 2));
         foreach (DlmTaskResult t in Result.Tasks)
         {
@@ -180,6 +209,72 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
         body.Add(new TableBlock(["idx", "label", .. methods.SelectMany(m => new[] { $"{Display(m)} ({s.Planner})", $"{Display(m)} ({other.Planner})" })], rows,
             $"MNR interquartile mean ± SE; this run: {s.Tasks.Count} tasks × {s.Seeds} seeds (seed {s.Seed}), designer {s.Designer}; compared run: {other.Tasks.Count} tasks × {other.Seeds} seeds (seed {other.Seed}), designer {other.Designer}. Each planner normalizes by its own Base policy (MNR 1) and the common Random policy (MNR 0)."));
     }
+
+    // The Average row as the paper forms it from the task rows; the pooled IQM for summaries written before it existed.
+    private static Aggregate AverageRow(DlmSummary s, string method) =>
+        s.Average.Row is { } row && row.TryGetValue(method, out Aggregate a) ? a : s.Average.Mnr[method];
+
+    // Seed 001's Table 4 and Table 1 beside this run's, computed the way the authors' analysis computes them (only for the
+    // shipped Table 3 tasks: the paper's numbers are about those sentences and Base rewards).
+    private static void AddPaperComparison(List<ReportBlock> body, DlmSummary s)
+    {
+        DlmTaskSummary[] rows = s.Tasks.Where(t => t.Index >= 0 && t.Index < DlmPaper.Table4.Count && t.PaperMnr is not null).ToArray();
+        if (rows.Length == 0) return;
+        IReadOnlyList<string> methods = DlmPaper.Methods;
+        body.Add(new HeadingBlock("Beside the paper: Table 4", 2));
+        body.Add(new ParagraphBlock("Each cell: the paper's value ± SE | Tandem's, computed as the authors' analysis computes Table 4 (No Action and the DLM columns: IQM of the returns normalised by the IQMs of Random's and Base's returns, SE = the IQM's SE over the denominator; Default: IQM of the per-seed MNRs; IQMs keep the values between the 25th and 75th percentiles). " +
+            "Differences common to every task: Tandem's cohort is a generated population, not ARMMAN's 7,668 mothers (docs/dlm-cohort.md); " +
+            $"the planner is {ReportText.Code(s.Planner)}, the paper trains PPO; the designer is {ReportText.Code(s.Designer)}, the paper's is Gemini Pro; the authors pool single-trial returns over seeds where Tandem uses each seed's mean over its trials. The last column names what this run measured that explains the task's largest difference."));
+        var table = new List<IReadOnlyList<string>>();
+        foreach (DlmTaskSummary t in rows)
+        {
+            IReadOnlyDictionary<string, PaperValue> paper = DlmPaper.Table4[t.Index];
+            table.Add([t.Index.ToString(Inv), t.Label, .. methods.Select(m => $"{Pv(paper[m])} | {Pm(t.PaperMnr![m])}"), Explain(t, paper)]);
+        }
+        if (rows.Length == DlmPaper.Table4.Count && s.Average.PaperMnr is { } avg)
+            table.Add(["avg", "Average MNR", .. methods.Select(m => $"{Pv(DlmPaper.Table4Average[m])} | {Pm(avg[m])}"), "mean of the task rows; SE = mean task SE / √16 (reproduces the paper's Average row from its task rows)"]);
+        body.Add(new TableBlock(["idx", "label", .. methods.Select(m => $"{Display(m)}: paper | Tandem"), "main difference measured"], table,
+            "Paper: seed 001 Table 4 (Gemini Pro, PPO, ARMMAN data, 200 seeds). Base is 1.00 in both by definition."));
+
+        body.Add(new HeadingBlock("Beside the paper: Table 1 (feature precision and recall)", 2));
+        body.Add(new TableBlock(["idx", "label", "prec. zero-shot: paper | Tandem", "prec. reflection: paper | Tandem", "rec. zero-shot: paper | Tandem", "rec. reflection: paper | Tandem"],
+            rows.Select(t =>
+            {
+                PaperFeatureRow p = DlmPaper.Table1[t.Index];
+                return (IReadOnlyList<string>)[t.Index.ToString(Inv), t.Label, $"{Pv(p.PrecisionZeroShot)} | {F(t.Precision)}", $"{Pv(p.PrecisionReflection)} | {F(t.PrecisionReflection)}",
+                    $"{Pv(p.RecallZeroShot)} | {F(t.Recall)}", $"{Pv(p.RecallReflection)} | {F(t.RecallReflection)}"];
+            }).ToArray(),
+            "Features a candidate's expression reads (from its syntax tree) against the Base reward's. Zero-shot: the first stage's candidates; reflection: the candidates of stages 2-R."));
+    }
+
+    // The measured fact behind a task's largest difference from the paper, in a few words.
+    private static string Explain(DlmTaskSummary t, IReadOnlyDictionary<string, PaperValue> paper)
+    {
+        var notes = new List<string>();
+        if (t.NoTargetShare >= 0.05)
+            notes.Add($"no target beneficiary in {Percent(t.NoTargetShare)} of samples (there Default plans as Base does)");
+        double recallGap = t.Recall - DlmPaper.Table1[t.Index].RecallZeroShot.Value;
+        double dlmGap = Gap(t, paper, DlmMethods.NoReflection);
+        double reflectionGap = Gap(t, paper, DlmMethods.Reflection);
+        if ((Math.Abs(dlmGap) >= 0.1 || Math.Abs(reflectionGap) >= 0.1) && Math.Abs(recallGap) >= 0.15)
+            notes.Add($"designer recall {F(t.Recall)} vs paper {F(DlmPaper.Table1[t.Index].RecallZeroShot.Value)}");
+        else if (Math.Abs(dlmGap) >= 0.1 || Math.Abs(reflectionGap) >= 0.1)
+            notes.Add($"DLM {(dlmGap + reflectionGap < 0 ? "lower" : "higher")} with recall close to the paper's ({F(t.Recall)} vs {F(DlmPaper.Table1[t.Index].RecallZeroShot.Value)}): the weights the designer gives the features and the cohort differ (not measured apart)");
+        double defaultGap = Gap(t, paper, DlmMethods.Default);
+        if (Math.Abs(defaultGap) >= 0.15)
+            notes.Add($"Default {(defaultGap > 0 ? "higher" : "lower")} by {F(Math.Abs(defaultGap))}: in the generated cohort the calls that raise engagement most {(defaultGap > 0 ? "already reach" : "miss")} this group more than in ARMMAN's");
+        double noActionGap = Gap(t, paper, DlmMethods.NoAction);
+        if (Math.Abs(noActionGap) >= 0.15)
+            notes.Add($"No Action {(noActionGap < 0 ? "lower" : "higher")} by {F(Math.Abs(noActionGap))}: random calls gain {(noActionGap < 0 ? "more" : "less")}, relative to Base, in the generated cohort than in ARMMAN's");
+        return notes.Count == 0 ? "within 0.15 on every column" : string.Join("; ", notes);
+    }
+
+    private static double Gap(DlmTaskSummary t, IReadOnlyDictionary<string, PaperValue> paper, string method) =>
+        t.PaperMnr is { } m && m.TryGetValue(method, out Aggregate a) && double.IsFinite(a.Iqm) ? a.Iqm - paper[method].Value : 0;
+
+    private static string Pv(PaperValue v) => $"{v.Value.ToString("0.00", Inv)} ± {v.Se.ToString("0.000", Inv)}";
+
+    private static string Percent(double share) => double.IsFinite(share) ? share.ToString("0.0%", Inv) : "—";
 
     /// <summary>Chosen rewards and distribution strings of each task's first seed (Appendix L): the rewards.md file.</summary>
     public string RewardsMarkdown()

@@ -4,8 +4,8 @@ namespace Tandem.Rmab.Planning;
 /// Hyper-parameters of the Lagrangian PPO planner (<see cref="PpoPlanner"/>; seed 001 Appendix F and Algorithm 1
 /// lines 5-13). Defaults are the authors' values where they are known (specs/DLM.md "Planners"; the public RMAB-PPO
 /// scripts the seed builds on: hidden 16 × 2, 100 steps an epoch, 20 policy and 20 value iterations, learning rates
-/// 2e-3, clip ratio 2, λ updated every 4 epochs and frozen for the last 2, entropy 0.5 → 0). The number of epochs
-/// is ours (docs/dlm-ppo.md says why). Immutable; <see cref="Validate"/> names the first setting out of range.
+/// 2e-3, clip ratio 2, λ updated every 4 epochs, entropy 0.5 → 0). The number of epochs (40) and of frozen final
+/// epochs (2; the authors' script freezes 20) are ours (docs/dlm-ppo.md says why). Immutable; <see cref="Validate"/> names the first setting out of range.
 /// </summary>
 public sealed record PpoOptions
 {
@@ -52,7 +52,8 @@ public sealed record PpoOptions
     /// <summary>Epochs between λ updates. Range: ≥ 1. Default 4 (authors).</summary>
     public int LambdaUpdatePeriod { get; init; } = 4;
 
-    /// <summary>Final epochs in which λ is frozen and only the actor and critic train. Range: [0, Epochs). Default 2 (authors).</summary>
+    /// <summary>Final epochs in which λ is frozen and only the actor and critic train. Range: [0, Epochs). Default 2 (ours:
+    /// the authors' ARMMAN training script freezes the last 20, which with their 5 epochs means λ is never updated).</summary>
     public int FinalFrozenEpochs { get; init; } = 2;
 
     /// <summary>Entropy coefficient at the first epoch. Range: ≥ 0. Default 0.5 (authors).</summary>
@@ -68,8 +69,9 @@ public sealed record PpoOptions
     /// least one epoch updates λ's companions (min(<see cref="FinalFrozenEpochs"/>, epochs − 1)).</summary>
     public PpoOptions WithEpochs(int epochs) => this with { Epochs = epochs, FinalFrozenEpochs = Math.Min(FinalFrozenEpochs, Math.Max(epochs - 1, 0)) };
 
-    /// <summary>Default training epochs for <paramref name="arms"/> arms: the authors' 40 for 48 arms or more, and for
-    /// fewer as many as keep the arm-steps of training at 48 × 40 (a shared network trained on 4 arms for 40 epochs
+    /// <summary>Default training epochs for <paramref name="arms"/> arms: Tandem's 40 (not the authors', whose seed states 5
+    /// epochs; <see cref="Epochs"/> says why) for 48 arms or more, and for fewer as many as keep the arm-steps of training
+    /// at 48 × 40 (a shared network trained on 4 arms for 40 epochs
     /// has seen too little to rank them; measured on the 4-beneficiary test programme).</summary>
     public static int EpochsFor(int arms) => Math.Max(new PpoOptions().Epochs, (int)Math.Ceiling(48.0 * new PpoOptions().Epochs / Math.Max(arms, 1)));
 
@@ -80,7 +82,7 @@ public sealed record PpoOptions
         return this;
     }
 
-    /// <summary>The most training epochs (the authors' 40 and the small-programme rule stay far below).</summary>
+    /// <summary>The most training epochs (Tandem's default of 40 and its small-programme rule stay far below).</summary>
     public const int MaxEpochs = 100_000;
 
     /// <summary>The largest Adam step size of the actor and critic. Adam moves every parameter by about the step size

@@ -7,17 +7,68 @@ public class CohortGeneratorTests
 {
     private static readonly Beneficiary[] Population = Fixtures.Generator.Population(42);
 
+    // The generator's true transitions, before the simulated study estimates them.
+    private static readonly Beneficiary[] Truth = new CohortGenerator(Fixtures.Parameters with { History = null }).Population(42);
+
     [Fact]
-    public void EveryArm_HasValidStructuredTransitions()
+    public void TrueTransitions_AreValid_ActingNeverHurts_AndEngagedIsSticky()
     {
-        Assert.Equal(Fixtures.Parameters.PopulationSize, Population.Length);
-        Assert.All(Population, b =>
+        Assert.Equal(Fixtures.Parameters.PopulationSize, Truth.Length);
+        Assert.All(Truth, b =>
         {
             Assert.True(b.Dynamics.IsValid);
             Assert.True(b.Dynamics.ActingNeverHurts, $"acting hurts: {b.Dynamics}");
             Assert.True(b.Dynamics.EngagedIsSticky, $"not sticky: {b.Dynamics}");
             Assert.InRange(b.InitialEngaged, 0, 1);
         });
+    }
+
+    [Fact]
+    public void EstimatedTransitions_AreValid_AndSticky_ButSomeCallsHurt()
+    {
+        Assert.NotNull(Fixtures.Parameters.History); // the shipped cohort ships estimates (seed 001 App. C)
+        Assert.All(Population, b =>
+        {
+            Assert.True(b.Dynamics.IsValid);
+            Assert.True(b.Dynamics.EngagedIsSticky, $"not sticky: {b.Dynamics}");
+            Assert.InRange(b.InitialEngaged, 0, 1);
+        });
+        double hurt = Population.Count(b => !b.Dynamics.ActingNeverHurts) / (double)Population.Length;
+        Assert.InRange(hurt, 0.02, 0.5);
+        // The features are the true ones: estimation changes only the transitions.
+        Assert.Equal(Truth.Select(b => b.Features), Population.Select(b => b.Features));
+    }
+
+    [Fact]
+    public void NeverCalledBeneficiaries_GetThePopulationFrequency_AsTheirCalledTransition()
+    {
+        // With no call observed from state 0, P̂[0,1,1] = (0 + m p̄) / (0 + m) = p̄ for every such mother: the 80% never called
+        // and the called ones whose call came while engaged (about 0.2 × 0.43 more). A bug that smooths towards the
+        // mother's own passive rate, or that lets every mother be called, breaks this.
+        double mode = Population.GroupBy(b => b.Dynamics.Active0).OrderByDescending(g => g.Count()).First().Key;
+        double share = Population.Count(b => b.Dynamics.Active0 == mode) / (double)Population.Length;
+        Assert.InRange(share, 0.8 - 0.02, 0.95);
+        // The called were the mothers most at risk of dropping out (seed 001 §5.1): those with a call observed from state 0
+        // engage less, by their true stationary engagement, than the rest.
+        int[] called = Enumerable.Range(0, Population.Length).Where(i => Population[i].Dynamics.Active0 != mode).ToArray();
+        double calledEngagement = called.Average(i => Truth[i].InitialEngaged);
+        double othersEngagement = Enumerable.Range(0, Population.Length).Except(called).Average(i => Truth[i].InitialEngaged);
+        Assert.True(calledEngagement < othersEngagement - 0.1, $"{calledEngagement} vs {othersEngagement}");
+    }
+
+    [Fact]
+    public void EducationDependsOnAge_SoTask7sGroupExistsInMostSamples()
+    {
+        CohortParameters p = Fixtures.Parameters;
+        double teens = Population.Count(b => b.Features[7] > 0), illiterateTeens = Population.Count(b => b.Features[7] > 0 && b.Features[16] > 0);
+        Assert.True(illiterateTeens / teens > 1.8 * p.Education[0], $"P(illiterate | 10-20) = {illiterateTeens / teens}");
+        double share = illiterateTeens / Population.Length;
+        double noneIn48 = Math.Pow(1 - share, 48);
+        Assert.True(noneIn48 < 0.25, $"P(no aged 10-20 and illiterate mother among 48) = {noneIn48}");
+        // Without the shift the two are independent (the previous generator): half the samples had nobody.
+        Beneficiary[] flat = new CohortGenerator(p with { EducationShiftByAge = [] }).Population(42);
+        double flatShare = flat.Count(b => b.Features[7] > 0 && b.Features[16] > 0) / (double)flat.Length;
+        Assert.True(Math.Pow(1 - flatShare, 48) > 0.35, $"independent: {Math.Pow(1 - flatShare, 48)}");
     }
 
     [Fact]
@@ -69,7 +120,7 @@ public class CohortGeneratorTests
     public void CallEffects_DifferAcrossGroups()
     {
         // Older mothers (feature 11) respond more to calls than Hindi speakers (feature 12) by construction.
-        double Lift(int feature) => Population.Where(b => b.Features[feature] > 0).Average(b => b.Dynamics.Active0 - b.Dynamics.Passive0);
+        double Lift(int feature) => Truth.Where(b => b.Features[feature] > 0).Average(b => b.Dynamics.Active0 - b.Dynamics.Passive0);
         Assert.True(Lift(11) > Lift(12) + 0.05, $"{Lift(11)} vs {Lift(12)}");
     }
 
@@ -97,5 +148,9 @@ public class CohortGeneratorTests
         var bad = Fixtures.Parameters with { Age = [0.5, 0.5, 0.5, 0, 0] };
         var ex = Assert.Throws<FormatException>(() => new CohortGenerator(bad));
         Assert.Contains("age sums to", ex.Message);
+        var shift = Assert.Throws<FormatException>(() => new CohortGenerator(Fixtures.Parameters with { EducationShiftByAge = [1, 2] }));
+        Assert.Contains("educationShiftByAge", shift.Message);
+        var history = Assert.Throws<FormatException>(() => new CohortGenerator(Fixtures.Parameters with { History = new HistoryStudy { CalledShare = 1.5 } }));
+        Assert.Contains("history.calledShare", history.Message);
     }
 }

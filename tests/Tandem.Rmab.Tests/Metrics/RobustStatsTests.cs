@@ -84,4 +84,40 @@ public class LogicRecallTests
     {
         Assert.True(double.IsNaN(RobustStats.LogicRecall([1, 2], [0.1, 0.1])));
     }
+
+    [Fact]
+    public void AuthorsIqm_KeepsValuesBetweenNumPysInterpolatedQuartiles()
+    {
+        // np.percentile([1..6], [25, 75]) = 2.25, 4.75 → kept {3, 4}: mean 3.5, sd √0.5, SE √0.5/√2 = 0.5. Tandem's
+        // Summarize keeps {2, 3, 4, 5} (same mean, SE √(5/3)/2): the test tells the two rules apart.
+        Aggregate a = RobustStats.AuthorsIqm([6, 5, 4, 3, 2, 1]);
+        Assert.Equal(3.5, a.Iqm, 12);
+        Assert.Equal(0.5, a.Se, 12);
+        Assert.Equal(3.5, a.Mean, 12);
+        Assert.NotEqual(a.Se, RobustStats.Summarize([6, 5, 4, 3, 2, 1]).Se, 6);
+    }
+
+    [Fact]
+    public void PaperMnr_NormalisesTheIqms_AndScalesTheSe()
+    {
+        // IQM(method) = 3.5 (SE 0.5), IQM(random) = 1, IQM(base) = 3: (3.5 − 1) / (3 − 1) = 1.25, SE 0.5 / 2.
+        Aggregate a = RobustStats.PaperMnr([1, 2, 3, 4, 5, 6], [1, 1, 1, 1], [3, 3, 3, 3]);
+        Assert.Equal(1.25, a.Iqm, 12);
+        Assert.Equal(0.25, a.Se, 12);
+        Assert.True(double.IsNaN(RobustStats.PaperMnr([1, 2], [1, 1], [1, 1]).Iqm));
+    }
+
+    [Fact]
+    public void AverageRow_ReproducesThePapersAverageRow_FromItsTaskRows()
+    {
+        // Seed 001 Table 4: the Average row is the mean of the 16 printed task values, its SE the mean SE / √16.
+        foreach (string m in Tandem.Rmab.Dlm.DlmPaper.Methods)
+        {
+            Aggregate avg = RobustStats.AverageRow(Tandem.Rmab.Dlm.DlmPaper.Table4.Select(r => new Aggregate(r[m].Value, r[m].Se, r[m].Value)).ToArray());
+            Tandem.Rmab.Dlm.PaperValue printed = Tandem.Rmab.Dlm.DlmPaper.Table4Average[m];
+            Assert.Equal(printed.Value, Math.Round(avg.Iqm, 2), 12);
+            // The printed SEs are matched to 0.001 in three columns; DLM (No Reflection) gives 0.0093 where 0.008 is printed.
+            Assert.True(Math.Abs(printed.Se - avg.Se) < (m == Tandem.Rmab.Dlm.DlmMethods.NoReflection ? 0.0015 : 0.0006), $"{m}: {avg.Se} vs {printed.Se}");
+        }
+    }
 }
