@@ -29,7 +29,7 @@ public sealed record ExperimentDefinition(
     string SeedFinding,
     Func<ResponseBank, IReadOnlyList<ExperimentSetting>> Settings);
 
-/// <summary>The eight experiments (seed 002 §6 and App. E). All use 5 prompts unless K varies and the 3-D outcome with
+/// <summary>The eight experiments of seed 002 (§6 and App. E) and one of Tandem's (ensemble-options). All use 5 prompts unless K varies and the 3-D outcome with
 /// context terms from §6.3 on (App. E: "optimism, formality and severity as predictors"), except the dimension experiment,
 /// whose outcome is refitted on d_z clustered dimensions as the authors ran it (App. E.4; <see cref="StyleClusters"/>,
 /// <see cref="LinearOutcomeModel.Refit"/>). The noise sd, unless it
@@ -139,6 +139,24 @@ public static class GambittsExperiments
                     throw new ArgumentException($"The bank has {bank.PromptCount} prompt(s); the fo-vs-contextual experiment needs the authors' K = {FoVsContextualPrompts}.");
                 return BankCalibration.NoiseGrid(ThreeDSigma(bank)).Select(sd => new ExperimentSetting(Sd(sd), sd,
                     GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, FoVsContextualPrompts), Contextual(sd))).ToArray();
+            }),
+
+        new("ensemble-options", "App. F.2.3; docs/gambitts-ensembles.md", "ensemble training choices: reward centring × optimizer reset (illustrative world)", "ensemble training choice", ["ens-po"],
+            "Not in the seed: the paper does not state these choices; the authors' code trains on raw rewards with a fresh Adam per update.",
+            bank =>
+            {
+                double sd = OneDSigma(bank);
+                GambitWorld world = GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [StyleDimensions.Optimism], 5);
+                double tandem = new AgentOptions().EnsembleTargetOffset;
+                (double Centring, bool Reset, string Label)[] choices =
+                [
+                    (tandem, false, $"centring {tandem}, Adam kept (Tandem)"),
+                    (0, false, "centring 0, Adam kept"),
+                    (tandem, true, $"centring {tandem}, Adam reset"),
+                    (0, true, "centring 0, Adam reset (authors')"),
+                ];
+                return choices.Select((c, i) => new ExperimentSetting(c.Label, i, world,
+                    NoContextOptions(sd) with { EnsembleTargetOffset = c.Centring, EnsembleResetOptimizer = c.Reset })).ToArray();
             }),
     ];
 

@@ -109,3 +109,23 @@ public class DimensionExperimentTests
         Assert.Equal(LinearOutcomeModel.AuthorsFull().Coefficients, all.Coefficients, (a, b) => Math.Abs(a - b) < 1e-7);
     }
 }
+
+/// <summary>The ensemble-options experiment (docs/gambitts-ensembles.md): the four training choices on one world.</summary>
+public class EnsembleOptionsExperimentTests
+{
+    [Fact]
+    public void Settings_AreTheFourChoices_OnOneWorld()
+    {
+        var settings = GambittsExperiments.Find("ensemble-options")!.Settings(TestWorlds.SmallBank);
+        Assert.Equal([(77.0, false), (0.0, false), (77.0, true), (0.0, true)], settings.Select(s => (s.Options.EnsembleTargetOffset, s.Options.EnsembleResetOptimizer)));
+        Assert.All(settings, s => Assert.Same(settings[0].World, s.World));
+        Assert.Contains("authors'", settings[3].Label, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ImposingAChoice_IsRefused_NamingTheOption()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new GambittsExperimentOptions { Experiment = "ensemble-options", EnsembleTargetOffset = 0 }.Validate());
+        Assert.Equal(nameof(GambittsExperimentOptions.EnsembleTargetOffset), ex.ParamName);
+    }
+}

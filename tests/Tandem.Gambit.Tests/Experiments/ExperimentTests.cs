@@ -28,7 +28,7 @@ public class ExperimentTests
     [Fact]
     public void EveryExperiment_BuildsItsSettings_AndNamesItsAgents()
     {
-        Assert.Equal(["illustrative", "misspecification", "arms", "variance", "nonlinear", "simulator-access", "dimension", "fo-vs-contextual"], GambittsExperiments.Ids);
+        Assert.Equal(["illustrative", "misspecification", "arms", "variance", "nonlinear", "simulator-access", "dimension", "fo-vs-contextual", "ensemble-options"], GambittsExperiments.Ids);
         foreach (ExperimentDefinition e in GambittsExperiments.All)
         {
             Assert.All(e.DefaultAgents, id => Assert.NotNull(AgentCatalog.Find(id)));
