@@ -141,7 +141,7 @@ public static class GambittsExperiments
                     GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, FoVsContextualPrompts), Contextual(sd))).ToArray();
             }),
 
-        new("ensemble-options", "App. F.2.3; docs/gambitts-ensembles.md", "ensemble training choices: reward centring × optimizer reset (illustrative world)", "ensemble training choice", ["ens-po"],
+        new("ensemble-options", "App. F.2.3", "ensemble training choices: reward centring × optimizer reset (illustrative world; docs/gambitts-ensembles.md)", "centring, Adam", ["ens-po"],
             "Not in the seed: the paper does not state these choices; the authors' code trains on raw rewards with a fresh Adam per update.",
             bank =>
             {
@@ -150,10 +150,10 @@ public static class GambittsExperiments
                 double tandem = new AgentOptions().EnsembleTargetOffset;
                 (double Centring, bool Reset, string Label)[] choices =
                 [
-                    (tandem, false, $"centring {tandem}, Adam kept (Tandem)"),
-                    (0, false, "centring 0, Adam kept"),
-                    (tandem, true, $"centring {tandem}, Adam reset"),
-                    (0, true, "centring 0, Adam reset (authors')"),
+                    (tandem, false, $"{tandem}, kept (Tandem)"),
+                    (0, false, "0, kept"),
+                    (tandem, true, $"{tandem}, reset"),
+                    (0, true, "0, reset (authors')"),
                 ];
                 return choices.Select((c, i) => new ExperimentSetting(c.Label, i, world,
                     NoContextOptions(sd) with { EnsembleTargetOffset = c.Centring, EnsembleResetOptimizer = c.Reset })).ToArray();
