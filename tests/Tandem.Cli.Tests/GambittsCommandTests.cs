@@ -92,6 +92,7 @@ public sealed class GambittsCommandTests : IDisposable
     [InlineData(new[] { "--experiment", "illustrative", "--propensity-draws", "-1" }, "--propensity-draws -1: Propensity draws must lie in 0..100000")]
     [InlineData(new[] { "--experiment", "illustrative", "--offline-draws", "2000" }, "--offline-draws 2000: 2000 offline draws per cell exceed the synthetic bank's 1000 responses per cell")]
     [InlineData(new[] { "--experiment", "simulator-access", "--offline-draws", "5" }, "--offline-draws: The simulator-access experiment varies the offline draws itself")]
+    [InlineData(new[] { "--experiment", "ensemble-options", "--ensemble-reset-optimizer", "true" }, "--ensemble-reset-optimizer: The ensemble-options experiment varies the reward centring and the optimizer reset itself")]
     public async Task BadOptions_OneLineError_ExitCode2(string[] options, string message)
     {
         var (exit, stdout, stderr) = await CliRunner.Run(["gambitts", .. options, "--out", _out]);

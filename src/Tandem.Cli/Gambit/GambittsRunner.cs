@@ -23,7 +23,7 @@ public static class GambittsRunner
         ["Experiment"] = "--experiment", ["Agents"] = "--agents", ["Runs"] = "--runs", ["Horizon"] = "--horizon",
         ["BankFile"] = "--bank", ["BankSeed"] = "--bank-seed", ["MaxDegreeOfParallelism"] = "--parallel",
         ["Banks"] = "--banks", ["PropensityDraws"] = "--propensity-draws", ["OfflineDraws"] = "--offline-draws",
-        ["EnsembleTargetOffset"] = "--ensemble-centring",
+        ["EnsembleTargetOffset"] = "--ensemble-centring", ["EnsembleResetOptimizer"] = "--ensemble-reset-optimizer",
     });
 
     /// <summary>Run it.</summary>

@@ -89,17 +89,18 @@ public sealed class FullyOnlineGambitts : GambitAgent
     }
 
     /// <inheritdoc />
+    /// <remarks>β̃ᵀφ(m̃, x) = β̃₀ + β̃_zᵀm̃ + β̃_xᵀterms(x): the part without m̃ is common to all prompts, and β̃_zᵀm̃ is drawn
+    /// directly (<see cref="NormalInverseWishart.SampleProjectedMean"/>: one normal per prompt instead of d_z, the same law).</remarks>
     protected override void SampleScores(GambitContext context, Span<double> scores)
     {
         _reward.Sample(Random, _beta);
+        _m.AsSpan().Clear();
+        RewardFeatures.Write(_m, context, Options.ContextTerms, _features);
+        double common = 0;
+        for (int j = 0; j < _width; j++) common += _beta[j] * _features[j];
+        ReadOnlySpan<double> betaZ = _beta.AsSpan(1, _dimension);
         for (int a = 0; a < ArmCount; a++)
-        {
-            _treatment[a * Contexts.Count + context.Index].SampleMean(Random, _m);
-            RewardFeatures.Write(_m, context, Options.ContextTerms, _features);
-            double s = 0;
-            for (int j = 0; j < _width; j++) s += _beta[j] * _features[j];
-            scores[a] = s;
-        }
+            scores[a] = common + _treatment[a * Contexts.Count + context.Index].SampleProjectedMean(Random, betaZ);
     }
 
     /// <inheritdoc />

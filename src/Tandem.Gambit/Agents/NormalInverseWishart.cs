@@ -102,6 +102,30 @@ public sealed class NormalInverseWishart
     }
 
     /// <summary>
+    /// A draw of wᵀm for a fixed w, with m from its marginal posterior (as <see cref="SampleMean"/>): wᵀμ + √(wᵀΨw) g / √(κ u),
+    /// g ~ N(0, 1), u ~ χ²(ν − d + 1). Exactly the law of wᵀ(<see cref="SampleMean"/>), since wᵀ chol(Ψ) g' ~ N(0, wᵀΨw) for
+    /// g' ~ N(0, I_d); it costs one normal draw instead of d and needs no factor. foGAMBITTS scores a prompt by β̃ᵀm̃ and
+    /// needs no more than this.
+    /// </summary>
+    /// <param name="random">The source.</param>
+    /// <param name="w">The direction, length d.</param>
+    public double SampleProjectedMean(Random random, ReadOnlySpan<double> w)
+    {
+        int d = Dimension;
+        if (w.Length != d) throw new ArgumentException($"Expected {d} values; got {w.Length}.", nameof(w));
+        double location = 0, quadratic = 0;
+        for (int i = 0; i < d; i++)
+        {
+            location += w[i] * _mean[i];
+            double row = 0;
+            for (int j = 0; j < d; j++) row += _scale[i * d + j] * w[j];
+            quadratic += w[i] * row;
+        }
+        double u = GammaSampler.ChiSquared(random, Nu - d + 1);
+        return location + Math.Sqrt(Math.Max(quadratic, 0) / (Kappa * u)) * NormalSampler.Standard(random);
+    }
+
+    /// <summary>
     /// A joint draw (m, Σ): Σ ~ IW(Ψ, ν) by the Bartlett decomposition of Σ⁻¹ ~ W(Ψ⁻¹, ν), then m ~ N(μ, Σ/κ).
     /// Writes m and an upper-triangular F with F Fᵀ = Σ (so z = m + F g ~ N(m, Σ)).
     /// </summary>

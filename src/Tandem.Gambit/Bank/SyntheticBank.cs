@@ -44,6 +44,13 @@ public sealed record SyntheticBankOptions
     /// (<see cref="BankCalibration.AuthorsOneD"/>).</summary>
     public double OptimismVariance { get; init; } = BankCalibration.AuthorsOneD;
 
+    /// <summary>Whether Table 1's correlations hold pooled over the whole bank, as App. F reports them ("in response_db"):
+    /// after generation the five primary dimensions are moved by the smallest linear map that gives their pooled
+    /// covariance Table 1's correlations (their pooled variances kept). Default true. false = Table 1 holds within each
+    /// cell only (the bank of earlier versions; pooled over cells the strongest pairs are diluted, optimism–encouragement
+    /// ≈ −0.82 instead of −0.96).</summary>
+    public bool PooledTable1 { get; init; } = true;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -69,6 +76,8 @@ public sealed record SyntheticBankOptions
 /// prompt, context and cell shifts, all in within-cell standard deviations. A prompt's whole shift is multiplied in
 /// each context by its own gain 1 + <see cref="SyntheticBankOptions.ContextInteractionSd"/>·u, so the best prompt can
 /// differ between contexts, as it may in a real response database.</para>
+/// <para>Table 1 is reported pooled over the whole database (App. F); with <see cref="SyntheticBankOptions.PooledTable1"/>
+/// (default) the primary five are then moved by the smallest linear map that makes their pooled correlations Table 1's.</para>
 /// <para>Calibration (docs/gambitts-calibration.md): the scores are then rescaled per dimension, as the authors define
 /// σ₀ (<see cref="BankCalibration"/>: summed variance over the whole bank), so that the whole bank's summed variance of
 /// optimism, formality and severity is <see cref="SyntheticBankOptions.ThreeDSummedVariance"/> (0.7098) and optimism's
@@ -130,10 +139,80 @@ public static class SyntheticBank
             }
             cells[cell] = scores;
         });
+        if (options.PooledTable1) ImposePooledTable1(cells, d);
         Calibrate(cells, d, options);
         string[] names = new string[prompts];
         for (int p = 0; p < prompts; p++) names[p] = dims[p / 2] + (p % 2 == 0 ? ":high" : ":low");
         return new ResponseBank(names, dims, cells, contexts: space);
+    }
+
+    /// <summary>
+    /// Make the pooled correlations of the five primary dimensions Table 1's: with S their covariance over every
+    /// response (pooled over prompts and contexts) and T = D R D (R = Table 1, D = diag(√S_jj): the pooled variances
+    /// kept), move every response by z ← z̄ + A(z − z̄) with A = S^{−½}(S^{½} T S^{½})^{½} S^{−½}, the symmetric map that
+    /// takes covariance S to A S A = T while moving the scores least (the optimal-transport map between Gaussians of
+    /// those covariances). The other fifteen dimensions are untouched; pooled means are kept.
+    /// </summary>
+    internal static void ImposePooledTable1(double[][] cells, int d)
+    {
+        const int p = 5; // the primary dimensions are the first five of StyleDimensions.All
+        var mean = new double[p];
+        long n = 0;
+        foreach (double[] cell in cells)
+        {
+            for (int i = 0; i < cell.Length; i += d) for (int j = 0; j < p; j++) mean[j] += cell[i + j];
+            n += cell.Length / d;
+        }
+        for (int j = 0; j < p; j++) mean[j] /= n;
+        var cov = new double[p, p];
+        foreach (double[] cell in cells)
+            for (int i = 0; i < cell.Length; i += d)
+                for (int a = 0; a < p; a++) for (int b = 0; b <= a; b++) cov[a, b] += (cell[i + a] - mean[a]) * (cell[i + b] - mean[b]);
+        for (int a = 0; a < p; a++) for (int b = 0; b <= a; b++) cov[b, a] = cov[a, b] /= n;
+        var s = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfArray(cov);
+        double[] r = Table1Matrix();
+        var t = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(p, p, (a, b) => r[a * p + b] * Math.Sqrt(cov[a, a] * cov[b, b]));
+        var sHalf = SymmetricPower(s, 0.5);
+        var sInvHalf = SymmetricPower(s, -0.5);
+        var map = sInvHalf * SymmetricPower(sHalf * t * sHalf, 0.5) * sInvHalf;
+        var x = new double[p];
+        foreach (double[] cell in cells)
+            for (int i = 0; i < cell.Length; i += d)
+            {
+                for (int j = 0; j < p; j++) x[j] = cell[i + j] - mean[j];
+                for (int a = 0; a < p; a++)
+                {
+                    double v = mean[a];
+                    for (int b = 0; b < p; b++) v += map[a, b] * x[b];
+                    cell[i + a] = v;
+                }
+            }
+    }
+
+    private static MathNet.Numerics.LinearAlgebra.Matrix<double> SymmetricPower(MathNet.Numerics.LinearAlgebra.Matrix<double> m, double power)
+    {
+        var sym = 0.5 * (m + m.Transpose());
+        var evd = sym.Evd(MathNet.Numerics.LinearAlgebra.Symmetricity.Symmetric);
+        var values = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.DenseOfDiagonalArray(evd.EigenValues.Select(e => Math.Pow(Math.Max(e.Real, 0), power)).ToArray());
+        return evd.EigenVectors * values * evd.EigenVectors.Transpose();
+    }
+
+    /// <summary>Table 1 in <see cref="StyleDimensions.All"/> order (5 × 5 row-major), shrunk towards the identity just enough
+    /// to be positive definite should the three-decimal rounding have left it indefinite.</summary>
+    internal static double[] Table1Matrix()
+    {
+        var r = new double[25];
+        int[] map = new int[5];
+        IReadOnlyList<string> dims = StyleDimensions.All;
+        for (int i = 0; i < 5; i++) map[i] = StyleDimensions.Table1Order.ToList().IndexOf(dims[i]);
+        for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) r[i * 5 + j] = StyleDimensions.Table1[map[i], map[j]];
+        var lower = new double[25];
+        for (int step = 0; !Cholesky.TryFactor(r, lower, 5); step++)
+        {
+            double lambda = 0.005 * (step + 1);
+            for (int i = 0; i < 5; i++) for (int j = 0; j < 5; j++) r[i * 5 + j] = i == j ? 1 : (1 - lambda) * StyleDimensions.Table1[map[i], map[j]];
+        }
+        return r;
     }
 
     // Rescale each dimension (see the class remarks): the whole-bank variances, measured the authors' way, become the targets.

@@ -66,6 +66,80 @@ public sealed record LinearOutcomeModel(
     public static LinearOutcomeModel ThreeDWithContext(double noiseSd = BankCalibration.AuthorsThreeD) =>
         ThreeD(noiseSd) with { Name = "3-D+context", ContextCoefficients = [0.035, -0.035, 0.026] };
 
+    /// <summary>The authors' noise sd σ₀ of the 20-dimensional outcome: the summed variance of the 20 style scores over their
+    /// response database, 4.0897 (<c>configs/environment/ihs_linear_outcome_full_dims_sd_0.yaml</c>).</summary>
+    public const double AuthorsFullSigma = 4.089660274145398;
+
+    /// <summary>App. E.4's outcome on all 20 style dimensions, as the authors fitted it by least squares on the 2023 Intern
+    /// Health Study (<c>configs/environment/ihs_linear_outcome_full_dims_sd_0.yaml</c> of mb208/GAMBITTS; their
+    /// "female-codedness" is <c>gender-codedness</c> here). No context terms, as theirs. Default noise sd
+    /// <see cref="AuthorsFullSigma"/>.</summary>
+    public static LinearOutcomeModel AuthorsFull(double noiseSd = AuthorsFullSigma) =>
+        new("20-D", 81.42980947125086, StyleDimensions.All,
+        [
+            0.990129514502621, 0.2962066656538415, 2.160358501427435, -2.4805989835278264, 0.851636125295682, // optimism, formality, encouragement, severity, clarity
+            -2.512628188633971, 1.5563769750775276, 0.6975620011743475, 0.4173090237729409, -0.14067951013203653, // humor, complexity, vision, detail, threat
+            0.8287984037013294, -1.4833485522289174, -0.6128668932666017, 1.0728959573704338, 0.040136370348744385, // urgency, politeness, personalization, conciseness, actionability
+            0.7312511963413624, -1.313443924680694, 3.3264861953517615, 1.8225326937613566, -2.9122947611036203, // emotiveness, authoritativeness, authenticity, supportiveness, gender-codedness
+        ], noiseSd);
+
+    /// <summary>
+    /// The least-squares refit of this outcome on <paramref name="dimensions"/> over every response of
+    /// <paramref name="bank"/>: b, β = argmin Σ (f(z_i) − b − βᵀz_{i,S})², pooled over prompts and contexts. The authors
+    /// refitted their outcome on each set of d_z clustered dimensions by least squares on the Intern Health Study
+    /// (<c>simulation_setup/scripts/ihs_linear_env.py</c>); those data are private, so the refit here takes this model's
+    /// means over the bank's responses as the data (App. E.4 as docs/gambitts-experiments.md describes). The result is
+    /// correctly specified for agents that observe exactly <paramref name="dimensions"/>; refitting on all of
+    /// <see cref="Dimensions"/> returns this model's coefficients.
+    /// </summary>
+    /// <param name="bank">The responses the refit runs over.</param>
+    /// <param name="dimensions">The dimensions of the refitted model; at least one, all in the bank.</param>
+    /// <param name="noiseSd">The refitted model's noise sd. Range: ≥ 0.</param>
+    /// <exception cref="ArgumentException">This model reads the context, a dimension is not in the bank, or the dimensions are collinear over the bank.</exception>
+    public LinearOutcomeModel Refit(ResponseBank bank, IReadOnlyList<string> dimensions, double noiseSd)
+    {
+        ArgumentNullException.ThrowIfNull(bank);
+        ArgumentNullException.ThrowIfNull(dimensions);
+        if (ContextTermCount != 0) throw new ArgumentException($"The outcome model '{Name}' reads the context; only a model without context terms can be refitted on style dimensions.", nameof(dimensions));
+        if (dimensions.Count < 1) throw new ArgumentException("The refit needs at least one dimension.", nameof(dimensions));
+        if (!(noiseSd >= 0) || !double.IsFinite(noiseSd)) throw new ArgumentOutOfRangeException(nameof(noiseSd), noiseSd, "Must be finite and ≥ 0.");
+        int[] own = Dimensions.Select(bank.DimensionIndex).ToArray();
+        int[] target = dimensions.Select(bank.DimensionIndex).ToArray();
+        for (int j = 0; j < own.Length; j++) if (own[j] < 0) throw new ArgumentException($"The bank has no dimension '{Dimensions[j]}' that the outcome model '{Name}' reads.", nameof(bank));
+        for (int j = 0; j < target.Length; j++) if (target[j] < 0) throw new ArgumentException($"The bank has no dimension '{dimensions[j]}'.", nameof(dimensions));
+        int w = target.Length + 1, d = bank.DimensionCount;
+        var xtx = new double[w * w];
+        var xty = new double[w];
+        var x = new double[w];
+        var z = new double[own.Length];
+        x[0] = 1;
+        for (int p = 0; p < bank.PromptCount; p++)
+            for (int c = 0; c < bank.Contexts.Count; c++)
+            {
+                GambitContext ctx = bank.Contexts[c];
+                ReadOnlySpan<double> cell = bank.Cell(p, ctx, out int r);
+                for (int i = 0; i < r; i++)
+                {
+                    ReadOnlySpan<double> row = cell.Slice(i * d, d);
+                    for (int j = 0; j < own.Length; j++) z[j] = row[own[j]];
+                    for (int j = 0; j < target.Length; j++) x[j + 1] = row[target[j]];
+                    double y = Mean(z, ctx);
+                    for (int a = 0; a < w; a++)
+                    {
+                        xty[a] += x[a] * y;
+                        for (int b = 0; b <= a; b++) xtx[a * w + b] += x[a] * x[b];
+                    }
+                }
+            }
+        for (int a = 0; a < w; a++) for (int b = 0; b < a; b++) xtx[b * w + a] = xtx[a * w + b];
+        var lower = new double[w * w];
+        if (!Tandem.Core.Numerics.Cholesky.TryFactor(xtx, lower, w))
+            throw new ArgumentException($"The dimensions {string.Join(", ", dimensions)} are collinear over the bank; the refit has no unique solution.", nameof(dimensions));
+        var solution = new double[w];
+        Tandem.Core.Numerics.Cholesky.Solve(lower, xty, solution);
+        return new LinearOutcomeModel($"{target.Length}-D refit", solution[0], dimensions.ToArray(), solution[1..], noiseSd);
+    }
+
     /// <inheritdoc />
     public double Mean(ReadOnlySpan<double> style, GambitContext context)
     {

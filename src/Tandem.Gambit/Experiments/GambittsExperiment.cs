@@ -111,6 +111,9 @@ public sealed record GambittsExperimentOptions
         if (OfflineDraws > syntheticCell && BankFile is null)
             throw new ArgumentOutOfRangeException(nameof(OfflineDraws), OfflineDraws,
                 $"{OfflineDraws} offline draws per cell exceed the synthetic bank's {syntheticCell} responses per cell; offline draws are taken without replacement.");
+        if ((EnsembleTargetOffset is not null || EnsembleResetOptimizer is not null) && string.Equals(Experiment?.Trim(), "ensemble-options", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException("The ensemble-options experiment varies the reward centring and the optimizer reset itself; neither can be imposed.",
+                EnsembleTargetOffset is not null ? nameof(EnsembleTargetOffset) : nameof(EnsembleResetOptimizer));
         if (OfflineDraws is not null && string.Equals(Experiment?.Trim(), "simulator-access", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"The simulator-access experiment varies the offline draws itself; {OfflineDraws} cannot be imposed.", nameof(OfflineDraws));
     }
@@ -201,7 +204,8 @@ public sealed record RegretStat(double Mean, double Sd, double Ci95)
 public sealed record GambittsSeries(string Agent, string? Setting, RegretStat CumulativeRegret, double[] RegretCurve);
 
 /// <summary>The <c>tandem gambitts --json</c> object (summary.json). The contract's fields come first; the rest describe
-/// the run. <c>Llm</c> is the model use when the host built the bank with a model (null otherwise).</summary>
+/// the run. <c>Llm</c> is the model use when the host built the bank with a model (null otherwise). <c>Ensemble</c> is the
+/// ensembles' training choice, null when the experiment varies it (ensemble-options: the setting labels say which).</summary>
 public sealed record GambittsSummary(
     string Command,
     string Experiment,
@@ -444,7 +448,9 @@ public static class GambittsExperiment
             }).ToArray(),
             Banks: options.Banks, BankSeeds: synthetic ? bankSeeds : null,
             PropensityDraws: propensityDraws,
-            Ensemble: new EnsembleSettings(settings[0].Options.EnsembleTargetOffset, settings[0].Options.EnsembleResetOptimizer));
+            Ensemble: settings.All(s => s.Options.EnsembleTargetOffset == settings[0].Options.EnsembleTargetOffset && s.Options.EnsembleResetOptimizer == settings[0].Options.EnsembleResetOptimizer)
+                ? new EnsembleSettings(settings[0].Options.EnsembleTargetOffset, settings[0].Options.EnsembleResetOptimizer)
+                : null); // the ensemble-options experiment varies them; its labels say which
         return new GambittsExperimentResult(summary, result);
     }
 

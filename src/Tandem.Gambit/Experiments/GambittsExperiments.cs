@@ -29,8 +29,10 @@ public sealed record ExperimentDefinition(
     string SeedFinding,
     Func<ResponseBank, IReadOnlyList<ExperimentSetting>> Settings);
 
-/// <summary>The eight experiments (seed 002 §6 and App. E). All use 5 prompts unless K varies and the 3-D outcome with
-/// context terms from §6.3 on (App. E: "optimism, formality and severity as predictors"). The noise sd, unless it
+/// <summary>The eight experiments of seed 002 (§6 and App. E) and one of Tandem's (ensemble-options). All use 5 prompts unless K varies and the 3-D outcome with
+/// context terms from §6.3 on (App. E: "optimism, formality and severity as predictors"), except the dimension experiment,
+/// whose outcome is refitted on d_z clustered dimensions as the authors ran it (App. E.4; <see cref="StyleClusters"/>,
+/// <see cref="LinearOutcomeModel.Refit"/>). The noise sd, unless it
 /// varies, is the bank's σ₀ measured as the authors define it (<see cref="BankCalibration"/>): the summed variance of
 /// the outcome's style scores over the whole bank — optimism's for the 1-D outcome (0.3757 on the synthetic bank), the
 /// three dimensions' for the 3-D outcome (0.7098); the noise grid runs from that σ₀ to the training RMSE.</summary>
@@ -39,10 +41,12 @@ public static class GambittsExperiments
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static readonly string[] ThreeD = [StyleDimensions.Optimism, StyleDimensions.Formality, StyleDimensions.Severity];
 
-    /// <summary>The order in which working dimensions are added in the dimension experiment: the three the outcome
-    /// reads, the other primary two, then the remaining fifteen in the seed's order.</summary>
-    public static IReadOnlyList<string> DimensionOrder { get; } =
-        ThreeD.Concat([StyleDimensions.Encouragement, StyleDimensions.Clarity]).Concat(StyleDimensions.All.Skip(5)).ToArray();
+    /// <summary>The dimension experiment's d_z values, the authors' (App. E.4: 3, 5, 10, 15 and all 20).</summary>
+    public static IReadOnlyList<int> DimensionCounts { get; } = [3, 5, 10, 15, 20];
+
+    /// <summary>Seed of the dimension experiment's clustering and within-cluster sampling (<see cref="StyleClusters.Select"/>):
+    /// 323, the authors' simulation seed. Part of the design, fixed for every study (the bank varies with --seed).</summary>
+    public const ulong DimensionSelectionSeed = 323;
 
     /// <summary>Options for the 3-D outcome with context: context terms in the reward model, perturbation sd = noise sd.</summary>
     private static AgentOptions Contextual(double noiseSd) => new() { ContextTerms = true, PerturbationSd = noiseSd };
@@ -55,7 +59,7 @@ public static class GambittsExperiments
             bank =>
             {
                 double sd = OneDSigma(bank);
-                return [new(null, 0, GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [StyleDimensions.Optimism], 5), OneDOptions(sd))];
+                return [new(null, 0, GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [StyleDimensions.Optimism], 5), NoContextOptions(sd))];
             }),
 
         new("misspecification", "§6.2, Fig 3", "working embedding = another dimension (1-D optimism outcome)", "|correlation of the working dimension with optimism| in the bank", ["stdts", "fo", "po"],
@@ -72,7 +76,7 @@ public static class GambittsExperiments
                 {
                     double r = BankCalibration.PooledCorrelation(bank, StyleDimensions.Optimism, dim);
                     return new ExperimentSetting(string.Create(Inv, $"z={dim} (bank r={r:0.###}, Table 1 r={Table1Correlation(dim):0.###})"), Math.Abs(r),
-                        GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [dim], 5), OneDOptions(sd));
+                        GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [dim], 5), NoContextOptions(sd));
                 }).ToArray();
             }),
 
@@ -108,16 +112,23 @@ public static class GambittsExperiments
                 return new[] { 1, 5, 10, 50, 100, 500 }.Select(m => new ExperimentSetting($"M={m}", Math.Log10(m), world, Contextual(sd) with { OfflineDraws = m })).ToArray();
             }),
 
-        new("dimension", "App. E.4, Fig 8", "working embedding dimension d_z (3-D outcome)", "d_z", ["stdts", "fo", "po", "ens-po"],
+        new("dimension", "App. E.4, Fig 8", "working embedding dimension d_z: an outcome refitted on d_z clustered dimensions, agents correctly specified", "d_z", ["stdts", "fo", "po", "ens-po"],
             "foGAMBITTS degrades relative to StdTS as d_z grows; linear poGAMBITTS stays competitive.",
             bank =>
             {
-                var available = DimensionOrder.Where(d => bank.DimensionIndex(d) >= 0).ToArray();
-                if (available.Length < 20)
-                    throw new ArgumentException($"The bank has {bank.DimensionCount} style dimension(s); the dimension experiment needs the 20 of the seed ({string.Join(", ", DimensionOrder)}).");
-                double sd = ThreeDSigma(bank);
-                return new[] { 1, 3, 5, 10, 20 }.Select(d => new ExperimentSetting($"d={d}", d,
-                    GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), DimensionOrder.Take(d).ToArray(), 5), Contextual(sd))).ToArray();
+                var missing = StyleDimensions.All.Where(d => bank.DimensionIndex(d) < 0).ToArray();
+                if (missing.Length > 0)
+                    throw new ArgumentException($"The bank has {bank.DimensionCount} style dimension(s); the dimension experiment needs the 20 of the seed ({string.Join(", ", StyleDimensions.All)}).");
+                LinearOutcomeModel full = LinearOutcomeModel.AuthorsFull();
+                return DimensionCounts.Select(d =>
+                {
+                    IReadOnlyList<string> dims = StyleClusters.Select(bank, StyleDimensions.All, d, DimensionSelectionSeed);
+                    double sd = BankCalibration.SummedVariance(bank, dims);
+                    LinearOutcomeModel outcome = full.Refit(bank, dims, sd);
+                    string label = d == StyleDimensions.All.Count ? $"d={d} (all)" : $"d={d} ({string.Join(", ", dims)})";
+                    // The refitted outcome ignores the context, as the authors' dimension outcomes do; so does the agents' reward model.
+                    return new ExperimentSetting(label, d, GambitWorld.Create(bank, outcome, dims, 5), NoContextOptions(sd));
+                }).ToArray();
             }),
 
         new("fo-vs-contextual", "App. E.5, Fig 9", "foGAMBITTS vs StdTS:Contextual over the noise grid, K = 40 (the authors ran T = 10,000: --horizon 10000)", "noise sd", ["stdts", "stdts-contextual", "fo"],
@@ -128,6 +139,24 @@ public static class GambittsExperiments
                     throw new ArgumentException($"The bank has {bank.PromptCount} prompt(s); the fo-vs-contextual experiment needs the authors' K = {FoVsContextualPrompts}.");
                 return BankCalibration.NoiseGrid(ThreeDSigma(bank)).Select(sd => new ExperimentSetting(Sd(sd), sd,
                     GambitWorld.Create(bank, LinearOutcomeModel.ThreeDWithContext(sd), ThreeD, FoVsContextualPrompts), Contextual(sd))).ToArray();
+            }),
+
+        new("ensemble-options", "App. F.2.3", "ensemble training choices: reward centring × optimizer reset (illustrative world; docs/gambitts-ensembles.md)", "centring, Adam", ["ens-po"],
+            "Not in the seed: the paper does not state these choices; the authors' code trains on raw rewards with a fresh Adam per update.",
+            bank =>
+            {
+                double sd = OneDSigma(bank);
+                GambitWorld world = GambitWorld.Create(bank, LinearOutcomeModel.OneD(sd), [StyleDimensions.Optimism], 5);
+                double tandem = new AgentOptions().EnsembleTargetOffset;
+                (double Centring, bool Reset, string Label)[] choices =
+                [
+                    (tandem, false, $"{tandem}, kept (Tandem)"),
+                    (0, false, "0, kept"),
+                    (tandem, true, $"{tandem}, reset"),
+                    (0, true, "0, reset (authors')"),
+                ];
+                return choices.Select((c, i) => new ExperimentSetting(c.Label, i, world,
+                    NoContextOptions(sd) with { EnsembleTargetOffset = c.Centring, EnsembleResetOptimizer = c.Reset })).ToArray();
             }),
     ];
 
@@ -146,7 +175,8 @@ public static class GambittsExperiments
     /// synthetic bank).</summary>
     public static double OneDSigma(ResponseBank bank) => BankCalibration.SummedVariance(bank, [StyleDimensions.Optimism]);
 
-    private static AgentOptions OneDOptions(double noiseSd) => new() { PerturbationSd = noiseSd };
+    /// <summary>Options for an outcome without context terms (1-D, the dimension experiment's refits): perturbation sd = noise sd.</summary>
+    private static AgentOptions NoContextOptions(double noiseSd) => new() { PerturbationSd = noiseSd };
 
     /// <summary>Experiment ids.</summary>
     public static IReadOnlyList<string> Ids => All.Select(e => e.Id).ToArray();

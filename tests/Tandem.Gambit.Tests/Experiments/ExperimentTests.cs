@@ -28,7 +28,7 @@ public class ExperimentTests
     [Fact]
     public void EveryExperiment_BuildsItsSettings_AndNamesItsAgents()
     {
-        Assert.Equal(["illustrative", "misspecification", "arms", "variance", "nonlinear", "simulator-access", "dimension", "fo-vs-contextual"], GambittsExperiments.Ids);
+        Assert.Equal(["illustrative", "misspecification", "arms", "variance", "nonlinear", "simulator-access", "dimension", "fo-vs-contextual", "ensemble-options"], GambittsExperiments.Ids);
         foreach (ExperimentDefinition e in GambittsExperiments.All)
         {
             Assert.All(e.DefaultAgents, id => Assert.NotNull(AgentCatalog.Find(id)));
@@ -37,7 +37,7 @@ public class ExperimentTests
             Assert.Equal(e.Varied is null, settings.Count == 1 && settings[0].Label is null);
         }
         Assert.Equal([3, 5, 15, 30, 40], GambittsExperiments.Find("arms")!.Settings(TestWorlds.SmallBank).Select(s => s.World.PromptCount));
-        Assert.Equal([1, 3, 5, 10, 20], GambittsExperiments.Find("dimension")!.Settings(TestWorlds.SmallBank).Select(s => s.World.EmbeddingDimension));
+        Assert.Equal([3, 5, 10, 15, 20], GambittsExperiments.Find("dimension")!.Settings(TestWorlds.SmallBank).Select(s => s.World.EmbeddingDimension));
     }
 
     [Fact]
