@@ -29,9 +29,13 @@ public sealed record ClusterConfig
     /// <summary>The silo port of the primary silo (localhost clustering). Range 1..65535. Default 11111.</summary>
     public int PrimarySiloPort { get; init; } = 11111;
 
-    /// <summary>Where the studies are stored. Only <c>sqlite</c> is built: one SQLite file in <see cref="StoreDirectory"/>,
-    /// shared by every silo on the machine (SQLite's locks make one writer at a time; not for a network file system).</summary>
+    /// <summary>Where the studies are stored: <c>sqlite</c> (one SQLite file in <see cref="StoreDirectory"/>, shared by
+    /// the silos of one machine; not for a network file system) or <c>postgres</c> (a PostgreSQL server at
+    /// <see cref="ConnectionString"/>, shared by silos anywhere).</summary>
     public string Store { get; init; } = "sqlite";
+
+    /// <summary>The Npgsql connection string of the postgres store. It may hold a password: it is never printed.</summary>
+    public string? ConnectionString { get; init; }
 
     /// <summary>The folder of the shared SQLite store (sqlite).</summary>
     public string StoreDirectory { get; init; } = "tandem-data";
@@ -48,8 +52,9 @@ public sealed record ClusterConfig
         if (string.IsNullOrWhiteSpace(ClusterId)) throw new ArgumentException("clusterId must not be empty.", "clusterId");
         if (string.IsNullOrWhiteSpace(ServiceId)) throw new ArgumentException("serviceId must not be empty.", "serviceId");
         if (Clustering != "localhost") throw new ArgumentException($"clustering.kind must be 'localhost' (the only one built); got '{Clustering}'.", "clustering.kind");
-        if (Store != "sqlite") throw new ArgumentException($"store.kind must be 'sqlite' (the only one built); got '{Store}'.", "store.kind");
-        if (string.IsNullOrWhiteSpace(StoreDirectory)) throw new ArgumentException("store.directory must not be empty.", "store.directory");
+        if (Store is not ("sqlite" or "postgres")) throw new ArgumentException($"store.kind must be 'sqlite' or 'postgres'; got '{Store}'.", "store.kind");
+        if (Store == "sqlite" && string.IsNullOrWhiteSpace(StoreDirectory)) throw new ArgumentException("store.directory must not be empty.", "store.directory");
+        if (Store == "postgres" && string.IsNullOrWhiteSpace(ConnectionString)) throw new ArgumentException("store.connectionString is required for the postgres store.", "store.connectionString");
         Port(PrimarySiloPort, "clustering.primarySiloPort");
         Port(SiloPort, "siloPort");
         Port(GatewayPort, "gatewayPort");
@@ -111,6 +116,10 @@ public sealed record ClusterConfig
         return config;
     }
 
+    /// <summary>The store as it may be printed: the folder, or the server and database without credentials.</summary>
+    public string StoreDescription => Store == "sqlite" ? "sqlite " + Path.GetFullPath(StoreDirectory)
+        : new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) is var b ? $"postgres {b.Host}:{b.Port}/{b.Database}" : "postgres";
+
     /// <summary>The primary silo's endpoint (localhost clustering).</summary>
     public IPEndPoint PrimarySiloEndpoint => new(IPAddress.Loopback, PrimarySiloPort);
 
@@ -138,7 +147,8 @@ public sealed record ClusterConfig
             {
                 "kind" => config with { Store = Text(p.Value, "store.kind") },
                 "directory" => config with { StoreDirectory = Text(p.Value, "store.directory") },
-                _ => throw new ArgumentException($"unknown field '{p.Name}'. Allowed: kind, directory.", "store." + p.Name),
+                "connectionString" => config with { ConnectionString = Text(p.Value, "store.connectionString") },
+                _ => throw new ArgumentException($"unknown field '{p.Name}'. Allowed: kind, directory, connectionString.", "store." + p.Name),
             };
         }
         return config;

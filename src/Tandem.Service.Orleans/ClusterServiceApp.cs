@@ -26,6 +26,8 @@ public static class ClusterServiceApp
         cluster.Validate();
         return ServiceApp.Build(options with { DataDirectory = cluster.StoreDirectory }, admin, time, logging, services =>
         {
+            if (cluster.Store == "postgres")
+                services.AddSingleton<IStudyStore>(_ => Storage.PostgresStudyStore.Open(cluster.ConnectionString!));
             services.AddOrleans(builder =>
             {
                 builder.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, cluster.PrimarySiloEndpoint, cluster.ServiceId, cluster.ClusterId);
@@ -78,14 +80,14 @@ public static class ClusterServiceApp
             app = Build(options, cluster, admin);
             await ServiceApp.StartAsync(app, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or OrleansException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or OrleansException)
         {
-            error.WriteLine($"error: the cluster could not start with store '{cluster.StoreDirectory}' and silo port {cluster.SiloPort}: {ex.GetType().Name}: {ex.Message}");
+            error.WriteLine($"error: the cluster could not start with store {cluster.StoreDescription} and silo port {cluster.SiloPort}: {ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
             return 2;
         }
         await using (app.ConfigureAwait(false))
         {
-            error.WriteLine($"tandem serve: listening on {options.Urls}, cluster '{cluster.ClusterId}', silo port {cluster.SiloPort}, store {Path.GetFullPath(cluster.StoreDirectory)}");
+            error.WriteLine($"tandem serve: listening on {options.Urls}, cluster '{cluster.ClusterId}', silo port {cluster.SiloPort}, store {cluster.StoreDescription}");
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         }
         return 0;

@@ -2,7 +2,7 @@ namespace Tandem.Service.Orleans;
 
 /// <summary>
 /// One study as an Orleans grain (issue 19): the grain hosts the study's <see cref="Studies.StudyHost"/>, the same single
-/// writer the embedded service runs, over the cluster's shared <see cref="Storage.IStudyStore"/>. Orleans keeps one
+/// writer the embedded service runs, over the cluster's shared <see cref="Tandem.Service.Storage.IStudyStore"/>. Orleans keeps one
 /// activation per study id, so the study has one writer in the whole cluster. Arguments and replies cross silos as JSON
 /// text (the API's own JSON), so the wire format is the API's and needs no second schema.
 /// </summary>

@@ -98,7 +98,7 @@ public sealed class ClusterApiTests(TwoSilos silos) : IClassFixture<TwoSilos>
         await using WebApplication second = ServiceApp.Build(new ServiceOptions { DataDirectory = Service.Data, Urls = "http://127.0.0.1:0" },
             AdminKey.Create(ClusterService.AdminKeyText), logging: l => l.SetMinimumLevel(LogLevel.Critical),
             services: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Studies.IStudyHostFactory>(s,
-                sp => new GrainStudyHostFactory(Service.Cluster.Client, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Storage.IStudyStore>(sp))));
+                sp => new GrainStudyHostFactory(Service.Cluster.Client, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Tandem.Service.Storage.IStudyStore>(sp))));
         await ServiceApp.StartAsync(second); // started before the study exists
         string key = await Service.CreateStudyAsync($$"""{"id":"{{id}}","kind":"linucb","arms":["a0","a1"],"features":["x"]}""");
         using var other = new HttpClient { BaseAddress = new Uri(second.Urls.First()) };

@@ -61,7 +61,8 @@ public sealed class ClusterServeTests
 
     [Theory]
     [InlineData("""{"clustering":{"kind":"consul"}}""", "clustering.kind")]
-    [InlineData("""{"store":{"kind":"postgres"}}""", "store.kind")]
+    [InlineData("""{"store":{"kind":"redis"}}""", "store.kind")]
+    [InlineData("""{"store":{"kind":"postgres"}}""", "store.connectionString")]
     [InlineData("""{"siloPort":70000}""", "siloPort")]
     [InlineData("""{"siloPort":3000,"gatewayPort":3000}""", "gatewayPort")]
     [InlineData("""{"sotre":{}}""", "sotre")]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Tandem.Service.Storage;
 using Tandem.Service.Tests;
 
 namespace Tandem.Service.Orleans.Tests;
@@ -12,9 +13,20 @@ public sealed class FailoverTests
     private const string Study = """{"id":"ID","kind":"linucb","arms":["a0","a1","a2","a3"],"features":["f0","f1","f2","f3","f4"],"options":{"alpha":0.5}}""";
 
     [Fact]
-    public async Task KillingTheOwningSilo_UnderConcurrentLoad_LosesNothingAcknowledged_AndTheStudyReactivatesElsewhereEqualToAReplay()
+    public Task KillingTheOwningSilo_UnderConcurrentLoad_LosesNothingAcknowledged_AndTheStudyReactivatesElsewhereEqualToAReplay() =>
+        KillTheOwnerAsync(postgres: null);
+
+    [PostgresFact]
+    public async Task OverPostgres_KillingTheOwningSilo_LosesNothingAcknowledged_AndTheStudyReactivatesElsewhereEqualToAReplay()
     {
-        await using var service = await ClusterService.StartAsync(silos: 3);
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await KillTheOwnerAsync(database.ConnectionString);
+    }
+
+    private static async Task KillTheOwnerAsync(string? postgres)
+    {
+        await using var service = await ClusterService.StartAsync(silos: 3, postgres);
+        string prefix = postgres is null ? "fail" : "pgfail" + Guid.NewGuid().ToString("N")[..8] + "-";
         // The test cluster keeps its membership table on the primary silo, so the silo killed must be a secondary one:
         // create studies until one is placed on a secondary silo (placement is random; three tries suffice nearly always).
         string id = "";
@@ -22,7 +34,7 @@ public sealed class FailoverTests
         SiloAddress owner = null!;
         for (int attempt = 0; attempt < 20; attempt++)
         {
-            id = "fail" + attempt.ToString(CultureInfo.InvariantCulture);
+            id = prefix + attempt.ToString(CultureInfo.InvariantCulture);
             key = await service.CreateStudyAsync(Study.Replace("ID", id, StringComparison.Ordinal));
             owner = await service.WhereAsync(id);
             if (!owner.Equals(service.Cluster.Primary!.SiloAddress)) break;
@@ -85,6 +97,16 @@ public sealed class FailoverTests
         foreach (var (decision, reward) in rewards) Assert.Equal(reward, lines[decision].GetProperty("reward").GetDouble());
 
         string served = (await client.GetAsync2($"/v1/studies/{id}/snapshot")).Text;
+        if (postgres is not null)
+        {
+            // The independent replay reads a SQLite store: give it a copy of the study's log from PostgreSQL.
+            using var copy = new SqliteStudyStore(service.Data);
+            StoredStudy stored = (await service.Store.ListStudiesAsync()).Single(s => s.Id == id);
+            await copy.CreateStudyAsync(stored);
+            var events = new List<StudyEvent>();
+            await foreach (StudyEvent e in service.Store.ReadEventsAsync(id, 0)) events.Add(e);
+            await copy.AppendAsync(id, events, null);
+        }
         string replayed = await IndependentReplay.LinUcbAsync(service.Data, id, ["f0", "f1", "f2", "f3", "f4"], 4, alpha: 0.5);
         Assert.Equal(replayed, served);
     }

@@ -18,11 +18,13 @@ namespace Tandem.Service.Orleans.Tests;
 public sealed class StudySilo : ISiloConfigurator
 {
     public const string StoreProperty = "TandemStore";
+    public const string PostgresProperty = "TandemPostgres";
 
     public void Configure(ISiloBuilder siloBuilder)
     {
         string directory = siloBuilder.Configuration[StoreProperty] ?? throw new InvalidOperationException("The test cluster names no store.");
-        siloBuilder.Services.AddSingleton<IStudyStore>(_ => new SqliteStudyStore(directory));
+        string? postgres = siloBuilder.Configuration[PostgresProperty];
+        siloBuilder.Services.AddSingleton<IStudyStore>(_ => string.IsNullOrEmpty(postgres) ? new SqliteStudyStore(directory) : Storage.PostgresStudyStore.Open(postgres));
         siloBuilder.Services.AddSingleton(TimeProvider.System);
         siloBuilder.Services.AddSingleton(new WriterOptions { SnapshotEvery = 50 });
         siloBuilder.Services.AddSingleton<ServiceMetrics>();
@@ -61,14 +63,19 @@ internal sealed class ClusterService : IAsyncDisposable
 
     public TestCluster Cluster { get; }
 
+    /// <summary>The store the cluster shares (the API's instance).</summary>
+    public IStudyStore Store => _app!.Services.GetRequiredService<IStudyStore>();
+
     public HttpClient Client { get; private set; } = null!;
 
-    public static async Task<ClusterService> StartAsync(int silos)
+    /// <summary>Start; <paramref name="postgres"/>, when given, is the connection string of the shared store (else a SQLite file).</summary>
+    public static async Task<ClusterService> StartAsync(int silos, string? postgres = null)
     {
         string data = Path.Combine(Path.GetTempPath(), "tandem-orleans-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(data);
         var builder = new TestClusterBuilder((short)silos);
         builder.Properties[StudySilo.StoreProperty] = data;
+        if (postgres is not null) builder.Properties[StudySilo.PostgresProperty] = postgres;
         builder.AddSiloBuilderConfigurator<StudySilo>();
         builder.AddClientBuilderConfigurator<StudyClient>();
         TestCluster cluster = builder.Build();
@@ -76,7 +83,11 @@ internal sealed class ClusterService : IAsyncDisposable
         var service = new ClusterService(data, cluster);
         var options = new ServiceOptions { DataDirectory = data, Urls = "http://127.0.0.1:0" };
         service._app = ServiceApp.Build(options, AdminKey.Create(AdminKeyText), logging: l => l.SetMinimumLevel(LogLevel.Critical),
-            services: s => s.AddSingleton<IStudyHostFactory>(sp => new GrainStudyHostFactory(cluster.Client, sp.GetRequiredService<IStudyStore>())));
+            services: s =>
+            {
+                if (postgres is not null) s.AddSingleton<IStudyStore>(_ => Storage.PostgresStudyStore.Open(postgres));
+                s.AddSingleton<IStudyHostFactory>(sp => new GrainStudyHostFactory(cluster.Client, sp.GetRequiredService<IStudyStore>()));
+            });
         await ServiceApp.StartAsync(service._app);
         service.Client = new HttpClient { BaseAddress = new Uri(service._app.Urls.First()) };
         return service;
