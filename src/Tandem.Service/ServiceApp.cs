@@ -86,8 +86,11 @@ public sealed record ServiceOptions
 /// <summary>Builds and runs the decision service: wiring only (a thin host over the library's online core).</summary>
 public static class ServiceApp
 {
-    /// <summary>Build the application; <paramref name="time"/> stamps decisions (the system clock when null).</summary>
-    public static WebApplication Build(ServiceOptions options, AdminKey admin, TimeProvider? time = null, Action<ILoggingBuilder>? logging = null)
+    /// <summary>Build the application; <paramref name="time"/> stamps decisions (the system clock when null);
+    /// <paramref name="services"/>, when given, runs after the defaults and may replace them (the Orleans host registers
+    /// its <see cref="IStudyHostFactory"/> and shared <see cref="IStudyStore"/> there).</summary>
+    public static WebApplication Build(ServiceOptions options, AdminKey admin, TimeProvider? time = null, Action<ILoggingBuilder>? logging = null,
+        Action<IServiceCollection>? services = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(admin);
@@ -108,6 +111,7 @@ public static class ServiceApp
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
+        services?.Invoke(builder.Services);
 
         WebApplication app = builder.Build();
         app.UseExceptionHandler(); // problem documents without stack traces (Production)

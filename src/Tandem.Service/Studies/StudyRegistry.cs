@@ -10,17 +10,21 @@ namespace Tandem.Service.Studies;
 /// parallel, each behind its own single writer.</summary>
 public sealed class StudyRegistry : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, StudyHost> _studies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IStudyHost> _studies = new(StringComparer.Ordinal);
     private readonly IStudyStore _store;
     private readonly TimeProvider _time;
     private readonly WriterOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _create = new(1, 1);
     private readonly Api.ServiceMetrics _metrics;
+    private readonly IStudyHostFactory? _factory;
 
-    /// <summary>Create over <paramref name="store"/>.</summary>
-    public StudyRegistry(IStudyStore store, TimeProvider time, WriterOptions options, ILogger<StudyRegistry> logger, Api.ServiceMetrics metrics)
+    /// <summary>Create over <paramref name="store"/>; the studies' writers run in this process unless a
+    /// <paramref name="factory"/> places them elsewhere (an Orleans grain per study).</summary>
+    public StudyRegistry(IStudyStore store, TimeProvider time, WriterOptions options, ILogger<StudyRegistry> logger, Api.ServiceMetrics metrics,
+        IStudyHostFactory? factory = null)
     {
+        _factory = factory;
         _metrics = metrics;
         _store = store;
         _time = time;
@@ -34,8 +38,7 @@ public sealed class StudyRegistry : IAsyncDisposable
         foreach (StoredStudy stored in await _store.ListStudiesAsync(cancellationToken).ConfigureAwait(false))
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            StudyHost host = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, _metrics, cancellationToken).ConfigureAwait(false);
-            _studies[stored.Id] = host;
+            _studies[stored.Id] = await OpenAsync(stored, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Study {Study} opened in {Elapsed} ms", stored.Id, started.ElapsedMilliseconds);
         }
     }
@@ -44,7 +47,13 @@ public sealed class StudyRegistry : IAsyncDisposable
     public IEnumerable<IStudyHost> All => _studies.Values;
 
     /// <summary>The study with <paramref name="id"/>, or null.</summary>
-    public IStudyHost? Find(string id) => _studies.TryGetValue(id, out StudyHost? host) ? host : null;
+    public IStudyHost? Find(string id)
+    {
+        if (_studies.TryGetValue(id, out IStudyHost? host)) return host;
+        // A shared store: another process may have created it since this one started.
+        if (_factory?.TryOpenShared(id) is not { } shared) return null;
+        return _studies.GetOrAdd(id, shared);
+    }
 
     /// <summary>Create a study from a checked spec; returns its key (shown once). Throws <see cref="RequestException"/> 409
     /// when the id is taken, 400 when the library refuses an option.</summary>
@@ -66,7 +75,7 @@ public sealed class StudyRegistry : IAsyncDisposable
             {
                 throw new RequestException(409, "id", ex.Message);
             }
-            _studies[spec.Id] = await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, _metrics, cancellationToken).ConfigureAwait(false);
+            _studies[spec.Id] = await OpenAsync(stored, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -75,13 +84,18 @@ public sealed class StudyRegistry : IAsyncDisposable
         return key;
     }
 
+    private async Task<IStudyHost> OpenAsync(StoredStudy stored, CancellationToken cancellationToken) =>
+        _factory is not null ? await _factory.OpenAsync(stored, cancellationToken).ConfigureAwait(false)
+            : await StudyHost.OpenAsync(stored, _store, _time, _options, _logger, _metrics, cancellationToken).ConfigureAwait(false);
+
     /// <summary>A random 64-bit seed for a study created without one.</summary>
     public static ulong DrawSeed() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
 
     /// <summary>Stop every writer after its queued commands.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (StudyHost host in _studies.Values) await host.DisposeAsync().ConfigureAwait(false);
+        foreach (IStudyHost host in _studies.Values)
+            if (host is IAsyncDisposable disposable) await disposable.DisposeAsync().ConfigureAwait(false);
         _studies.Clear();
         _create.Dispose();
     }

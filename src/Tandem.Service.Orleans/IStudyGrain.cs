@@ -1,0 +1,55 @@
+namespace Tandem.Service.Orleans;
+
+/// <summary>
+/// One study as an Orleans grain (issue 19): the grain hosts the study's <see cref="Studies.StudyHost"/>, the same single
+/// writer the embedded service runs, over the cluster's shared <see cref="Tandem.Service.Storage.IStudyStore"/>. Orleans keeps one
+/// activation per study id, so the study has one writer in the whole cluster. Arguments and replies cross silos as JSON
+/// text (the API's own JSON), so the wire format is the API's and needs no second schema.
+/// </summary>
+[Alias("Tandem.IStudyGrain")]
+public interface IStudyGrain : IGrainWithStringKey
+{
+    /// <summary>Decide for <paramref name="context"/> (the request's <c>context</c> JSON); acknowledged after its commit.</summary>
+    [Alias("Decide")]
+    Task<GrainReply> DecideAsync(string context, string? subject, string? requestId);
+
+    /// <summary>Record a reward; <paramref name="realizedContext"/> is the request's JSON or null.</summary>
+    [Alias("Reward")]
+    Task<GrainReply> RewardAsync(string decisionId, double reward, string? realizedContext);
+
+    /// <summary>Counts and spec (a <see cref="Studies.StudyStatus"/> as JSON).</summary>
+    [Alias("Status")]
+    Task<GrainReply> StatusAsync();
+
+    /// <summary>The learner's state (a serialized <c>PolicyState</c>).</summary>
+    [Alias("Export")]
+    Task<GrainReply> ExportAsync();
+
+    /// <summary>Replace the learner's state with a serialized <c>PolicyState</c>.</summary>
+    [Alias("Restore")]
+    Task<GrainReply> RestoreAsync(string state);
+
+    /// <summary>The silo this activation runs on (tests and operators: which process owns the study).</summary>
+    [Alias("Where")]
+    Task<SiloAddress> WhereAsync();
+}
+
+/// <summary>A study's answer across silos: a value as JSON, or a refusal (status, field, detail).</summary>
+[GenerateSerializer, Immutable, Alias("Tandem.GrainReply")]
+public sealed class GrainReply
+{
+    /// <summary>0 for a value, else the HTTP status of the refusal.</summary>
+    [Id(0)] public int Status { get; init; }
+
+    /// <summary>The field at fault of a refusal.</summary>
+    [Id(1)] public string? Field { get; init; }
+
+    /// <summary>The refusal's one-line reason.</summary>
+    [Id(2)] public string? Detail { get; init; }
+
+    /// <summary>The value as JSON.</summary>
+    [Id(3)] public string? Json { get; init; }
+
+    /// <summary>The first reward kept, with a 409 for a second reward.</summary>
+    [Id(4)] public double? FirstReward { get; init; }
+}

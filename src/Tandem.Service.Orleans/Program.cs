@@ -1,0 +1,1 @@
+return await Tandem.Service.Orleans.ClusterServiceApp.MainAsync(args, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Tandem.Core.State;
+using Tandem.Service.Api;
+using Tandem.Service.Storage;
+using Tandem.Service.Studies;
+
+namespace Tandem.Service.Orleans;
+
+/// <summary>
+/// The grain of one study: on activation it opens the study's <see cref="StudyHost"/> over the shared store (the latest
+/// snapshot, then a replay of the events after it: the same startup the embedded service runs after a crash), and
+/// forwards every call to it. Reentrant on purpose: the host already serializes the study's commands through its own
+/// writer loop, and letting calls overlap is what lets that loop commit them in groups.
+/// </summary>
+[Reentrant]
+internal sealed class StudyGrain(IStudyStore store, TimeProvider time, WriterOptions options, ServiceMetrics metrics, ILocalSiloDetails silo,
+    ILogger<StudyGrain> logger) : Grain, IStudyGrain
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private StudyHost? _host;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        string id = this.GetPrimaryKeyString();
+        StoredStudy stored = await FindAsync(store, id, cancellationToken).ConfigureAwait(true)
+            ?? throw new InvalidOperationException($"The shared store has no study '{id}'.");
+        _host = await StudyHost.OpenAsync(stored, store, time, options, logger, metrics, cancellationToken).ConfigureAwait(true);
+        logger.LogInformation("Study {Study} activated on {Silo}", id, silo.SiloAddress);
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_host is not null) await _host.DisposeAsync().ConfigureAwait(true); // the writer drains what it has queued
+        _host = null;
+    }
+
+    /// <summary>The stored study <paramref name="id"/>, or null.</summary>
+    internal static async Task<StoredStudy?> FindAsync(IStudyStore store, string id, CancellationToken cancellationToken)
+    {
+        foreach (StoredStudy stored in await store.ListStudiesAsync(cancellationToken).ConfigureAwait(true))
+            if (stored.Id == id) return stored;
+        return null;
+    }
+
+    public async Task<GrainReply> DecideAsync(string context, string? subject, string? requestId)
+    {
+        StudyHost host = Host;
+        object parsed;
+        try
+        {
+            using var document = JsonDocument.Parse(context);
+            parsed = host.ReadContext(document.RootElement);
+        }
+        catch (RequestException refused)
+        {
+            return Refusal(refused);
+        }
+        return From(await host.DecideAsync(new DecideCommand(parsed, subject, requestId)).ConfigureAwait(true));
+    }
+
+    public async Task<GrainReply> RewardAsync(string decisionId, double reward, string? realizedContext)
+    {
+        StudyHost host = Host;
+        if (realizedContext is null) return From(await host.RewardAsync(new RewardCommand(decisionId, reward, default)).ConfigureAwait(true));
+        using var document = JsonDocument.Parse(realizedContext);
+        return From(await host.RewardAsync(new RewardCommand(decisionId, reward, document.RootElement)).ConfigureAwait(true));
+    }
+
+    public async Task<GrainReply> StatusAsync() => From(await Host.StatusAsync().ConfigureAwait(true));
+
+    public async Task<GrainReply> ExportAsync()
+    {
+        Reply<PolicyState> reply = await Host.ExportAsync().ConfigureAwait(true);
+        return reply.Error is { } error ? Refusal(error) : new GrainReply { Json = PolicyStates.Serialize(reply.Value!) };
+    }
+
+    public async Task<GrainReply> RestoreAsync(string state)
+    {
+        PolicyState parsed;
+        try
+        {
+            parsed = PolicyStates.Deserialize(state);
+        }
+        catch (Exception ex) when (ex is PolicyStateException or JsonException)
+        {
+            return Refusal(RequestException.Invalid("state", ex.Message));
+        }
+        return From(await Host.RestoreAsync(parsed).ConfigureAwait(true));
+    }
+
+    public Task<SiloAddress> WhereAsync() => Task.FromResult(silo.SiloAddress);
+
+    private StudyHost Host => _host ?? throw new InvalidOperationException("The study grain is not active.");
+
+    private static GrainReply From<T>(Reply<T> reply) =>
+        reply.Error is { } error ? Refusal(error, reply.Extra as double?) : new GrainReply { Json = JsonSerializer.Serialize(reply.Value, Json) };
+
+    private static GrainReply Refusal(RequestException error, double? first = null) =>
+        new() { Status = error.Status, Field = error.Field, Detail = error.Message, FirstReward = first };
+}
