@@ -107,6 +107,7 @@ internal abstract class StudyLearner
             {
                 "linucb" or "glrb" or "libra" => new RecourseLearner(spec, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
                 "stdts" or "gambitts-fo" or "gambitts-po" => new ThompsonLearner(spec),
+                "whittle" => new WhittleLearner(spec),
                 _ => throw RequestException.Invalid("kind", $"Unknown kind '{spec.Kind}'."),
             };
         }

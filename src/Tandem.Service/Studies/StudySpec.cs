@@ -12,10 +12,13 @@ namespace Tandem.Service.Studies;
 public sealed partial record StudySpec
 {
     /// <summary>The learner kinds this build serves.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "libra", "stdts", "gambitts-fo", "gambitts-po"];
+    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "libra", "stdts", "gambitts-fo", "gambitts-po", "whittle"];
 
     /// <summary>Most arms a study may have.</summary>
     public const int MaxArms = 50;
+
+    /// <summary>Most beneficiaries (arms) a whittle study may have.</summary>
+    public const int MaxBeneficiaries = 2000;
 
     /// <summary>Most features a study may have.</summary>
     public const int MaxFeatures = 100;
@@ -32,7 +35,10 @@ public sealed partial record StudySpec
     /// <summary>True for the kinds that decide over named contexts (stdts, gambitts-fo, gambitts-po) rather than feature vectors.</summary>
     public static bool IsGambit(string kind) => kind is "stdts" or "gambitts-fo" or "gambitts-po";
 
-    /// <summary>Feature names (d of them), distinct; empty for the GAMBITTS kinds.</summary>
+    /// <summary>True for the kinds whose context is a vector of named features (linucb, glrb, libra).</summary>
+    public static bool HasFeatures(string kind) => kind is "linucb" or "glrb" or "libra";
+
+    /// <summary>Feature names (d of them), distinct; empty for the GAMBITTS kinds and whittle.</summary>
     public required IReadOnlyList<string> Features { get; init; }
 
     /// <summary>The kind's options, with every default filled in.</summary>
@@ -54,11 +60,13 @@ public sealed partial record StudySpec
         if (!IdPattern().IsMatch(id)) throw RequestException.Invalid("id", "The id must have 1 to 64 letters, digits, '-' or '_'.");
         string kind = RequiredString(body, "kind").ToLowerInvariant();
         if (!Kinds.Contains(kind)) throw RequestException.Invalid("kind", $"Unknown kind '{kind}'. This build serves: {string.Join(", ", Kinds)}.");
-        var arms = Names(body, "arms", required: true, max: MaxArms);
+        var arms = Names(body, "arms", required: true, max: kind == "whittle" ? MaxBeneficiaries : MaxArms);
         if (arms.Count == 0) throw RequestException.Invalid("arms", "A study needs at least one arm.");
-        var features = Names(body, "features", required: !IsGambit(kind), max: MaxFeatures);
-        if (IsGambit(kind) && features.Count > 0) throw RequestException.Invalid("features", $"A {kind} study has no features; its contexts are named in options.contexts.");
-        if (!IsGambit(kind) && features.Count == 0) throw RequestException.Invalid("features", "A study of this kind needs at least one feature.");
+        var features = Names(body, "features", required: HasFeatures(kind), max: MaxFeatures);
+        if (!HasFeatures(kind) && features.Count > 0)
+            throw RequestException.Invalid("features", kind == "whittle" ? "A whittle study has no features; its arms are the beneficiaries and its context their states."
+                : $"A {kind} study has no features; its contexts are named in options.contexts.");
+        if (HasFeatures(kind) && features.Count == 0) throw RequestException.Invalid("features", "A study of this kind needs at least one feature.");
 
         JsonElement options = body.TryGetProperty("options", out var o) ? o : default;
         if (options.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
@@ -72,6 +80,7 @@ public sealed partial record StudySpec
             "libra" => ["lambda", "radius", "mutable", "gamma", "norm", "delta", "decisionDeadlineMs", "advisor"],
             "stdts" => ["contexts", "contextual", "propensityDraws"],
             "gambitts-fo" => ["contexts", "propensityDraws", "styles"],
+            "whittle" => ["budget", "discount", "priorStrength", "groups", "stateRewards"],
             _ => ["contexts", "propensityDraws", "styles", "bank", "offlineDraws"],
         };
         if (options.ValueKind == JsonValueKind.Object) RejectUnknown(options, "options.", [.. common, .. own]);
@@ -84,6 +93,7 @@ public sealed partial record StudySpec
         if (!string.Equals(safe, "uniform", StringComparison.Ordinal))
         {
             int index = arms.IndexOf(safe);
+            if (kind == "whittle") throw RequestException.Invalid("options.safeDefault", "A whittle study's safe default is \"uniform\": B beneficiaries drawn at random.");
             if (index < 0) throw RequestException.Invalid("options.safeDefault", $"The safe default must be \"uniform\" or an arm name; '{safe}' is neither.");
             safeArm = index;
         }
@@ -115,6 +125,9 @@ public sealed partial record StudySpec
                     resolved["decisionDeadlineMs"] = (int)deadline;
                     resolved["advisor"] = ParseAdvisor(options, arms.Count, features.Count);
                 }
+                break;
+            case "whittle":
+                ParseWhittle(options, arms, resolved);
                 break;
             default:
                 var contexts = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("contexts", out _) ? Names(options, "contexts", true, 1000, "options.") : ["default"];
@@ -201,6 +214,47 @@ public sealed partial record StudySpec
             rows.Add(values);
         }
         return new JsonObject { ["kind"] = "simulated", ["quality"] = quality, ["latencyMs"] = (int)latency, ["theta"] = rows };
+    }
+
+    // A whittle study (seed 001's planner): budget B of calls per step, discount, the estimator's prior strength κ, the
+    // groups its pooled prior is formed over (one label per beneficiary; one pool by default) and the reward of each state.
+    private static void ParseWhittle(JsonElement options, List<string> arms, JsonObject resolved)
+    {
+        double budget = Number(options, "budget", double.NaN);
+        if (double.IsNaN(budget)) throw RequestException.Invalid("options.budget", "A whittle study needs options.budget: the calls per step (an integer in 1..the number of beneficiaries).");
+        if (budget != Math.Floor(budget) || budget < 1 || budget > arms.Count)
+            throw RequestException.Invalid("options.budget", $"budget must be an integer in 1..{arms.Count} (the number of beneficiaries).");
+        resolved["budget"] = (int)budget;
+        double discount = Number(options, "discount", 0.9);
+        if (!(discount >= 0 && discount < 1)) throw RequestException.Invalid("options.discount", "discount must lie in [0, 1).");
+        resolved["discount"] = discount;
+        double kappa = Number(options, "priorStrength", 2.0);
+        if (!(kappa > 0 && kappa <= Tandem.Rmab.History.HistoryEstimateOptions.MaxPriorStrength))
+            throw RequestException.Invalid("options.priorStrength", $"priorStrength must lie in (0, {Tandem.Rmab.History.HistoryEstimateOptions.MaxPriorStrength:0e0}].");
+        resolved["priorStrength"] = kappa;
+        if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("groups", out var groups) && groups.ValueKind != JsonValueKind.Null)
+        {
+            if (groups.ValueKind != JsonValueKind.Array || groups.GetArrayLength() != arms.Count)
+                throw RequestException.Invalid("options.groups", $"groups must be an array of {arms.Count} labels, one per beneficiary (the pooled prior's groups).");
+            var labels = new JsonArray();
+            int i = 0;
+            foreach (JsonElement g in groups.EnumerateArray())
+            {
+                if (g.ValueKind != JsonValueKind.String || g.GetString()!.Trim().Length is 0 or > 100)
+                    throw RequestException.Invalid($"options.groups[{i}]", "A group label must be a string of 1 to 100 characters.");
+                labels.Add(g.GetString()!.Trim());
+                i++;
+            }
+            resolved["groups"] = labels;
+        }
+        double[] stateRewards = [0, 1];
+        if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("stateRewards", out var sr) && sr.ValueKind != JsonValueKind.Null)
+        {
+            if (sr.ValueKind != JsonValueKind.Array || sr.GetArrayLength() != 2 || sr.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble())))
+                throw RequestException.Invalid("options.stateRewards", "stateRewards must be two finite numbers: the reward of a beneficiary not engaged (state 0) and engaged (state 1).");
+            stateRewards = [.. sr.EnumerateArray().Select(v => v.GetDouble())];
+        }
+        resolved["stateRewards"] = new JsonArray(stateRewards[0], stateRewards[1]);
     }
 
     // poGAMBITTS's offline treatment model is learned from generator draws before the study (seed 002 Algorithm 2); the
