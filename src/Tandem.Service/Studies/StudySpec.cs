@@ -182,17 +182,20 @@ public sealed partial record StudySpec
     /// <summary>A resolved number option (range checks are the library's Validate).</summary>
     public double Option(string name) => Options[name]!.GetValue<double>();
 
-    // The advisor of a libra study. Only the seed's simulated advisor (000 §6) is served: with probability q the optimal
-    // pair under θ* given here, otherwise a random treatment and a random feasible recourse. It is a simulation for
-    // pilots and tests, stated as such; language-model advisors live in Tandem.Llm, which this build does not wire.
+    // The advisor of a libra study: the seed's simulated advisor (000 §6: with probability q the optimal pair under θ*
+    // given here, otherwise a random treatment and a random feasible recourse; a simulation for pilots and tests, stated
+    // as such), or a language model named by the specs the CLI takes (Tandem.Llm's LlmSpec), asked through the library's
+    // LIBRA advisor port. A model's key comes from the service's environment (TANDEM_LLM_API_KEY, or OPENAI_API_KEY for
+    // OpenAI's host), never from a request: LlmSpec refuses credentials in the URL, so the stored spec holds none.
     private static JsonObject ParseAdvisor(JsonElement options, int arms, int features)
     {
         if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty("advisor", out var advisor) || advisor.ValueKind != JsonValueKind.Object)
-            throw RequestException.Invalid("options.advisor", "A libra study needs an advisor: {\"kind\":\"simulated\",\"quality\":q,\"theta\":[[...], ...]}.");
-        RejectUnknown(advisor, "options.advisor.", ["kind", "quality", "theta", "latencyMs"]);
+            throw RequestException.Invalid("options.advisor", "A libra study needs an advisor: {\"kind\":\"simulated\",\"quality\":q,\"theta\":[[...], ...]} or {\"kind\":\"llm\",\"model\":\"" + Tandem.Llm.Providers.LlmSpec.Allowed + "\"}.");
         string kind = advisor.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()! : "";
+        if (kind == "llm") return ParseLlmAdvisor(advisor);
         if (kind != "simulated")
-            throw RequestException.Invalid("options.advisor.kind", $"Unknown advisor kind '{kind}'. This build serves: simulated (language-model advisors are not wired into the service yet).");
+            throw RequestException.Invalid("options.advisor.kind", $"Unknown advisor kind '{kind}'. This build serves: simulated, llm.");
+        RejectUnknown(advisor, "options.advisor.", ["kind", "quality", "theta", "latencyMs"]);
         double quality = Number(advisor, "quality", 0.8, "options.advisor.");
         if (quality is < 0 or > 1) throw RequestException.Invalid("options.advisor.quality", "quality must lie in [0, 1].");
         double latency = Number(advisor, "latencyMs", 0, "options.advisor.");
@@ -255,6 +258,38 @@ public sealed partial record StudySpec
             stateRewards = [.. sr.EnumerateArray().Select(v => v.GetDouble())];
         }
         resolved["stateRewards"] = new JsonArray(stateRewards[0], stateRewards[1]);
+    }
+
+    private static JsonObject ParseLlmAdvisor(JsonElement advisor)
+    {
+        RejectUnknown(advisor, "options.advisor.", ["kind", "model", "temperature", "maxOutputTokens", "retries"]);
+        if (!advisor.TryGetProperty("model", out var m) || m.ValueKind != JsonValueKind.String)
+            throw RequestException.Invalid("options.advisor.model", "An llm advisor needs model: " + Tandem.Llm.Providers.LlmSpec.Allowed + ".");
+        Tandem.Llm.Providers.LlmSpec model;
+        try
+        {
+            model = Tandem.Llm.Providers.LlmSpec.Parse(m.GetString()!);
+        }
+        catch (FormatException ex)
+        {
+            throw RequestException.Invalid("options.advisor.model", ex.Message);
+        }
+        double temperature = Number(advisor, "temperature", 0, "options.advisor.");
+        double tokens = Number(advisor, "maxOutputTokens", 200, "options.advisor.");
+        double retries = Number(advisor, "retries", 0, "options.advisor.");
+        if (retries != Math.Floor(retries) || retries is < 0 or > 10) throw RequestException.Invalid("options.advisor.retries", "retries must be an integer in 0..10.");
+        if (tokens != Math.Floor(tokens) || tokens is < 1 or > 1_000_000) throw RequestException.Invalid("options.advisor.maxOutputTokens", "maxOutputTokens must be an integer in 1..1000000.");
+        try
+        {
+            new Tandem.Llm.Libra.LlmAdvisorOptions { Temperature = (float)temperature, MaxOutputTokens = (int)tokens }.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            string field = ex.ParamName?.Contains("oken", StringComparison.OrdinalIgnoreCase) == true ? "maxOutputTokens" : "temperature";
+            throw RequestException.Invalid("options.advisor." + field, StudyLearner.FirstLinePublic(ex.Message));
+        }
+        // The spec as text with any credential masked (Parse refused credentials anyway): safe to store and show.
+        return new JsonObject { ["kind"] = "llm", ["model"] = model.ToString(), ["temperature"] = temperature, ["maxOutputTokens"] = (int)tokens, ["retries"] = (int)retries };
     }
 
     // poGAMBITTS's offline treatment model is learned from generator draws before the study (seed 002 Algorithm 2); the
