@@ -117,51 +117,6 @@ public sealed class ReplayTests
         Assert.Equal(1, accepted.Value!.ModelVersion);
     }
 
-    [Fact]
-    public async Task FailedCommit_WhileTheNextGroupIsApplied_RefusesBothGroups_AndTheLearnerEqualsTheStore()
-    {
-        // Pipelining: group N+1 is applied while N's commit runs. The store holds N's commit until the writer has applied
-        // N+1 (it reads the clock for the decision), then fails it: both groups must be refused and the learner rebuilt.
-        string data = TestService.NewFolder();
-        using var inner = new Storage.SqliteStudyStore(data);
-        var store = new FailingStore(inner);
-        var spec = StudySpec.Parse(JsonDocument.Parse("""{"id":"p","kind":"linucb","arms":["a","b"],"features":["x"]}""").RootElement, () => 1);
-        var (_, salt, hash) = Security.ApiKeys.Create();
-        var stored = new Storage.StoredStudy("p", "linucb", spec.ToJson(), salt, hash, 1, DateTimeOffset.UnixEpoch);
-        await store.CreateStudyAsync(stored);
-        var clock = new SignallingClock();
-        await using var host = await StudyHost.OpenAsync(stored, store, clock, new WriterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        Assert.Null((await host.DecideAsync(new DecideCommand(new[] { 1.0 }, null, null))).Error);
-        string before = Core.State.PolicyStates.Serialize((await host.ExportAsync()).Value!);
-
-        store.Hold = new SemaphoreSlim(0);
-        var reward = host.RewardAsync(new RewardCommand("1", 5, default)).AsTask(); // group N: its commit waits in the store
-        await store.Entered.WaitAsync();
-        clock.Armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var decide = host.DecideAsync(new DecideCommand(new[] { 2.0 }, null, "late")).AsTask(); // group N+1, applied on top
-        await clock.Armed.Task;
-        store.Hold = null;
-        store.FailOnce = true; // only N's commit fails: a writer that kept N+1 would commit it and acknowledge decision 2
-        store.Release();
-        Assert.Equal(503, (await reward).Error!.Status);
-        Assert.Equal(503, (await decide).Error!.Status); // applied, never committed: refused too
-        Assert.Equal(before, Core.State.PolicyStates.Serialize((await host.ExportAsync()).Value!)); // neither the reward nor decision 2
-        Assert.Equal(404, (await host.RewardAsync(new RewardCommand("2", 1, default))).Error!.Status);
-        var again = await host.DecideAsync(new DecideCommand(new[] { 2.0 }, null, "late"));
-        Assert.Equal("2", again.Value!.DecisionId); // the request id was not taken by the refused decision
-    }
-
-    private sealed class SignallingClock : TimeProvider
-    {
-        public TaskCompletionSource? Armed { get; set; }
-
-        public override DateTimeOffset GetUtcNow()
-        {
-            Armed?.TrySetResult();
-            return base.GetUtcNow();
-        }
-    }
-
     private static string Strip(JsonElement decision) =>
         decision.GetProperty("arm").GetInt32() + ":" + decision.GetProperty("probabilities").GetRawText();
 
@@ -173,31 +128,8 @@ public sealed class ReplayTests
 
         public Task<IReadOnlyList<Storage.StoredStudy>> ListStudiesAsync(CancellationToken cancellationToken = default) => inner.ListStudiesAsync(cancellationToken);
 
-        public SemaphoreSlim? Hold { get; set; }
-
-        public SemaphoreSlim Entered { get; } = new(0);
-
-        public bool FailOnce { get; set; }
-
-        private SemaphoreSlim? _held;
-
-        public void Release() => _held?.Release();
-
-        public Task AppendAsync(string studyId, IReadOnlyList<Storage.StudyEvent> events, Storage.StoredSnapshot? snapshot, CancellationToken cancellationToken = default)
-        {
-            if (Hold is { } hold)
-            {
-                _held = hold;
-                Entered.Release();
-                hold.Wait(cancellationToken); // the writer's commit runs on its own thread: blocking here is what a slow fsync does
-            }
-            if (FailOnce)
-            {
-                FailOnce = false;
-                throw new IOException("disk full (simulated, once)");
-            }
-            return Fail ? throw new IOException("disk full (simulated)") : inner.AppendAsync(studyId, events, snapshot, cancellationToken);
-        }
+        public Task AppendAsync(string studyId, IReadOnlyList<Storage.StudyEvent> events, Storage.StoredSnapshot? snapshot, CancellationToken cancellationToken = default) =>
+            Fail ? throw new IOException("disk full (simulated)") : inner.AppendAsync(studyId, events, snapshot, cancellationToken);
 
         public Task<Storage.StoredSnapshot?> LoadSnapshotAsync(string studyId, CancellationToken cancellationToken = default) => inner.LoadSnapshotAsync(studyId, cancellationToken);
 

@@ -179,162 +179,75 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         return reply is Exception ex ? Unavailable(work, "The study could not serve the request: " + ex.GetType().Name + ".") : reply;
     }
 
-    // The writer's loop, pipelined: while group N's commit (its fsync) runs on another thread, the loop applies group N+1
-    // to the learner. Nothing is answered before its own commit: group N is answered by its commit as soon as it is
-    // durable, group N+1 only after N's commit succeeded and its own did. Commits stay in order (N+1's starts after N's
-    // ended). When a commit fails, its group and the group applied on top of it are refused (503) and the learner is
-    // rebuilt from the store, so memory never runs ahead of what is durable.
     private async Task RunAsync()
     {
+        var batch = new List<Work>();
+        var events = new List<StudyEvent>();
         var reader = _channel.Reader;
-        Group? inflight = null;
-        Task<bool>? more = null; // one outstanding wait on the channel at a time (single reader)
-        while (true)
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            if (inflight is null)
+            batch.Clear();
+            events.Clear();
+            _uncommitted.Clear();
+            bool restored = false;
+            while (batch.Count < _options.MaxBatch && reader.TryRead(out Work? work))
             {
-                bool any = await (more ?? reader.WaitToReadAsync().AsTask()).ConfigureAwait(false);
-                more = null;
-                if (!any) break;
-            }
-            else if (!reader.TryPeek(out _))
-            {
-                // Nothing waiting: wait for new work or for the commit in flight, whichever comes first.
-                more ??= reader.WaitToReadAsync().AsTask();
-                if (await Task.WhenAny(inflight.Commit!, more).ConfigureAwait(false) == inflight.Commit)
+                batch.Add(work);
+                try
                 {
-                    await FinishAsync(inflight, next: null).ConfigureAwait(false);
-                    inflight = null;
-                    continue;
+                    work.Result = work switch
+                    {
+                        Work.Load => await LoadAsync().ConfigureAwait(false),
+                        Work.Decide d => await ApplyDecideAsync(d.Command, events).ConfigureAwait(false),
+                        Work.Reward r => await ApplyRewardAsync(r.Command, events).ConfigureAwait(false),
+                        Work.Status => Reply<StudyStatus>.Ok(Status()),
+                        Work.Export => Reply<PolicyState>.Ok(_learner.Export()),
+                        Work.Restore s => ApplyRestore(s.State, events, ref restored),
+                        _ => throw new InvalidOperationException("Unknown command."),
+                    };
                 }
-                bool any = await more.ConfigureAwait(false);
-                more = null;
-                if (!any) break;
-            }
-
-            Group group = await ApplyGroupAsync(reader).ConfigureAwait(false);
-            if (inflight is not null)
-            {
-                bool committed = await FinishAsync(inflight, group).ConfigureAwait(false);
-                inflight = null;
-                if (!committed) continue; // both groups were refused and the learner reloaded
-            }
-            if (group.Events.Count > 0)
-            {
-                group.Commit = Task.Run(() => Commit(group));
-                inflight = group;
-            }
-            else
-            {
-                Answer(group);
-            }
-        }
-        if (inflight is not null) await FinishAsync(inflight, next: null).ConfigureAwait(false);
-    }
-
-    /// <summary>Take every waiting command (up to the batch size), apply each to the learner and collect the events.</summary>
-    private async Task<Group> ApplyGroupAsync(ChannelReader<Work> reader)
-    {
-        var group = new Group();
-        bool restored = false;
-        while (group.Batch.Count < _options.MaxBatch && reader.TryRead(out Work? work))
-        {
-            group.Batch.Add(work);
-            int before = group.Events.Count;
-            try
-            {
-                work.Result = work switch
+                catch (RequestException refused)
                 {
-                    Work.Load => await LoadAsync().ConfigureAwait(false),
-                    Work.Decide d => await ApplyDecideAsync(d.Command, group.Events).ConfigureAwait(false),
-                    Work.Reward r => await ApplyRewardAsync(r.Command, group.Events).ConfigureAwait(false),
-                    Work.Status => Reply<StudyStatus>.Ok(Status()),
-                    Work.Export => Reply<PolicyState>.Ok(_learner.Export()),
-                    Work.Restore s => ApplyRestore(s.State, group.Events, ref restored),
-                    _ => throw new InvalidOperationException("Unknown command."),
-                };
+                    work.Result = Refuse(work, refused); // checked before anything changed
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "Study {Study}: a command failed", Spec.Id);
+                    work.Result = ex;
+                }
+                if (work is Work.Load) break; // nothing else runs before the state is loaded
             }
-            catch (RequestException refused)
+
+            if (events.Count > 0)
             {
-                work.Result = Refuse(work, refused); // checked before anything changed
+                StoredSnapshot? snapshot = null;
+                if (restored || _lastEvent - _snapshotEvent >= _options.SnapshotEvery)
+                    snapshot = new StoredSnapshot(_lastEvent, _modelVersion, PolicyStates.Serialize(_learner.Export()));
+                try
+                {
+                    long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                    await _store.AppendAsync(Spec.Id, events, snapshot).ConfigureAwait(false);
+                    _metrics.Committed(events.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+                    if (snapshot is not null) _snapshotEvent = snapshot.EventSequence;
+                }
+                catch (Exception ex)
+                {
+                    _metrics.CommitFailed();
+                    _logger.LogError(ex, "Study {Study}: committing {Count} events failed; the group is refused and the learner reloaded", Spec.Id, events.Count);
+                    foreach (Work work in batch)
+                        if (work.Result is IReply { Error: null }) work.Result = new IOException("commit failed");
+                    try
+                    {
+                        await LoadAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception reload)
+                    {
+                        _logger.LogCritical(reload, "Study {Study}: reloading after a failed commit failed", Spec.Id);
+                    }
+                }
             }
-            catch (Exception ex)
-            {
-                _logger.LogError(ex, "Study {Study}: a command failed", Spec.Id);
-                work.Result = ex;
-            }
-            for (int i = before; i < group.Events.Count; i++)
-                if (group.Events[i].Type == StudyEventType.Decision) group.Decisions.Add(group.Events[i].DecisionSequence);
-            if (work is Work.Load) break; // nothing else runs before the state is loaded
+            foreach (Work work in batch) work.Completion.TrySetResult(work.Result!);
         }
-        if (group.Events.Count > 0 && (restored || _lastEvent - _snapshotEvent >= _options.SnapshotEvery))
-        {
-            // The state after exactly this group's events: taken now, before the next group is applied.
-            group.Snapshot = new StoredSnapshot(_lastEvent, _modelVersion, PolicyStates.Serialize(_learner.Export()));
-            _snapshotEvent = _lastEvent;
-        }
-        return group;
-    }
-
-    /// <summary>Commit a group (on a pool thread); answer it at once when it is durable.</summary>
-    private bool Commit(Group group)
-    {
-        try
-        {
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            _store.AppendAsync(Spec.Id, group.Events, group.Snapshot).GetAwaiter().GetResult();
-            _metrics.Committed(group.Events.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        }
-        catch (Exception ex)
-        {
-            _metrics.CommitFailed();
-            _logger.LogError(ex, "Study {Study}: committing {Count} events failed; the group is refused and the learner reloaded", Spec.Id, group.Events.Count);
-            return false;
-        }
-        Answer(group);
-        return true;
-    }
-
-    /// <summary>Wait for <paramref name="inflight"/>'s commit. When it failed, refuse it and <paramref name="next"/> (applied on
-    /// top of it, not committed) and reload the learner from the store. Returns whether it was committed.</summary>
-    private async Task<bool> FinishAsync(Group inflight, Group? next)
-    {
-        bool committed = await inflight.Commit!.ConfigureAwait(false);
-        foreach (long decision in inflight.Decisions) _uncommitted.Remove(decision);
-        if (committed) return true;
-        foreach (Group group in next is null ? [inflight] : new[] { inflight, next })
-            foreach (Work work in group.Batch)
-                if (work.Result is IReply { Error: null }) work.Result = new IOException("commit failed");
-        try
-        {
-            await LoadAsync().ConfigureAwait(false);
-        }
-        catch (Exception reload)
-        {
-            _logger.LogCritical(reload, "Study {Study}: reloading after a failed commit failed", Spec.Id);
-        }
-        Answer(inflight);
-        if (next is not null) Answer(next);
-        return false;
-    }
-
-    private static void Answer(Group group)
-    {
-        foreach (Work work in group.Batch) work.Completion.TrySetResult(work.Result!);
-    }
-
-    /// <summary>One group of commands applied together and committed in one transaction.</summary>
-    private sealed class Group
-    {
-        public List<Work> Batch { get; } = [];
-
-        public List<StudyEvent> Events { get; } = [];
-
-        public List<long> Decisions { get; } = [];
-
-        public StoredSnapshot? Snapshot { get; set; }
-
-        public Task<bool>? Commit { get; set; }
     }
 
     private async Task<object> LoadAsync()
