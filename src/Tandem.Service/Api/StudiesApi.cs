@@ -31,6 +31,13 @@ public sealed record CreateStudyResponse(string Id, string ApiKey);
 /// <param name="RequestId">An idempotency key: the same key returns the same decision.</param>
 public sealed record DecisionRequest(JsonElement? Context, string? Subject, string? RequestId);
 
+/// <summary>A plan request (whittle studies).</summary>
+/// <param name="States">Each beneficiary's current state (0 = not engaged, 1 = engaged): an array in the study's order or an
+/// object naming every beneficiary.</param>
+/// <param name="Subject">An opaque label stored with the plan (e.g. the week).</param>
+/// <param name="RequestId">An idempotency key: the same key returns the same plan.</param>
+public sealed record PlanRequest(JsonElement States, string? Subject, string? RequestId);
+
 /// <summary>A reward request.</summary>
 /// <param name="DecisionId">The decision's id.</param>
 /// <param name="Reward">The observed reward (finite).</param>
@@ -53,6 +60,8 @@ public static class StudiesApi
             .Accepts<CreateStudyRequest>("application/json").Produces<CreateStudyResponse>(201).ProducesProblem(400).ProducesProblem(401).ProducesProblem(409).ProducesProblem(413);
         v1.MapPost("/{id}/decisions", DecideAsync).WithName("Decide").WithSummary("Decide for a context (study key); idempotent by requestId.")
             .Accepts<DecisionRequest>("application/json").Produces<DecisionView>(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413);
+        v1.MapPost("/{id}/plan", PlanAsync).WithName("Plan").WithSummary("This step's call list of a whittle study from the beneficiaries' states (study key); idempotent by requestId.")
+            .Accepts<PlanRequest>("application/json").Produces<DecisionView>(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413);
         v1.MapPost("/{id}/rewards", RewardAsync).WithName("Reward").WithSummary("Record the reward of a decision (study key); 409 when it already has one.")
             .Accepts<RewardRequest>("application/json").Produces<RewardView>(200).ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(409);
         v1.MapGet("/{id}", StatusAsync).WithName("GetStudy").WithSummary("Counts, model version and the policy spec.")
@@ -96,10 +105,34 @@ public static class StudiesApi
             using JsonDocument body = await ReadBodyAsync(http, options.MaxBodyBytes).ConfigureAwait(false);
             JsonElement root = Object(body);
             RejectUnknown(root, "context", "subject", "requestId");
+            if (study!.Spec.Kind == "whittle")
+                throw RequestException.Invalid("$", $"Study '{id}' is a whittle study: ask for its call list with POST /v1/studies/{id}/plan {{\"states\": [...]}}.");
             JsonElement context = root.TryGetProperty("context", out var c) ? c : default;
             string? subject = OptionalString(root, "subject", 200);
             string? requestId = OptionalString(root, "requestId", 200);
             object parsed = study!.ReadContext(context);
+            return Reply(await study.DecideAsync(new DecideCommand(parsed, subject, requestId), http.RequestAborted).ConfigureAwait(false));
+        }
+        catch (RequestException ex)
+        {
+            return Problem(ex);
+        }
+    }
+
+    private static async Task<IResult> PlanAsync(string id, HttpContext http, StudyRegistry registry, AdminKey admin, ServiceOptions options)
+    {
+        if (Authorize(id, http, registry, admin, adminOnly: false, out IStudyHost? study) is { } refused) return refused;
+        try
+        {
+            if (study!.Spec.Kind != "whittle")
+                throw RequestException.Invalid("$", $"Study '{id}' is a {study.Spec.Kind} study: only whittle studies plan; ask it with POST /v1/studies/{id}/decisions.");
+            using JsonDocument body = await ReadBodyAsync(http, options.MaxBodyBytes).ConfigureAwait(false);
+            JsonElement root = Object(body);
+            RejectUnknown(root, "states", "subject", "requestId");
+            JsonElement states = root.TryGetProperty("states", out var c) ? c : default;
+            string? subject = OptionalString(root, "subject", 200);
+            string? requestId = OptionalString(root, "requestId", 200);
+            object parsed = study.ReadContext(states);
             return Reply(await study.DecideAsync(new DecideCommand(parsed, subject, requestId), http.RequestAborted).ConfigureAwait(false));
         }
         catch (RequestException ex)

@@ -76,11 +76,29 @@ internal sealed record SafeDefaultDecision : Decision
     /// <summary>The note every safe-default decision carries.</summary>
     public const string Note = "safe-default";
 
+    /// <summary>A whittle study's safe-default plan: B distinct beneficiaries drawn uniformly (in draw order; empty for
+    /// the other kinds).</summary>
+    public System.Collections.Immutable.ImmutableArray<int> Calls { get; init; } = [];
+
     /// <summary>The safe default for decision <paramref name="sequence"/> of a study.</summary>
     public static SafeDefaultDecision Create(StudySpec spec, long sequence, DateTimeOffset time, Exception failure)
     {
         int k = spec.Arms.Count;
-        int arm = spec.SafeDefaultArm ?? Tandem.Core.Randomness.Seeds.CreateRandom(Tandem.Core.Randomness.Seeds.Derive(Tandem.Core.Randomness.Seeds.Derive(spec.Seed, "safe-default"), sequence)).Next(k);
+        Random random = Tandem.Core.Randomness.Seeds.CreateRandom(Tandem.Core.Randomness.Seeds.Derive(Tandem.Core.Randomness.Seeds.Derive(spec.Seed, "safe-default"), sequence));
+        System.Collections.Immutable.ImmutableArray<int> calls = [];
+        if (spec.Kind == "whittle")
+        {
+            // A partial Fisher–Yates shuffle: the first B of a uniformly random order (so the first call is uniform too).
+            int[] order = [.. Enumerable.Range(0, k)];
+            int budget = spec.Options["budget"]!.GetValue<int>();
+            for (int i = 0; i < budget; i++)
+            {
+                int j = i + random.Next(k - i);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+            calls = [.. order.Take(budget)];
+        }
+        int arm = spec.SafeDefaultArm ?? (calls.IsEmpty ? random.Next(k) : calls[0]);
         return new SafeDefaultDecision
         {
             Id = new DecisionId(0),
@@ -88,6 +106,24 @@ internal sealed record SafeDefaultDecision : Decision
             Arm = arm,
             Probabilities = spec.SafeDefaultArm is null ? ProbabilityVectors.Uniform(k) : ProbabilityVectors.OneHot(k, arm),
             Notes = DecisionNotes.Of(Note) | DecisionNotes.Of("safe-default-reason:" + failure.GetType().Name),
+            Calls = calls,
+            CallNames = [.. calls.Select(c => spec.Arms[c])],
         };
+    }
+
+    /// <summary>The names of <see cref="Calls"/>.</summary>
+    public System.Collections.Immutable.ImmutableArray<string> CallNames { get; init; } = [];
+
+    /// <inheritdoc />
+    public override void WritePayload(Utf8JsonWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (Calls.IsEmpty) return;
+        writer.WriteStartArray("calls"u8);
+        foreach (string name in CallNames) writer.WriteStringValue(name);
+        writer.WriteEndArray();
+        writer.WriteStartArray("callIndices"u8);
+        foreach (int c in Calls) writer.WriteNumberValue(c);
+        writer.WriteEndArray();
     }
 }

@@ -111,7 +111,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     /// <summary>Open a study: load its latest snapshot and replay the events after it, then start the writer.</summary>
     public static Task<StudyHost> OpenAsync(StoredStudy stored, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger,
         Api.ServiceMetrics? metrics = null, CancellationToken cancellationToken = default) =>
-        OpenAsync(stored, store, time, options, logger, StudyLearner.Create, metrics, cancellationToken);
+        OpenAsync(stored, store, time, options, logger, (s, l) => StudyLearner.Create(s, l), metrics, cancellationToken);
 
     /// <summary><see cref="OpenAsync(StoredStudy, IStudyStore, TimeProvider, WriterOptions, ILogger, Api.ServiceMetrics?, CancellationToken)"/>
     /// with the learners built by <paramref name="createLearner"/> (tests use a learner that fails on purpose).</summary>
@@ -168,6 +168,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     {
         _channel.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        _learner.Dispose();
     }
 
     private async ValueTask<object> SendAsync(Work work, CancellationToken cancellationToken)
@@ -270,6 +271,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         foreach (var (request, decision) in index.Requests) _requests[request] = decision;
         _lastDecision = index.LastDecision;
         _lastEvent = start;
+        if (!ReferenceEquals(_learner, learner)) _learner.Dispose();
         _learner = learner;
         await foreach (StudyEvent e in _store.ReadPendingDecisionsAsync(Spec.Id, start).ConfigureAwait(false))
         {

@@ -19,7 +19,7 @@ namespace Tandem.Service.Studies;
 /// so replaying the log (decide again with the logged context and time, learn the logged rewards in commit order)
 /// reproduces the learner exactly without storing any stream position. Not thread-safe: owned by the study's writer.
 /// </summary>
-internal abstract class StudyLearner
+internal abstract class StudyLearner : IDisposable
 {
     private readonly Xoshiro256 _random;
 
@@ -96,17 +96,32 @@ internal abstract class StudyLearner
     /// <summary>Replace the whole state; <see cref="PolicyStateException"/> leaves it unchanged.</summary>
     public abstract void Import(PolicyState state);
 
+    /// <summary>Let go of what the learner holds (a language model's client).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Dispose managed resources when <paramref name="disposing"/>.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
     /// <summary>Build the learner of <paramref name="spec"/>; throws <see cref="RequestException"/> naming an option the
-    /// library refuses.</summary>
-    public static StudyLearner Create(StudySpec spec, Microsoft.Extensions.Logging.ILogger? logger = null)
+    /// library refuses. <paramref name="creating"/>: the study is being created, so a language model that cannot be set
+    /// up (no key in the environment) is refused naming <c>options.advisor.model</c>; when a stored study is opened, it
+    /// becomes an advisor that abstains with the reason (every decision's fallback is recorded), so the study still opens.</summary>
+    public static StudyLearner Create(StudySpec spec, Microsoft.Extensions.Logging.ILogger? logger = null, bool creating = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
         try
         {
             return spec.Kind switch
             {
-                "linucb" or "glrb" or "libra" => new RecourseLearner(spec, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance),
+                "linucb" or "glrb" or "libra" => new RecourseLearner(spec, logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, creating),
                 "stdts" or "gambitts-fo" or "gambitts-po" => new ThompsonLearner(spec),
+                "whittle" => new WhittleLearner(spec),
                 _ => throw RequestException.Invalid("kind", $"Unknown kind '{spec.Kind}'."),
             };
         }
@@ -117,6 +132,9 @@ internal abstract class StudyLearner
             throw RequestException.Invalid(field, FirstLine(ex.Message));
         }
     }
+
+    /// <summary>A library message's first line without the parameter suffix.</summary>
+    internal static string FirstLinePublic(string message) => FirstLine(message);
 
     protected static string FirstLine(string message)
     {
@@ -168,8 +186,9 @@ internal sealed class RecourseLearner : StudyLearner
     private readonly AdvisorGateStage? _gate;
     private readonly RecordingAdvisor? _advisor;
     private readonly Xoshiro256? _advisorRandom;
+    private readonly ServedLlmAdvisor? _llm;
 
-    public RecourseLearner(StudySpec spec, Microsoft.Extensions.Logging.ILogger logger)
+    public RecourseLearner(StudySpec spec, Microsoft.Extensions.Logging.ILogger logger, bool creating = false)
         : base(spec)
     {
         _featureIndex = spec.Features.Select((f, i) => (f, i)).ToDictionary(p => p.f, p => p.i, StringComparer.Ordinal);
@@ -196,13 +215,23 @@ internal sealed class RecourseLearner : StudyLearner
                 // LIBRA (seed 000 Algorithm 3) = the advisor gate over GLRB. The simulated advisor gets its own problem
                 // (a problem is not shared between users) and its own generator, reset before every decision.
                 var advisorSpec = spec.Options["advisor"]!.AsObject();
-                double[][] theta = [.. advisorSpec["theta"]!.AsArray().Select(r => r!.AsArray().Select(v => v!.GetValue<double>()).ToArray())];
-                var truth = new Tandem.Recourse.Environments.RecourseTruth(new RecourseProblem(spec.Id, features, treatments, norm, spec.Option("gamma")), theta);
-                _advisorRandom = new Xoshiro256(Seeds.Derive(spec.Seed, "advisor"));
-                IRecourseAdvisor simulated = new SimulatedQualityAdvisor(truth, advisorSpec["quality"]!.GetValue<double>(), _advisorRandom);
-                int latency = advisorSpec["latencyMs"]!.GetValue<int>();
-                _advisor = new RecordingAdvisor(latency > 0 ? new LatentAdvisor(simulated, TimeSpan.FromMilliseconds(latency)) : simulated,
-                    TimeSpan.FromMilliseconds(spec.Options["decisionDeadlineMs"]!.GetValue<int>()), spec.Id, logger);
+                var deadline = TimeSpan.FromMilliseconds(spec.Options["decisionDeadlineMs"]!.GetValue<int>());
+                IRecourseAdvisor inner;
+                if (advisorSpec["kind"]!.GetValue<string>() == "llm")
+                {
+                    _llm = ServedLlmAdvisor.Open(spec.Id, advisorSpec, deadline, creating, logger);
+                    inner = _llm.Advisor;
+                }
+                else
+                {
+                    double[][] theta = [.. advisorSpec["theta"]!.AsArray().Select(r => r!.AsArray().Select(v => v!.GetValue<double>()).ToArray())];
+                    var truth = new Tandem.Recourse.Environments.RecourseTruth(new RecourseProblem(spec.Id, features, treatments, norm, spec.Option("gamma")), theta);
+                    _advisorRandom = new Xoshiro256(Seeds.Derive(spec.Seed, "advisor"));
+                    IRecourseAdvisor simulated = new SimulatedQualityAdvisor(truth, advisorSpec["quality"]!.GetValue<double>(), _advisorRandom);
+                    int latency = advisorSpec["latencyMs"]!.GetValue<int>();
+                    inner = latency > 0 ? new LatentAdvisor(simulated, TimeSpan.FromMilliseconds(latency)) : simulated;
+                }
+                _advisor = new RecordingAdvisor(inner, deadline, spec.Id, logger);
                 _gate = AdvisorGateStage.Libra(policy, _advisor, new AdvisorGateOptions { Delta = spec.Option("delta") });
                 (_policy, _state) = (_gate, _gate);
             }
@@ -212,14 +241,23 @@ internal sealed class RecourseLearner : StudyLearner
     protected override void PrepareDecision(long sequence, string? recordedAux)
     {
         if (_advisor is null) return;
-        _advisorRandom!.SetState(StreamState(Seeds.Derive(Spec.Seed, "advisor"), sequence));
+        _advisorRandom?.SetState(StreamState(Seeds.Derive(Spec.Seed, "advisor"), sequence));
         _advisor.Prepare(sequence, recordedAux);
     }
 
     public override string? TakeAux() => _advisor?.TakeRecorded();
 
     public override ModelCallUsage? Usage => _gate is null ? null : new ModelCallUsage(
-        _gate.Ledger.Queries, _gate.Ledger.Followed, _gate.Ledger.Projected, new Dictionary<string, int>(_gate.Ledger.Fallbacks), _advisor!.LateAnswers);
+        _gate.Ledger.Queries, _gate.Ledger.Followed, _gate.Ledger.Projected, new Dictionary<string, int>(_gate.Ledger.Fallbacks), _advisor!.LateAnswers)
+    {
+        Model = _llm?.Usage,
+    };
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _llm?.Dispose();
+        base.Dispose(disposing);
+    }
 
     public override string PolicyName => _policy.Name;
 

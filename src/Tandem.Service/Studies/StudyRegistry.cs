@@ -60,7 +60,9 @@ public sealed class StudyRegistry : IAsyncDisposable
     public async Task<string> CreateAsync(StudySpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        StudyLearner.Create(spec); // the library checks the options before anything is stored
+        using (StudyLearner.Create(spec, creating: true)) // the library checks the options (and a model's setup) before anything is stored
+        {
+        }
         var (key, salt, hash) = ApiKeys.Create();
         var stored = new StoredStudy(spec.Id, spec.Kind, spec.ToJson(), salt, hash, spec.Seed, _time.GetUtcNow());
         await _create.WaitAsync(cancellationToken).ConfigureAwait(false);

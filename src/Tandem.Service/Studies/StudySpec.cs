@@ -12,10 +12,13 @@ namespace Tandem.Service.Studies;
 public sealed partial record StudySpec
 {
     /// <summary>The learner kinds this build serves.</summary>
-    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "libra", "stdts", "gambitts-fo", "gambitts-po"];
+    public static IReadOnlyList<string> Kinds { get; } = ["linucb", "glrb", "libra", "stdts", "gambitts-fo", "gambitts-po", "whittle"];
 
     /// <summary>Most arms a study may have.</summary>
     public const int MaxArms = 50;
+
+    /// <summary>Most beneficiaries (arms) a whittle study may have.</summary>
+    public const int MaxBeneficiaries = 2000;
 
     /// <summary>Most features a study may have.</summary>
     public const int MaxFeatures = 100;
@@ -32,7 +35,10 @@ public sealed partial record StudySpec
     /// <summary>True for the kinds that decide over named contexts (stdts, gambitts-fo, gambitts-po) rather than feature vectors.</summary>
     public static bool IsGambit(string kind) => kind is "stdts" or "gambitts-fo" or "gambitts-po";
 
-    /// <summary>Feature names (d of them), distinct; empty for the GAMBITTS kinds.</summary>
+    /// <summary>True for the kinds whose context is a vector of named features (linucb, glrb, libra).</summary>
+    public static bool HasFeatures(string kind) => kind is "linucb" or "glrb" or "libra";
+
+    /// <summary>Feature names (d of them), distinct; empty for the GAMBITTS kinds and whittle.</summary>
     public required IReadOnlyList<string> Features { get; init; }
 
     /// <summary>The kind's options, with every default filled in.</summary>
@@ -54,11 +60,13 @@ public sealed partial record StudySpec
         if (!IdPattern().IsMatch(id)) throw RequestException.Invalid("id", "The id must have 1 to 64 letters, digits, '-' or '_'.");
         string kind = RequiredString(body, "kind").ToLowerInvariant();
         if (!Kinds.Contains(kind)) throw RequestException.Invalid("kind", $"Unknown kind '{kind}'. This build serves: {string.Join(", ", Kinds)}.");
-        var arms = Names(body, "arms", required: true, max: MaxArms);
+        var arms = Names(body, "arms", required: true, max: kind == "whittle" ? MaxBeneficiaries : MaxArms);
         if (arms.Count == 0) throw RequestException.Invalid("arms", "A study needs at least one arm.");
-        var features = Names(body, "features", required: !IsGambit(kind), max: MaxFeatures);
-        if (IsGambit(kind) && features.Count > 0) throw RequestException.Invalid("features", $"A {kind} study has no features; its contexts are named in options.contexts.");
-        if (!IsGambit(kind) && features.Count == 0) throw RequestException.Invalid("features", "A study of this kind needs at least one feature.");
+        var features = Names(body, "features", required: HasFeatures(kind), max: MaxFeatures);
+        if (!HasFeatures(kind) && features.Count > 0)
+            throw RequestException.Invalid("features", kind == "whittle" ? "A whittle study has no features; its arms are the beneficiaries and its context their states."
+                : $"A {kind} study has no features; its contexts are named in options.contexts.");
+        if (HasFeatures(kind) && features.Count == 0) throw RequestException.Invalid("features", "A study of this kind needs at least one feature.");
 
         JsonElement options = body.TryGetProperty("options", out var o) ? o : default;
         if (options.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
@@ -72,6 +80,7 @@ public sealed partial record StudySpec
             "libra" => ["lambda", "radius", "mutable", "gamma", "norm", "delta", "decisionDeadlineMs", "advisor"],
             "stdts" => ["contexts", "contextual", "propensityDraws"],
             "gambitts-fo" => ["contexts", "propensityDraws", "styles"],
+            "whittle" => ["budget", "discount", "priorStrength", "groups", "stateRewards"],
             _ => ["contexts", "propensityDraws", "styles", "bank", "offlineDraws"],
         };
         if (options.ValueKind == JsonValueKind.Object) RejectUnknown(options, "options.", [.. common, .. own]);
@@ -84,6 +93,7 @@ public sealed partial record StudySpec
         if (!string.Equals(safe, "uniform", StringComparison.Ordinal))
         {
             int index = arms.IndexOf(safe);
+            if (kind == "whittle") throw RequestException.Invalid("options.safeDefault", "A whittle study's safe default is \"uniform\": B beneficiaries drawn at random.");
             if (index < 0) throw RequestException.Invalid("options.safeDefault", $"The safe default must be \"uniform\" or an arm name; '{safe}' is neither.");
             safeArm = index;
         }
@@ -115,6 +125,9 @@ public sealed partial record StudySpec
                     resolved["decisionDeadlineMs"] = (int)deadline;
                     resolved["advisor"] = ParseAdvisor(options, arms.Count, features.Count);
                 }
+                break;
+            case "whittle":
+                ParseWhittle(options, arms, resolved);
                 break;
             default:
                 var contexts = options.ValueKind == JsonValueKind.Object && options.TryGetProperty("contexts", out _) ? Names(options, "contexts", true, 1000, "options.") : ["default"];
@@ -169,17 +182,20 @@ public sealed partial record StudySpec
     /// <summary>A resolved number option (range checks are the library's Validate).</summary>
     public double Option(string name) => Options[name]!.GetValue<double>();
 
-    // The advisor of a libra study. Only the seed's simulated advisor (000 §6) is served: with probability q the optimal
-    // pair under θ* given here, otherwise a random treatment and a random feasible recourse. It is a simulation for
-    // pilots and tests, stated as such; language-model advisors live in Tandem.Llm, which this build does not wire.
+    // The advisor of a libra study: the seed's simulated advisor (000 §6: with probability q the optimal pair under θ*
+    // given here, otherwise a random treatment and a random feasible recourse; a simulation for pilots and tests, stated
+    // as such), or a language model named by the specs the CLI takes (Tandem.Llm's LlmSpec), asked through the library's
+    // LIBRA advisor port. A model's key comes from the service's environment (TANDEM_LLM_API_KEY, or OPENAI_API_KEY for
+    // OpenAI's host), never from a request: LlmSpec refuses credentials in the URL, so the stored spec holds none.
     private static JsonObject ParseAdvisor(JsonElement options, int arms, int features)
     {
         if (options.ValueKind != JsonValueKind.Object || !options.TryGetProperty("advisor", out var advisor) || advisor.ValueKind != JsonValueKind.Object)
-            throw RequestException.Invalid("options.advisor", "A libra study needs an advisor: {\"kind\":\"simulated\",\"quality\":q,\"theta\":[[...], ...]}.");
-        RejectUnknown(advisor, "options.advisor.", ["kind", "quality", "theta", "latencyMs"]);
+            throw RequestException.Invalid("options.advisor", "A libra study needs an advisor: {\"kind\":\"simulated\",\"quality\":q,\"theta\":[[...], ...]} or {\"kind\":\"llm\",\"model\":\"" + Tandem.Llm.Providers.LlmSpec.Allowed + "\"}.");
         string kind = advisor.TryGetProperty("kind", out var k) && k.ValueKind == JsonValueKind.String ? k.GetString()! : "";
+        if (kind == "llm") return ParseLlmAdvisor(advisor);
         if (kind != "simulated")
-            throw RequestException.Invalid("options.advisor.kind", $"Unknown advisor kind '{kind}'. This build serves: simulated (language-model advisors are not wired into the service yet).");
+            throw RequestException.Invalid("options.advisor.kind", $"Unknown advisor kind '{kind}'. This build serves: simulated, llm.");
+        RejectUnknown(advisor, "options.advisor.", ["kind", "quality", "theta", "latencyMs"]);
         double quality = Number(advisor, "quality", 0.8, "options.advisor.");
         if (quality is < 0 or > 1) throw RequestException.Invalid("options.advisor.quality", "quality must lie in [0, 1].");
         double latency = Number(advisor, "latencyMs", 0, "options.advisor.");
@@ -201,6 +217,79 @@ public sealed partial record StudySpec
             rows.Add(values);
         }
         return new JsonObject { ["kind"] = "simulated", ["quality"] = quality, ["latencyMs"] = (int)latency, ["theta"] = rows };
+    }
+
+    // A whittle study (seed 001's planner): budget B of calls per step, discount, the estimator's prior strength κ, the
+    // groups its pooled prior is formed over (one label per beneficiary; one pool by default) and the reward of each state.
+    private static void ParseWhittle(JsonElement options, List<string> arms, JsonObject resolved)
+    {
+        double budget = Number(options, "budget", double.NaN);
+        if (double.IsNaN(budget)) throw RequestException.Invalid("options.budget", "A whittle study needs options.budget: the calls per step (an integer in 1..the number of beneficiaries).");
+        if (budget != Math.Floor(budget) || budget < 1 || budget > arms.Count)
+            throw RequestException.Invalid("options.budget", $"budget must be an integer in 1..{arms.Count} (the number of beneficiaries).");
+        resolved["budget"] = (int)budget;
+        double discount = Number(options, "discount", 0.9);
+        if (!(discount >= 0 && discount < 1)) throw RequestException.Invalid("options.discount", "discount must lie in [0, 1).");
+        resolved["discount"] = discount;
+        double kappa = Number(options, "priorStrength", 2.0);
+        if (!(kappa > 0 && kappa <= Tandem.Rmab.History.HistoryEstimateOptions.MaxPriorStrength))
+            throw RequestException.Invalid("options.priorStrength", $"priorStrength must lie in (0, {Tandem.Rmab.History.HistoryEstimateOptions.MaxPriorStrength:0e0}].");
+        resolved["priorStrength"] = kappa;
+        if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("groups", out var groups) && groups.ValueKind != JsonValueKind.Null)
+        {
+            if (groups.ValueKind != JsonValueKind.Array || groups.GetArrayLength() != arms.Count)
+                throw RequestException.Invalid("options.groups", $"groups must be an array of {arms.Count} labels, one per beneficiary (the pooled prior's groups).");
+            var labels = new JsonArray();
+            int i = 0;
+            foreach (JsonElement g in groups.EnumerateArray())
+            {
+                if (g.ValueKind != JsonValueKind.String || g.GetString()!.Trim().Length is 0 or > 100)
+                    throw RequestException.Invalid($"options.groups[{i}]", "A group label must be a string of 1 to 100 characters.");
+                labels.Add(g.GetString()!.Trim());
+                i++;
+            }
+            resolved["groups"] = labels;
+        }
+        double[] stateRewards = [0, 1];
+        if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("stateRewards", out var sr) && sr.ValueKind != JsonValueKind.Null)
+        {
+            if (sr.ValueKind != JsonValueKind.Array || sr.GetArrayLength() != 2 || sr.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.Number || !double.IsFinite(v.GetDouble())))
+                throw RequestException.Invalid("options.stateRewards", "stateRewards must be two finite numbers: the reward of a beneficiary not engaged (state 0) and engaged (state 1).");
+            stateRewards = [.. sr.EnumerateArray().Select(v => v.GetDouble())];
+        }
+        resolved["stateRewards"] = new JsonArray(stateRewards[0], stateRewards[1]);
+    }
+
+    private static JsonObject ParseLlmAdvisor(JsonElement advisor)
+    {
+        RejectUnknown(advisor, "options.advisor.", ["kind", "model", "temperature", "maxOutputTokens", "retries"]);
+        if (!advisor.TryGetProperty("model", out var m) || m.ValueKind != JsonValueKind.String)
+            throw RequestException.Invalid("options.advisor.model", "An llm advisor needs model: " + Tandem.Llm.Providers.LlmSpec.Allowed + ".");
+        Tandem.Llm.Providers.LlmSpec model;
+        try
+        {
+            model = Tandem.Llm.Providers.LlmSpec.Parse(m.GetString()!);
+        }
+        catch (FormatException ex)
+        {
+            throw RequestException.Invalid("options.advisor.model", ex.Message);
+        }
+        double temperature = Number(advisor, "temperature", 0, "options.advisor.");
+        double tokens = Number(advisor, "maxOutputTokens", 200, "options.advisor.");
+        double retries = Number(advisor, "retries", 0, "options.advisor.");
+        if (retries != Math.Floor(retries) || retries is < 0 or > 10) throw RequestException.Invalid("options.advisor.retries", "retries must be an integer in 0..10.");
+        if (tokens != Math.Floor(tokens) || tokens is < 1 or > 1_000_000) throw RequestException.Invalid("options.advisor.maxOutputTokens", "maxOutputTokens must be an integer in 1..1000000.");
+        try
+        {
+            new Tandem.Llm.Libra.LlmAdvisorOptions { Temperature = (float)temperature, MaxOutputTokens = (int)tokens }.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            string field = ex.ParamName?.Contains("oken", StringComparison.OrdinalIgnoreCase) == true ? "maxOutputTokens" : "temperature";
+            throw RequestException.Invalid("options.advisor." + field, StudyLearner.FirstLinePublic(ex.Message));
+        }
+        // The spec as text with any credential masked (Parse refused credentials anyway): safe to store and show.
+        return new JsonObject { ["kind"] = "llm", ["model"] = model.ToString(), ["temperature"] = temperature, ["maxOutputTokens"] = (int)tokens, ["retries"] = (int)retries };
     }
 
     // poGAMBITTS's offline treatment model is learned from generator draws before the study (seed 002 Algorithm 2); the
