@@ -119,7 +119,9 @@ public sealed class CohortScenario : IRecourseScenario
     /// <param name="descriptions">Optional description per feature (what its coding means); null: generated.</param>
     /// <param name="advisor">Default advisor spec.</param>
     /// <param name="rewardLabel">What the reward means.</param>
-    public CohortScenario(string name, CohortData data, CohortOptions options, IReadOnlyList<string>? descriptions = null, string advisor = "simulated:q=0.4", string? rewardLabel = null)
+    /// <param name="rho">Default ρ in units of σ: 1, the conventional LinUCB α, unless a scan of this cohort showed GLRB
+    /// needs more (docs/confidence-radius.md; fertility: 2).</param>
+    public CohortScenario(string name, CohortData data, CohortOptions options, IReadOnlyList<string>? descriptions = null, string advisor = "simulated:q=0.4", string? rewardLabel = null, double rho = 1)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(data);
@@ -167,7 +169,8 @@ public sealed class CohortScenario : IRecourseScenario
             + string.Create(CultureInfo.InvariantCulture, $"standardised: (value − {_mean[j]:G4}) / {_sd[j]:G4}")).ToArray();
         _columnFit = Fit(data.Outcomes);
         double sigma = options.Link == GlmLink.Logistic ? 0.5 : Math.Sqrt(_columnFit.ResidualSd * _columnFit.ResidualSd + options.OutcomeNoise * options.OutcomeNoise);
-        Defaults = new ScenarioDefaults(Horizon: 500, Runs: 10, Gamma: 1, Delta: 1, Advisor: advisor, Rho: 1, Lambda: 1, NoiseScale: sigma);
+        if (!(rho > 0) || !double.IsFinite(rho)) throw new ArgumentOutOfRangeException(nameof(rho), rho, "ρ must be finite and > 0.");
+        Defaults = new ScenarioDefaults(Horizon: 500, Runs: 10, Gamma: 1, Delta: 1, Advisor: advisor, Rho: rho, Lambda: 1, NoiseScale: sigma);
         RewardLabel = rewardLabel ?? $"outcome '{options.Outcome}' (fitted per treatment)";
     }
 
@@ -175,7 +178,7 @@ public sealed class CohortScenario : IRecourseScenario
     public string Name { get; }
 
     /// <summary>Defaults: T = 500, R = 10, γ = 1 (one standard deviation of the mutable features in total), Δ = 1σ,
-    /// ρ = 1σ (docs/confidence-radius.md), λ = 1, and σ = √(s² + τ²) with s the pooled residual sd of the fit of the
+    /// ρ as given (1σ unless a scan says otherwise; docs/confidence-radius.md), λ = 1, and σ = √(s² + τ²) with s the pooled residual sd of the fit of the
     /// outcome column as given and τ the outcome noise: the noise the simulator adds, known from the data before any
     /// bandit runs (0.5 for the logistic link, the sub-Gaussian scale of a 0/1 reward). See docs/libra-cohort.md.</summary>
     public ScenarioDefaults Defaults { get; }

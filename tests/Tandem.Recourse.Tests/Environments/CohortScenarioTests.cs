@@ -47,8 +47,12 @@ public sealed class CohortScenarioTests : IDisposable
     public async Task Fertility_IsOneInstanceOfTheCsvPath_SameNumbers()
     {
         string csv = FertilityCsv();
-        LibraResult dedicated = await LibraExperiment.RunAsync(Small("fertility", null));
-        LibraResult general = await LibraExperiment.RunAsync(Small("csv:" + csv, FertilityScenario.Options));
+        // The csv path's default ρ is 1σ (no scan of an unknown cohort); fertility's scanned default is 2σ.
+        Assert.Equal(2, FertilityScenario.Load(FertilityScenario.DefaultPath(TestWorlds.DataDirectory())).Defaults.Rho);
+        Assert.Equal(1, CohortCsv.Load(csv, FertilityScenario.Options).Defaults.Rho);
+        var study = new LibraStudyOptions { Radius = RadiusSpec.Parse("constant:2") };
+        LibraResult dedicated = await LibraExperiment.RunAsync(Small("fertility", null) with { Study = study });
+        LibraResult general = await LibraExperiment.RunAsync(Small("csv:" + csv, FertilityScenario.Options) with { Study = study });
         Assert.Equal(dedicated.LibraSummary.Sigma, general.LibraSummary.Sigma);
         Assert.Equal(dedicated.LibraSummary.Policies.Count, general.LibraSummary.Policies.Count);
         for (int p = 0; p < dedicated.LibraSummary.Policies.Count; p++)
