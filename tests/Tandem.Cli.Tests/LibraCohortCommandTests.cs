@@ -59,7 +59,7 @@ public sealed class LibraCohortCommandTests : IDisposable
     [Theory]
     [InlineData("--outcome", "nope", "outcome column 'nope' not found")]
     [InlineData("--treatment", "nope", "treatment column 'nope' not found")]
-    [InlineData("--mutable", "exercise,nope", "mutable column 'nope' not found")]
+    [InlineData("--mutable", "exercise,sleep,nope", "mutable column 'nope' not found")]
     [InlineData("--bounds", "exercise=3", "--bounds 'exercise=3' is not COL=lo:hi")]
     [InlineData("--bounds", "age=0:1", "not a mutable column")]
     [InlineData("--link", "probit", "--link 'probit' is unknown")]

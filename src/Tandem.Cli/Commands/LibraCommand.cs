@@ -179,7 +179,7 @@ public static class LibraCommand
             if (treatment is null) throw new UsageException("--treatment: --env csv:PATH needs the treatment column.");
             if (outcome is null) throw new UsageException("--outcome: --env csv:PATH needs the outcome column.");
             if (mutable is null) throw new UsageException("--mutable: --env csv:PATH needs at least one mutable column.");
-            var parsedBounds = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+            var parsedBounds = new Dictionary<string, Tandem.Recourse.Environments.CohortBounds>(StringComparer.Ordinal);
             foreach (string item in (bounds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 int eq = item.LastIndexOf('=');
@@ -189,7 +189,7 @@ public static class LibraCommand
                     || !double.TryParse(range[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double hi))
                     throw new UsageException($"--bounds '{ConsoleText.Safe(item, 100)}' is not COL=lo:hi.");
                 string column = item[..eq].Trim();
-                if (!parsedBounds.TryAdd(column, (lo, hi))) throw new UsageException($"--bounds: column '{ConsoleText.Safe(column, 100)}' is bounded twice.");
+                if (!parsedBounds.TryAdd(column, new(lo, hi))) throw new UsageException($"--bounds: column '{ConsoleText.Safe(column, 100)}' is bounded twice.");
             }
             return new Tandem.Recourse.Environments.CohortOptions
             {

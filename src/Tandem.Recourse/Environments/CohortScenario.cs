@@ -27,7 +27,7 @@ public sealed record CohortOptions
 
     /// <summary>Bounds on mutable features in the file's units (e.g. alcohol 0.2..1.0), so recommended values stay on
     /// the coded scale. Lower ≤ Upper.</summary>
-    public IReadOnlyDictionary<string, (double Lower, double Upper)> Bounds { get; init; } = new Dictionary<string, (double, double)>();
+    public IReadOnlyDictionary<string, CohortBounds> Bounds { get; init; } = new Dictionary<string, CohortBounds>();
 
     /// <summary>The per-treatment outcome model: identity (linear regression, Appendix D) or logistic.</summary>
     public GlmLink Link { get; init; } = GlmLink.Identity;
@@ -47,8 +47,10 @@ public sealed record CohortOptions
         if (Mutable.Contains(Treatment, StringComparer.Ordinal) || Mutable.Contains(Outcome, StringComparer.Ordinal))
             throw new ArgumentException("The treatment and outcome columns cannot be mutable features.", nameof(Mutable));
         if (Treatment == Outcome) throw new ArgumentException("The treatment and outcome columns must differ.", nameof(Outcome));
-        foreach (var (name, (lo, hi)) in Bounds)
+        foreach (var (name, bounds) in Bounds)
         {
+            ArgumentNullException.ThrowIfNull(bounds, nameof(Bounds));
+            (double lo, double hi) = (bounds.Lower, bounds.Upper);
             if (!Mutable.Contains(name, StringComparer.Ordinal)) throw new ArgumentException($"Bounds on '{name}', which is not a mutable column.", nameof(Bounds));
             if (double.IsNaN(lo) || double.IsNaN(hi) || lo > hi) throw new ArgumentException($"Bounds on '{name}' need lower ≤ upper.", nameof(Bounds));
         }
@@ -57,6 +59,11 @@ public sealed record CohortOptions
         if (OutcomeNoise > 0 && Link != GlmLink.Identity) throw new ArgumentException("Outcome noise applies to the identity link only.", nameof(OutcomeNoise));
     }
 }
+
+/// <summary>Bounds of a mutable cohort column, in the file's units.</summary>
+/// <param name="Lower">Smallest allowed recommended value.</param>
+/// <param name="Upper">Largest allowed recommended value.</param>
+public sealed record CohortBounds(double Lower, double Upper);
 
 /// <summary>A cohort in memory: raw feature values, each row's arm, and its outcome.</summary>
 /// <param name="Source">Where it came from (file path), for messages.</param>

@@ -43,11 +43,11 @@ public static class FertilityScenario
         Treatment = "Surgery",
         Outcome = "Score",
         Mutable = ["AlcoholConsumption", "Smoking", "HoursSitting"],
-        Bounds = new Dictionary<string, (double, double)>(StringComparer.Ordinal)
+        Bounds = new Dictionary<string, CohortBounds>(StringComparer.Ordinal)
         {
-            ["AlcoholConsumption"] = (0.2, 1.0),
-            ["Smoking"] = (-1, 1),
-            ["HoursSitting"] = (0, 1),
+            ["AlcoholConsumption"] = new(0.2, 1.0),
+            ["Smoking"] = new(-1, 1),
+            ["HoursSitting"] = new(0, 1),
         },
         OutcomeNoise = 1,
     };

@@ -199,10 +199,24 @@ public sealed class CohortScenarioTests : IDisposable
     }
 
     [Fact]
+    public void CohortOptions_RoundTripThroughJson()
+    {
+        // LibraExperimentOptions is pure data a JSON study file describes; a tuple-valued Bounds would serialise as {}.
+        var options = new LibraExperimentOptions { Env = "csv:c.csv", Cohort = FertilityScenario.Options };
+        var json = new System.Text.Json.JsonSerializerOptions { IncludeFields = false };
+        string text = System.Text.Json.JsonSerializer.Serialize(options, json);
+        LibraExperimentOptions back = System.Text.Json.JsonSerializer.Deserialize<LibraExperimentOptions>(text, json)!;
+        Assert.Equal(new CohortBounds(0.2, 1.0), back.Cohort!.Bounds["AlcoholConsumption"]);
+        Assert.Equal(FertilityScenario.Options.Mutable, back.Cohort.Mutable);
+        Assert.Equal(1, back.Cohort.OutcomeNoise);
+        Assert.Equal(text, System.Text.Json.JsonSerializer.Serialize(back, json));
+    }
+
+    [Fact]
     public void BadOptions_AreNamed()
     {
-        Assert.Contains("not a mutable column", Assert.Throws<ArgumentException>(() => (Columns with { Bounds = new Dictionary<string, (double, double)> { ["x"] = (0, 1) } }).Validate()).Message);
-        Assert.Contains("lower ≤ upper", Assert.Throws<ArgumentException>(() => (Columns with { Bounds = new Dictionary<string, (double, double)> { ["m"] = (2, 1) } }).Validate()).Message);
+        Assert.Contains("not a mutable column", Assert.Throws<ArgumentException>(() => (Columns with { Bounds = new Dictionary<string, CohortBounds> { ["x"] = new(0, 1) } }).Validate()).Message);
+        Assert.Contains("lower ≤ upper", Assert.Throws<ArgumentException>(() => (Columns with { Bounds = new Dictionary<string, CohortBounds> { ["m"] = new(2, 1) } }).Validate()).Message);
         Assert.Equal("OutcomeNoise", Assert.Throws<ArgumentOutOfRangeException>(() => (Columns with { OutcomeNoise = -1 }).Validate()).ParamName);
         Assert.Equal("Cohort", Assert.Throws<ArgumentException>(() => new LibraExperimentOptions { Env = "csv:x.csv" }.Validate()).ParamName);
     }
