@@ -35,12 +35,23 @@ public static class LibraCommand
         ["Gamma"] = "--gamma", ["Delta"] = "--delta", ["Radius"] = "--radius", ["Sigma"] = "--sigma", ["SafeGate"] = "--safe-gate", ["Lambda"] = "--lambda", ["Policies"] = "--policies",
         ["Advisors"] = "--advisor", ["Norm"] = "--norm", ["Solver"] = "--solver", ["NonCompliance"] = "--noncompliance",
         ["Epsilon"] = "--noncompliance", ["Vary"] = "--vary", ["Values"] = "--values",
+        ["Cohort"] = "--treatment", ["Treatment"] = "--treatment", ["Outcome"] = "--outcome", ["Mutable"] = "--mutable", ["Bounds"] = "--bounds",
+        ["Link"] = "--link", ["OutcomeNoise"] = "--outcome-noise",
     });
+
+    /// <summary>A short name of the environment for folders and study names: "csv" for csv:PATH.</summary>
+    public static string EnvLabel(string env) => Tandem.Recourse.Environments.Scenarios.IsCsv(env) ? "csv" : env;
 
     /// <summary>The options shared by `libra`, `libra ablation` and `demo`.</summary>
     public sealed class Options
     {
-        public Option<string> Env { get; } = new("--env") { Description = "Environment: synthetic, hypertension or fertility.", DefaultValueFactory = _ => "hypertension", Recursive = true };
+        public Option<string> Env { get; } = new("--env") { Description = "Environment: synthetic, hypertension, fertility, or csv:PATH (your cohort; needs --treatment, --outcome, --mutable; docs/libra-cohort.md).", DefaultValueFactory = _ => "hypertension", Recursive = true };
+        public Option<string?> Treatment { get; } = new("--treatment") { Description = "csv: the treatment column (its values are the arms).", Recursive = true };
+        public Option<string?> Outcome { get; } = new("--outcome") { Description = "csv: the outcome column (numeric; 0/1 for --link logistic).", Recursive = true };
+        public Option<string?> Mutable { get; } = new("--mutable") { Description = "csv: comma-separated mutable feature columns; every other column is an immutable feature.", Recursive = true };
+        public Option<string?> Bounds { get; } = new("--bounds") { Description = "csv: bounds of mutable columns in the file's units, COL=lo:hi,... (recommended values stay on the scale).", Recursive = true };
+        public Option<string> Link { get; } = new("--link") { Description = "csv: the per-treatment outcome model, identity (linear regression, seed Appendix D) or logistic.", DefaultValueFactory = _ => "identity", Recursive = true };
+        public Option<double> OutcomeNoise { get; } = new("--outcome-noise") { Description = "csv: each run draws outcome + N(0, τ²) and refits (Appendix D draws τ = 1); default 0, fit the column once.", Recursive = true };
         public Option<string> Policies { get; } = new("--policies") { Description = "Comma-separated policies: " + string.Join(", ", RecoursePolicies.Catalog.Select(p => p.Id)) + ".", DefaultValueFactory = _ => string.Join(",", new LibraStudyOptions().Policies), Recursive = true };
         public Option<int?> Horizon { get; } = new("--horizon") { Description = "Steps per run T (default per environment).", Recursive = true };
         public Option<int?> Runs { get; } = new("--runs") { Description = "Independent runs R (default per environment).", Recursive = true };
@@ -59,7 +70,7 @@ public static class LibraCommand
 
         public void AddTo(Command command)
         {
-            foreach (Option o in new Option[] { Env, Policies, Horizon, Runs, Gamma, Norm, Delta, Advisor, NonCompliance, Radius, Sigma, SafeGate, Lambda, Solver })
+            foreach (Option o in new Option[] { Env, Treatment, Outcome, Mutable, Bounds, Link, OutcomeNoise, Policies, Horizon, Runs, Gamma, Norm, Delta, Advisor, NonCompliance, Radius, Sigma, SafeGate, Lambda, Solver })
                 command.Add(o);
             Common.AddTo(command);
             Llm.AddTo(command);
@@ -68,7 +79,9 @@ public static class LibraCommand
         /// <summary>Parse the settings into the library's records; names and specs are parsed here, ranges are the library's.</summary>
         public LibraInvocation Read(ParseResult parse, string command)
         {
-            string env = parse.GetValue(Env)!.Trim().ToLowerInvariant();
+            string env = parse.GetValue(Env)!.Trim();
+            if (!Tandem.Recourse.Environments.Scenarios.IsCsv(env)) env = env.ToLowerInvariant();
+            Tandem.Recourse.Environments.CohortOptions? cohort = ReadCohort(parse, env);
             string[] policies = parse.GetValue(Policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (string p in policies)
             {
@@ -122,10 +135,11 @@ public static class LibraCommand
                 catch (ArgumentException) { throw new UsageException($"--radius '{ConsoleText.Safe(radiusText, 200)}' is unknown; allowed: {RadiusSpec.Allowed}."); }
             }
 
-            CommonSettings common = Common.Read(parse, Path.Combine("results", command == "demo" ? "demo" : "libra-" + env));
+            CommonSettings common = Common.Read(parse, Path.Combine("results", command == "demo" ? "demo" : "libra-" + EnvLabel(env)));
             var options = new LibraExperimentOptions
             {
                 Env = env,
+                Cohort = cohort,
                 Horizon = parse.GetValue(Horizon),
                 Runs = parse.GetValue(Runs),
                 Seed = common.Seed,
@@ -148,6 +162,49 @@ public static class LibraCommand
             try { options.Validate(); }
             catch (ArgumentException ex) { throw Names.Translate(ex); }
             return new LibraInvocation(command, options, common, advisors, llmCall);
+        }
+
+        // The cohort options of --env csv:PATH (null otherwise); cohort options without csv: are refused.
+        private Tandem.Recourse.Environments.CohortOptions? ReadCohort(ParseResult parse, string env)
+        {
+            string? treatment = parse.GetValue(Treatment), outcome = parse.GetValue(Outcome), mutable = parse.GetValue(Mutable), bounds = parse.GetValue(Bounds);
+            string link = parse.GetValue(Link)!.Trim().ToLowerInvariant();
+            bool csv = Tandem.Recourse.Environments.Scenarios.IsCsv(env);
+            if (!csv)
+            {
+                if (treatment is not null || outcome is not null || mutable is not null || bounds is not null || parse.GetResult(OutcomeNoise) is { Implicit: false } || parse.GetResult(Link) is { Implicit: false })
+                    throw new UsageException($"--treatment, --outcome, --mutable, --bounds, --link and --outcome-noise apply to --env csv:PATH, not '{env}'.");
+                return null;
+            }
+            if (treatment is null) throw new UsageException("--treatment: --env csv:PATH needs the treatment column.");
+            if (outcome is null) throw new UsageException("--outcome: --env csv:PATH needs the outcome column.");
+            if (mutable is null) throw new UsageException("--mutable: --env csv:PATH needs at least one mutable column.");
+            var parsedBounds = new Dictionary<string, Tandem.Recourse.Environments.CohortBounds>(StringComparer.Ordinal);
+            foreach (string item in (bounds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                int eq = item.LastIndexOf('=');
+                string[] range = eq > 0 ? item[(eq + 1)..].Split(':') : [];
+                if (eq <= 0 || range.Length != 2
+                    || !double.TryParse(range[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double lo)
+                    || !double.TryParse(range[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double hi))
+                    throw new UsageException($"--bounds '{ConsoleText.Safe(item, 100)}' is not COL=lo:hi.");
+                string column = item[..eq].Trim();
+                if (!parsedBounds.TryAdd(column, new(lo, hi))) throw new UsageException($"--bounds: column '{ConsoleText.Safe(column, 100)}' is bounded twice.");
+            }
+            return new Tandem.Recourse.Environments.CohortOptions
+            {
+                Treatment = treatment.Trim(),
+                Outcome = outcome.Trim(),
+                Mutable = mutable.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Bounds = parsedBounds,
+                Link = link switch
+                {
+                    "identity" => Tandem.Core.Numerics.GlmLink.Identity,
+                    "logistic" => Tandem.Core.Numerics.GlmLink.Logistic,
+                    _ => throw new UsageException($"--link '{ConsoleText.Safe(link, 100)}' is unknown; allowed: identity, logistic."),
+                },
+                OutcomeNoise = parse.GetValue(OutcomeNoise),
+            };
         }
     }
 
@@ -179,7 +236,7 @@ public static class LibraCommand
             try { ablationOptions.Validate(); }
             catch (ArgumentException ex) { throw Names.Translate(ex); }
             if (!invocation.Common.OutGiven)
-                invocation = invocation with { Common = invocation.Common with { Out = Path.Combine("results", $"libra-ablation-{invocation.Options.Env}-{what}") } };
+                invocation = invocation with { Common = invocation.Common with { Out = Path.Combine("results", $"libra-ablation-{EnvLabel(invocation.Options.Env)}-{what}") } };
             return RunAblationAsync(invocation, ablationOptions, io, parse, ct);
         });
         libra.Add(ablation);
@@ -195,10 +252,10 @@ public static class LibraCommand
         using var session = new LlmSession(invocation.LlmCall, output.Folder, "--advisor", io.Error);
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
         await session.CheckModelsAsync(cancellationToken).ConfigureAwait(false);
-        string study = "libra-" + invocation.Options.Env;
+        string study = "libra-" + EnvLabel(invocation.Options.Env);
         IReadOnlyList<Tandem.Core.Running.IStepObserver<double[], RecourseDecision, RecourseOutcome>> observers =
             log is null ? [] : [log.Observer<double[], RecourseDecision, RecourseOutcome>(study, DecisionLogFile.WriteVector)];
-        string label = $"{invocation.Options.Env}: {invocation.Options.Study.Policies.Count} policies";
+        string label = $"{EnvLabel(invocation.Options.Env)}: {invocation.Options.Study.Policies.Count} policies";
         LibraResult result = await Guarded(() => ProgressReporter.RunAsync(io, label, invocation.Common.Json, progress =>
             LibraExperiment.RunAsync(invocation.Options, factory, observers, progress, cancellationToken))).ConfigureAwait(false);
         log?.Complete();
@@ -233,8 +290,8 @@ public static class LibraCommand
         (IRecourseAdvisorFactory? factory, IReadOnlyDictionary<string, LlmLedger> ledgers) = Advisors(invocation, session);
         await session.CheckModelsAsync(cancellationToken).ConfigureAwait(false);
         Func<string, IReadOnlyList<Tandem.Core.Running.IStepObserver<double[], RecourseDecision, RecourseOutcome>>>? observersFor = log is null ? null
-            : setting => [log.Observer<double[], RecourseDecision, RecourseOutcome>($"libra-ablation-{invocation.Options.Env}-{setting}", DecisionLogFile.WriteVector)];
-        LibraAblationResult result = await Guarded(() => ProgressReporter.RunAsync(io, $"{invocation.Options.Env} LIBRA ablation over {ablation.Vary}", invocation.Common.Json, progress =>
+            : setting => [log.Observer<double[], RecourseDecision, RecourseOutcome>($"libra-ablation-{EnvLabel(invocation.Options.Env)}-{setting}", DecisionLogFile.WriteVector)];
+        LibraAblationResult result = await Guarded(() => ProgressReporter.RunAsync(io, $"{EnvLabel(invocation.Options.Env)} LIBRA ablation over {ablation.Vary}", invocation.Common.Json, progress =>
             LibraExperiment.RunAblationAsync(invocation.Options, ablation, factory, progress, observersFor, cancellationToken))).ConfigureAwait(false);
         log?.Complete();
         result = result.WithModelUse(ModelUses.Sum(ledgers.Values));

@@ -22,11 +22,13 @@ public static class ConsoleTables
         console.Write(table);
         if (summary.FittedMutableCoefficients is { } fitted)
         {
-            var coefficients = new Table().Border(TableBorder.Rounded).Title("fitted mutable coefficients (ours vs seed)");
+            bool seed = fitted.Any(c => c.Seed is not null);
+            var coefficients = new Table().Border(TableBorder.Rounded).Title(seed ? "fitted coefficients ± standard error (seed's)" : "fitted coefficients ± standard error");
             coefficients.AddColumn("treatment");
             foreach (string f in fitted[0].Features) coefficients.AddColumn(new TableColumn(Markup.Escape(f)).RightAligned());
             foreach (FittedCoefficients c in fitted)
-                coefficients.AddRow([Markup.Escape(c.Treatment), .. c.Ours.Zip(c.Seed, (o, s) => $"{ReportText.Number(o)} ({ReportText.Number(s)})")]);
+                coefficients.AddRow([Markup.Escape(c.Treatment), .. c.Features.Select((f, j) => ReportText.MeanSd(c.Ours[j], c.StandardErrors[j])
+                    + (c.Seed is { } s && s.TryGetValue(f, out double v) ? $" ({ReportText.Number(v)})" : ""))]);
             console.Write(coefficients);
         }
         if (summary.Llm is { } llm)

@@ -49,13 +49,26 @@ public static class Scenarios
     /// <summary>Names accepted by <see cref="Create"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["synthetic", "hypertension", "fertility"];
 
+    /// <summary>The prefix of a cohort environment: "csv:PATH".</summary>
+    public const string CsvPrefix = "csv:";
+
+    /// <summary>Whether <paramref name="env"/> names a cohort CSV ("csv:PATH").</summary>
+    public static bool IsCsv(string? env) => env is not null && env.StartsWith(CsvPrefix, StringComparison.OrdinalIgnoreCase) && env.Length > CsvPrefix.Length;
+
     /// <summary>Create a scenario; fertility reads its data file from <paramref name="dataDirectory"/>
-    /// (default: the <c>data</c> folder beside the application).</summary>
-    public static IRecourseScenario Create(string name, string? dataDirectory = null) => name.ToLowerInvariant() switch
+    /// (default: the <c>data</c> folder beside the application); "csv:PATH" reads a cohort with <paramref name="cohort"/>'s
+    /// columns (seed 000 Appendix D's construction, <see cref="CohortScenario"/>).</summary>
+    public static IRecourseScenario Create(string name, string? dataDirectory = null, CohortOptions? cohort = null)
     {
-        "synthetic" => new SyntheticScenario(),
-        "hypertension" => new HypertensionScenario(),
-        "fertility" => FertilityScenario.Load(FertilityScenario.DefaultPath(dataDirectory)),
-        _ => throw new ArgumentException($"Unknown environment '{name}'. Allowed: {string.Join(", ", Names)}.", nameof(name)),
-    };
+        ArgumentNullException.ThrowIfNull(name);
+        if (IsCsv(name))
+            return CohortCsv.Load(name[CsvPrefix.Length..], cohort ?? throw new ArgumentException("A csv: environment needs the treatment, outcome and mutable columns.", nameof(cohort)));
+        return name.ToLowerInvariant() switch
+        {
+            "synthetic" => new SyntheticScenario(),
+            "hypertension" => new HypertensionScenario(),
+            "fertility" => FertilityScenario.Load(FertilityScenario.DefaultPath(dataDirectory)),
+            _ => throw new ArgumentException($"Unknown environment '{name}'. Allowed: {string.Join(", ", Names)}, csv:PATH.", nameof(name)),
+        };
+    }
 }

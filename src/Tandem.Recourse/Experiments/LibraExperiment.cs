@@ -11,8 +11,12 @@ namespace Tandem.Recourse.Experiments;
 /// (a JSON document describes it); null values take the environment's defaults.</summary>
 public sealed record LibraExperimentOptions
 {
-    /// <summary>Environment: synthetic, hypertension or fertility. Default hypertension.</summary>
+    /// <summary>Environment: synthetic, hypertension, fertility, or csv:PATH (a cohort; needs <see cref="Cohort"/>).
+    /// Default hypertension.</summary>
     public string Env { get; init; } = "hypertension";
+
+    /// <summary>The columns of a csv:PATH cohort (docs/libra-cohort.md); null for the built-in environments.</summary>
+    public CohortOptions? Cohort { get; init; }
 
     /// <summary>Steps per run T; null = the environment's default. Range: 1 ≤ T ≤ <see cref="LibraLimits.MaxHorizon"/>,
     /// and T × R × policies ≤ <see cref="LibraLimits.MaxCells"/>.</summary>
@@ -36,8 +40,14 @@ public sealed record LibraExperimentOptions
     /// <summary>Throws naming the first option out of range.</summary>
     public void Validate()
     {
-        if (!Scenarios.Names.Contains(Env, StringComparer.OrdinalIgnoreCase))
-            throw new ArgumentException($"Unknown environment '{Env}'. Allowed: {string.Join(", ", Scenarios.Names)}.", nameof(Env));
+        if (!Scenarios.Names.Contains(Env, StringComparer.OrdinalIgnoreCase) && !Scenarios.IsCsv(Env))
+            throw new ArgumentException($"Unknown environment '{Env}'. Allowed: {string.Join(", ", Scenarios.Names)}, csv:PATH.", nameof(Env));
+        if (Scenarios.IsCsv(Env))
+        {
+            if (Cohort is null) throw new ArgumentException("A csv: environment needs the treatment, outcome and mutable columns.", nameof(Cohort));
+            Cohort.Validate();
+        }
+        else if (Cohort is not null) throw new ArgumentException($"Cohort columns apply to a csv: environment, not '{Env}'.", nameof(Cohort));
         if (Horizon is < 1 or > LibraLimits.MaxHorizon)
             throw new ArgumentOutOfRangeException(nameof(Horizon), Horizon, $"The horizon must lie in 1..{LibraLimits.MaxHorizon:N0} steps.");
         if (Runs is < 1 or > LibraLimits.MaxRuns)
@@ -89,7 +99,7 @@ public static class LibraExperiment
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
+        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory, options.Cohort);
         LibraStudyPlan plan = LibraStudy.Create(scenario, options.Study, advisors);
         RunnerOptions runner = RunnerOptionsFor(options, scenario);
         LibraLimits.CheckCells(runner.Horizon, runner.Runs, plan.PolicyNames.Count);
@@ -112,7 +122,7 @@ public static class LibraExperiment
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
+        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory, options.Cohort);
         RunnerOptions runner = RunnerOptionsFor(options, scenario);
         LibraStudyPlan plan = LibraStudy.Create(scenario, options.Study, advisors);
         LibraLimits.CheckCells(runner.Horizon, runner.Runs, plan.PolicyNames.Count);
@@ -161,7 +171,7 @@ public static class LibraExperiment
             Noncompliance: plan.NonCompliance.ToString(),
             Solver: options.Study.Solver == OroSolverKind.Global ? "global" : "cd",
             RewardLabel: scenario.RewardLabel,
-            FittedMutableCoefficients: scenario is FertilityScenario fertility ? FertilityCoefficients(fertility, plan.Problem, runner) : null,
+            FittedMutableCoefficients: scenario is CohortScenario cohort ? CohortCoefficients(cohort, plan.Problem, runner) : null,
             Llm: null,
             SafeGate: options.Study.SafeGate,
             Advisors: LibraMeasures.MeasureAdvisors(plan, runner, result, control),
@@ -212,7 +222,7 @@ public static class LibraExperiment
         if (options.Study.Advisors.Count > 1) throw new ArgumentException("An ablation takes one advisor (compare several in one study).", nameof(options));
         if (ablation.Vary == "q" && options.Study.Advisors is [{ Kind: not "simulated" }])
             throw new ArgumentException("Varying q needs a simulated advisor (simulated:q=Q).", nameof(ablation));
-        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory);
+        IRecourseScenario scenario = Scenarios.Create(options.Env, options.DataDirectory, options.Cohort);
         RunnerOptions runner = RunnerOptionsFor(options, scenario);
         LibraLimits.CheckCells(runner.Horizon, runner.Runs, ablation.Values.Count); // LIBRA alone, once per value
 
@@ -246,27 +256,44 @@ public static class LibraExperiment
     public static int RecourseWindowStart(string env, int horizon) =>
         env == "fertility" ? Math.Min(70, horizon - 1) : horizon / 2;
 
-    /// <summary>Fertility: the mean over runs of each arm's true mutable coefficients beside the seed's (the
-    /// worlds are redrawn from the run seeds; nothing is simulated).</summary>
-    public static IReadOnlyList<FittedCoefficients> FertilityCoefficients(FertilityScenario scenario, RecourseProblem problem, RunnerOptions runner)
+    /// <summary>A cohort (fertility or csv:PATH): the mean over runs of each arm's fitted coefficients (every feature,
+    /// standardised) and their standard errors, beside the seed's mutable coefficients for fertility (the worlds' fits
+    /// are redone from the run seeds; nothing is simulated).</summary>
+    public static IReadOnlyList<FittedCoefficients> CohortCoefficients(CohortScenario scenario, RecourseProblem problem, RunnerOptions runner)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(runner);
-        string[] names = problem.MutableIndices.Select(i => problem.Features[i].Name).ToArray();
+        string[] names = problem.Features.Select(f => f.Name).ToArray();
         var sums = new double[problem.ArmCount][];
-        for (int a = 0; a < problem.ArmCount; a++) sums[a] = new double[names.Length];
+        var ses = new double[problem.ArmCount][];
+        for (int a = 0; a < problem.ArmCount; a++)
+        {
+            sums[a] = new double[names.Length];
+            ses[a] = new double[names.Length];
+        }
         for (int run = 0; run < runner.Runs; run++)
         {
-            RecourseWorld world = scenario.CreateWorld(problem, new RunContext(run, Seeds.Derive(runner.Seed, run)));
+            CohortFit fit = scenario.FitForRun(new RunContext(run, Seeds.Derive(runner.Seed, run)));
             for (int a = 0; a < problem.ArmCount; a++)
             {
-                ReadOnlySpan<double> theta = world.Truth.Theta(a);
-                for (int j = 0; j < names.Length; j++) sums[a][j] += theta[problem.MutableIndices[j]] / runner.Runs;
+                for (int j = 0; j < names.Length; j++)
+                {
+                    sums[a][j] += fit.Theta[a][j] / runner.Runs;
+                    ses[a][j] += fit.StandardErrors[a][j] / runner.Runs;
+                }
             }
         }
+        string[] mutable = problem.MutableIndices.Select(i => names[i]).ToArray();
         return Enumerable.Range(0, problem.ArmCount)
-            .Select(a => new FittedCoefficients(problem.Treatments[a].Name, names, sums[a], FertilityScenario.SeedMutableCoefficients[a]))
+            .Select(a =>
+            {
+                string arm = problem.Treatments[a].Name;
+                IReadOnlyDictionary<string, double>? seed = scenario.Name == "fertility" && FertilityScenario.SeedMutableCoefficients.TryGetValue(arm, out double[]? s)
+                    ? mutable.Select((f, j) => (f, s[j])).ToDictionary(p => p.f, p => p.Item2, StringComparer.Ordinal)
+                    : null;
+                return new FittedCoefficients(arm, names, sums[a], ses[a], seed);
+            })
             .ToArray();
     }
 

@@ -121,10 +121,10 @@ public sealed class LibraResult : IReportable
                 string file = "recourse-" + ReportText.Slug(table.Policy);
                 string after = RecourseFromStep > 0 ? $", steps {RecourseFromStep + 1}-{summary.Horizon}" : "";
                 files.Add(new BarFigure(file, $"Mean recommended recourse by treatment — {table.Policy}{after}",
-                    summary.Env == "hypertension" ? "mean change (standard deviations)" : "mean change (feature units)",
+                    summary.Env == "hypertension" || summary.FittedMutableCoefficients is not null ? "mean change (standard deviations)" : "mean change (feature units)",
                     _problem.Treatments.Select((t, a) => $"{t.Name} (n={table.Count[a]})").ToArray(),
                     mutableNames.Select((name, j) => new BarGroup(name, Enumerable.Range(0, _problem.ArmCount).Select(a => table.Mean[a][j]).ToArray())).ToArray()));
-                recourseFigures.Add((file + ".png", $"Mean change of each mutable feature recommended by {table.Policy}{after}, per treatment (seed Fig {(summary.Env == "fertility" ? "11" : "4")})."));
+                recourseFigures.Add((file + ".png", $"Mean change of each mutable feature recommended by {table.Policy}{after}, per treatment{(summary.Env switch { "fertility" => " (seed Fig 11)", "hypertension" or "synthetic" => " (seed Fig 4)", _ => "" })}."));
             }
         }
         if (recourseRows.Count > 0)
@@ -202,13 +202,13 @@ public sealed class LibraResult : IReportable
         }
 
         body.Add(new HeadingBlock("Cumulative recourse regret"));
-        body.Add(new FigureBlock("regret.png", $"Mean cumulative recourse regret over {summary.Runs} runs, band ± 1 sd (seed Fig {(robust ? "5" : FigureNumber(summary.Env))}a){(robust ? ", against the full-compliance optimum" : "")}."));
+        body.Add(new FigureBlock("regret.png", $"Mean cumulative recourse regret over {summary.Runs} runs, band ± 1 sd{(robust ? " (seed Fig 5a)" : FigureNumber(summary.Env, "a"))}{(robust ? ", against the full-compliance optimum" : "")}."));
         if (robust)
             body.Add(new FigureBlock("regret-robust.png", $"Mean cumulative regret against the seed's {benchmark} (Appendix C)."));
         if (hasQueries)
         {
             body.Add(new HeadingBlock("LLM queries"));
-            body.Add(new FigureBlock("queries.png", $"Mean cumulative number of advisor queries (seed Fig {FigureNumber(summary.Env)}b). LIBRA asks only while its confidence width exceeds Δ."));
+            body.Add(new FigureBlock("queries.png", $"Mean cumulative number of advisor queries{FigureNumber(summary.Env, "b")}. LIBRA asks only while its confidence width exceeds Δ."));
         }
         if (recourseFigures.Count > 0 || recourseRows.Count > 0)
         {
@@ -219,17 +219,19 @@ public sealed class LibraResult : IReportable
         }
         if (summary.FittedMutableCoefficients is { } fitted)
         {
-            body.Add(new HeadingBlock("Fitted mutable coefficients (fertility)"));
-            body.Add(new TableBlock(["treatment", .. fitted[0].Features.Select(f => f + " (ours)"), .. fitted[0].Features.Select(f => f + " (seed)")],
-                fitted.Select(c => (IReadOnlyList<string>)[c.Treatment, .. c.Ours.Select(F), .. c.Seed.Select(F)]).ToArray(),
-                "Mean over runs of the per-arm regression coefficients of the mutable features; each run draws its own outcomes, so ours differ from the seed's single draw."));
+            body.Add(new HeadingBlock("Fitted outcome model (seed Appendix D)"));
+            bool seed = fitted.Any(c => c.Seed is not null);
+            body.Add(new TableBlock(["treatment", "feature", "coefficient", "standard error", .. seed ? new[] { "seed" } : []],
+                fitted.SelectMany(c => c.Features.Select((f, j) => (IReadOnlyList<string>)[c.Treatment, f, F(c.Ours[j]), F(c.StandardErrors[j]),
+                    .. seed ? new[] { c.Seed is { } s && s.TryGetValue(f, out double v) ? F(v) : "" } : []])).ToArray(),
+                "Per-treatment regression of the outcome on standardised features (intercept first), mean over runs; each run draws its own outcomes when the study simulates them, so ours differ from the seed's single draw."));
         }
         body.Add(new HeadingBlock("Files"));
         body.Add(new ParagraphBlock("`summary.json` (the `--json` object), `curves.csv` (per-step means and sds, one row per policy, step and statistic), `recourses.csv`, figures as PNG and SVG, `manifest.json` (command, seed, versions, commit, wall time)."));
         return body;
     }
 
-    private static string FigureNumber(string env) => env switch { "hypertension" => "3", "synthetic" => "8", "fertility" => "10", _ => "?" };
+    private static string FigureNumber(string env, string panel) => env switch { "hypertension" => " (seed Fig 3" + panel + ")", "synthetic" => " (seed Fig 8" + panel + ")", "fertility" => " (seed Fig 10" + panel + ")", _ => "" };
 
     private static string AdvisorNote(IEnumerable<string> advisors) => string.Join("; ", advisors.Select(advisor => advisor == "clinician"
         ? "the simulated clinician is a stated model, an input of the study (docs/libra-hypertension.md): by default it raises DietScore by 0.8 and PhyActHours by 1.1 for everyone (the seed's Fig 4a averages) and picks the combination therapy when this visit's SBP is above average, else a beta-blocker; it never reads the truth"

@@ -59,7 +59,8 @@ public sealed record PolicySummary(string Name, Stat CumulativeRegret, Stat LlmQ
 /// <param name="Noncompliance">Non-compliance spec.</param>
 /// <param name="Solver">"cd" or "global".</param>
 /// <param name="RewardLabel">What the reward means.</param>
-/// <param name="FittedMutableCoefficients">Fertility only: the mean per-arm mutable coefficients beside the seed's.</param>
+/// <param name="FittedMutableCoefficients">Cohort environments (fertility, csv:PATH): the fitted per-arm coefficients with
+/// standard errors, beside the seed's for fertility.</param>
 /// <param name="Llm">Model use over the study, attached by the host; null when no model was used.</param>
 /// <param name="LlmByAdvisor">Model use per language-model advisor when there are several.</param>
 /// <param name="SafeGate">Whether LIBRA's safe gate was on.</param>
@@ -91,12 +92,14 @@ public sealed record LibraSummary(
     IReadOnlyList<AdvisorQuality>? Advisors = null,
     IReadOnlyList<ClaimCheck>? Claims = null);
 
-/// <summary>Fertility: the mean fitted mutable coefficients of one arm beside the seed's.</summary>
+/// <summary>A cohort environment (fertility, csv:PATH): the fitted outcome model of one arm (seed 000 Appendix D), on
+/// standardised features, with standard errors, beside the seed's mutable coefficients where it reports them.</summary>
 /// <param name="Treatment">Arm name.</param>
-/// <param name="Features">Mutable feature names.</param>
-/// <param name="Ours">Mean over runs of θ*_{a,M}.</param>
-/// <param name="Seed">The seed's coefficients.</param>
-public sealed record FittedCoefficients(string Treatment, IReadOnlyList<string> Features, double[] Ours, double[] Seed);
+/// <param name="Features">Feature names, intercept first.</param>
+/// <param name="Ours">Mean over runs of θ*_a (the per-run fits; one fit when the outcome is not redrawn).</param>
+/// <param name="StandardErrors">Mean over runs of each coefficient's standard error.</param>
+/// <param name="Seed">The seed's coefficients by mutable feature (fertility), else null.</param>
+public sealed record FittedCoefficients(string Treatment, IReadOnlyList<string> Features, double[] Ours, double[] StandardErrors, IReadOnlyDictionary<string, double>? Seed);
 
 /// <summary>One setting of an ablation.</summary>
 /// <param name="Value">Δ or q.</param>
