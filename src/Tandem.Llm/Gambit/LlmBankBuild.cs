@@ -268,7 +268,8 @@ public sealed class BankBuildSession : IDisposable
     /// <param name="cancellationToken">Stops the build.</param>
     /// <exception cref="BankBuildStopException">A cell has no usable response, a replay cassette lacks an answer, the
     /// call budget is used up, a record cannot be written, or the probe had too few labels. Nothing was written.</exception>
-    /// <exception cref="LlmUnavailableException">The model did not answer the up-front check (<see cref="ModelCheck"/>); nothing was generated.</exception>
+    /// <exception cref="LlmUnavailableException">The chat model or the embedding model did not answer the up-front check
+    /// (<see cref="ModelCheck.RunAsync"/>, <see cref="ModelCheck.RunEmbeddingAsync"/>); nothing was generated.</exception>
     /// <exception cref="IOException">The bank file cannot be written.</exception>
     public async Task<LlmBankBuildResult> RunAsync(IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -276,6 +277,8 @@ public sealed class BankBuildSession : IDisposable
         IReadOnlyList<StylePrompt> prompts = options.PromptList;
         // Issue 14, loud failures: a model that cannot answer stops the build before any generation (LlmUnavailableException).
         await ModelCheck.RunAsync(_chat, options.Model!.ToString(), options.Client.Resilience.AttemptTimeout, _time, cancellationToken).ConfigureAwait(false);
+        if (_embeddings is not null)
+            await ModelCheck.RunEmbeddingAsync(_embeddings, options.EncoderText + " (" + options.Model + ")", options.Client.Resilience.AttemptTimeout, _time, cancellationToken).ConfigureAwait(false);
         var generator = new MessageGenerator(_chat, _ledger, new MessageGeneratorOptions { Temperature = (float)options.Temperature });
         var ratings = new RatingEncoder(_chat, _ledger, StyleDimensions.All);
         var build = new BankBuildOptions { PerCell = options.PerCell, Seed = options.Seed };
