@@ -23,6 +23,9 @@ namespace Tandem.Benchmarks;
 /// <item><see cref="StagesAroundAnInstantModel"/>: the advisor and every Tandem stage (format, accounting, budget,
 /// resilience, audit to a null log) around a model that answers at once: Tandem's own overhead per consultation.</item>
 /// </list>
+/// <see cref="Words"/> false is the single-character vocabulary (the LIBRA prompt is 1,704 tokens); true adds whole
+/// words (<see cref="TinyGguf.Write"/>'s <c>words</c>: every word of the LIBRA prompt and of a DLM designer prompt, as a
+/// real vocabulary holds nearly every common English word), so the prompt has a realistic token count.
 /// Run: <c>dotnet run -c Release --project bench/Tandem.Benchmarks -- --filter '*GgufConsultation*'</c>.
 /// </summary>
 [MemoryDiagnoser]
@@ -39,12 +42,25 @@ public class GgufConsultationBenchmarks
     private ChatOptions _options = null!;
     private IReadOnlyList<ChatMessage> _messages = null!;
 
+    /// <summary>Whether the tiny model's vocabulary holds whole words (false: one token per character).</summary>
+    [Params(false, true)]
+    public bool Words { get; set; }
+
+    /// <summary>Tokens of the templated LIBRA prompt with this vocabulary (printed once by <see cref="Setup"/>).</summary>
+    public int PromptTokens { get; private set; }
+
     [GlobalSetup]
     public void Setup()
     {
         _folder = Directory.CreateTempSubdirectory("tandem-gguf-bench-").FullName;
         string model = Path.Combine(_folder, "tiny.gguf");
-        TinyGguf.Write(model);
+        RecourseProblem libra = new Tandem.Recourse.Environments.HypertensionScenario().CreateProblem(RecourseNorm.L2, 3);
+        double[] patient = [1, 1.04, 0.75, 1.64, 1.27, 0.30, 1.02, -0.43, -0.75];
+        Tandem.Rmab.Dlm.DlmTaskSet tasks = Tandem.Rmab.Dlm.DlmTaskSet.Load(Path.Combine(AppContext.BaseDirectory, "data", "dlm", "tasks.json"));
+        IEnumerable<string> texts = RecoursePrompt.Build(libra, patient)
+            .Concat(Tandem.Llm.Dlm.RewardPrompt.Proposal(new Tandem.Rmab.Dlm.ProposalRequest(tasks.Tasks[0], 0, 0, [], [], 1)))
+            .Select(m => m.Text);
+        TinyGguf.Write(model, words: Words ? TinyGguf.WordsOf(texts) : null);
         var ledger = new LlmLedger();
         _pipeline = LlmClients.Create(LlmSpec.Parse("gguf:" + model), ledger);
         var options = new LlmAdvisorOptions { MaxOutputTokens = 60 };
@@ -53,11 +69,14 @@ public class GgufConsultationBenchmarks
         RecourseProblem problem = new Tandem.Recourse.Environments.HypertensionScenario().CreateProblem(RecourseNorm.L2, 3);
         _request = new AdviceRequest(problem, [1, 1.04, 0.75, 1.64, 1.27, 0.30, 1.02, -0.43, -0.75]);
         _messages = RecoursePrompt.Build(problem, _request.Context);
+        var provider = (Tandem.Llm.Providers.Gguf.GgufChatClient)_pipeline.GetService(typeof(Tandem.Llm.Providers.Gguf.GgufChatClient))!;
+        PromptTokens = provider.CountTokens(provider.Render(_messages));
+        Console.WriteLine($"// words={Words}: the templated LIBRA prompt is {provider.Render(_messages).Length} characters, {PromptTokens} tokens");
         _options = AnswerGrammar.With(ModelCall.Options(0, 60, 0, "bench"), RecourseGrammar.For(problem));
 
         var instantLedger = new LlmLedger();
         IChatClient instant = new InstantChatClient();
-        instant = new AnswerFormatChatClient(instant, constrain: true);
+        instant = new AnswerFormatChatClient(instant, ConstrainedDecoding.Grammar);
         instant = new AccountingChatClient(instant, instantLedger);
         instant = new CallBudgetChatClient(instant, long.MaxValue);
         instant = new ResilientChatClient(instant, new ResilienceOptions { MaxConcurrency = 1 });

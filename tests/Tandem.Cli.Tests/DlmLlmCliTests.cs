@@ -75,6 +75,9 @@ public sealed class DlmLlmCliTests : IDisposable
         Assert.InRange(server.Requests, 1 + 8, 1 + 8 + 4);
         Assert.Contains($"model answers: openai:down@{server.BaseAddress}v1: 44 of 44 answers were fallbacks (http 44)", run.Err);
         Assert.Contains("44 of 44 answers were fallbacks (http 44)", File.ReadAllText(Path.Combine(_out, "report.html")));
+        // An OpenAI-compatible server declares no grammar support: its requests were free-form, and the study says so.
+        Assert.Contains("; answer format: free ", run.Err);
+        Assert.Contains("the provider declares no grammar or schema support, so requests were free-form", File.ReadAllText(Path.Combine(_out, "report.html")));
         Assert.Null(summary["tasks"]![0]!["exampleReward"]);
     }
 

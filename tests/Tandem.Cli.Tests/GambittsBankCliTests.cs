@@ -72,8 +72,8 @@ public sealed class GambittsBankCliTests : IDisposable
         Assert.Equal(24, (int)summary["responses"]!);
         Assert.Equal(20, summary["probeR2"]!.AsObject().Count);
         // 24 generations + 12 calibration ratings + 12 calibration embeddings + 24 embeddings (12 of them cassette hits).
-        Assert.Equal(server.Requests - 1, (long)summary["llm"]!["calls"]!); // the up-front check is outside the ledger
-        Assert.Equal(1 + 60, server.Requests);
+        Assert.Equal(server.Requests - 2, (long)summary["llm"]!["calls"]!); // the up-front chat and embedding checks are outside the ledger
+        Assert.Equal(2 + 60, server.Requests);
         ResponseBank bank = BankCsv.Load(Path.Combine(_out, "a.csv"));
         Assert.Equal(["optimism:high", "optimism:low"], bank.Prompts);
         Assert.All(Enumerable.Range(0, 12), c => Assert.Equal(1, bank.ResponseCount(1, new GambitContext(c))));

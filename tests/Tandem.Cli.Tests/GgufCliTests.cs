@@ -67,6 +67,7 @@ public sealed class GgufCliTests : IDisposable
         Assert.Equal(6L, (long)summary["llm"]!["calls"]!);
         Assert.True((long)summary["llm"]!["promptTokens"]! > 6 * 100);
         Assert.Empty(summary["llm"]!["fallbacks"]!.AsObject());
+        Assert.Contains("no fallbacks in 6 answers; answer format: grammar 6", run.Err, StringComparison.Ordinal); // the format is said
     }
 
     [Fact]

@@ -8,6 +8,11 @@ namespace Tandem.Testing;
 /// without downloading weights (a file of about half a megabyte, written per test run, never committed).
 /// The vocabulary makes tokenization a closed form (<see cref="CountTokens"/>): each special token is one token, a
 /// space is one (<c>▁</c>), a printable ASCII character is one, and any other character is one byte token per UTF-8 byte.
+/// Optionally (<c>words</c>) the vocabulary also holds whole words, as a real BPE vocabulary of 10^5 entries holds nearly
+/// every common English word: for each word, every substring of two characters or more and every prefix of the word
+/// with its leading space (<c>▁word</c>), scored by length. SentencePiece's merges then join any run of a listed word's
+/// letters into one token, so a listed word is one token (with the space before it, if any), and prompts get a
+/// realistic length instead of one token per character.
 /// </summary>
 public static class TinyGguf
 {
@@ -25,14 +30,23 @@ public static class TinyGguf
     private const int Embedding = 64, Layers = 2, FeedForward = 128, Heads = 4;
 
     /// <summary>Write the model to <paramref name="path"/>. <paramref name="chatTemplate"/> null writes none;
-    /// <paramref name="contextLength"/> is the trained context the metadata states; <paramref name="seed"/> draws the weights.</summary>
-    public static void Write(string path, string? chatTemplate = ChatMlTemplate, int contextLength = 8192, int seed = 1)
+    /// <paramref name="contextLength"/> is the trained context the metadata states; <paramref name="seed"/> draws the weights;
+    /// <paramref name="words"/> (null = none, the single-character vocabulary) adds whole-word pieces (see the class),
+    /// each ASCII letters only.</summary>
+    public static void Write(string path, string? chatTemplate = ChatMlTemplate, int contextLength = 8192, int seed = 1, IEnumerable<string>? words = null)
     {
         var tokens = new List<string>(SpecialTokens);
         var types = new List<int> { 2, 3, 3, 3, 3, 3, 3, 3 }; // unknown, then control
         for (int b = 0; b < 256; b++) { tokens.Add($"<0x{b:X2}>"); types.Add(6); } // byte fallback
         tokens.Add("\u2581"); types.Add(1);
         for (char c = '!'; c <= '~'; c++) { tokens.Add(c.ToString()); types.Add(1); }
+        var scores = new List<float>(new float[tokens.Count]);
+        foreach (string piece in Pieces(words ?? []))
+        {
+            tokens.Add(piece);
+            types.Add(1);
+            scores.Add(piece.Length);
+        }
         int vocab = tokens.Count;
 
         var kv = new List<(string Key, Action<BinaryWriter> Value)>
@@ -49,7 +63,7 @@ public static class TinyGguf
             ("llama.vocab_size", U32(vocab)),
             ("tokenizer.ggml.model", Str("llama")),
             ("tokenizer.ggml.tokens", w => { w.Write(9); w.Write(8); w.Write((ulong)vocab); foreach (string t in tokens) WriteString(w, t); }),
-            ("tokenizer.ggml.scores", w => { w.Write(9); w.Write(6); w.Write((ulong)vocab); for (int i = 0; i < vocab; i++) w.Write(0f); }),
+            ("tokenizer.ggml.scores", w => { w.Write(9); w.Write(6); w.Write((ulong)vocab); foreach (float score in scores) w.Write(score); }),
             ("tokenizer.ggml.token_type", w => { w.Write(9); w.Write(5); w.Write((ulong)vocab); foreach (int t in types) w.Write(t); }),
             ("tokenizer.ggml.unknown_token_id", U32(0)),
             ("tokenizer.ggml.bos_token_id", U32(1)),
@@ -102,8 +116,38 @@ public static class TinyGguf
         }
     }
 
+    /// <summary>The distinct words of two or more ASCII letters in <paramref name="texts"/>, in first-seen order: a word
+    /// list for <see cref="Write"/>.</summary>
+    public static IReadOnlyList<string> WordsOf(params IEnumerable<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var words = new List<string>();
+        foreach (string text in texts)
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text, "[A-Za-z]{2,}"))
+                if (seen.Add(m.Value)) words.Add(m.Value);
+        return words;
+    }
+
+    // Every substring (length ≥ 2) of each word and every prefix (length ≥ 2) of ▁word: any two adjacent pieces of a
+    // word's letters then concatenate to a piece, so SentencePiece's pairwise merges always reach the whole word.
+    private static IEnumerable<string> Pieces(IEnumerable<string> words)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string word in words)
+        {
+            if (word.Length == 0 || !word.All(char.IsAsciiLetter)) throw new ArgumentException($"Word '{word}' is not ASCII letters only.", nameof(words));
+            for (int start = 0; start < word.Length; start++)
+                for (int length = 2; start + length <= word.Length; length++)
+                    if (seen.Add(word.Substring(start, length))) yield return word.Substring(start, length);
+            string spaced = "\u2581" + word;
+            for (int length = 2; length <= spaced.Length; length++)
+                if (seen.Add(spaced[..length])) yield return spaced[..length];
+        }
+    }
+
     /// <summary>Tokens the model's tokenizer makes of <paramref name="text"/> with special tokens parsed (no BOS): the
-    /// closed form of this vocabulary, an independent check of the provider's counts.</summary>
+    /// closed form of the single-character vocabulary (a file written without words), an independent check of the provider's counts.</summary>
     public static int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -83,7 +83,7 @@ public sealed class LlmOptions
     public Option<int> ContextSize { get; } = new("--llm-context") { Description = $"Tokens of context of an in-process gguf:PATH model (prompt plus answer; {GgufOptions.MinContextSize}-{GgufOptions.MaxContextSize} and at most what the model was trained for). A prompt that does not fit stops the study (exit 2). Default {GgufOptions.DefaultContextSize}.", DefaultValueFactory = _ => GgufOptions.DefaultContextSize, Recursive = true };
 
     /// <summary>`--llm-format constrained|free`.</summary>
-    public Option<string> Format { get; } = new("--llm-format") { Description = "constrained: decoding follows each answer's grammar where the model supports it (gguf:; other providers answer freely); free: never constrained. The parsers check every answer either way. Default constrained.", DefaultValueFactory = _ => "constrained", Recursive = true };
+    public Option<string> Format { get; } = new("--llm-format") { Description = "constrained: decoding follows each answer's grammar or schema where the provider declares support (gguf: and llamacpp:URL, a GBNF grammar for every answer; ollama:, a JSON schema for the ratings, other answers free); openai: servers declare none and get free-form requests. free: never constrained. The parsers check every answer either way; the report says which format each model was sent. Default constrained.", DefaultValueFactory = _ => "constrained", Recursive = true };
 
     /// <summary>All of them but <see cref="MaxFallbackRate"/>, in help order.</summary>
     public IReadOnlyList<Option> All => [Record, Timeout, Retries, Concurrency, MaxCalls, MaxResponseBytes, AllowKeyOverHttp, ContextSize, Format];
@@ -225,9 +225,32 @@ public sealed class LlmSession(LlmCallSettings settings, string outDir, string o
         }
     }
 
-    /// <summary>One line per opened model: its consultations, how many became fallbacks and by reason, e.g.
-    /// "ollama:llama3.1:8b: 40 of 40 answers were fallbacks (http 40): the results show the algorithm's own behaviour".</summary>
-    public IReadOnlyList<string> FallbackLines() => _clients.Select(c => c.Name + ": " + FallbackText(c.Client, c.Ledger)).ToArray();
+    /// <summary>One line per opened model: its consultations, how many became fallbacks and by reason, and the answer
+    /// format its requests were sent with (<see cref="FormatText"/>), e.g. "ollama:llama3.1:8b: 40 of 40 answers were
+    /// fallbacks (http 40); each was replaced by the algorithm's own choice; answer format: free 40 (...)".</summary>
+    public IReadOnlyList<string> FallbackLines() => _clients.Select(c => c.Name + ": " + FallbackText(c.Client, c.Ledger) + FormatText(c.Client, c.Ledger, settings.Format)).ToArray();
+
+    /// <summary>"; answer format: grammar 40" and, when some requests were free-form, why: the provider declares no
+    /// support (the safe default) or <c>--llm-format free</c>. Empty for a replay cassette (no request reached a model)
+    /// or when no port request was sent.</summary>
+    public static string FormatText(IChatClient client, LlmLedger ledger, AnswerFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(ledger);
+        if (client.GetService<AnswerFormatChatClient>() is not { } stage) return "";
+        IReadOnlyDictionary<string, long> formats = ledger.Formats;
+        if (formats.Count == 0) return "";
+        string counts = string.Join(", ", formats.Select(kv => $"{kv.Key} {kv.Value}"));
+        if (!formats.ContainsKey(AnswerFormats.Free)) return "; answer format: " + counts;
+        string why = format == AnswerFormat.Free ? "--llm-format free"
+            : stage.Decoding switch
+            {
+                ConstrainedDecoding.JsonSchema => "the provider follows JSON schemas only, so answers that are not JSON were free-form",
+                ConstrainedDecoding.Grammar => "requests without a grammar",
+                _ => "the provider declares no grammar or schema support, so requests were free-form (use gguf: or llamacpp:URL for grammars)",
+            };
+        return $"; answer format: {counts} ({why})";
+    }
 
     private static string FallbackText(IChatClient client, LlmLedger ledger)
     {
@@ -263,7 +286,8 @@ public sealed class LlmSession(LlmCallSettings settings, string outDir, string o
     {
         ArgumentNullException.ThrowIfNull(report);
         IEnumerable<Tandem.Core.Reports.ReportBlock> first = _clients.Count == 0 ? []
-            : [new Tandem.Core.Reports.ParagraphBlock("**Model answers.** " + string.Join(" ", _clients.Select(c => Tandem.Core.Reports.ReportText.Code(c.Name) + ": " + FallbackText(c.Client, c.Ledger) + ".")))];
+            : [new Tandem.Core.Reports.ParagraphBlock("**Model answers.** " + string.Join(" ", _clients.Select(c =>
+                Tandem.Core.Reports.ReportText.Code(c.Name) + ": " + FallbackText(c.Client, c.Ledger) + FormatText(c.Client, c.Ledger, settings.Format) + ".")))];
         IEnumerable<Tandem.Core.Reports.ReportBlock> last = _notes.Count == 0 ? []
             : [new Tandem.Core.Reports.HeadingBlock("Model records"), .. _notes.Select(n => new Tandem.Core.Reports.CodeBlock(n))];
         if (_clients.Count == 0 && _notes.Count == 0) return report;

@@ -115,9 +115,11 @@ public sealed record LlmBankBuildOptions
 /// <param name="Seed">Seed of the sampling seeds.</param>
 /// <param name="WallSeconds">Wall time.</param>
 /// <param name="Llm">Model use (calls, tokens, cache hits, fallbacks by reason, latency).</param>
+/// <param name="Formats">Model requests by the answer format they were sent with (<see cref="Middleware.AnswerFormats"/>:
+/// grammar, json-schema, free; <see cref="LlmLedger.Formats"/>); empty when every answer came from a cassette.</param>
 public sealed record BankBuildSummary(string Command, string? Out, string Model, string Encoder, int PerCell, IReadOnlyList<string> Prompts, int Contexts,
     IReadOnlyList<string> Dimensions, int Requested, int Generated, int Responses, int Truncated, IReadOnlyDictionary<string, double>? ProbeR2, ulong Seed,
-    double WallSeconds, ModelUse Llm);
+    double WallSeconds, ModelUse Llm, IReadOnlyDictionary<string, long> Formats);
 
 /// <summary>A build that cannot give a bank without holes: a (prompt, context) cell has no usable response after every
 /// attempt, a replay cassette lacks an answer, or the probe had too few labels. Nothing was written.</summary>
@@ -151,6 +153,7 @@ public sealed class LlmBankBuildResult : IReportable
         BankBuildSummary s = Summary;
         CultureInfo inv = CultureInfo.InvariantCulture;
         string fallbacks = s.Llm.Fallbacks.Count == 0 ? "none" : string.Join(", ", s.Llm.Fallbacks.Select(kv => $"{kv.Key} {kv.Value}"));
+        string formats = s.Formats.Count == 0 ? "no request reached a model" : string.Join(", ", s.Formats.Select(kv => $"{kv.Key} {kv.Value}"));
         var body = new List<ReportBlock>
         {
             new HeadingBlock("GAMBITTS response bank"),
@@ -158,7 +161,8 @@ public sealed class LlmBankBuildResult : IReportable
                 $"{s.Dimensions.Count} style dimensions, encoder {ReportText.Code(s.Encoder)}, model {ReportText.Code(s.Model)}, seed {s.Seed}. " +
                 $"{s.Generated} messages generated, {s.Truncated} cut to the length limit. Wall time {s.WallSeconds.ToString("F1", inv)} s."),
             new ParagraphBlock($"Model use: {s.Llm.Calls} calls, {s.Llm.CacheHits} cassette answers, {s.Llm.PromptTokens} prompt + {s.Llm.CompletionTokens} completion tokens; " +
-                $"fallbacks (answers the bank does not hold): {ReportText.Code(fallbacks)}."),
+                $"fallbacks (answers the bank does not hold): {ReportText.Code(fallbacks)}; answer format of the requests: {ReportText.Code(formats)} " +
+                "(a grammar for gguf: and llamacpp:, a JSON schema for ollama: ratings, free-form where the provider declares neither or with --llm-format free)."),
         };
         foreach (string note in Notes) body.Add(new CodeBlock(note));
         var files = new List<ReportFile>();
@@ -268,7 +272,8 @@ public sealed class BankBuildSession : IDisposable
     /// <param name="cancellationToken">Stops the build.</param>
     /// <exception cref="BankBuildStopException">A cell has no usable response, a replay cassette lacks an answer, the
     /// call budget is used up, a record cannot be written, or the probe had too few labels. Nothing was written.</exception>
-    /// <exception cref="LlmUnavailableException">The model did not answer the up-front check (<see cref="ModelCheck"/>); nothing was generated.</exception>
+    /// <exception cref="LlmUnavailableException">The chat model or the embedding model did not answer the up-front check
+    /// (<see cref="ModelCheck.RunAsync"/>, <see cref="ModelCheck.RunEmbeddingAsync"/>); nothing was generated.</exception>
     /// <exception cref="IOException">The bank file cannot be written.</exception>
     public async Task<LlmBankBuildResult> RunAsync(IProgress<StudyProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -276,6 +281,8 @@ public sealed class BankBuildSession : IDisposable
         IReadOnlyList<StylePrompt> prompts = options.PromptList;
         // Issue 14, loud failures: a model that cannot answer stops the build before any generation (LlmUnavailableException).
         await ModelCheck.RunAsync(_chat, options.Model!.ToString(), options.Client.Resilience.AttemptTimeout, _time, cancellationToken).ConfigureAwait(false);
+        if (_embeddings is not null)
+            await ModelCheck.RunEmbeddingAsync(_embeddings, options.EncoderText + " (" + options.Model + ")", options.Client.Resilience.AttemptTimeout, _time, cancellationToken).ConfigureAwait(false);
         var generator = new MessageGenerator(_chat, _ledger, new MessageGeneratorOptions { Temperature = (float)options.Temperature });
         var ratings = new RatingEncoder(_chat, _ledger, StyleDimensions.All);
         var build = new BankBuildOptions { PerCell = options.PerCell, Seed = options.Seed };
@@ -311,7 +318,7 @@ public sealed class BankBuildSession : IDisposable
             double wall = _time.GetElapsedTime(_start).TotalSeconds;
             var summary = new BankBuildSummary(LlmBankBuild.Command, written, options.Model!.ToString(), options.EncoderText, options.PerCell,
                 prompts.Select(p => p.Name).ToArray(), GambitContext.Count, result.Bank.Dimensions, result.Requested, result.Generated, result.Encoded,
-                result.Truncated, r2, options.Seed, wall, ModelUses.From(_ledger));
+                result.Truncated, r2, options.Seed, wall, ModelUses.From(_ledger), _ledger.Formats);
             return new LlmBankBuildResult(result.Bank, summary, _notes.ToArray());
         }
         catch (BankSetupException ex)

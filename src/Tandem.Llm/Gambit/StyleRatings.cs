@@ -178,6 +178,7 @@ public sealed class RatingEncoder : IStyleEncoder
     private readonly LlmLedger _ledger;
     private readonly RatingEncoderOptions _options;
     private readonly string _grammar;
+    private readonly string _schema;
 
     /// <summary>Rate on <paramref name="dimensions"/> (each known to <see cref="StyleVocabulary"/>) through <paramref name="client"/>.</summary>
     public RatingEncoder(IChatClient client, LlmLedger ledger, IReadOnlyList<string> dimensions, RatingEncoderOptions? options = null)
@@ -190,6 +191,7 @@ public sealed class RatingEncoder : IStyleEncoder
         if (dimensions.Distinct(StringComparer.Ordinal).Count() != dimensions.Count) throw new ArgumentException("A dimension is listed twice.", nameof(dimensions));
         Dimensions = dimensions.ToArray();
         _grammar = RatingGrammar.For(Dimensions);
+        _schema = RatingGrammar.Schema(Dimensions);
         _options = options ?? new RatingEncoderOptions();
         _options.Validate();
     }
@@ -202,7 +204,7 @@ public sealed class RatingEncoder : IStyleEncoder
     {
         ArgumentNullException.ThrowIfNull(message);
         ModelAnswer answer = await LlmFailures.AskAsync(_client, RatingPrompt.Build(message, Dimensions),
-            AnswerGrammar.With(ModelCall.Options(_options.Temperature, _options.MaxOutputTokens, variant, Purpose), _grammar), cancellationToken).ConfigureAwait(false);
+            AnswerSchema.With(AnswerGrammar.With(ModelCall.Options(_options.Temperature, _options.MaxOutputTokens, variant, Purpose), _grammar), _schema), cancellationToken).ConfigureAwait(false);
         StyleScores scores = answer.Failure is { } failure ? StyleScores.Abstain(failure) : RatingParser.Parse(answer.Text, Dimensions);
         if (!scores.HasScores) _ledger.RecordFallback(scores.Reason);
         return scores;

@@ -13,6 +13,10 @@ public sealed class AccountingEmbeddingGenerator(IEmbeddingGenerator<string, Emb
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
 
+    /// <summary>The provider this stage counts for (the up-front check, <see cref="Providers.ModelCheck.RunEmbeddingAsync"/>,
+    /// calls it directly so that the check is not counted).</summary>
+    internal IEmbeddingGenerator<string, Embedding<float>> Provider => InnerGenerator;
+
     /// <inheritdoc />
     public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {

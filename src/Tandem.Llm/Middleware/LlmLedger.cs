@@ -34,6 +34,7 @@ public sealed class LlmLedger
 {
     private long _calls, _failures, _cacheHits, _promptTokens, _completionTokens, _latencyTicks, _implausible;
     private readonly ConcurrentDictionary<string, int> _fallbacks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _formats = new(StringComparer.Ordinal);
 
     /// <summary>Requests that reached a provider (retries included).</summary>
     public long Calls => Interlocked.Read(ref _calls);
@@ -56,6 +57,10 @@ public sealed class LlmLedger
     /// <summary>Fallbacks by reason category.</summary>
     public IReadOnlyDictionary<string, int> Fallbacks => new SortedDictionary<string, int>(_fallbacks, StringComparer.Ordinal);
 
+    /// <summary>Port requests that reached a provider by the answer format they were sent with (<see cref="AnswerFormats"/>:
+    /// grammar, json-schema or free); retries included, cassette answers not.</summary>
+    public IReadOnlyDictionary<string, long> Formats => new SortedDictionary<string, long>(_formats, StringComparer.Ordinal);
+
     /// <summary>Token counts a server reported that were negative or beyond <see cref="MaxTokensPerCall"/>: not summed
     /// (issue 15, defect 20).</summary>
     public long ImplausibleUsage => Interlocked.Read(ref _implausible);
@@ -76,6 +81,8 @@ public sealed class LlmLedger
         Interlocked.Add(ref _completionTokens, Plausible(completionTokens));
         if (failed) Interlocked.Increment(ref _failures);
     }
+
+    internal void RecordFormat(string format) => _formats.AddOrUpdate(format, 1, (_, n) => n + 1);
 
     internal void RecordCacheHit() => Interlocked.Increment(ref _cacheHits);
 

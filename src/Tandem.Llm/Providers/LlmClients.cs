@@ -43,8 +43,9 @@ public sealed record LlmClientOptions
     /// (<see cref="FallbackGuard"/>, the outermost stage). Null = no guard. Range: [0, 1].</summary>
     public double? MaxFallbackRate { get; init; }
 
-    /// <summary>Whether decoding follows each port's answer grammar where the provider can (<c>gguf:</c>); default
-    /// <see cref="AnswerFormat.Constrained"/>. Other providers are never sent a grammar.</summary>
+    /// <summary>Whether decoding follows each port's answer grammar or schema where the provider declares it can
+    /// (<see cref="LlmClients.DecodingOf"/>: grammars for <c>gguf:</c> and <c>llamacpp:</c>, JSON schemas for
+    /// <c>ollama:</c>); default <see cref="AnswerFormat.Constrained"/>. A provider that declares nothing gets free-form requests.</summary>
     public AnswerFormat Format { get; init; } = AnswerFormat.Constrained;
 
     /// <summary>How a <c>gguf:PATH</c> model runs (context size, threads, default seed); ignored by other providers.</summary>
@@ -65,7 +66,7 @@ public sealed record LlmClientOptions
 
 /// <summary>
 /// Builds the client pipeline for a spec (every provider, <c>gguf:</c> included, gets the same stages), outermost first (STYLE 2): fallback guard (optional) → audit → cassette → resilience
-/// (deadline, retries, concurrency, circuit breaker) → call budget → accounting → answer format (grammar kept or dropped) → provider.
+/// (deadline, retries, concurrency, circuit breaker) → call budget → accounting → answer format (grammar or schema sent as the provider declares, or dropped) → provider.
 /// </summary>
 public static class LlmClients
 {
@@ -91,7 +92,7 @@ public static class LlmClients
             {
                 // Accounting sits inside the retries so every attempt that reaches the provider is counted.
                 (IChatClient provider, key) = CreateProvider(spec, options, environment);
-                client = new AnswerFormatChatClient(provider, constrain: options.Format == AnswerFormat.Constrained && SupportsGrammar(spec.Kind));
+                client = new AnswerFormatChatClient(provider, options.Format == AnswerFormat.Constrained ? DecodingOf(spec.Kind) : ConstrainedDecoding.None, ledger);
                 client = new AccountingChatClient(client, ledger, timeProvider);
                 if (options.MaxCalls is { } max) client = new CallBudgetChatClient(client, max);
                 // An in-process model answers one call at a time (one context, all cores): queueing happens in the
@@ -140,11 +141,20 @@ public static class LlmClients
         }
         string? key = Key(spec, options, environment);
         var credential = new ApiKeyCredential(key ?? "no-key");
-        return (new OpenAI.Chat.ChatClient(spec.Model, credential, OpenAiOptions(spec, options)).AsIChatClient(), key);
+        IChatClient openAi = new OpenAI.Chat.ChatClient(spec.Model, credential, OpenAiOptions(spec, options)).AsIChatClient();
+        return (spec.Kind == LlmKind.LlamaCpp ? new LlamaCppChatClient(openAi) : openAi, key);
     }
 
-    /// <summary>Whether a provider constrains decoding to a GBNF grammar (<see cref="AnswerGrammar"/>).</summary>
-    public static bool SupportsGrammar(LlmKind kind) => kind == LlmKind.Gguf;
+    /// <summary>What a provider declares it can constrain decoding to: a GBNF grammar (<see cref="AnswerGrammar"/>) for
+    /// <c>gguf:</c> (llama.cpp in-process) and <c>llamacpp:</c> (llama-server's <c>grammar</c> field); a JSON schema
+    /// (<see cref="AnswerSchema"/>) for <c>ollama:</c> (its <c>format</c> field, JSON answers only); nothing for
+    /// <c>openai:</c> (OpenAI-compatible servers differ in what they accept, so none is assumed) and replay.</summary>
+    public static ConstrainedDecoding DecodingOf(LlmKind kind) => kind switch
+    {
+        LlmKind.Gguf or LlmKind.LlamaCpp => ConstrainedDecoding.Grammar,
+        LlmKind.Ollama => ConstrainedDecoding.JsonSchema,
+        _ => ConstrainedDecoding.None,
+    };
 
     // Kept apart so that only a gguf: spec touches LLamaSharp (and, through it, loads the native library).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

@@ -63,9 +63,29 @@ public static class LlmEmbeddings
         return new OpenAI.Embeddings.EmbeddingClient(model, new ApiKeyCredential(key ?? "no-key"), LlmClients.OpenAiOptions(spec, options)).AsIEmbeddingGenerator();
     }
 
+    private static IEmbeddingGenerator<string, Embedding<float>> LoadMiniLm() => LoadChecked(NewMiniLm);
+
     // Kept apart so that only embeddings:minilm touches ONNX Runtime (and, through it, loads its native library).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static IEmbeddingGenerator<string, Embedding<float>> LoadMiniLm() => new MiniLm.MiniLmEmbeddingGenerator();
+    private static IEmbeddingGenerator<string, Embedding<float>> NewMiniLm() => new MiniLm.MiniLmEmbeddingGenerator();
+
+    /// <summary>Load the packaged model with <paramref name="load"/>; any failure (a missing native ONNX Runtime, a
+    /// model the package cannot read, too little memory) becomes one <see cref="LlmConfigurationException"/> line naming
+    /// <c>embeddings:minilm</c>, before any work.</summary>
+    internal static IEmbeddingGenerator<string, Embedding<float>> LoadChecked(Func<IEmbeddingGenerator<string, Embedding<float>>> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Exception inner = ex is TypeInitializationException { InnerException: { } cause } ? cause : ex;
+            string line = Redaction.Text(inner.Message).Split('\n')[0].Trim();
+            throw new LlmConfigurationException(
+                $"embeddings:{MiniLm.MiniLmEmbeddingGenerator.Name}: the packaged {MiniLm.MiniLmEmbeddingGenerator.ModelId} could not be loaded ({inner.GetType().Name}: {line}).");
+        }
+    }
 
     private sealed class UnreachableEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
     {

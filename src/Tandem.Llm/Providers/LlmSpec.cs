@@ -17,17 +17,26 @@ public enum LlmKind
     /// <summary>A GGUF model file run in-process by llama.cpp (<see cref="Gguf.GgufChatClient"/>); <see cref="LlmSpec.Model"/>
     /// is the file's path. Nothing leaves the machine.</summary>
     Gguf,
+
+    /// <summary>A llama.cpp server (<c>llama-server</c>) on its OpenAI-compatible endpoint, which also reads a GBNF
+    /// <c>grammar</c> field: every port's answer grammar is sent with its request under <c>--llm-format constrained</c>
+    /// (<see cref="Middleware.AnswerFormatChatClient"/>).</summary>
+    LlamaCpp,
 }
 
 /// <summary>
-/// A parsed provider spec: <c>openai:MODEL[@BASEURL]</c>, <c>ollama:MODEL[@URL]</c>, <c>gguf:PATH</c> or <c>replay:PATH</c>
+/// A parsed provider spec: <c>openai:MODEL[@BASEURL]</c>, <c>ollama:MODEL[@URL]</c>, <c>llamacpp:URL</c> (or
+/// <c>llamacpp:MODEL@URL</c> behind a router that serves several), <c>gguf:PATH</c> or <c>replay:PATH</c>
 /// (the simulated advisors are specs of the seed modules, not of this layer). Keys never appear in a
 /// spec: they come from environment variables only (<see cref="ApiKeys"/>).
 /// </summary>
 public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? CassettePath)
 {
     /// <summary>Accepted forms, for error messages.</summary>
-    public const string Allowed = "openai:MODEL[@BASEURL], ollama:MODEL[@URL], gguf:PATH or replay:PATH";
+    public const string Allowed = "openai:MODEL[@BASEURL], ollama:MODEL[@URL], llamacpp:URL, gguf:PATH or replay:PATH";
+
+    /// <summary>The model name of a <c>llamacpp:URL</c> spec that names none (llama-server serves one model and ignores the name).</summary>
+    public const string LlamaCppDefaultModel = "default";
 
     /// <summary>Ollama's default address.</summary>
     public static readonly Uri DefaultOllama = new("http://127.0.0.1:11434");
@@ -37,7 +46,8 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
         text.StartsWith("openai:", StringComparison.OrdinalIgnoreCase)
         || text.StartsWith("ollama:", StringComparison.OrdinalIgnoreCase)
         || text.StartsWith("replay:", StringComparison.OrdinalIgnoreCase)
-        || text.StartsWith("gguf:", StringComparison.OrdinalIgnoreCase);
+        || text.StartsWith("gguf:", StringComparison.OrdinalIgnoreCase)
+        || text.StartsWith("llamacpp:", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True for <c>simulated</c> or <c>simulated:...</c>: the offline default every command has, which is
     /// not a model (LIBRA's simulated advisor, DLM's simulated designer, GAMBITTS's synthetic bank).</summary>
@@ -67,9 +77,15 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
             if (rest.Trim().Length == 0) throw new FormatException($"LLM spec '{shown}' names no GGUF file (e.g. gguf:models/qwen2.5-0.5b-instruct-q4_k_m.gguf).");
             return new LlmSpec(LlmKind.Gguf, rest, null, null);
         }
-        if (provider is not ("openai" or "ollama")) throw new FormatException($"LLM provider '{Redaction.Text(provider)}' is unknown; allowed: {Allowed}.");
+        if (provider is not ("openai" or "ollama" or "llamacpp")) throw new FormatException($"LLM provider '{Redaction.Text(provider)}' is unknown; allowed: {Allowed}.");
         string model = rest;
         Uri? endpoint = null;
+        // llamacpp:URL names the server only (it serves one model); llamacpp:MODEL@URL names a model too.
+        if (provider == "llamacpp" && (rest.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || rest.StartsWith("https://", StringComparison.OrdinalIgnoreCase)))
+            rest = LlamaCppDefaultModel + "@" + rest;
+        if (provider == "llamacpp" && !rest.Contains('@', StringComparison.Ordinal))
+            throw new FormatException($"LLM spec '{shown}' names no server (e.g. llamacpp:http://127.0.0.1:8080).");
+        model = rest;
         int at = rest.IndexOf('@');
         if (at >= 0)
         {
@@ -84,7 +100,8 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
                 throw new FormatException($"LLM spec '{shown}': the URL carries a credential ('{string.Join("', '", credentials)}' parameter); keys come from {string.Join(" or ", ApiKeys.Variables)} only.");
         }
         if (model.Length == 0 || model.Any(char.IsWhiteSpace)) throw new FormatException($"LLM spec '{shown}' names no model (e.g. openai:gpt-4o-mini).");
-        return new LlmSpec(provider == "openai" ? LlmKind.OpenAi : LlmKind.Ollama, model, endpoint ?? (provider == "ollama" ? DefaultOllama : null), null);
+        LlmKind kind = provider switch { "openai" => LlmKind.OpenAi, "llamacpp" => LlmKind.LlamaCpp, _ => LlmKind.Ollama };
+        return new LlmSpec(kind, model, endpoint ?? (provider == "ollama" ? DefaultOllama : null), null);
     }
 
     /// <summary>The spec as text, with any credential in the endpoint masked (<see cref="Redaction.Url"/>), so it is
@@ -94,6 +111,9 @@ public sealed record LlmSpec(LlmKind Kind, string Model, Uri? Endpoint, string? 
         LlmKind.Replay => "replay:" + CassettePath,
         LlmKind.Gguf => "gguf:" + Model,
         LlmKind.Ollama => string.Create(CultureInfo.InvariantCulture, $"ollama:{Model}@{Redaction.Url(Endpoint)}"),
+        LlmKind.LlamaCpp => Model == LlamaCppDefaultModel
+            ? "llamacpp:" + Redaction.Url(Endpoint)
+            : string.Create(CultureInfo.InvariantCulture, $"llamacpp:{Model}@{Redaction.Url(Endpoint)}"),
         _ => Endpoint is null ? "openai:" + Model : string.Create(CultureInfo.InvariantCulture, $"openai:{Model}@{Redaction.Url(Endpoint)}"),
     };
 }

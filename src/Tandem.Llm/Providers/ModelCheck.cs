@@ -72,6 +72,59 @@ public static class ModelCheck
         }
     }
 
+    /// <summary>The embedding check's one text.</summary>
+    public const string EmbeddingText = "OK";
+
+    /// <summary>The up-front check of an embedding model (<c>embeddings:MODEL</c>): one embedding of
+    /// <see cref="EmbeddingText"/> sent straight to the provider stage of a pipeline built by
+    /// <see cref="LlmEmbeddings.Create"/> under the deadline, not counted in the study's ledger or cassette. It passes
+    /// when exactly one non-empty vector of finite numbers comes back; returns that vector's length (null for a replay
+    /// pipeline, which is not checked). For <c>embeddings:minilm</c> this runs the packaged model once in this process.</summary>
+    /// <param name="pipeline">A pipeline from <see cref="LlmEmbeddings.Create"/>.</param>
+    /// <param name="model">The model's name for the message (e.g. "embeddings:minilm via ollama:…").</param>
+    /// <param name="timeout">Deadline of the check. Range: &gt; 0.</param>
+    /// <param name="timeProvider">The clock of the deadline (default the system's).</param>
+    /// <param name="cancellationToken">The caller's cancellation; it is rethrown, never reported as a failed check.</param>
+    /// <exception cref="LlmUnavailableException">No usable vector: one line naming the model and the reason.</exception>
+    public static async Task<int?> RunEmbeddingAsync(IEmbeddingGenerator<string, Embedding<float>> pipeline, string model, TimeSpan timeout,
+        TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(model);
+        if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The check's deadline must be positive.");
+        if (pipeline.GetService<AccountingEmbeddingGenerator>() is not { } accounting) return null;
+        using var deadline = new CancellationTokenSource(timeout, timeProvider ?? TimeProvider.System);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        GeneratedEmbeddings<Embedding<float>> result;
+        try
+        {
+            result = await accounting.Provider.GenerateAsync([EmbeddingText], cancellationToken: linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested)
+        {
+            throw NoEmbedding(model, $"{FallbackReasons.Timeout}: no embedding within {timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)} s", ex);
+        }
+        catch (LlmConfigurationException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not LlmStopException)
+        {
+            string reason = ModelCall.FailureReason(ex) ?? ex.GetType().Name;
+            throw NoEmbedding(model, reason.StartsWith(FallbackReasons.Http + ":", StringComparison.Ordinal) ? reason + Detail(ex) : reason, ex);
+        }
+        if (result.Count != 1) throw NoEmbedding(model, $"{FallbackReasons.Parse}: {result.Count} vectors for 1 text", null);
+        ReadOnlySpan<float> vector = result[0].Vector.Span;
+        if (vector.Length == 0) throw NoEmbedding(model, FallbackReasons.Parse + ": an empty vector", null);
+        foreach (float v in vector)
+            if (!float.IsFinite(v)) throw NoEmbedding(model, FallbackReasons.Parse + ": a vector with a non-finite number", null);
+        return vector.Length;
+    }
+
     // The innermost message's first line (e.g. "Connection refused (127.0.0.1:11434)"), masked and bounded.
     private static string Detail(Exception ex)
     {
@@ -81,6 +134,9 @@ public static class ModelCheck
         return line.Length == 0 ? "" : ", " + line;
     }
 
-    private static LlmUnavailableException Unavailable(string model, string reason, Exception inner) =>
+    private static LlmUnavailableException NoEmbedding(string model, string reason, Exception? inner) =>
+        new($"{model} did not answer the up-front embedding check ({reason}); nothing was generated", inner);
+
+    private static LlmUnavailableException Unavailable(string model, string reason, Exception? inner) =>
         new($"{model} did not answer the up-front check ({reason}); nothing was simulated (check it with: tandem llm check --llm {model})", inner);
 }

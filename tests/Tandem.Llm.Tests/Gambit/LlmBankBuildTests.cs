@@ -41,6 +41,7 @@ public sealed class LlmBankBuildTests : IDisposable
         Assert.Equal(48, a.Responses); // 2 prompts × 12 contexts × 2
         Assert.Equal(96, a.Llm.Calls); // a generation and a rating per response
         Assert.Equal(server.Requests, a.Llm.Calls + 1); // + the up-front model check, outside the ledger
+        Assert.Equal(new Dictionary<string, long> { [AnswerFormats.Free] = 96 }, a.Formats); // openai: declares no grammar support
         Assert.Equal(Path.Combine(_dir, "a.csv"), a.Out);
         Assert.Equal(["optimism:high", "humor:low"], a.Prompts);
         Assert.Empty(built.Notes);
@@ -52,6 +53,7 @@ public sealed class LlmBankBuildTests : IDisposable
         Assert.Equal(requests, server.Requests);
         Assert.Equal(0, replayed.Summary.Llm.Calls);
         Assert.Equal(96, replayed.Summary.Llm.CacheHits);
+        Assert.Empty(replayed.Summary.Formats);
         Assert.Equal(File.ReadAllText(Path.Combine(_dir, "a.csv")), File.ReadAllText(Path.Combine(_dir, "b.csv")));
         Assert.Equal(BankCsv.Load(Path.Combine(_dir, "a.csv")).Prompts, replayed.Bank.Prompts);
 
@@ -80,6 +82,24 @@ public sealed class LlmBankBuildTests : IDisposable
         Assert.Contains(resumed.Notes, n => n.Contains("cut off a torn last line", StringComparison.Ordinal));
         Assert.Equal(2, server.Requests - before); // the up-front model check and the lost answer
         Assert.Equal(File.ReadAllText(Path.Combine(_dir, "a.csv")), File.ReadAllText(Path.Combine(_dir, "c.csv")));
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadEmbeddingModel_StopsAtTheUpFrontCheck_BeforeAnyGeneration()
+    {
+        // Issue 14, loud failures: an embedding model that cannot answer is found before a single message is written.
+        var paths = new List<string>();
+        await using var server = ScriptedLlmServer.ForRequests(r =>
+        {
+            lock (paths) paths.Add(r.Path);
+            return r.IsEmbedding ? new ScriptedLlmServer.Reply(Status: 404) : ScriptedGambitModel.Reply(r);
+        });
+        await server.StartAsync();
+        LlmBankBuildOptions options = Options($"openai:m@{server.BaseAddress}v1", "a.csv") with { Encoder = "embeddings:no-such-model", Calibration = 10 };
+        var ex = await Assert.ThrowsAsync<LlmUnavailableException>(() => LlmBankBuild.RunAsync(options));
+        Assert.StartsWith($"embeddings:no-such-model (openai:m@{server.BaseAddress}v1) did not answer the up-front embedding check (http: ", ex.Message);
+        Assert.Equal(["/v1/chat/completions", "/v1/embeddings"], paths); // the chat check, the embedding check, nothing else
+        Assert.False(File.Exists(Path.Combine(_dir, "a.csv")));
     }
 
     [Fact]

@@ -75,14 +75,12 @@ public class GgufGrammarTests(GgufModel model)
         ChatOptions? seen = null;
         var inner = new ScriptedChatClient((_, o, _) => { seen = o; return Task.FromResult(new ChatResponse()); });
         ChatOptions request = AnswerGrammar.With(ModelCall.Options(0, 50, null, "libra advisor"), "root ::= \"x\"");
-        await new AnswerFormatChatClient(inner, constrain: false).GetResponseAsync([], request);
+        await new AnswerFormatChatClient(inner, ConstrainedDecoding.None).GetResponseAsync([], request);
         Assert.Null(AnswerGrammar.Of(seen));
         Assert.Equal("libra advisor", seen!.AdditionalProperties![AuditChatClient.PurposeKey]);
         Assert.Equal("root ::= \"x\"", AnswerGrammar.Of(request)); // the caller's options are not changed
-        await new AnswerFormatChatClient(inner, constrain: true).GetResponseAsync([], request);
+        await new AnswerFormatChatClient(inner, ConstrainedDecoding.Grammar).GetResponseAsync([], request);
         Assert.Equal("root ::= \"x\"", AnswerGrammar.Of(seen));
-        Assert.False(LlmClients.SupportsGrammar(LlmKind.OpenAi));
-        Assert.True(LlmClients.SupportsGrammar(LlmKind.Gguf));
     }
 }
 

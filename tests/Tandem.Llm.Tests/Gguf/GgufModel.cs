@@ -20,10 +20,10 @@ public sealed class GgufModel : IDisposable
     }
 
     /// <summary>Write another model into the folder.</summary>
-    public string Write(string name, string? template, int contextLength = 8192)
+    public string Write(string name, string? template, int contextLength = 8192, IEnumerable<string>? words = null)
     {
         string path = Path.Combine(_folder, name);
-        TinyGguf.Write(path, template, contextLength);
+        TinyGguf.Write(path, template, contextLength, words: words);
         return path;
     }
 
