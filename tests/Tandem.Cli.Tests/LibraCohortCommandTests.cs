@@ -44,7 +44,7 @@ public sealed class LibraCohortCommandTests : IDisposable
     {
         var (exit, stdout, stderr) = await CliRunner.Run(Args(Cohort(), "--out", Out));
         Assert.True(exit == 0, stderr);
-        JsonNode root = JsonNode.Parse(stdout)!;
+        JsonNode root = CliJson.Parse(stdout)!;
         Assert.Equal("csv", (string)root["env"]!);
         Assert.Equal(["LinUCB", "LLM-only", "GLRB", "LIBRA", "LIBRA (q=0)"], root["policies"]!.AsArray().Select(p => (string)p!["name"]!).ToArray());
         JsonArray fitted = root["fittedMutableCoefficients"]!.AsArray();
