@@ -4,6 +4,8 @@ using Tandem.Core.Randomness;
 using Tandem.Core.State;
 using Tandem.Gambit.Agents;
 using Tandem.Gambit.Model;
+using Tandem.Core.Ports;
+using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Geometry;
 using Tandem.Recourse.Model;
@@ -372,5 +374,121 @@ public sealed class OpeCommandTests : IDisposable
         var run = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--bootstrap", "0", "--out", Out("x"));
 
         CliRunner.AssertUsageError(run, "decision log line 4, field 'context': 'moon:9' is not a context of target policy");
+    }
+
+    // LIBRA (the gate over GLRB) with a simulated advisor of quality q = 0.8 on the synthetic problem's own truth, taught
+    // 100 steps; Δ is the median width the taught GLRB states on the log's contexts, so about half the lines are followed.
+    private async Task<(string Snapshot, double Delta, GlrbPolicy Trained)> LibraSnapshot(string log, bool safeGate = false, IRecourseAdvisor? advisor = null)
+    {
+        RecourseProblem problem = SyntheticProblem();
+        ScenarioDefaults defaults = Scenarios.Create("synthetic").Defaults;
+        var glrb = new GlrbPolicy(problem, new GlrbOptions { Lambda = defaults.Lambda, Radius = ConfidenceRadiusRule.Constant(defaults.Rho) });
+        var random = new Random(6);
+        for (int t = 0; t < 100; t++)
+        {
+            double[] x = [.. Enumerable.Range(0, problem.Dimension).Select(_ => random.NextDouble())];
+            var decision = await glrb.DecideAsync(x);
+            double reward = decision.Recourse.Sum() * (decision.Arm + 1) + 0.1 * random.NextDouble();
+            await glrb.LearnAsync(x, decision, new RecourseOutcome(reward, reward, decision.Recourse));
+        }
+        var widths = new List<double>();
+        foreach (string line in File.ReadLines(log))
+        {
+            double[] x = JsonNode.Parse(line)!["context"]!.AsArray().Select(v => (double)v!).ToArray();
+            var probe = new GlrbPolicy(problem, glrb.Options);
+            probe.ImportState(glrb.ExportState());
+            widths.Add((await probe.DecideAsync(x)).ConfidenceWidth);
+        }
+        double delta = widths.Order().ElementAt(widths.Count / 2);
+        var theta = Enumerable.Range(0, problem.ArmCount).Select(a => Enumerable.Range(0, problem.Dimension).Select(j => 0.1 * (a + j)).ToArray()).ToArray();
+        var gate = AdvisorGateStage.Libra(glrb, advisor ?? new SimulatedQualityAdvisor(new RecourseTruth(problem, theta), 0.8, Seeds.CreateRandom(3)),
+            new AdvisorGateOptions { Delta = delta, SafeGate = safeGate });
+        string path = Out("libra.json");
+        File.WriteAllText(path, PolicyStates.Serialize(gate.ExportState()));
+        return (path, delta, glrb);
+    }
+
+    private string RecourseLog(int lines)
+    {
+        RecourseProblem problem = SyntheticProblem();
+        var world = new SyntheticBandit(new SyntheticBanditOptions(Arms: problem.ArmCount, Dimension: problem.Dimension), worldSeed: 9);
+        string log = Out("libra.jsonl");
+        File.WriteAllLines(log, world.Log(lines, 3).Select(l => DecisionLogLines.Format(l)));
+        return log;
+    }
+
+    [Fact]
+    public async Task SnapshotTarget_Libra_FollowedLinesAreCountedAndLeftOut_TheRestEvaluated()
+    {
+        string log = RecourseLog(80);
+        var (snapshot, delta, trained) = await LibraSnapshot(log);
+
+        var (exit, stdout, stderr) = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--estimators", "ips", "--bootstrap", "0", "--json", "--out", Out("libra"));
+
+        Assert.True(exit == 0, stderr);
+        JsonNode p = JsonNode.Parse(stdout)!["policies"]![0]!;
+        // Independently: a fresh GLRB per line; width > Δ means the gate follows the advisor (no probability), else its arm.
+        int unstated = 0, used = 0;
+        double sum = 0;
+        foreach (string line in File.ReadLines(log))
+        {
+            JsonNode l = JsonNode.Parse(line)!;
+            double[] x = l["context"]!.AsArray().Select(v => (double)v!).ToArray();
+            var fresh = new GlrbPolicy(SyntheticProblem(), trained.Options);
+            fresh.ImportState(trained.ExportState());
+            RecourseDecision d = await fresh.DecideAsync(x);
+            if (d.ConfidenceWidth > delta) { unstated++; continue; }
+            used++;
+            if (d.Arm == (int)l["arm"]!) sum += (double)l["reward"]! / (double)l["propensity"]!;
+        }
+        Assert.InRange(unstated, 20, 60); // Δ is the median width: about half
+        Assert.Equal(unstated, (int)p["diagnostics"]!["targetUnstatedLines"]!);
+        JsonNode ips = p["estimates"]![0]!;
+        Assert.Equal(used, (int)ips["linesUsed"]!);
+        Assert.Equal(sum / used, (double)ips["value"]!, 1e-9);
+        Assert.Contains($"on {unstated} of 80 lines the target states no probability", (string)ips["note"]!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SnapshotTarget_LibraWithTheSafeGate_Exit2_NamesTheMissingWorld()
+    {
+        string log = RecourseLog(20);
+        var (snapshot, _, _) = await LibraSnapshot(log, safeGate: true);
+
+        var run = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, "the gate has the safe gate on, so whether it follows advice depends on what its advisor 'simulated:q=0.8' advises");
+    }
+
+    private sealed class AbstainingAdvisor : IRecourseAdvisor
+    {
+        public string Name => "llm:test-model";
+
+        public ValueTask<PortAnswer<Advice>> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Advice.Abstain("no answer"));
+    }
+
+    [Fact]
+    public async Task SnapshotTarget_LibraWithAnExternalAdvisor_Exit2_SaysItMayAbstain()
+    {
+        string log = RecourseLog(20);
+        var (snapshot, _, _) = await LibraSnapshot(log, advisor: new AbstainingAdvisor());
+
+        var run = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, "the gate's advisor 'llm:test-model' (a language model or another port) may abstain");
+    }
+
+    [Fact]
+    public async Task SnapshotTarget_LibraOfVersion2_Exit2_SaysToSaveItAgain()
+    {
+        string log = RecourseLog(20);
+        var (snapshot, _, _) = await LibraSnapshot(log);
+        PolicyState state = PolicyStates.Deserialize(File.ReadAllText(snapshot));
+        File.WriteAllText(snapshot, PolicyStates.Serialize(state with { Version = 2 }));
+
+        var run = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--out", Out("x"));
+
+        CliRunner.AssertUsageError(run, "format version 2; this build reads version 3 (older versions do not record which advisor the gate had");
     }
 }

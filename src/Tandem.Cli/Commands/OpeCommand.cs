@@ -10,6 +10,8 @@ using Tandem.Core.Reports;
 using Tandem.Core.State;
 using Tandem.Gambit.Agents;
 using Tandem.Gambit.Model;
+using Tandem.Core.Ports;
+using Tandem.Recourse.Advisors;
 using Tandem.Recourse.Environments;
 using Tandem.Recourse.Experiments;
 using Tandem.Recourse.Geometry;
@@ -39,7 +41,7 @@ public static class OpeCommand
     public static Command Create(CliIo io)
     {
         var log = new Option<string?>("--log") { Description = "The decision log to evaluate (docs/decision-log.md); required unless --validate." };
-        var policy = new Option<string[]>("--policy") { Description = "A target policy: " + TargetSpec.Allowed + ", or snapshot:FILE (a LinUCB or GLRB state written by PolicyStates.Serialize). Repeat to evaluate several; required unless --validate.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var policy = new Option<string[]>("--policy") { Description = "A target policy: " + TargetSpec.Allowed + ", or snapshot:FILE (a LinUCB, GLRB, LIBRA gate or GAMBITTS agent state written by PolicyStates.Serialize). Repeat to evaluate several; required unless --validate.", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var env = new Option<string>("--env") { Description = "For --policy snapshot:FILE: the recourse environment the learner was trained on (" + string.Join(", ", Scenarios.Names) + "; default synthetic). GLRB is rebuilt with the environment's default options.", DefaultValueFactory = _ => "synthetic" };
         var validate = new Option<bool>("--validate") { Description = "Check the estimators against the truth: simulated logs under an exploring policy, targets uniform and every arm, bias, RMSE and interval coverage over repetitions beside the exact value." };
         var repetitions = new Option<int?>("--repetitions") { Description = "With --validate: independent simulated logs, 2..10000 (default 100)." };
@@ -194,14 +196,14 @@ public static class OpeCommand
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>Target policies from snapshot files of trained recourse learners (LinUCB, GLRB): wiring only; the
-/// learners are restored through their own <see cref="IStateful.ImportState"/>, which checks the snapshot.</summary>
+/// <summary>Target policies from snapshot files of trained learners (LinUCB, GLRB, GAMBITTS agents): wiring only; the
+/// learners are restored through their own <see cref="IStateful.ImportState"/> (GAMBITTS: <see cref="GambitAgent.Restore"/>), which checks the snapshot.</summary>
 internal static class SnapshotTargets
 {
     public const string Prefix = "snapshot:";
 
     /// <summary>A target that restores a fresh copy of the snapshot's learner: a recourse learner on the problem of
-    /// <paramref name="envName"/>, or a GAMBITTS Thompson agent on the snapshot's own context space.</summary>
+    /// <paramref name="envName"/>, or a GAMBITTS agent rebuilt from the snapshot alone.</summary>
     public static ITargetSource Load(string spec, string envName, ulong seed)
     {
         string path = spec[Prefix.Length..];
@@ -209,7 +211,7 @@ internal static class SnapshotTargets
         PolicyState state;
         try { state = PolicyStates.Deserialize(File.ReadAllText(path)); }
         catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}': {ex.Message}"); }
-        if (state.Kind is "gambit-stdts" or "gambit-stdts-contextual") return Thompson(spec, state, seed);
+        if (GambitAgent.RestorableKinds.Contains(state.Kind)) return Gambit(spec, state, seed);
         IRecourseScenario scenario;
         try { scenario = Scenarios.Create(envName); }
         catch (ArgumentException ex) { throw new UsageException("--env " + OptionMap.FirstSentence(ex.Message)); }
@@ -219,13 +221,13 @@ internal static class SnapshotTargets
             int mutable = scenario.CreateProblem(RecourseNorm.L2, 0).MutableIndices.Length;
             return scenario.CreateProblem(RecourseNorm.Parse("l2", mutable), defaults.Gamma);
         }
-        Func<IPolicy<double[], RecourseDecision, RecourseOutcome>> restore = state.Kind switch
+        Func<IPolicy<double[], RecourseDecision, RecourseOutcome>> Learner(PolicyState learner) => learner.Kind switch
         {
             "linucb" => () =>
             {
-                var options = new LinUcbOptions { Alpha = Number(state, "alpha"), Lambda = Number(state, "lambda") };
+                var options = new LinUcbOptions { Alpha = Number(learner, "alpha"), Lambda = Number(learner, "lambda") };
                 var p = new LinUcbPolicy(Problem(), options, TimeProvider.System);
-                p.ImportState(state);
+                p.ImportState(learner);
                 return p;
             },
             "glrb" => () =>
@@ -234,57 +236,109 @@ internal static class SnapshotTargets
                 RecourseProblem glrbProblem = Problem();
                 (ConfidenceRadiusRule rule, double? lipschitz) = RadiusSpec.Constant(defaults.Rho).Create(glrbProblem, defaults.NoiseScale, defaults.Lambda);
                 var p = new GlrbPolicy(glrbProblem, new GlrbOptions { Lambda = defaults.Lambda, Radius = rule, Lipschitz = lipschitz }, TimeProvider.System);
-                p.ImportState(state);
+                p.ImportState(learner);
                 return p;
             },
-            _ => throw new UsageException($"--policy '{spec}': a '{state.Kind}' snapshot cannot be evaluated; allowed kinds: linucb, glrb, gambit-stdts, gambit-stdts-contextual."),
+            "advisor-gate" when ReferenceEquals(learner, state) => Gate(spec, state, Learner, Problem),
+            _ => throw new UsageException($"--policy '{spec}': a '{learner.Kind}' {(ReferenceEquals(learner, state) ? "snapshot" : "learner inside the gate")} cannot be evaluated; allowed kinds: linucb, glrb, advisor-gate (over linucb or glrb), {string.Join(", ", GambitAgent.RestorableKinds)}."),
         };
+        Func<IPolicy<double[], RecourseDecision, RecourseOutcome>> restore = Learner(state);
         RecourseProblem problem = Problem();
         try { restore(); } // restore once now, so a snapshot that does not fit the environment stops before the log is read
         catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}' does not fit --env {scenario.Name}: {ex.Message}"); }
         return new PolicyTarget<RecourseDecision, RecourseOutcome>(spec, problem.ArmCount, problem.Dimension, restore);
     }
 
-    // StdTS (seed 002's baseline) reads no context terms, so the snapshot's context names are enough to rebuild it: the
-    // paper's space when the names are the paper's, else a space of those names without terms. Its probabilities are
-    // Monte Carlo estimates over the snapshot's PropensityDraws posterior draws; copy c of the agent draws from a
-    // stream seeded by --seed and c (the snapshot's own random state would repeat the same draws in every copy).
-    private static ITargetSource Thompson(string spec, PolicyState state, ulong seed)
+    // A GAMBITTS agent (StdTS, StdTS:Contextual, poGAMBITTS, foGAMBITTS, blended, ens-po, ens-fo) is rebuilt from its
+    // snapshot alone (GambitAgent.Restore: the state records the context space, d_z and the offline draws). Thompson
+    // agents' probabilities are Monte Carlo estimates over PropensityDraws posterior draws; an ensemble's are the share
+    // of members voting for each arm on the decision's treatment draws. Copy c of the agent draws from a stream seeded
+    // by --seed and c (the snapshot's own random state would repeat the same draws in every copy).
+    private static ITargetSource Gambit(string spec, PolicyState state, ulong seed)
     {
-        int arms;
-        string[] names;
-        AgentOptions options;
-        try
-        {
-            arms = state.Data.GetProperty("arms").GetInt32();
-            names = state.Data.GetProperty("contextNames").Deserialize<string[]>(PolicyStates.JsonOptions) ?? [];
-            options = state.Data.GetProperty("options").Deserialize<AgentOptions>(PolicyStates.JsonOptions) ?? throw new UsageException($"--policy '{spec}': the snapshot has no options.");
-        }
-        catch (Exception ex) when (ex is KeyNotFoundException or JsonException or InvalidOperationException or FormatException)
+        ulong draws = Seeds.Derive(seed, "target-draws");
+        long copies = 0;
+        JsonObject data;
+        try { data = JsonNode.Parse(state.Data.GetRawText())!.AsObject(); }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw new UsageException($"--policy '{spec}': the '{state.Kind}' snapshot cannot be read: {ex.Message}");
         }
+        GambitAgent Restore()
+        {
+            data["random"] = new JsonArray([.. ((Xoshiro256)Seeds.CreateRandom(Seeds.Derive(draws, copies++))).GetState().Select(w => (JsonNode)JsonValue.Create(w))]);
+            return GambitAgent.Restore(state with { Data = JsonSerializer.SerializeToElement(data) });
+        }
+        GambitAgent first;
+        try { first = Restore(); }
+        catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}': {ex.Message}"); }
+        AgentOptions options = first.Options;
         if (options.PropensityDraws == 0)
             throw new UsageException($"--policy '{spec}': the agent was saved with PropensityDraws = 0, so it states no probabilities and cannot be evaluated.");
-        ContextSpace space = names.SequenceEqual(ContextSpace.Paper.Names)
-            ? ContextSpace.Paper
-            : new ContextSpace(names, [], [.. names.Select(_ => (IReadOnlyList<double>)[])]);
-        bool contextual = state.Kind == "gambit-stdts-contextual";
-        ulong draws = Seeds.Derive(seed, "target-draws");
-        long copies = 0;
-        IPolicy<GambitContext, GambitDecision, GambitOutcome> Restore()
+        // The draws behind a probability vector, for the standard error they add: M posterior draws for a Thompson
+        // agent; for an ensemble the members (an approximation: they vote on common treatment draws), and none when the
+        // vote is exact (ens-po using every offline draw: the treatment draws are fixed, the members are the whole posterior).
+        int m = first switch
         {
-            JsonObject data = JsonNode.Parse(state.Data.GetRawText())!.AsObject();
-            data["random"] = new JsonArray([.. ((Xoshiro256)Seeds.CreateRandom(Seeds.Derive(draws, copies++))).GetState().Select(w => (JsonNode)JsonValue.Create(w))]);
-            var agent = new StandardThompson(space, arms, contextual, options, Seeds.CreateRandom(0), TimeProvider.System);
-            agent.ImportState(state with { Data = JsonSerializer.SerializeToElement(data) });
-            return agent;
-        }
-        try { Restore(); }
-        catch (PolicyStateException ex) { throw new UsageException($"--policy '{spec}': {ex.Message}"); }
+            EnsembleGambitts when state.Kind == "gambit-ens-po" && options.OfflineDraws <= options.MonteCarloDraws => 0,
+            EnsembleGambitts => options.EnsembleMembers,
+            _ => options.PropensityDraws,
+        };
+        ContextSpace space = first.Contexts;
         GambitContext Cell(string name) =>
             space.TryParse(name, out GambitContext context) ? context : throw new ArgumentException($"the agent's contexts are {string.Join(", ", space.Names)}", nameof(name));
-        return new CellPolicyTarget<GambitContext, GambitDecision, GambitOutcome>(spec, arms, Cell, options.PropensityDraws, Restore);
+        return new CellPolicyTarget<GambitContext, GambitDecision, GambitOutcome>(spec, first.ArmCount, Cell, m, Restore);
+    }
+
+    // A LIBRA gate (advisor-gate, seed 000 Algorithm 3) over a restored LinUCB or GLRB. Where the gate consults (the
+    // learner's width exceeds Δ) and follows, the decision states no probability (NaN: the evaluator counts and names
+    // those lines); elsewhere the learner's own decision stands. Which lines are which depends only on the learner and
+    // Δ when the advisor always gives applicable advice (a simulated advisor) and the safe gate is off: the advice's
+    // content then never changes a stated probability, so a stand-in advisor whose advice is always followed rebuilds the
+    // target exactly, without the simulated world's θ* that the real one reads. Otherwise the gate is refused, naming what is missing.
+    private static Func<IPolicy<double[], RecourseDecision, RecourseOutcome>> Gate(string spec, PolicyState state,
+        Func<PolicyState, Func<IPolicy<double[], RecourseDecision, RecourseOutcome>>> learner, Func<RecourseProblem> problem)
+    {
+        const int GateVersion = 3;
+        if (state.Version != GateVersion)
+            throw new UsageException($"--policy '{spec}': this 'advisor-gate' snapshot has format version {state.Version}; this build reads version {GateVersion} (older versions do not record which advisor the gate had: save it again with this build).");
+        double delta;
+        bool safe, always;
+        string advisor;
+        PolicyState inner;
+        try
+        {
+            delta = state.Data.GetProperty("delta").GetDouble();
+            safe = state.Data.GetProperty("safeGate").GetBoolean();
+            JsonElement described = state.Data.GetProperty("advisorDescription");
+            advisor = described.GetProperty("name").GetString() ?? "";
+            always = described.GetProperty("alwaysAdvises").GetBoolean();
+            inner = state.Data.GetProperty("inner").Deserialize<PolicyState>(PolicyStates.JsonOptions) ?? throw new JsonException("'inner' is null");
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or JsonException or InvalidOperationException or FormatException)
+        {
+            throw new UsageException($"--policy '{spec}': the 'advisor-gate' snapshot cannot be read: {ex.Message}");
+        }
+        if (!always)
+            throw new UsageException($"--policy '{spec}': the gate's advisor '{ConsoleText.Safe(advisor)}' (a language model or another port) may abstain, and then the gate decides itself with a stated probability; which consulted lines those are cannot be known without the advisor's answers, which the snapshot does not hold.");
+        if (safe)
+            throw new UsageException($"--policy '{spec}': the gate has the safe gate on, so whether it follows advice depends on what its advisor '{ConsoleText.Safe(advisor)}' advises, and the simulated advisor reads its simulated world's θ*, which the snapshot does not record.");
+        Func<IPolicy<double[], RecourseDecision, RecourseOutcome>> restoreInner = learner(inner);
+        return () => new AdvisorGateStage(restoreInner(), problem(), new StandInAdvisor(advisor), new AdvisorGateOptions { Delta = delta });
+    }
+
+    /// <summary>Advice that is always applicable (the patient's own mutable values, arm 0): stands in for a simulated
+    /// advisor whose followed advice states no probability anyway.</summary>
+    private sealed class StandInAdvisor(string name) : IRecourseAdvisor
+    {
+        public string Name => name;
+
+        public ValueTask<PortAnswer<Advice>> AdviseAsync(AdviceRequest request, CancellationToken cancellationToken = default)
+        {
+            var values = new double[request.Problem.MutableIndices.Length];
+            request.Problem.GetMutable(request.Context, values);
+            return ValueTask.FromResult(Advice.Give(0, values));
+        }
     }
 
     private static double Number(PolicyState state, string name) =>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Buffers.Text;
 using System.Text;
 
@@ -192,7 +193,9 @@ internal static class FastLineParser
 
     // Clinger's fast path (Clinger 1990): a decimal w·10^e with w ≤ 2⁵³ and |e| ≤ 22 is one correctly rounded
     // IEEE multiplication or division of two exact doubles, so the result is the correctly rounded value, the same
-    // as any correct parser's. Other numbers (about half of the 17-digit round-trip numbers) go to Utf8Parser.
+    // as any correct parser's. Other numbers of at most 19 significant digits (about half of the 17-digit round-trip
+    // numbers) take the Eisel-Lemire path, also correctly rounded; the rest (zero, longer mantissas, subnormal or
+    // overflowing values) go to Utf8Parser.
     // The token is already checked against JSON's grammar.
     private static bool TryExact(ReadOnlySpan<byte> token, out double value)
     {
@@ -216,7 +219,7 @@ internal static class FastLineParser
                 exponent--;
             }
         }
-        if (digits > 19 || w == 0 || w > 1UL << 53) return false; // ±0 (signed zero) and long mantissas go the long way
+        if (digits > 19 || w == 0) return false; // ±0 (signed zero) and mantissas beyond 19 digits go the long way
         if (j < token.Length)
         {
             j++; // e or E
@@ -230,9 +233,85 @@ internal static class FastLineParser
             }
             exponent += minus ? -e : e;
         }
-        if (exponent is < -22 or > 22) return false;
-        double v = exponent >= 0 ? w * PowersOfTen[exponent] : w / PowersOfTen[-exponent];
+        double v;
+        if (w <= 1UL << 53 && exponent is >= -22 and <= 22) v = exponent >= 0 ? w * PowersOfTen[exponent] : w / PowersOfTen[-exponent];
+        else if (!TryEiselLemire(w, exponent, out v)) return false;
         value = negative ? -v : v;
+        return true;
+    }
+
+    // 128-bit truncations of 5^q, q = -342..308, high word then low word (fast_float's power_of_five_128 table, built
+    // here exactly from BigInteger by the same rule as its generating script).
+    private static readonly ulong[] PowersOfFive = BuildPowersOfFive();
+
+    private const int SmallestPowerOfFive = -342, LargestPowerOfFive = 308;
+
+    private static ulong[] BuildPowersOfFive()
+    {
+        var table = new ulong[2 * (LargestPowerOfFive - SmallestPowerOfFive + 1)];
+        BigInteger two128 = BigInteger.One << 128, two127 = BigInteger.One << 127, mask = (BigInteger.One << 64) - 1;
+        for (int q = SmallestPowerOfFive; q <= LargestPowerOfFive; q++)
+        {
+            BigInteger c;
+            if (q < 0)
+            {
+                BigInteger power5 = BigInteger.Pow(5, -q);
+                int z = 0;
+                while ((BigInteger.One << z) < power5) z++;
+                c = q >= -27 ? (BigInteger.One << (z + 127)) / power5 + 1 : (BigInteger.One << (2 * z + 128)) / power5 + 1;
+                while (c >= two128) c >>= 1;
+            }
+            else
+            {
+                c = BigInteger.Pow(5, q);
+                while (c < two127) c <<= 1;
+                while (c >= two128) c >>= 1;
+            }
+            int i = 2 * (q - SmallestPowerOfFive);
+            table[i] = (ulong)(c >> 64);
+            table[i + 1] = (ulong)(c & mask);
+        }
+        return table;
+    }
+
+    // The Eisel-Lemire algorithm (Lemire 2021, "Number parsing at a gigabyte per second", Software: Practice and
+    // Experience 51(8), §5-6; fast_float's compute_float): w·10^q for an exact 0 < w < 2⁶⁴, from the 128-bit product of
+    // w and the truncated 5^q, correctly rounded (ties to even). The 128-bit product is always sufficient for an exact w
+    // (Mushtak and Lemire 2023, "Fast number parsing without fallback"). Subnormal and overflowing results and q outside
+    // the table go the long way (false). Positive values only; the caller applies the sign.
+    internal static bool TryEiselLemire(ulong w, int q, out double value)
+    {
+        value = 0;
+        if (w == 0 || q < SmallestPowerOfFive || q > LargestPowerOfFive) return false;
+        const int MantissaBits = 52;
+        int lz = BitOperations.LeadingZeroCount(w);
+        w <<= lz;
+        int index = 2 * (q - SmallestPowerOfFive);
+        ulong high = Math.BigMul(w, PowersOfFive[index], out ulong low);
+        const ulong PrecisionMask = ulong.MaxValue >> (MantissaBits + 3);
+        if ((high & PrecisionMask) == PrecisionMask)
+        {
+            ulong secondHigh = Math.BigMul(w, PowersOfFive[index + 1], out _);
+            low += secondHigh;
+            if (secondHigh > low) high++;
+        }
+        int upperBit = (int)(high >> 63);
+        int shift = upperBit + 64 - MantissaBits - 3;
+        ulong mantissa = high >> shift;
+        int power2 = ((217706 * q) >> 16) + 63 + upperBit - lz + 1023;
+        if (power2 <= 0) return false; // subnormal
+        // A tie between two doubles can only arise when 5^q fits in 64 bits (-4 ≤ q ≤ 23) and only zeros were shifted out.
+        if (low <= 1 && q >= -4 && q <= 23 && (mantissa & 3) == 1 && (mantissa << shift) == high) mantissa &= ~1UL;
+        mantissa += mantissa & 1;
+        mantissa >>= 1;
+        if (mantissa >= 2UL << MantissaBits)
+        {
+            mantissa = 1UL << MantissaBits;
+            power2++;
+        }
+        mantissa &= ~(1UL << MantissaBits);
+        if (power2 >= 0x7FF) return false; // overflow: the reader's error
+        value = BitConverter.UInt64BitsToDouble(mantissa | (ulong)power2 << MantissaBits);
         return true;
     }
 

@@ -122,6 +122,9 @@ public sealed class EnsembleGambitts : GambitAgent
     public static EnsembleGambitts FullyOnline(ContextSpace contexts, int armCount, int embeddingDimension, AgentOptions options, Random random, TimeProvider? timeProvider = null) =>
         new("ens-foGAMBITTS", "gambit-ens-fo", contexts, armCount, embeddingDimension, options, random, null, timeProvider);
 
+    /// <inheritdoc />
+    protected override int EmbeddingDimension => _dimension;
+
     /// <summary>The members (read-only use: their scratch is the agent's).</summary>
     public IReadOnlyList<Mlp> Members => _members;
 

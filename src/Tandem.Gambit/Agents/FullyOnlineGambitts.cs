@@ -77,6 +77,9 @@ public sealed class FullyOnlineGambitts : GambitAgent
         return new FullyOnlineGambitts("blended", "gambit-blended", generator.Contexts, generator.PromptCount, generator.EmbeddingDimension, options, random, generator, offlineRandom, timeProvider);
     }
 
+    /// <inheritdoc />
+    protected override int EmbeddingDimension => _dimension;
+
     /// <summary>The reward model.</summary>
     public BayesianLinearRegression RewardModel => _reward;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Tandem.Core.Abstractions;
 using Tandem.Core.Decisions;
 using Tandem.Core.State;
+using Tandem.Gambit.Environment;
 using Tandem.Gambit.Model;
 
 namespace Tandem.Gambit.Agents;
@@ -15,11 +16,13 @@ namespace Tandem.Gambit.Agents;
 /// arm is rare: a consumer floors it, as off-policy evaluation does). Decisions are owned (a copied probability vector) and issued by a <see cref="DecisionIssuer"/>;
 /// Learn reads only its arguments and refuses decisions it did not issue or has already learned.
 /// </summary>
-/// <remarks>State (<see cref="IStateful"/>): the kind, K, the context space (its size and names), the options, the issuer, the random generator and the
-/// model (posteriors, networks, buffers) of the concrete agent. Import validates all of it before changing anything.</remarks>
+/// <remarks>State (<see cref="IStateful"/>): the kind, K, the context space (its names, term names and terms), the working
+/// embedding's dimension d_z (0 for StdTS), the options, the issuer, the random generator and the model (posteriors,
+/// networks, buffers, offline treatment draws) of the concrete agent. Import validates all of it before changing anything.
+/// The state is self-sufficient: <see cref="Restore"/> rebuilds the agent from it alone (no bank or generator).</remarks>
 public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, GambitOutcome>, IStateful
 {
-    private const int StateVersion = 2; // 2: records the context space
+    private const int StateVersion = 3; // 2: records the context space; 3: also its terms and d_z, so a snapshot rebuilds its agent (Restore)
     private readonly double[] _scores;
     private readonly double[] _propensities;
 
@@ -64,6 +67,9 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
 
     /// <summary>The agent's random source.</summary>
     protected Random Random { get; }
+
+    /// <summary>d_z, the length of the working embeddings the agent reads (0 for an agent that reads none, StdTS); recorded in the state.</summary>
+    protected virtual int EmbeddingDimension => 0;
 
     /// <summary>Issues the agent's decision ids.</summary>
     protected DecisionIssuer Issuer { get; }
@@ -133,8 +139,9 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
 
     /// <inheritdoc />
     public PolicyState ExportState() =>
-        PolicyStates.Pack(Kind, StateVersion, new AgentState(ArmCount, Contexts.Count, Contexts.Names.ToArray(), Options, Issuer.Export(), PolicyStates.ExportRandom(Random),
-            JsonSerializer.SerializeToElement(ExportModel(), PolicyStates.JsonOptions)));
+        PolicyStates.Pack(Kind, StateVersion, new AgentState(ArmCount, Contexts.Count, Contexts.Names.ToArray(), Contexts.TermNames.ToArray(),
+            Enumerable.Range(0, Contexts.Count).Select(c => Contexts.Terms(c).ToArray()).ToArray(), EmbeddingDimension, Options, Issuer.Export(),
+            PolicyStates.ExportRandom(Random), JsonSerializer.SerializeToElement(ExportModel(), PolicyStates.JsonOptions)));
 
     /// <inheritdoc />
     public void ImportState(PolicyState state)
@@ -144,11 +151,16 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
         PolicyStates.Require(data.Contexts == Contexts.Count, $"The state is of an agent over a space of {data.Contexts} context(s); this agent's space has {Contexts.Count}.");
         PolicyStates.Require(data.ContextNames is not null && data.ContextNames.AsSpan().SequenceEqual(Contexts.Names.ToArray()),
             $"The state's contexts ({string.Join(", ", data.ContextNames ?? [])}) are not this agent's ({string.Join(", ", Contexts.Names)}).");
+        PolicyStates.Require(data.ContextTermNames is not null && data.ContextTermNames.AsSpan().SequenceEqual(Contexts.TermNames.ToArray())
+            && data.ContextTerms is not null && data.ContextTerms.Length == Contexts.Count
+            && Enumerable.Range(0, Contexts.Count).All(c => data.ContextTerms[c] is not null && data.ContextTerms[c].AsSpan().SequenceEqual(Contexts.Terms(c))),
+            $"The state's context terms [{string.Join(", ", data.ContextTermNames ?? [])}] or their values are not this agent's ({Contexts.Describe()}).");
         PolicyStates.Require(data.Options is not null, "The state has no options.");
         PolicyStates.Require(data.Options == Options, $"The state was saved with options {data.Options}; this agent has {Options}.");
         DecisionIssuer.Validate(data.Issuer);
         PolicyStates.ValidateRandom(data.Random);
         Action apply = PrepareImport(data.Model);
+        PolicyStates.Require(data.EmbeddingDimension == EmbeddingDimension, $"The state is of an agent over d_z = {data.EmbeddingDimension}; this agent has d_z = {EmbeddingDimension}.");
         apply();
         Issuer.Import(data.Issuer);
         PolicyStates.ImportRandom(Random, data.Random);
@@ -175,5 +187,75 @@ public abstract class GambitAgent : IPolicy<GambitContext, GambitDecision, Gambi
         }
     }
 
-    private sealed record AgentState(int Arms, int Contexts, string[] ContextNames, AgentOptions Options, DecisionIssuerState Issuer, ulong[] Random, JsonElement Model);
+    /// <summary>The kinds <see cref="Restore"/> rebuilds.</summary>
+    public static IReadOnlyList<string> RestorableKinds { get; } =
+        ["gambit-stdts", "gambit-stdts-contextual", "gambit-po", "gambit-fo", "gambit-blended", "gambit-ens-po", "gambit-ens-fo"];
+
+    /// <summary>
+    /// Rebuild the agent a state was exported from, from the state alone: its kind picks the agent (StdTS,
+    /// StdTS:Contextual, poGAMBITTS, foGAMBITTS, blended, ens-poGAMBITTS, ens-foGAMBITTS), and K, the context space,
+    /// d_z and the options come from the state. Agents with an offline treatment model (po, blended, ens-po) take their
+    /// draws from the state too, so no bank or generator is needed; the rebuilt agent is then restored with
+    /// <see cref="ImportState"/>, random state included, and decides exactly as the saved one would.
+    /// </summary>
+    /// <param name="state">A state written by <see cref="ExportState"/> of this build (version 3).</param>
+    /// <param name="timeProvider">Stamps the rebuilt agent's decisions; <see cref="TimeProvider.System"/> when null.</param>
+    /// <exception cref="PolicyStateException">The kind is not one of <see cref="RestorableKinds"/>, the version is not
+    /// this build's (older versions do not record the context terms and d_z), or the state does not validate.</exception>
+    public static GambitAgent Restore(PolicyState state, TimeProvider? timeProvider = null)
+    {
+        if (state is null) throw new PolicyStateException("No state was given (expected a GAMBITTS agent's state).");
+        if (!RestorableKinds.Contains(state.Kind))
+            throw new PolicyStateException($"A '{state.Kind}' state is not a GAMBITTS agent's; restorable kinds: {string.Join(", ", RestorableKinds)}.");
+        if (state.Version != StateVersion)
+            throw new PolicyStateException($"This '{state.Kind}' state has format version {state.Version}; this build restores version {StateVersion} (older versions do not record the context terms and embedding size needed to rebuild the agent: save it again with this build).");
+        AgentState data = PolicyStates.Unpack<AgentState>(state, state.Kind, StateVersion);
+        PolicyStates.Require(data.Arms >= 1, $"The state's K = {data.Arms}; it must be ≥ 1.");
+        PolicyStates.Require(data.Options is not null, "The state has no options.");
+        PolicyStates.Require(data.ContextNames is not null && data.ContextTermNames is not null && data.ContextTerms is not null, "The state has no context space (names, term names and terms).");
+        ContextSpace space;
+        try { space = new ContextSpace(data.ContextNames!, data.ContextTermNames!, data.ContextTerms!.Select(t => (IReadOnlyList<double>)(t ?? [])).ToArray()); }
+        catch (ArgumentException ex) { throw new PolicyStateException($"The state's context space cannot be rebuilt: {ex.Message}", ex); }
+        int d = data.EmbeddingDimension;
+        bool needsEmbedding = state.Kind is not ("gambit-stdts" or "gambit-stdts-contextual");
+        PolicyStates.Require(needsEmbedding ? d >= 1 : d == 0, $"The '{state.Kind}' state has d_z = {d}; {(needsEmbedding ? "it must be ≥ 1" : "StdTS reads no embedding (0)")}.");
+        AgentOptions options = data.Options!;
+        try { options.Validate(); }
+        catch (ArgumentException ex) { throw new PolicyStateException($"The state's options are invalid: {ex.Message}", ex); }
+        Random random = Core.Randomness.Seeds.CreateRandom(0); // replaced by the state's random state on import
+        // A placeholder pool of the right shape (K × |X| cells of M zero responses): the offline draws it gives are
+        // overwritten by the state's own on import, so no generator is read.
+        ITreatmentPool Pool() => new PlaceholderPool(data.Arms, space, d, options.OfflineDraws);
+        GambitAgent agent = state.Kind switch
+        {
+            "gambit-stdts" => new StandardThompson(space, data.Arms, contextual: false, options, random, timeProvider),
+            "gambit-stdts-contextual" => new StandardThompson(space, data.Arms, contextual: true, options, random, timeProvider),
+            "gambit-po" => new PartiallyOnlineGambitts(Pool(), options, random, Core.Randomness.Seeds.CreateRandom(0), timeProvider),
+            "gambit-fo" => new FullyOnlineGambitts(space, data.Arms, d, options, random, timeProvider),
+            "gambit-blended" => FullyOnlineGambitts.Blended(Pool(), options, random, Core.Randomness.Seeds.CreateRandom(0), timeProvider),
+            "gambit-ens-po" => EnsembleGambitts.PartiallyOnline(Pool(), options, random, Core.Randomness.Seeds.CreateRandom(0), timeProvider),
+            _ => EnsembleGambitts.FullyOnline(space, data.Arms, d, options, random, timeProvider),
+        };
+        agent.ImportState(state);
+        return agent;
+    }
+
+    private sealed record AgentState(int Arms, int Contexts, string[] ContextNames, string[] ContextTermNames, double[][] ContextTerms, int EmbeddingDimension,
+        AgentOptions Options, DecisionIssuerState Issuer, ulong[] Random, JsonElement Model);
+
+    /// <summary>K × |X| cells of <c>size</c> zero embeddings of length d: the shape of an offline treatment model whose draws a state then supplies.</summary>
+    private sealed class PlaceholderPool(int prompts, ContextSpace contexts, int dimension, int size) : ITreatmentPool
+    {
+        public int PromptCount => prompts;
+
+        public ContextSpace Contexts => contexts;
+
+        public int EmbeddingDimension => dimension;
+
+        public int CellSize(int prompt, GambitContext context) => size;
+
+        public void Response(int prompt, GambitContext context, int index, Span<double> embedding) => embedding.Clear();
+
+        public void Generate(int prompt, GambitContext context, Random random, Span<double> embedding) => embedding.Clear();
+    }
 }

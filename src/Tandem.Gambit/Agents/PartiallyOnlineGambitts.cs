@@ -170,6 +170,9 @@ public sealed class PartiallyOnlineGambitts : GambitAgent
         WriteCellFeatures();
     }
 
+    /// <inheritdoc />
+    protected override int EmbeddingDimension => _treatment.Dimension;
+
     /// <summary>The reward model.</summary>
     public BayesianLinearRegression RewardModel => _reward;
 

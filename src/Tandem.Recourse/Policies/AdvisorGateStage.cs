@@ -99,11 +99,14 @@ internal sealed record AdvisorLedgerState(int Queries, int Followed, int Project
 /// </summary>
 /// <remarks>LIBRA is this gate over GLRB (<see cref="Libra"/>); LLM-only is the gate with Δ = 0 over
 /// <see cref="UniformRecoursePolicy"/> (<see cref="LlmOnly"/>). A NaN width (a policy that states none)
-/// never consults. The advisor's state is part of the gate's when the advisor is <see cref="IStateful"/>.</remarks>
+/// never consults. The advisor's state is part of the gate's when the advisor is <see cref="IStateful"/>, and the state
+/// always records which advisor it was (<c>advisorDescription</c>: its display name, kind "simulated" with its quality q,
+/// "clinician", or "external" for a language model or any other port, and whether it always gives applicable advice),
+/// so a reader can tell whether the gate can be rebuilt without the advisor (off-policy evaluation does).</remarks>
 public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecision, RecourseOutcome>
 {
     private const string Kind = "advisor-gate";
-    private const int Version = 2;
+    private const int Version = 3; // 3: records which advisor the gate had (AdvisorDescription)
 
     /// <summary>The fallback reason of advice the safe gate declined.</summary>
     public const string SafeGateReason = "safe gate: advice's UCB below the bandit pair's LCB";
@@ -195,7 +198,16 @@ public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecisi
 
     /// <inheritdoc />
     public override PolicyState ExportState() => PolicyStates.Pack(Kind, Version, new GateState(
-        Options.Delta, Options.SafeGate, Ledger.Export(), (_advisor as IStateful)?.ExportState(), InnerStateful.ExportState()));
+        Options.Delta, Options.SafeGate, Describe(_advisor), Ledger.Export(), (_advisor as IStateful)?.ExportState(), InnerStateful.ExportState()));
+
+    // Simulated advisors never abstain and their advice is always applicable (a valid arm, finite values, projected
+    // when outside the feasible set); a language model or any other port may abstain or fail.
+    private static AdvisorDescription Describe(IRecourseAdvisor advisor) => advisor switch
+    {
+        SimulatedQualityAdvisor q => new(advisor.Name, "simulated", q.Quality, AlwaysAdvises: true),
+        SimulatedClinicianAdvisor => new(advisor.Name, "clinician", null, AlwaysAdvises: true),
+        _ => new(advisor.Name, "external", null, AlwaysAdvises: false),
+    };
 
     /// <inheritdoc />
     public override void ImportState(PolicyState state)
@@ -203,6 +215,7 @@ public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecisi
         var data = PolicyStates.Unpack<GateState>(state, Kind, Version);
         PolicyStates.Require(data.Delta == Options.Delta, $"The state was saved with Δ = {data.Delta}; this gate has Δ = {Options.Delta}.");
         PolicyStates.Require(data.SafeGate == Options.SafeGate, $"The state was saved with safe gate {data.SafeGate}; this gate has {Options.SafeGate}.");
+        PolicyStates.Require(data.AdvisorDescription is not null, "The state does not record which advisor the gate had.");
         AdvisorLedger.Validate(data.Ledger);
         PolicyStates.Require(data.Inner is not null, "The state has no inner policy state.");
         var statefulAdvisor = _advisor as IStateful;
@@ -225,7 +238,11 @@ public sealed class AdvisorGateStage : DelegatingPolicy<double[], RecourseDecisi
         Ledger.Import(data.Ledger);
     }
 
-    private sealed record GateState(double Delta, bool SafeGate, AdvisorLedgerState Ledger, PolicyState? Advisor, PolicyState Inner);
+    private sealed record GateState(double Delta, bool SafeGate, AdvisorDescription AdvisorDescription, AdvisorLedgerState Ledger, PolicyState? Advisor, PolicyState Inner);
+
+    /// <summary>Which advisor a gate had: display name, kind ("simulated", "clinician", "external"), q of a simulated
+    /// advisor, and whether every answer is applicable advice (never an abstention or a fallback).</summary>
+    private sealed record AdvisorDescription(string Name, string Kind, double? Quality, bool AlwaysAdvises);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Tandem.Core.Randomness;
 using Tandem.Evaluation.Logs;
@@ -112,5 +113,75 @@ public sealed class FastLineParserTests
         // Catches a scanner that takes notes, payloads, escapes, a non-integral arm or an overflowing number itself.
         var fast = new LineFields();
         Assert.False(FastLineParser.TryParse(Encoding.UTF8.GetBytes(line), ref fast));
+    }
+
+    // The reference: .NET's double.Parse, correctly rounded since .NET Core 3.0 (an independent implementation).
+    private static void AssertEiselLemire(ulong w, int q, ref int taken)
+    {
+        double expected = double.Parse(w.ToString(CultureInfo.InvariantCulture) + "e" + q.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        if (!FastLineParser.TryEiselLemire(w, q, out double actual)) return; // the long way: Utf8Parser
+        taken++;
+        Assert.True(BitConverter.DoubleToInt64Bits(expected) == BitConverter.DoubleToInt64Bits(actual), $"{w}e{q}: expected {expected:R}, got {actual:R}");
+    }
+
+    // Catches a wrong table entry, shift, exponent or rounding (ties to even) in the Eisel-Lemire path, which now takes
+    // the 17-digit numbers Clinger's fast path cannot.
+    [Fact]
+    public void TryEiselLemire_AgreesWithDoubleParse_BitForBit_OnRoundTripAndRandomDecimals()
+    {
+        var random = new Random(17);
+        int taken = 0, tried = 0;
+        for (int i = 0; i < 100_000; i++)
+        {
+            // A finite positive double's 17 significant digits, as a log writes them ("R" may give fewer).
+            double d = BitConverter.Int64BitsToDouble(random.NextInt64(1, 0x7FF0_0000_0000_0000));
+            foreach (string text in new[] { d.ToString("E16", CultureInfo.InvariantCulture), d.ToString("R", CultureInfo.InvariantCulture) })
+            {
+                (ulong w, int q) = Decimal(text);
+                AssertEiselLemire(w, q, ref taken);
+                tried++;
+            }
+            // Random mantissas of up to 19 digits with exponents across the range.
+            ulong m = (ulong)random.NextInt64(1, long.MaxValue) % 10_000_000_000_000_000_000UL;
+            if (m == 0) m = 1;
+            AssertEiselLemire(m, random.Next(-360, 320), ref taken);
+            AssertEiselLemire(m, random.Next(-25, 25), ref taken);
+            tried += 2;
+        }
+        Assert.True(taken > tried * 9 / 10, $"the fast path took {taken} of {tried}");
+    }
+
+    [Theory]
+    [InlineData(9007199254740993UL, 0)]   // 2⁵³ + 1: a tie, rounds to even (down)
+    [InlineData(9007199254740995UL, 0)]   // 2⁵³ + 3: a tie, rounds to even (up)
+    [InlineData(9007199254740993UL, 1)]
+    [InlineData(18014398509481989UL, 0)]  // 2⁵⁴ + 5: doubles there are 4 apart, nearer 2⁵⁴ + 4 (down)
+    [InlineData(17976931348623157UL, 292)] // the largest double
+    [InlineData(22250738585072014UL, -324)] // the smallest normal double
+    [InlineData(49406564584124654UL, -340)] // subnormal: the long way
+    [InlineData(17976931348623159UL, 292)] // overflows: the long way
+    [InlineData(1UL, 23)]
+    [InlineData(9999999999999999999UL, -4)]
+    [InlineData(12345678901234567UL, -17)]
+    public void TryEiselLemire_EdgeCases_AgreeWithDoubleParse_OrGoTheLongWay(ulong w, int q)
+    {
+        int taken = 0;
+        AssertEiselLemire(w, q, ref taken);
+        bool expectLongWay = q == -340 || (q == 292 && w == 17976931348623159UL);
+        Assert.Equal(expectLongWay ? 0 : 1, taken);
+    }
+
+    private static (ulong W, int Q) Decimal(string text)
+    {
+        int e = text.IndexOfAny(['E', 'e']);
+        string mantissa = e < 0 ? text : text[..e];
+        int q = e < 0 ? 0 : int.Parse(text[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        int dot = mantissa.IndexOf('.', StringComparison.Ordinal);
+        if (dot >= 0)
+        {
+            q -= mantissa.Length - dot - 1;
+            mantissa = mantissa.Remove(dot, 1);
+        }
+        return (ulong.Parse(mantissa, CultureInfo.InvariantCulture), q);
     }
 }
