@@ -394,7 +394,7 @@ public sealed class OpeCommandTests : IDisposable
         var widths = new List<double>();
         foreach (string line in File.ReadLines(log))
         {
-            double[] x = JsonNode.Parse(line)!["context"]!.AsArray().Select(v => (double)v!).ToArray();
+            double[] x = CliJson.Parse(line)!["context"]!.AsArray().Select(v => (double)v!).ToArray();
             var probe = new GlrbPolicy(problem, glrb.Options);
             probe.ImportState(glrb.ExportState());
             widths.Add((await probe.DecideAsync(x)).ConfidenceWidth);
@@ -426,13 +426,13 @@ public sealed class OpeCommandTests : IDisposable
         var (exit, stdout, stderr) = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--estimators", "ips", "--bootstrap", "0", "--json", "--out", Out("libra"));
 
         Assert.True(exit == 0, stderr);
-        JsonNode p = JsonNode.Parse(stdout)!["policies"]![0]!;
+        JsonNode p = CliJson.Parse(stdout)!["policies"]![0]!;
         // Independently: a fresh GLRB per line; width > Δ means the gate follows the advisor (no probability), else its arm.
         int unstated = 0, used = 0;
         double sum = 0;
         foreach (string line in File.ReadLines(log))
         {
-            JsonNode l = JsonNode.Parse(line)!;
+            JsonNode l = CliJson.Parse(line)!;
             double[] x = l["context"]!.AsArray().Select(v => (double)v!).ToArray();
             var fresh = new GlrbPolicy(SyntheticProblem(), trained.Options);
             fresh.ImportState(trained.ExportState());

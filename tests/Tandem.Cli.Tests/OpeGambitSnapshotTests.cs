@@ -118,7 +118,7 @@ public sealed class OpeGambitSnapshotTests : IDisposable
     public async Task ImportState_WithOtherContextTerms_IsRefused_NamingThem()
     {
         GambitAgent agent = await Trained("fo", 3);
-        JsonObject data = JsonNode.Parse(agent.ExportState().Data.GetRawText())!.AsObject();
+        JsonObject data = CliJson.Parse(agent.ExportState().Data.GetRawText())!.AsObject();
         data["contextTerms"]![2]![0] = 20;
         PolicyState edited = agent.ExportState() with { Data = JsonSerializer.SerializeToElement(data) };
 
@@ -177,10 +177,10 @@ public sealed class OpeGambitSnapshotTests : IDisposable
         var again = await CliRunner.Run("ope", "--log", log, "--policy", "snapshot:" + snapshot, "--estimators", "ips,dr", "--bootstrap", "0", "--json", "--out", Out("p-" + id));
 
         Assert.True(exit == 0, stderr);
-        JsonNode p = JsonNode.Parse(stdout)!["policies"]![0]!;
+        JsonNode p = CliJson.Parse(stdout)!["policies"]![0]!;
         Assert.Equal(draws, (int)p["diagnostics"]!["targetDraws"]!);
         Dictionary<string, double[]> pi = Probabilities(id, PolicyStates.Deserialize(File.ReadAllText(snapshot)));
-        var lines = File.ReadLines(log).Select(l => JsonNode.Parse(l)!).ToList();
+        var lines = File.ReadLines(log).Select(l => CliJson.Parse(l)!).ToList();
         double exact = lines.Average(l => Enumerable.Range(0, 3).Sum(a => pi[(string)l["context"]!]![a] * (double)l["expectedRewards"]![a]!));
         // Monte Carlo error of the per-line estimates averaged over 150 lines, and of the 30-decision reference: < 0.02.
         Assert.Equal(exact, (double)p["exact"]!, 0.02);
