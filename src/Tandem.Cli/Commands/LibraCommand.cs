@@ -272,7 +272,7 @@ public static class LibraCommand
             foreach (AdvisorQuality q in summary.Advisors ?? [])
                 io.Output.WriteLine($"η of {ConsoleText.Safe(q.Advisor)}: mean {ReportText.MeanSd(q.MeanEta.Mean, q.MeanEta.Sd)} per patient, largest {ReportText.Number(q.MaxEta)} ({q.Method}).");
             foreach (ClaimCheck c in summary.Claims ?? [])
-                io.Output.WriteLine($"{(c.Holds * 10 >= c.Runs * 8 ? "holds" : "fails")} in {c.Holds}/{c.Runs} runs: {c.Claim} ({c.Measure}).");
+                io.Output.WriteLine($"{(c.Holds * 10 >= c.Runs * 8 ? "holds" : "does not hold")} (true in {c.Holds}/{c.Runs} runs): {c.Claim} ({c.Measure}).");
         }
         return CliApp.Ok;
     }
