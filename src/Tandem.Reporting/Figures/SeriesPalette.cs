@@ -17,7 +17,7 @@ public static class SeriesPalette
         ["LLM-only"] = 1,     // vermillion
         ["GLRB"] = 2,         // bluish green
         ["LIBRA"] = 3,        // reddish purple
-        ["LIBRA (q=0)"] = 4,  // orange
+        ["LIBRA (q=0)"] = 6,  // black: the control, kept apart from LLM-only's vermillion (orange was too close)
     };
 
     /// <summary>The preferred palette index of <paramref name="name"/>, the same in every figure.</summary>
