@@ -125,6 +125,34 @@ public sealed class DecisionLogFile : IDisposable
         }
     }
 
+    /// <summary>The decision's fields of a log line, in the log's order (docs/decision-log.md): <c>decisionId</c>,
+    /// <c>time</c>, <c>context</c> (written by <paramref name="writeContext"/>), <c>arm</c>, <c>propensity</c>,
+    /// <c>probabilities</c>, <c>notes</c>, <c>payload</c>. Every writer of log lines (the study runner's observer, the
+    /// decision service) goes through here, so the lines cannot drift apart.</summary>
+    /// <typeparam name="TState">What <paramref name="writeContext"/> needs (a static lambda over it allocates nothing).</typeparam>
+    public static void WriteDecision<TState>(Utf8JsonWriter writer, Decision decision, TState state, Action<Utf8JsonWriter, TState> writeContext)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(writeContext);
+        writer.WriteNumber("decisionId"u8, decision.Id.Value);
+        writer.WriteString("time"u8, decision.Time);
+        writer.WritePropertyName("context"u8);
+        writeContext(writer, state);
+        writer.WriteNumber("arm"u8, decision.Arm);
+        writer.WritePropertyName("propensity"u8);
+        WriteNumber(writer, decision.Propensity);
+        writer.WriteStartArray("probabilities"u8);
+        foreach (double p in decision.Probabilities) WriteNumber(writer, p);
+        writer.WriteEndArray();
+        writer.WriteStartArray("notes"u8);
+        foreach (string note in decision.Notes.Items) writer.WriteStringValue(note);
+        writer.WriteEndArray();
+        writer.WriteStartObject("payload"u8);
+        decision.WritePayload(writer);
+        writer.WriteEndObject();
+    }
+
     internal static void WriteNumber(Utf8JsonWriter writer, double value)
     {
         if (double.IsFinite(value)) writer.WriteNumberValue(value);
@@ -155,22 +183,7 @@ internal sealed class Observer<TContext, TDecision, TOutcome>(DecisionLogFile fi
         w.WriteNumber("run"u8, step.Run);
         w.WriteNumber("step"u8, step.Step);
         w.WriteString("policy"u8, step.Policy);
-        w.WriteNumber("decisionId"u8, decision.Id.Value);
-        w.WriteString("time"u8, decision.Time);
-        w.WritePropertyName("context"u8);
-        writeContext(w, step.Context);
-        w.WriteNumber("arm"u8, decision.Arm);
-        w.WritePropertyName("propensity"u8);
-        DecisionLogFile.WriteNumber(w, decision.Propensity);
-        w.WriteStartArray("probabilities"u8);
-        foreach (double p in decision.Probabilities) DecisionLogFile.WriteNumber(w, p);
-        w.WriteEndArray();
-        w.WriteStartArray("notes"u8);
-        foreach (string note in decision.Notes.Items) w.WriteStringValue(note);
-        w.WriteEndArray();
-        w.WriteStartObject("payload"u8);
-        decision.WritePayload(w);
-        w.WriteEndObject();
+        DecisionLogFile.WriteDecision(w, decision, (writeContext, step.Context), static (w, s) => s.writeContext(w, s.Context));
         w.WritePropertyName("reward"u8);
         DecisionLogFile.WriteNumber(w, step.Outcome.Reward);
         w.WritePropertyName("expectedReward"u8);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tandem.Core.Decisions;
+using Tandem.Core.Logging;
 
 namespace Tandem.Service.Studies;
 
@@ -12,8 +13,8 @@ namespace Tandem.Service.Studies;
 /// truth, so <c>expectedReward</c> and <c>optimalReward</c> are null and <c>expectedRewards</c> holds K nulls;
 /// <c>reward</c> is null until the reward is committed (the log endpoint fills it in).
 /// </summary>
-/// <remarks>Written here rather than by <c>Tandem.Core.Logging</c>, whose line writer is internal to the study runner's
-/// observer; the field order and number formatting are the same.</remarks>
+/// <remarks>The decision's fields come from <see cref="DecisionLogFile.WriteDecision{TState}"/>, the writer of the CLI's
+/// lines; only the run, step and truth fields differ.</remarks>
 internal static class DecisionLine
 {
     public static string Write(string study, long sequence, string policy, Decision decision, StudyLearner learner, object context)
@@ -26,22 +27,7 @@ internal static class DecisionLine
             w.WriteNumber("run"u8, 0);
             w.WriteNumber("step"u8, sequence - 1);
             w.WriteString("policy"u8, policy);
-            w.WriteNumber("decisionId"u8, decision.Id.Value);
-            w.WriteString("time"u8, decision.Time);
-            w.WritePropertyName("context"u8);
-            learner.WriteContext(w, context);
-            w.WriteNumber("arm"u8, decision.Arm);
-            w.WritePropertyName("propensity"u8);
-            Number(w, decision.Propensity);
-            w.WriteStartArray("probabilities"u8);
-            foreach (double p in decision.Probabilities) Number(w, p);
-            w.WriteEndArray();
-            w.WriteStartArray("notes"u8);
-            foreach (string note in decision.Notes.Items) w.WriteStringValue(note);
-            w.WriteEndArray();
-            w.WriteStartObject("payload"u8);
-            decision.WritePayload(w);
-            w.WriteEndObject();
+            DecisionLogFile.WriteDecision(w, decision, (learner, context), static (w, s) => s.learner.WriteContext(w, s.context));
             w.WriteNull("reward"u8);
             w.WriteNull("expectedReward"u8);
             w.WriteNull("optimalReward"u8);
@@ -60,12 +46,6 @@ internal static class DecisionLine
         var node = JsonNode.Parse(line)!.AsObject();
         node["reward"] = reward.Value;
         return node.ToJsonString();
-    }
-
-    private static void Number(Utf8JsonWriter w, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumberValue(value);
-        else w.WriteNullValue();
     }
 }
 
