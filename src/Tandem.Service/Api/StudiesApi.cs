@@ -97,42 +97,32 @@ public static class StudiesApi
         }
     }
 
-    private static async Task<IResult> DecideAsync(string id, HttpContext http, StudyRegistry registry, AdminKey admin, ServiceOptions options)
-    {
-        if (Authorize(id, http, registry, admin, adminOnly: false, out IStudyHost? study) is { } refused) return refused;
-        try
-        {
-            using JsonDocument body = await ReadBodyAsync(http, options.MaxBodyBytes).ConfigureAwait(false);
-            JsonElement root = Object(body);
-            RejectUnknown(root, "context", "subject", "requestId");
-            if (study!.Spec.Kind == "whittle")
-                throw RequestException.Invalid("$", $"Study '{id}' is a whittle study: ask for its call list with POST /v1/studies/{id}/plan {{\"states\": [...]}}.");
-            JsonElement context = root.TryGetProperty("context", out var c) ? c : default;
-            string? subject = OptionalString(root, "subject", 200);
-            string? requestId = OptionalString(root, "requestId", 200);
-            object parsed = study!.ReadContext(context);
-            return Reply(await study.DecideAsync(new DecideCommand(parsed, subject, requestId), http.RequestAborted).ConfigureAwait(false));
-        }
-        catch (RequestException ex)
-        {
-            return Problem(ex);
-        }
-    }
+    private static Task<IResult> DecideAsync(string id, HttpContext http, StudyRegistry registry, AdminKey admin, ServiceOptions options) =>
+        AskAsync(id, http, registry, admin, options, plan: false);
 
-    private static async Task<IResult> PlanAsync(string id, HttpContext http, StudyRegistry registry, AdminKey admin, ServiceOptions options)
+    private static Task<IResult> PlanAsync(string id, HttpContext http, StudyRegistry registry, AdminKey admin, ServiceOptions options) =>
+        AskAsync(id, http, registry, admin, options, plan: true);
+
+    // One path for a decision (`context`) and a whittle study's call list (`states`): the two differ only in the field
+    // that carries the input and in which kind of study may be asked.
+    private static async Task<IResult> AskAsync(string id, HttpContext http, StudyRegistry registry, AdminKey admin, ServiceOptions options, bool plan)
     {
         if (Authorize(id, http, registry, admin, adminOnly: false, out IStudyHost? study) is { } refused) return refused;
         try
         {
-            if (study!.Spec.Kind != "whittle")
+            bool whittle = study!.Spec.Kind == "whittle";
+            if (plan && !whittle)
                 throw RequestException.Invalid("$", $"Study '{id}' is a {study.Spec.Kind} study: only whittle studies plan; ask it with POST /v1/studies/{id}/decisions.");
             using JsonDocument body = await ReadBodyAsync(http, options.MaxBodyBytes).ConfigureAwait(false);
             JsonElement root = Object(body);
-            RejectUnknown(root, "states", "subject", "requestId");
-            JsonElement states = root.TryGetProperty("states", out var c) ? c : default;
+            string field = plan ? "states" : "context";
+            RejectUnknown(root, field, "subject", "requestId");
+            if (!plan && whittle)
+                throw RequestException.Invalid("$", $"Study '{id}' is a whittle study: ask for its call list with POST /v1/studies/{id}/plan {{\"states\": [...]}}.");
+            JsonElement input = root.TryGetProperty(field, out var c) ? c : default;
             string? subject = OptionalString(root, "subject", 200);
             string? requestId = OptionalString(root, "requestId", 200);
-            object parsed = study.ReadContext(states);
+            object parsed = study.ReadContext(input);
             return Reply(await study.DecideAsync(new DecideCommand(parsed, subject, requestId), http.RequestAborted).ConfigureAwait(false));
         }
         catch (RequestException ex)
