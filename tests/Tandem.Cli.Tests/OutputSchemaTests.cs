@@ -53,6 +53,10 @@ public sealed class OutputSchemaTests : IDisposable
         var (exit, stdout, stderr) = await CliRunner.Run([.. args, "--json", "--out", Out(schema + command.Replace(' ', '-'))]);
         Assert.True(exit == 0, stderr);
         AssertEnvelope(schema, command, stdout);
+        // The settings record the options as given (catches an envelope whose settings stay empty or keep defaults only).
+        JsonObject settings = JsonNode.Parse(stdout)!["settings"]!.AsObject();
+        foreach (string option in new[] { "--runs", "--seeds", "--repetitions", "--replicates" })
+            if (Array.IndexOf(args, option) is int at and >= 0) Assert.Equal(args[at + 1], (string)settings[option]!);
         // summary.json holds the same envelope (up to the wall time, which the printed copy shares).
         JsonNode written = JsonNode.Parse(File.ReadAllText(Path.Combine(Out(schema + command.Replace(' ', '-')), "summary.json")))!;
         Assert.Equal(JsonNode.Parse(stdout)!["results"]!.ToJsonString(), written["results"]!.ToJsonString());

@@ -31,7 +31,11 @@ public static class CommandSettings
     {
         ArgumentNullException.ThrowIfNull(parse);
         var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (Option option in parse.CommandResult.Command.Options)
+        // The invoked command's own options, and those its parents pass down (e.g. `libra`'s options under `libra ablation`).
+        var options = new List<Option>(parse.CommandResult.Command.Options);
+        for (SymbolResult? r = parse.CommandResult.Parent; r is CommandResult c; r = c.Parent)
+            options.AddRange(c.Command.Options.Where(o => o.Recursive));
+        foreach (Option option in options)
         {
             if (option is HelpOption || option.Name is "--json" or "--help") continue;
             OptionResult? result = parse.GetResult(option);
