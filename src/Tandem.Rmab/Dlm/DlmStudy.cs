@@ -46,6 +46,12 @@ public sealed record DlmTaskSummary(
 /// <param name="PaperMnr">Per method, the same average of the task rows <see cref="DlmTaskSummary.PaperMnr"/>.</param>
 public sealed record DlmAverage(IReadOnlyDictionary<string, Aggregate> Mnr, IReadOnlyDictionary<string, Aggregate>? Row = null, IReadOnlyDictionary<string, Aggregate>? PaperMnr = null);
 
+/// <summary>What the embedding model of the <see cref="EmbeddingDesigner"/> cost over a study.</summary>
+/// <param name="Model">The embedding model's name, e.g. "minilm".</param>
+/// <param name="Texts">Texts embedded (each once: the phrases of every sentence and the 36 feature descriptions).</param>
+/// <param name="Seconds">Wall seconds spent inside the model.</param>
+public sealed record EmbeddingUse(string Model, int Texts, double Seconds);
+
 /// <summary>The object `tandem dlm --json` prints and summary.json holds (issue 3 contract; field names and order are
 /// the CLI's).</summary>
 public sealed record DlmSummary(
@@ -66,7 +72,8 @@ public sealed record DlmSummary(
     long Refusals,
     IReadOnlyList<DlmTaskSummary> Tasks,
     DlmAverage Average,
-    ModelUse? Llm = null);
+    ModelUse? Llm = null,
+    EmbeddingUse? Embedding = null);
 
 /// <summary>A finished DLM study: the experiment's result, summarised and reported (<see cref="IReportable"/>).</summary>
 /// <param name="Result">The Table 4 result.</param>
@@ -80,6 +87,9 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
 
     /// <summary>Model use, filled by the host from its ledgers when the designer is a language model.</summary>
     public ModelUse? ModelUse { get; init; }
+
+    /// <summary>The embedding model's use, filled by the host when the designer is the <see cref="EmbeddingDesigner"/>.</summary>
+    public EmbeddingUse? Embedding { get; init; }
 
     /// <summary>Another run's summary (e.g. the other planner on the same seeds) to set beside this one in the report.</summary>
     public DlmSummary? Compare { get; init; }
@@ -114,7 +124,7 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
             var row = DlmMethods.All.ToDictionary(m => m, m => RobustStats.AverageRow(r.Tasks.Select(t => t.MnrOf(m)).ToArray()));
             return new DlmSummary("dlm", o.Seeds, o.Seed, o.Arms, o.Budget, o.Planner.Name.ToLowerInvariant(), r.Designer, r.Wall.TotalSeconds, o.Stages, o.Candidates,
                 o.Trials, o.Steps, o.Discount, r.NonIndexableArms, r.Refusals, tasks,
-                new DlmAverage(DlmMethods.All.ToDictionary(m => m, r.AverageMnr), row, DlmMethods.All.ToDictionary(m => m, r.PaperAverageMnr)), ModelUse);
+                new DlmAverage(DlmMethods.All.ToDictionary(m => m, r.AverageMnr), row, DlmMethods.All.ToDictionary(m => m, r.PaperAverageMnr)), ModelUse, Embedding);
         }
     }
 
@@ -154,6 +164,10 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
         };
         if (s.Designer == RewardDesigners.Simulated)
             body.Add(new ParagraphBlock("The designer is a **simulation** of a language model (no model was called). It is given what a model is given: each task's sentence, the feature names and its own candidates' state-feature distributions. It grounds the sentence in features with a fixed word-to-feature mapping written before its results were seen, proposes weighted expressions with seeded noise, and its reflector picks the candidate whose distribution puts the largest share of positive states on the features the sentence names (docs/dlm-simulated-designer.md). It never reads the Base reward. The cohort is Tandem's ARMMAN-like generator (docs/dlm-cohort.md), not ARMMAN's data."));
+        if (s.Designer == RewardDesigners.MiniLm)
+            body.Add(new ParagraphBlock("The designer is the sentence-embedding model all-MiniLM-L6-v2, run in this process (no chat model was called). It is given what a language model is given: each task's sentence, the feature names and its own candidates' state-feature distributions. It cuts the sentence into phrases, names the feature groups whose descriptions are outliers in similarity to a phrase (modified z-score ≥ 3.5), reads clock times against the call slots' printed ranges, proposes weighted expressions over the named groups' features with seeded diversity, edits the last winner in later stages, and its reflector picks the candidate whose distribution puts the largest similarity-weighted share of positive states on the named groups (docs/dlm-designer.md). It never reads the Base reward." +
+                (s.Embedding is { } e ? $" The model embedded {e.Texts} texts in {e.Seconds.ToString("F1", Inv)} s ({(s.WallSeconds > 0 ? e.Seconds / s.WallSeconds : 0).ToString("0.0%", Inv)} of the wall time)." : "") +
+                " The cohort is Tandem's ARMMAN-like generator (docs/dlm-cohort.md), not ARMMAN's data."));
         if (s.Designer == RewardDesigners.Oracle)
             body.Add(new ParagraphBlock("**Oracle ablation — an upper bound, not a result about designing rewards from language.** The designer reads each task's true feature set from the Base reward and corrupts it (each true feature kept with probability 0.75, later stages edit toward the true features with probability 0.5), and its reflector favours the candidate whose state-feature distribution gives the *true* features the largest share with probability 0.8. The cohort is Tandem's ARMMAN-like generator (docs/dlm-cohort.md), not ARMMAN's data."));
         if (s.Llm is { } llm)
@@ -224,7 +238,7 @@ public sealed record DlmStudyResult(DlmExperimentResult Result, DlmStudyOptions 
         body.Add(new HeadingBlock("Beside the paper: Table 4", 2));
         body.Add(new ParagraphBlock("Each cell: the paper's value ± SE | Tandem's, computed as the authors' analysis computes Table 4 (No Action and the DLM columns: IQM of the returns normalised by the IQMs of Random's and Base's returns, SE = the IQM's SE over the denominator; Default: IQM of the per-seed MNRs; IQMs keep the values between the 25th and 75th percentiles). " +
             "Differences common to every task: Tandem's cohort is a generated population, not ARMMAN's 7,668 mothers (docs/dlm-cohort.md); " +
-            $"the planner is {ReportText.Code(s.Planner)}, the paper trains PPO; the designer is {ReportText.Code(s.Designer)}, the paper's is Gemini Pro; the authors pool single-trial returns over seeds where Tandem uses each seed's mean over its trials. The last column names what this run measured that explains the task's largest difference."));
+            $"the planner is {ReportText.Code(s.Planner)}, the paper trains PPO; the designer is {ReportText.Code(s.Designer)}{(s.Designer == RewardDesigners.Oracle ? " (an oracle ablation that reads the Base reward's features: an upper bound, not a language result)" : "")}, the paper's is Gemini Pro; the authors pool single-trial returns over seeds where Tandem uses each seed's mean over its trials. The last column names what this run measured that explains the task's largest difference."));
         var table = new List<IReadOnlyList<string>>();
         foreach (DlmTaskSummary t in rows)
         {
