@@ -35,6 +35,7 @@ public static class CliApp
         root.Add(RmabCommand.Create(io));
         root.Add(GambittsCommand.Create(io));
         root.Add(OpeCommand.Create(io));
+        root.Add(BatchRegretCommand.Create(io));
         root.Add(ServeCommand.Create(io));
         root.Add(SchemaCommand.Create(io));
         return root;

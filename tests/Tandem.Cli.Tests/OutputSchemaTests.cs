@@ -109,7 +109,7 @@ public sealed class OutputSchemaTests : IDisposable
         foreach (string name in SchemaCommand.Outputs.Keys) Assert.Contains(name, list.Out);
         var one = await CliRunner.Run("schema", "dlm");
         Assert.Equal(JsonSchemas.Text(SchemaCommand.For("dlm")), one.Out);
-        CliRunner.AssertUsageError(await CliRunner.Run("schema", "nope"), "schema 'nope' is unknown; allowed: dlm,");
+        CliRunner.AssertUsageError(await CliRunner.Run("schema", "nope"), "schema 'nope' is unknown; allowed: batch-regret, dlm,");
     }
 
     private static void AssertEnvelope(string schema, string command, string stdout)

@@ -35,6 +35,7 @@ public static class SchemaCommand
         ["gambitts-bank-build"] = ("tandem gambitts bank build", typeof(BankBuildSummary)),
         ["ope"] = ("tandem ope", typeof(OpeSummary)),
         ["ope-validate"] = ("tandem ope --validate", typeof(OpeValidationSummary)),
+        ["batch-regret"] = ("tandem batch-regret", typeof(BatchRegretSummary)),
     };
 
     /// <summary>The schema named <paramref name="name"/>.</summary>
