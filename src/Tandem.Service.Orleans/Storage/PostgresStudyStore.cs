@@ -27,8 +27,7 @@ public sealed class PostgresStudyStore : IStudyStore
         try
         {
             await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(Schema, connection);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await PostgresSchema.ApplyAsync(connection, Schema, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -47,8 +46,7 @@ public sealed class PostgresStudyStore : IStudyStore
         try
         {
             using var connection = source.OpenConnection();
-            using var command = new NpgsqlCommand(Schema, connection);
-            command.ExecuteNonQuery();
+            PostgresSchema.Apply(connection, Schema);
         }
         catch
         {
@@ -59,7 +57,7 @@ public sealed class PostgresStudyStore : IStudyStore
     }
 
     /// <summary>The schema script shipped with the store (<c>Storage/tandem-postgres.sql</c>).</summary>
-    public static string Schema { get; } = ReadSchema();
+    public static string Schema { get; } = PostgresSchema.Read("tandem-postgres.sql");
 
     /// <inheritdoc />
     public async Task CreateStudyAsync(StoredStudy study, CancellationToken cancellationToken = default)
@@ -238,12 +236,4 @@ public sealed class PostgresStudyStore : IStudyStore
         reader.GetInt64(0), (StudyEventType)reader.GetInt16(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3),
         reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.GetInt64(6), reader.GetString(7),
         reader.IsDBNull(8) ? null : reader.GetString(8));
-
-    private static string ReadSchema()
-    {
-        using Stream stream = typeof(PostgresStudyStore).Assembly.GetManifestResourceStream("Tandem.Service.Orleans.Storage.tandem-postgres.sql")
-            ?? throw new InvalidOperationException("The PostgreSQL schema script is not embedded.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 }
