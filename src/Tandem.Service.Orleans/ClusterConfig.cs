@@ -27,6 +27,12 @@ public sealed record ClusterConfig
     /// any machine that reaches it; needs <c>store.kind: postgres</c>, whose connection string it uses).</summary>
     public string Clustering { get; init; } = "localhost";
 
+    /// <summary>The initial timeout of the failure detector's probes (Orleans' <c>ClusterMembershipOptions.ProbeTimeout</c>),
+    /// in seconds, 0.1..60; null keeps Orleans' default. A killed silo is declared dead after a few missed probes, so this
+    /// sets most of the failover time; too short and a silo that merely pauses (a loaded machine, a long GC) is declared
+    /// dead and stops.</summary>
+    public double? ProbeTimeoutSeconds { get; init; }
+
     /// <summary>The silo port of the primary silo (localhost clustering). Range 1..65535. Default 11111.</summary>
     public int PrimarySiloPort { get; init; } = 11111;
 
@@ -63,6 +69,8 @@ public sealed record ClusterConfig
         if (!IPAddress.TryParse(AdvertisedIp, out _)) throw new ArgumentException($"advertisedIp must be an IP address; got '{AdvertisedIp}'.", "advertisedIp");
         if (Store == "sqlite" && string.IsNullOrWhiteSpace(StoreDirectory)) throw new ArgumentException("store.directory must not be empty.", "store.directory");
         if (Store == "postgres" && string.IsNullOrWhiteSpace(ConnectionString)) throw new ArgumentException("store.connectionString is required for the postgres store.", "store.connectionString");
+        if (ProbeTimeoutSeconds is { } probe && !(probe >= 0.1 && probe <= 60))
+            throw new ArgumentOutOfRangeException("clustering.probeTimeoutSeconds", probe.ToString(CultureInfo.InvariantCulture), "clustering.probeTimeoutSeconds must lie in 0.1..60.");
         Port(PrimarySiloPort, "clustering.primarySiloPort");
         Port(SiloPort, "siloPort");
         Port(GatewayPort, "gatewayPort");
@@ -144,7 +152,8 @@ public sealed record ClusterConfig
             {
                 "kind" => config with { Clustering = Text(p.Value, "clustering.kind") },
                 "primarySiloPort" => config with { PrimarySiloPort = Integer(p.Value, "clustering.primarySiloPort") },
-                _ => throw new ArgumentException($"unknown field '{p.Name}'. Allowed: kind, primarySiloPort.", "clustering." + p.Name),
+                "probeTimeoutSeconds" => config with { ProbeTimeoutSeconds = Number(p.Value, "clustering.probeTimeoutSeconds") },
+                _ => throw new ArgumentException($"unknown field '{p.Name}'. Allowed: kind, primarySiloPort, probeTimeoutSeconds.", "clustering." + p.Name),
             };
         }
         return config;
@@ -172,6 +181,9 @@ public sealed record ClusterConfig
     private static int Integer(JsonElement value, string field) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int n) ? n
             : throw new ArgumentException($"{field} must be an integer; got {value.GetRawText()}.", field);
+
+    private static double Number(JsonElement value, string field) =>
+        value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw new ArgumentException($"{field} must be a number; got {value.GetRawText()}.", field);
 
     private static void Port(int port, string field)
     {

@@ -47,6 +47,8 @@ public static class ClusterServiceApp
                 {
                     builder.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, cluster.PrimarySiloEndpoint, cluster.ServiceId, cluster.ClusterId);
                 }
+                if (cluster.ProbeTimeoutSeconds is { } probe)
+                    builder.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(probe));
                 AddStudyGrains(builder.Services);
                 silo?.Invoke(builder);
             });
