@@ -28,10 +28,10 @@ public sealed record ClusterConfig
     public string Clustering { get; init; } = "localhost";
 
     /// <summary>The initial timeout of the failure detector's probes (Orleans' <c>ClusterMembershipOptions.ProbeTimeout</c>),
-    /// in seconds, 0.1..60; null keeps Orleans' default. A killed silo is declared dead after a few missed probes, so this
-    /// sets most of the failover time; too short and a silo that merely pauses (a loaded machine, a long GC) is declared
-    /// dead and stops.</summary>
-    public double? ProbeTimeoutSeconds { get; init; }
+    /// in seconds, 0.1..60. Default 2 (Orleans' own default is 5). A killed silo is declared dead after a few missed probes,
+    /// so this sets most of the failover time (measured here: about 3 s at 1 s, 13–18 s at 5 s); too short and a silo that
+    /// merely pauses (a loaded machine, a long GC) is declared dead and stops.</summary>
+    public double ProbeTimeoutSeconds { get; init; } = 2;
 
     /// <summary>The silo port of the primary silo (localhost clustering). Range 1..65535. Default 11111.</summary>
     public int PrimarySiloPort { get; init; } = 11111;
@@ -69,8 +69,8 @@ public sealed record ClusterConfig
         if (!IPAddress.TryParse(AdvertisedIp, out _)) throw new ArgumentException($"advertisedIp must be an IP address; got '{AdvertisedIp}'.", "advertisedIp");
         if (Store == "sqlite" && string.IsNullOrWhiteSpace(StoreDirectory)) throw new ArgumentException("store.directory must not be empty.", "store.directory");
         if (Store == "postgres" && string.IsNullOrWhiteSpace(ConnectionString)) throw new ArgumentException("store.connectionString is required for the postgres store.", "store.connectionString");
-        if (ProbeTimeoutSeconds is { } probe && !(probe >= 0.1 && probe <= 60))
-            throw new ArgumentOutOfRangeException("clustering.probeTimeoutSeconds", probe.ToString(CultureInfo.InvariantCulture), "clustering.probeTimeoutSeconds must lie in 0.1..60.");
+        if (!(ProbeTimeoutSeconds >= 0.1 && ProbeTimeoutSeconds <= 60))
+            throw new ArgumentOutOfRangeException("clustering.probeTimeoutSeconds", ProbeTimeoutSeconds.ToString(CultureInfo.InvariantCulture), "clustering.probeTimeoutSeconds must lie in 0.1..60.");
         Port(PrimarySiloPort, "clustering.primarySiloPort");
         Port(SiloPort, "siloPort");
         Port(GatewayPort, "gatewayPort");

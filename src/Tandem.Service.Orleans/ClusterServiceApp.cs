@@ -47,8 +47,7 @@ public static class ClusterServiceApp
                 {
                     builder.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, cluster.PrimarySiloEndpoint, cluster.ServiceId, cluster.ClusterId);
                 }
-                if (cluster.ProbeTimeoutSeconds is { } probe)
-                    builder.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(probe));
+                builder.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds));
                 AddStudyGrains(builder.Services);
                 silo?.Invoke(builder);
             });

@@ -13,7 +13,7 @@ using Xunit.Abstractions;
 namespace Tandem.Service.Orleans.Tests;
 
 /// <summary>Issue 19 §1–2 over PostgreSQL clustering, as it runs: two <c>--cluster</c> processes (child processes on
-/// 127.0.0.1, a probe timeout of 1 s) find each other only through the membership table in the
+/// 127.0.0.1, the service's default probe timeout) find each other only through the membership table in the
 /// store's database; the process whose silo hosts a study is killed (SIGKILL, no goodbye) under concurrent load through
 /// the other; the study reactivates there with every acknowledged decision and reward, and its learner equals a replay of
 /// the log. The time from the kill to the first acknowledged decision after it is written to the test output (not
@@ -186,7 +186,7 @@ internal sealed class ServeProcess : IDisposable
         File.WriteAllText(config, JsonSerializer.Serialize(new
         {
             clusterId,
-            clustering = new { kind = "postgres", probeTimeoutSeconds = 1 },
+            clustering = new { kind = "postgres" },
             store = new { kind = "postgres", connectionString },
             siloPort = FreePort(),
             gatewayPort = FreePort(),
