@@ -1,7 +1,9 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
 using Tandem.Service.Security;
 using Tandem.Service.Storage;
 using Tandem.Service.Studies;
@@ -30,7 +32,22 @@ public static class ClusterServiceApp
                 services.AddSingleton<IStudyStore>(_ => Storage.PostgresStudyStore.Open(cluster.ConnectionString!));
             services.AddOrleans(builder =>
             {
-                builder.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, cluster.PrimarySiloEndpoint, cluster.ServiceId, cluster.ClusterId);
+                if (cluster.Clustering == "postgres")
+                {
+                    builder.Configure<ClusterOptions>(o =>
+                    {
+                        o.ClusterId = cluster.ClusterId;
+                        o.ServiceId = cluster.ServiceId;
+                    });
+                    IPAddress ip = cluster.AdvertisedAddress;
+                    builder.ConfigureEndpoints(ip, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(ip));
+                    Storage.PostgresMembershipTable.AddTo(builder.Services, cluster.ConnectionString!);
+                }
+                else
+                {
+                    builder.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, cluster.PrimarySiloEndpoint, cluster.ServiceId, cluster.ClusterId);
+                }
+                builder.Configure<ClusterMembershipOptions>(o => o.ProbeTimeout = TimeSpan.FromSeconds(cluster.ProbeTimeoutSeconds));
                 AddStudyGrains(builder.Services);
                 silo?.Invoke(builder);
             });

@@ -24,9 +24,18 @@ internal sealed class StudyGrain(IStudyStore store, TimeProvider time, WriterOpt
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         string id = this.GetPrimaryKeyString();
-        StoredStudy stored = await FindAsync(store, id, cancellationToken).ConfigureAwait(true)
-            ?? throw new InvalidOperationException($"The shared store has no study '{id}'.");
-        _host = await StudyHost.OpenAsync(stored, store, time, options, logger, metrics, cancellationToken).ConfigureAwait(true);
+        try
+        {
+            StoredStudy stored = await FindAsync(store, id, cancellationToken).ConfigureAwait(true)
+                ?? throw new InvalidOperationException($"The shared store has no study '{id}'.");
+            _host = await StudyHost.OpenAsync(stored, store, time, options, logger, metrics, cancellationToken).ConfigureAwait(true);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
+        {
+            // The store is failing. Its driver's exception may not cross silos (Orleans has no codec for it): the caller
+            // gets an OrleansException naming it, which the front end answers 503.
+            throw new OrleansException($"Study '{id}' could not be opened from the store: {ex.GetType().Name}: {ex.Message}");
+        }
         logger.LogInformation("Study {Study} activated on {Silo}", id, silo.SiloAddress);
     }
 
@@ -94,8 +103,14 @@ internal sealed class StudyGrain(IStudyStore store, TimeProvider time, WriterOpt
 
     private StudyHost Host => _host ?? throw new InvalidOperationException("The study grain is not active.");
 
-    private static GrainReply From<T>(Reply<T> reply) =>
-        reply.Error is { } error ? Refusal(error, reply.Extra as double?) : new GrainReply { Json = JsonSerializer.Serialize(reply.Value, Json) };
+    private GrainReply From<T>(Reply<T> reply)
+    {
+        // The host answers 503 when a commit failed (the store is failing) or it is stopping. After a failed commit it
+        // reloads from the store, and if that fails too its memory no longer matches the store: end this activation, so
+        // the next call reopens the study from the store (and is answered 503 until the store is back).
+        if (reply.Error is { Status: 503 }) this.DeactivateOnIdle();
+        return reply.Error is { } error ? Refusal(error, reply.Extra as double?) : new GrainReply { Json = JsonSerializer.Serialize(reply.Value, Json) };
+    }
 
     private static GrainReply Refusal(RequestException error, double? first = null) =>
         new() { Status = error.Status, Field = error.Field, Detail = error.Message, FirstReward = first };

@@ -61,6 +61,10 @@ public sealed class ClusterServeTests
 
     [Theory]
     [InlineData("""{"clustering":{"kind":"consul"}}""", "clustering.kind")]
+    [InlineData("""{"clustering":{"kind":"postgres"}}""", "clustering.kind")] // postgres clustering needs the postgres store
+    [InlineData("""{"clustering":{"probeTimeoutSeconds":0}}""", "clustering.probeTimeoutSeconds")]
+    [InlineData("""{"clustering":{"probeTimeoutSeconds":"2"}}""", "clustering.probeTimeoutSeconds")]
+    [InlineData("""{"advertisedIp":"db.example"}""", "advertisedIp")]
     [InlineData("""{"store":{"kind":"redis"}}""", "store.kind")]
     [InlineData("""{"store":{"kind":"postgres"}}""", "store.connectionString")]
     [InlineData("""{"siloPort":70000}""", "siloPort")]

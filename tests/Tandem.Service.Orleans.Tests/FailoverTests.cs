@@ -93,17 +93,9 @@ public sealed class FailoverTests
         foreach (var (decision, reward) in rewards) Assert.Equal(reward, lines[decision].GetProperty("reward").GetDouble());
 
         string served = (await client.GetAsync2($"/v1/studies/{id}/snapshot")).Text;
-        if (postgres is not null)
-        {
-            // The independent replay reads a SQLite store: give it a copy of the study's log from PostgreSQL.
-            using var copy = new SqliteStudyStore(service.Data);
-            StoredStudy stored = (await service.Store.ListStudiesAsync()).Single(s => s.Id == id);
-            await copy.CreateStudyAsync(stored);
-            var events = new List<StudyEvent>();
-            await foreach (StudyEvent e in service.Store.ReadEventsAsync(id, 0)) events.Add(e);
-            await copy.AppendAsync(id, events, null);
-        }
-        string replayed = await IndependentReplay.LinUcbAsync(service.Data, id, ["f0", "f1", "f2", "f3", "f4"], 4, alpha: 0.5);
+        string replayed = postgres is null
+            ? await IndependentReplay.LinUcbAsync(service.Data, id, ["f0", "f1", "f2", "f3", "f4"], 4, alpha: 0.5)
+            : await Replay.LinUcbAsync(service.Store, id); // the independent replay reads a SQLite store: a copy of the log
         Assert.Equal(replayed, served);
     }
 }

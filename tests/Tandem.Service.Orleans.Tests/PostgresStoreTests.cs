@@ -126,6 +126,25 @@ internal sealed class PostgresTestDatabase : IAsyncDisposable
         return new PostgresTestDatabase(server, name, new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString);
     }
 
+    /// <summary>The store fails: the database refuses new connections and its open ones are terminated (what clients see
+    /// when the server goes away), until <see cref="ResumeAsync"/>.</summary>
+    public async Task SuspendAsync()
+    {
+        await AdminAsync($"ALTER DATABASE {_name} ALLOW_CONNECTIONS false");
+        await AdminAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{_name}' AND pid <> pg_backend_pid()");
+    }
+
+    /// <summary>The store is back.</summary>
+    public Task ResumeAsync() => AdminAsync($"ALTER DATABASE {_name} ALLOW_CONNECTIONS true");
+
+    private async Task AdminAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_server);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();

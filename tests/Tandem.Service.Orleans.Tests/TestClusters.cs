@@ -24,7 +24,10 @@ public sealed class StudySilo : ISiloConfigurator
     {
         string directory = siloBuilder.Configuration[StoreProperty] ?? throw new InvalidOperationException("The test cluster names no store.");
         string? postgres = siloBuilder.Configuration[PostgresProperty];
-        siloBuilder.Services.AddSingleton<IStudyStore>(_ => string.IsNullOrEmpty(postgres) ? new SqliteStudyStore(directory) : Storage.PostgresStudyStore.Open(postgres));
+        // Opened now, as `tandem serve --cluster` opens its store at startup (not lazily by the first grain to need it,
+        // which would fail that grain's construction, not its activation, if the store is down at that moment).
+        IStudyStore store = string.IsNullOrEmpty(postgres) ? new SqliteStudyStore(directory) : Storage.PostgresStudyStore.Open(postgres);
+        siloBuilder.Services.AddSingleton(_ => store);
         siloBuilder.Services.AddSingleton(TimeProvider.System);
         siloBuilder.Services.AddSingleton(new WriterOptions { SnapshotEvery = 50 });
         siloBuilder.Services.AddSingleton<ServiceMetrics>();

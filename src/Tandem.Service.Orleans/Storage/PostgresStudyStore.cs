@@ -27,8 +27,7 @@ public sealed class PostgresStudyStore : IStudyStore
         try
         {
             await using var connection = await source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(Schema, connection);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await PostgresSchema.ApplyAsync(connection, Schema, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -47,8 +46,7 @@ public sealed class PostgresStudyStore : IStudyStore
         try
         {
             using var connection = source.OpenConnection();
-            using var command = new NpgsqlCommand(Schema, connection);
-            command.ExecuteNonQuery();
+            PostgresSchema.Apply(connection, Schema);
         }
         catch
         {
@@ -59,7 +57,7 @@ public sealed class PostgresStudyStore : IStudyStore
     }
 
     /// <summary>The schema script shipped with the store (<c>Storage/tandem-postgres.sql</c>).</summary>
-    public static string Schema { get; } = ReadSchema();
+    public static string Schema { get; } = PostgresSchema.Read("tandem-postgres.sql");
 
     /// <inheritdoc />
     public async Task CreateStudyAsync(StoredStudy study, CancellationToken cancellationToken = default)
@@ -82,13 +80,18 @@ public sealed class PostgresStudyStore : IStudyStore
         {
             throw new StudyExistsException(study.Id);
         }
+        catch (NpgsqlException ex) when (Broken(ex))
+        {
+            _source.Clear(); // not retried: a write that failed may or may not have committed; the caller is told it failed
+            throw;
+        }
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<StoredStudy>> ListStudiesAsync(CancellationToken cancellationToken = default)
     {
         await using var command = _source.CreateCommand("SELECT id, kind, spec, key_salt, key_hash, seed, created FROM tandem_studies ORDER BY id");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
         var studies = new List<StoredStudy>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -102,6 +105,19 @@ public sealed class PostgresStudyStore : IStudyStore
     public async Task AppendAsync(string studyId, IReadOnlyList<StudyEvent> events, StoredSnapshot? snapshot, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
+        try
+        {
+            await AppendOnceAsync(studyId, events, snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (Broken(ex))
+        {
+            _source.Clear(); // not retried (the group is answered 503 and the writer reloads); the next use gets fresh connections
+            throw;
+        }
+    }
+
+    private async Task AppendOnceAsync(string studyId, IReadOnlyList<StudyEvent> events, StoredSnapshot? snapshot, CancellationToken cancellationToken)
+    {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // One round trip for the group: a batch of inserts inside the transaction.
@@ -143,7 +159,7 @@ public sealed class PostgresStudyStore : IStudyStore
     {
         await using var command = _source.CreateCommand("SELECT event_seq, model_version, state FROM tandem_snapshots WHERE study = $1 ORDER BY event_seq DESC LIMIT 1");
         command.Parameters.Add(new NpgsqlParameter { Value = studyId });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
         return new StoredSnapshot(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2));
     }
@@ -154,7 +170,7 @@ public sealed class PostgresStudyStore : IStudyStore
         await using var command = _source.CreateCommand($"SELECT {Columns} FROM tandem_events WHERE study = $1 AND seq > $2 ORDER BY seq");
         command.Parameters.Add(new NpgsqlParameter { Value = studyId });
         command.Parameters.Add(new NpgsqlParameter { Value = afterSequence });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) yield return ReadEvent(reader);
     }
 
@@ -169,7 +185,7 @@ public sealed class PostgresStudyStore : IStudyStore
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = studyId });
         command.Parameters.Add(new NpgsqlParameter { Value = atOrBefore });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) yield return ReadEvent(reader);
     }
 
@@ -181,20 +197,20 @@ public sealed class PostgresStudyStore : IStudyStore
         await using (var command = _source.CreateCommand("SELECT decision_seq, reward FROM tandem_events WHERE study = $1 AND type = 1"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = studyId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rewards.Add((reader.GetInt64(0), reader.GetDouble(1)));
         }
         await using (var command = _source.CreateCommand("SELECT request_id, decision_seq FROM tandem_events WHERE study = $1 AND type = 0 AND request_id IS NOT NULL"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = studyId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) requests.Add((reader.GetString(0), reader.GetInt64(1)));
         }
         await using (var command = _source.CreateCommand(
             "SELECT COALESCE(MAX(decision_seq) FILTER (WHERE type = 0), 0), COALESCE(MAX(seq), 0) FROM tandem_events WHERE study = $1"))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = studyId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             return new StudyIndex(rewards, requests, reader.GetInt64(0), reader.GetInt64(1));
         }
@@ -206,7 +222,7 @@ public sealed class PostgresStudyStore : IStudyStore
         await using var command = _source.CreateCommand($"SELECT {Columns} FROM tandem_events WHERE study = $1 AND decision_seq = $2 AND type = 0");
         command.Parameters.Add(new NpgsqlParameter { Value = studyId });
         command.Parameters.Add(new NpgsqlParameter { Value = decisionSequence });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadEvent(reader) : null;
     }
 
@@ -222,7 +238,7 @@ public sealed class PostgresStudyStore : IStudyStore
         command.Parameters.Add(new NpgsqlParameter { Value = studyId });
         command.Parameters.Add(new NpgsqlParameter { Value = afterDecision });
         command.Parameters.Add(new NpgsqlParameter { Value = limit });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var reader = await ReaderAsync(command, cancellationToken).ConfigureAwait(false);
         var rows = new List<LogRow>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             rows.Add(new LogRow(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetDouble(2)));
@@ -232,18 +248,31 @@ public sealed class PostgresStudyStore : IStudyStore
     /// <summary>Close the connection pool.</summary>
     public void Dispose() => _source.Dispose();
 
+    /// <summary>Run a read; when it fails on a connection the server closed (a restart, an administrator's termination: the
+    /// pool still holds such connections, and each fails on its next use), empty the pool and run it once more. Reads are
+    /// safe to repeat.</summary>
+    private async Task<NpgsqlDataReader> ReaderAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (Broken(ex))
+        {
+            _source.Clear();
+            return await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A failure of the connection rather than of the statement: an I/O error, or the server's "connection
+    /// exception" (08) and "operator intervention" (57P) classes.</summary>
+    private static bool Broken(NpgsqlException ex) =>
+        ex is PostgresException pg ? pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) : true;
+
     private const string Columns = "seq, type, decision_seq, request_id, subject, reward, model_version, body, aux";
 
     private static StudyEvent ReadEvent(NpgsqlDataReader reader) => new(
         reader.GetInt64(0), (StudyEventType)reader.GetInt16(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3),
         reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.GetInt64(6), reader.GetString(7),
         reader.IsDBNull(8) ? null : reader.GetString(8));
-
-    private static string ReadSchema()
-    {
-        using Stream stream = typeof(PostgresStudyStore).Assembly.GetManifestResourceStream("Tandem.Service.Orleans.Storage.tandem-postgres.sql")
-            ?? throw new InvalidOperationException("The PostgreSQL schema script is not embedded.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 }
