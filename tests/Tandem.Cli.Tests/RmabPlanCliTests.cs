@@ -145,6 +145,19 @@ public sealed class RmabPlanCliTests : IDisposable
         Assert.Contains("--fill-budget", stdout);
     }
 
+    [Fact]
+    public void Docs_ListEveryFeatureName_AndThePlanCsvColumns()
+    {
+        // The accepted names live in Features.ColumnNames; docs/rmab-plan.md must not drift from them.
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Tandem.slnx"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("no repository root");
+        string doc = File.ReadAllText(Path.Combine(root, "docs", "rmab-plan.md"));
+        for (int i = 0; i < Tandem.Rmab.Model.Features.Count; i++)
+            Assert.Contains($"| {i} | `{Tandem.Rmab.Model.Features.ColumnNames[i]}` | {Tandem.Rmab.Model.Features.Names[i]} |", doc);
+        foreach (string column in new[] { "id", "rank", "call", "whittle_index", "expected_gain", "state", "indexable" })
+            Assert.Contains($"| `{column}`", doc);
+    }
+
     [Theory]
     [InlineData("id;state;p01_passive;p11_passive;p01_active;p11_active\na;0;0,1;0,6;0,5;0,8\n", "row 2, field p01_passive: '0,1' is not a number (a decimal comma? write 0.1)")]
     [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active,Lang_Hindi2\na,0,0.1,0.6,0.5,0.8,1\n", "field Lang_Hindi2: looks like a feature but is not one")]

@@ -228,10 +228,33 @@ public sealed record RmabSavedPlan(IReadOnlyList<string> Ids, string Reward, str
 }
 
 /// <summary>This week's call list, reported (<see cref="IReportable"/>), with the plan to save.</summary>
-/// <param name="Summary">The `--json` object.</param>
-/// <param name="Saved">The planned policy after this week's call, for next week.</param>
-public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : IReportable
+public sealed record RmabPlanResult : IReportable
 {
+    private readonly Lazy<RmabSavedPlan> _saved;
+
+    /// <summary>A result with its saved plan.</summary>
+    /// <param name="summary">The `--json` object.</param>
+    /// <param name="saved">The planned policy after this week's call, for next week.</param>
+    public RmabPlanResult(PlanSummary summary, RmabSavedPlan saved)
+    {
+        Summary = summary;
+        _saved = new Lazy<RmabSavedPlan>(saved);
+    }
+
+    // The saved plan is exported only when asked for (--save-plan): for 10^5 beneficiaries the export costs about as
+    // much as the plan. The planned policy is not used again, so a later export is the state after this week's call.
+    internal RmabPlanResult(PlanSummary summary, Func<RmabSavedPlan> saved)
+    {
+        Summary = summary;
+        _saved = new Lazy<RmabSavedPlan>(saved, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The `--json` object.</summary>
+    public PlanSummary Summary { get; init; }
+
+    /// <summary>The planned policy after this week's call, for next week.</summary>
+    public RmabSavedPlan Saved => _saved.Value;
+
     object IReportable.Summary => Summary;
 
     /// <summary>The index column's name in plan.csv.</summary>
@@ -266,7 +289,7 @@ public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : 
             body.Add(new TableBlock(["group", "feature", "% of engaged weeks (goal)", "% (Default reward)"],
                 rows.Select(r => (IReadOnlyList<string>)[r.Group, r.Label, r.Goal.ToString("0.00", inv), r.Default.ToString("0.00", inv)]).ToArray()));
         }
-        int shown = Math.Min(s.All.Count, Math.Max(ReportRows, s.Calls.Count + 1));
+        int shown = Math.Min(s.All.Count, ReportRows);
         string caption = (shown < s.All.Count ? $"The first {shown} of {s.All.Count} by rank; plan.csv lists every beneficiary. " : "") +
             (s.NonIndexable.Count > 0 ? $"Not indexable: {string.Join(", ", s.NonIndexable.Take(ReportRows))}{(s.NonIndexable.Count > ReportRows ? $" and {s.NonIndexable.Count - ReportRows} more" : "")}." : "");
         body.Add(new TableBlock(["rank", "id", "state", "index", "expected gain", "call"],
@@ -276,8 +299,7 @@ public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : 
         return new Report("Tandem — call list", s, files, body);
     }
 
-    /// <summary>Rows the report's table shows at least (all calls and the next in line are shown even beyond it);
-    /// plan.csv always has every beneficiary.</summary>
+    /// <summary>Rows (by rank) the report's table shows; plan.csv always has every beneficiary.</summary>
     public const int ReportRows = 200;
 
     /// <summary>The plan's own columns of plan.csv, in order; the file's extra columns follow them in file order.</summary>
@@ -491,7 +513,8 @@ public static class RmabProgramme
         }
         var summary = new PlanSummary("rmab plan", Path.GetFileName(file), rows.Count, options.Budget, options.Discount, rewardText, options.Task, label,
             all.Where(e => e.Call).ToArray(), all.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), all, options.Planner, null, unused, options.FillBudget, extraColumns);
-        return (new RmabPlanResult(summary, new RmabSavedPlan(rows.Select(r => r.Id).ToArray(), rewardText, options.Planner, options.Discount, planned.ExportState())), policy, table);
+        string[] ids = rows.Select(r => r.Id).ToArray();
+        return (new RmabPlanResult(summary, () => new RmabSavedPlan(ids, rewardText, options.Planner, options.Discount, planned.ExportState())), policy, table);
     }
 
     /// <summary>The expected engagement gain of calling a beneficiary in state <paramref name="state"/> this week: the

@@ -118,6 +118,33 @@ public sealed class RmabPlanFileTests : IDisposable
     }
 
     [Fact]
+    public void UnderTheEngagementReward_TheIndexHasTheSignOfTheGain_WhenEngagedIsSticky()
+    {
+        // docs/rmab-plan.md: d_s(0) = −γ·gain·(V*_1 − V*_0), so with V*_1 > V*_0 (engagement persists under either
+        // action, as in these arms) W < 0 exactly when a call lowers engagement. Bug caught: a gain of the wrong sign
+        // or state, or an index read for the other state.
+        var (csv, _, _) = Synthetic(300, 17);
+        RmabPlanResult plan = Plan(Write("r.csv", csv), 10);
+        int checkedRows = 0;
+        foreach (PlanEntry e in plan.Summary.All.Where(e => e.Indexable && Math.Abs(e.ExpectedGain) > 1e-6))
+        {
+            Assert.True(Math.Sign(e.Index) == Math.Sign(e.ExpectedGain), $"{e.Id}: index {e.Index}, gain {e.ExpectedGain}");
+            checkedRows++;
+        }
+        Assert.True(checkedRows > 250, $"only {checkedRows} rows checked");
+        Assert.Contains(plan.Summary.All, e => e.Index < 0);
+    }
+
+    [Fact]
+    public void Utf16FileWithABom_ReadsLikeTheUtf8File()
+    {
+        var (csv, _, _) = Synthetic(20, 19);
+        var a = ArmFiles.ReadBeneficiaries(Write("u8.csv", csv)).Rows.Select(r => (r.Id, r.State, r.Dynamics));
+        var b = ArmFiles.ReadBeneficiaries(Write("u16.csv", csv, Encoding.Unicode)).Rows.Select(r => (r.Id, r.State, r.Dynamics));
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
     public void FillBudget_WithPpo_IsRefused_NamingTheField()
     {
         var options = new RmabPlanOptions { ArmsFile = "x.csv", Budget = 1, Expression = "state", Planner = "ppo", FillBudget = true };
