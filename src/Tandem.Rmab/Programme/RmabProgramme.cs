@@ -334,7 +334,7 @@ public sealed record RmabPlanResult : IReportable
             return summary.Planner == RmabPlanners.Ppo
                 ? $"{negative} of the calls have a negative PPO index (log-odds of P(call) below 0): a PPO plan always fills the budget."
                 : $"The budget was filled (--fill-budget): {negative} of the calls go to beneficiaries with a negative Whittle index, for whom a call is worth less than no call under this reward.";
-        return $"All {summary.Calls.Count} calls go to beneficiaries with a non-negative index.";
+        return summary.Calls.Count == 0 ? "The budget is 0: nobody is called." : $"All {summary.Calls.Count} calls go to beneficiaries with a non-negative index.";
     }
 
     /// <summary>The goal's distribution beside the Default reward's, one row per feature of the file.</summary>

@@ -68,6 +68,7 @@ public sealed class RmabPlanFileTests : IDisposable
         // Same ranking and indices; the default's calls are exactly the filled plan's non-negative calls.
         Assert.Equal(filled.Summary.All.Select(e => (e.Id, e.Rank, e.Index)), plan.Summary.All.Select(e => (e.Id, e.Rank, e.Index)));
         Assert.Equal(filled.Summary.Calls.Where(e => e.Index >= 0).Select(e => e.Id), plan.Summary.Calls.Select(e => e.Id));
+        if (budget == 0) Assert.Equal("The budget is 0: nobody is called.", RmabPlanResult.BudgetNote(plan.Summary));
     }
 
     [Fact]
