@@ -157,11 +157,12 @@ public static class ArmFiles
         int[] pCols = TransitionColumns.Select(Column).ToArray();
         var featureCols = new List<(int Column, int Feature)>();
         var extraCols = new List<int>();
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         for (int c = 0; c < header.Length; c++)
         {
             if (header[c].Length == 0) throw new FormatException($"{path}: row 1 (header), field {c + 1}: empty column name.");
-            for (int d = 0; d < c; d++)
-                if (header[d].Equals(header[c], StringComparison.OrdinalIgnoreCase)) throw new FormatException($"{path}: row 1 (header), field {Clip(header[c], 60)}: appears twice (columns {d + 1} and {c + 1}).");
+            if (!seen.TryAdd(header[c], c))
+                throw new FormatException($"{path}: row 1 (header), field {Clip(header[c], 60)}: appears twice (columns {seen[header[c]] + 1} and {c + 1}).");
             if (c == idCol || c == stateCol || pCols.Contains(c)) continue;
             int f = Features.IndexOfColumn(header[c]);
             if (f >= 0)
