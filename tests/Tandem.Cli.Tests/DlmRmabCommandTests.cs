@@ -84,7 +84,7 @@ public sealed class DlmRmabCommandTests : IDisposable
         Assert.Equal(4, root["all"]!.AsArray().Count);
         string[] csv = File.ReadAllLines(Path.Combine(outDir, "plan.csv"));
         Assert.Equal(5, csv.Length);
-        Assert.StartsWith("rank,id,state,whittle_index,indexable,call", csv[0]);
+        Assert.Equal("id,rank,call,whittle_index,expected_gain,state,indexable", csv[0]);
         Assert.True(File.Exists(Path.Combine(outDir, "summary.json")));
     }
 
@@ -143,7 +143,7 @@ public sealed class DlmRmabCommandTests : IDisposable
     [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active\na,0,0.1,0.2,1.3,0.5\n", "row 2, field p01_active: probability 1.3 is outside [0, 1]")]
     [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active\na,0,0.1,x,0.3,0.5\n", "row 2, field p11_passive: 'x' is not a number")]
     [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active\na,2,0.1,0.2,0.3,0.5\n", "row 2, field state: 2 is not 0 or 1")]
-    [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active,shoe_size\na,0,0.1,0.2,0.3,0.5,3\n", "field shoe_size: unknown column")]
+    [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active,age_51_6\na,0,0.1,0.2,0.3,0.5,3\n", "field age_51_6: looks like a feature but is not one")]
     [InlineData("id,state,p01_passive,p11_passive,p01_active,p11_active\na,0,0.1,0.2,0.3,0.5\na,1,0.1,0.2,0.3,0.5\n", "row 3, field id: 'a' appears twice")]
     public async Task Plan_BadFile_ExitTwo_NamingFileRowAndField(string csv, string message)
     {

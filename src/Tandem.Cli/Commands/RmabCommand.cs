@@ -30,6 +30,7 @@ public static class RmabCommand
         ["PriorStrength"] = "--prior-strength", ["Interval"] = "--interval", ["Goal"] = "--goal", ["Designer"] = "--designer", ["Name"] = "--designer",
         ["spec"] = "--designer", ["Arms"] = "--beneficiaries", ["Weeks"] = "--weeks", ["Replicates"] = "--replicates", ["CallRate"] = "--call-rate",
         ["Stages"] = "--stages", ["Candidates"] = "--candidates", ["GoalLoop"] = "--stages", ["MaxRetries"] = "--stages",
+        ["FillBudget"] = "--fill-budget",
     });
 
     /// <summary>Create `rmab` with its subcommands.</summary>
@@ -55,7 +56,10 @@ public static class RmabCommand
         });
         rmab.Add(whittle);
 
-        var armsCsv = new Option<string?>("--arms") { Description = "CSV of beneficiaries: id, state (0/1), p01_passive, p11_passive, p01_active, p11_active (P(next engaged | state, action)), and feature columns by name (e.g. age_51_60, lang_hindi, income_1) or f7. Or give --history." };
+        var armsCsv = new Option<string?>("--arms") { Description = "CSV of beneficiaries (separator comma, semicolon or tab, detected; quotes; a BOM): id, state (0/1), " +
+            "p01_passive, p11_passive, p01_active, p11_active (P(next engaged | state, action)), feature columns (0 when absent) named " +
+            string.Join(", ", Tandem.Rmab.Model.Features.ColumnNames) + $" or f0-f{Tandem.Rmab.Model.Features.Count - 1}, " +
+            "and any other columns (name, phone, village...), carried into plan.csv (docs/rmab-plan.md). Or give --history." };
         var history = new Option<string?>("--history") { Description = "Plan from a beneficiary × week history instead of --arms: the transitions are estimated as `tandem rmab estimate` does (docs/rmab-history.md)." };
         var estimate = new EstimateOptions();
         var goal = new Option<string?>("--goal") { Description = "The reward as a goal in plain language (e.g. \"slightly favour the oldest mothers\"): a designer turns it into a reward expression over the file's features (docs/rmab-goals.md). Instead of --expr or --task." };
@@ -71,11 +75,12 @@ public static class RmabCommand
         var outDir = new Option<string?>("--out") { Description = "Folder for plan.csv, summary.json, report.html and manifest.json (nothing is written without it)." };
         var savePlan = new Option<string?>("--save-plan") { Description = "Write the planned policy (its indices or PPO actor, the beneficiaries' ids and the tie-break stream after this week's call) to this JSON file." };
         var planJson = new Option<bool>("--json") { Description = "Print exactly one JSON object on stdout." };
+        var fillBudget = new Option<bool>("--fill-budget") { Description = "Use the whole budget even on beneficiaries whose Whittle index is negative (a call is worth less to them than no call). Without it they are not called and the unused calls are reported." };
         var planner = new Option<string>("--planner") { Description = "Planner: whittle (the index policy ARMMAN deploys) or ppo (the seed's Lagrangian PPO, trained on these beneficiaries; docs/dlm-ppo.md).", DefaultValueFactory = _ => "whittle" };
         var ppoEpochs = new Option<int?>("--ppo-epochs") { Description = "PPO training epochs of 100 steps (default: 40 for 48 or more beneficiaries, more for fewer, so that training sees as many arm-steps as the authors' 48 arms × 40 epochs)." };
         var ppoLr = new Option<double?>("--ppo-lr") { Description = "PPO actor and critic learning rate in (0, 1] (default 2e-3, the authors')." };
-        var plan = new Command("plan", "Who to call this step: rank beneficiaries by Whittle index (or a PPO policy's index) under a reward and pick the top B.");
-        foreach (Option o in new Option[] { armsCsv, history, budget, expr, task, goal, designer, stages, candidates, planDiscount, seed, planner, ppoEpochs, ppoLr, outDir, savePlan, planJson }) plan.Add(o);
+        var plan = new Command("plan", "Who to call this step: rank beneficiaries by Whittle index (or a PPO policy's index) under a reward and call the top B, except those whose Whittle index is negative (--fill-budget calls them too).");
+        foreach (Option o in new Option[] { armsCsv, history, budget, fillBudget, expr, task, goal, designer, stages, candidates, planDiscount, seed, planner, ppoEpochs, ppoLr, outDir, savePlan, planJson }) plan.Add(o);
         estimate.AddTo(plan);
         llmOptions.AddTo(plan);
         plan.SetAction((parse, ct) =>
@@ -97,6 +102,7 @@ public static class RmabCommand
                 Designer = who is null ? null : new DesignerSpec { Name = llm?.ToString() ?? RewardDesigners.Simulated },
                 GoalLoop = stageCount is null && candidateCount is null ? null : new DlmLoopOptions(Stages: stageCount ?? 5, Candidates: candidateCount ?? 3),
                 Budget = parse.GetValue(budget),
+                FillBudget = parse.GetValue(fillBudget),
                 Expression = parse.GetValue(expr),
                 Task = parse.GetValue(task),
                 Discount = parse.GetValue(planDiscount),

@@ -107,6 +107,12 @@ public sealed record RmabPlanOptions
     /// <summary>The DLM loop that designs the goal's reward (stages, candidates, retries); null: the seed's 5 × 3.</summary>
     public DlmLoopOptions? GoalLoop { get; init; }
 
+    /// <summary>Call B beneficiaries even when some of them have a negative Whittle index (a call is worth less to them
+    /// than no call, even at no cost). Default false: nobody with a negative index is called, and the budgeted calls
+    /// left over are reported (<see cref="PlanSummary.Unused"/>). Whittle only: a PPO index is a log-odds of P(call),
+    /// whose sign is not the value of a call, and a PPO plan always fills the budget.</summary>
+    public bool FillBudget { get; init; }
+
     /// <summary>Folder holding tasks.json; null: data/dlm beside the application.</summary>
     public string? DataDirectory { get; init; }
 
@@ -137,6 +143,8 @@ public sealed record RmabPlanOptions
         if (Planner is not (RmabPlanners.Whittle or RmabPlanners.Ppo))
             throw new ArgumentException($"The planner '{Planner}' is unknown; allowed: {RmabPlanners.Whittle}, {RmabPlanners.Ppo}.", nameof(Planner));
         PpoFor(48)?.Validate();
+        if (Planner == RmabPlanners.Ppo && FillBudget)
+            throw new ArgumentException("Filling the budget is a Whittle setting: a PPO plan always calls B beneficiaries (its index is a log-odds of P(call), not the value of a call).", nameof(FillBudget));
         if (Planner == RmabPlanners.Whittle && (PpoEpochs is not null || PpoLearningRate is not null))
             throw new ArgumentException("PPO settings need the ppo planner.", PpoEpochs is not null ? nameof(PpoEpochs) : nameof(PpoLearningRate));
     }
@@ -155,12 +163,40 @@ public sealed record RmabPlanOptions
 }
 
 /// <summary>One beneficiary in `tandem rmab plan` output.</summary>
-public sealed record PlanEntry(int Rank, string Id, int State, double Index, bool Indexable, bool Call);
+/// <param name="Rank">1-based rank: called beneficiaries first, then by index, largest first (ties as the planner broke them).</param>
+/// <param name="Id">The beneficiary's id.</param>
+/// <param name="State">Current state (1 engaged).</param>
+/// <param name="Index">Index in the current state (Whittle, or PPO's log-odds of P(call)).</param>
+/// <param name="Indexable">Whether the arm is indexable.</param>
+/// <param name="Call">Whether to call this week.</param>
+/// <param name="ExpectedGain">Expected engagement gain of a call: P(engaged next week | state, call) − P(engaged next
+/// week | state, no call), from the row's transitions (<see cref="RmabProgramme.ExpectedGain"/>).</param>
+/// <param name="Extra">The texts of the file's extra columns (plan.csv only; not in the JSON summary).</param>
+public sealed record PlanEntry(int Rank, string Id, int State, double Index, bool Indexable, bool Call, double ExpectedGain,
+    [property: System.Text.Json.Serialization.JsonIgnore] IReadOnlyList<string>? Extra = null);
 
 /// <summary>The object `tandem rmab plan --json` prints and summary.json holds.</summary>
+/// <param name="Command">"rmab plan".</param>
+/// <param name="File">The beneficiary (or history) file's name.</param>
+/// <param name="Beneficiaries">Rows of the file.</param>
+/// <param name="Budget">Calls budgeted B.</param>
+/// <param name="Discount">Discount γ.</param>
+/// <param name="Reward">The reward expression planned with.</param>
+/// <param name="Task">The task whose Base reward it is, if any.</param>
+/// <param name="TaskLabel">That task's label.</param>
+/// <param name="Calls">The beneficiaries to call, by rank.</param>
+/// <param name="NonIndexable">Ids of arms that are not indexable.</param>
+/// <param name="All">Every beneficiary, by rank.</param>
+/// <param name="Planner">"whittle" or "ppo".</param>
+/// <param name="Goal">What a goal in plain language became (null without one).</param>
+/// <param name="Unused">Budgeted calls not made because only that many beneficiaries have a non-negative Whittle index
+/// (0 with <see cref="FillBudget"/> and for PPO).</param>
+/// <param name="FillBudget">Whether the budget was filled regardless of the sign of the index.</param>
+/// <param name="ExtraColumns">Names of the file's extra columns, in file order, carried into plan.csv after the plan's own.</param>
 public sealed record PlanSummary(string Command, string File, int Beneficiaries, int Budget, double Discount, string Reward, int? Task, string? TaskLabel,
     IReadOnlyList<PlanEntry> Calls, IReadOnlyList<string> NonIndexable, IReadOnlyList<PlanEntry> All, string Planner = "whittle",
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] GoalOutcome? Goal = null);
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] GoalOutcome? Goal = null,
+    int Unused = 0, bool FillBudget = false, IReadOnlyList<string>? ExtraColumns = null);
 
 /// <summary>A planned policy saved for next week (`--save-plan`): the beneficiaries' ids in the policy's arm order, what
 /// was planned, and the <see cref="PlannedPolicy"/> state (indices or the PPO actor, and the tie-break stream after this
@@ -192,10 +228,33 @@ public sealed record RmabSavedPlan(IReadOnlyList<string> Ids, string Reward, str
 }
 
 /// <summary>This week's call list, reported (<see cref="IReportable"/>), with the plan to save.</summary>
-/// <param name="Summary">The `--json` object.</param>
-/// <param name="Saved">The planned policy after this week's call, for next week.</param>
-public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : IReportable
+public sealed record RmabPlanResult : IReportable
 {
+    private readonly Lazy<RmabSavedPlan> _saved;
+
+    /// <summary>A result with its saved plan.</summary>
+    /// <param name="summary">The `--json` object.</param>
+    /// <param name="saved">The planned policy after this week's call, for next week.</param>
+    public RmabPlanResult(PlanSummary summary, RmabSavedPlan saved)
+    {
+        Summary = summary;
+        _saved = new Lazy<RmabSavedPlan>(saved);
+    }
+
+    // The saved plan is exported only when asked for (--save-plan): for 10^5 beneficiaries the export costs about as
+    // much as the plan. The planned policy is not used again, so a later export is the state after this week's call.
+    internal RmabPlanResult(PlanSummary summary, Func<RmabSavedPlan> saved)
+    {
+        Summary = summary;
+        _saved = new Lazy<RmabSavedPlan>(saved, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The `--json` object.</summary>
+    public PlanSummary Summary { get; init; }
+
+    /// <summary>The planned policy after this week's call, for next week.</summary>
+    public RmabSavedPlan Saved => _saved.Value;
+
     object IReportable.Summary => Summary;
 
     /// <summary>The index column's name in plan.csv.</summary>
@@ -208,8 +267,7 @@ public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : 
         var inv = CultureInfo.InvariantCulture;
         var files = new List<ReportFile>
         {
-            new RowTable("plan.csv", ["rank", "id", "state", IndexColumn, "indexable", "call"],
-                s.All.Select(e => (IReadOnlyList<object?>)[e.Rank, e.Id, e.State, e.Index, e.Indexable ? 1 : 0, e.Call ? 1 : 0]).ToArray()),
+            new RowTable("plan.csv", [.. PlanColumns, .. s.ExtraColumns ?? []], PlanRows(s)),
         };
         var body = new List<ReportBlock>
         {
@@ -217,6 +275,7 @@ public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : 
             new ParagraphBlock($"Budget {s.Budget}, discount {s.Discount.ToString(inv)}, planner {s.Planner}" +
                 (s.Planner == RmabPlanners.Ppo ? " (index = log-odds of P(call) of the trained policy)" : " (Whittle index)") +
                 $". Reward {ReportText.Code(s.Reward)}" + (s.TaskLabel is null ? "." : $" (task {s.Task}: {ReportText.Code(s.TaskLabel)}).")),
+            new ParagraphBlock(BudgetNote(s)),
         };
         if (s.Goal is GoalOutcome g)
         {
@@ -230,10 +289,52 @@ public sealed record RmabPlanResult(PlanSummary Summary, RmabSavedPlan Saved) : 
             body.Add(new TableBlock(["group", "feature", "% of engaged weeks (goal)", "% (Default reward)"],
                 rows.Select(r => (IReadOnlyList<string>)[r.Group, r.Label, r.Goal.ToString("0.00", inv), r.Default.ToString("0.00", inv)]).ToArray()));
         }
-        body.Add(new TableBlock(["rank", "id", "state", "index", "call"],
-            s.All.Select(e => (IReadOnlyList<string>)[e.Rank.ToString(inv), e.Id, e.State == 1 ? "engaged" : "not engaged", ReportText.Number(e.Index), e.Call ? "yes" : ""]).ToArray(),
-            s.NonIndexable.Count > 0 ? $"Not indexable: {string.Join(", ", s.NonIndexable)}." : null));
+        int shown = Math.Min(s.All.Count, ReportRows);
+        string caption = (shown < s.All.Count ? $"The first {shown} of {s.All.Count} by rank; plan.csv lists every beneficiary. " : "") +
+            (s.NonIndexable.Count > 0 ? $"Not indexable: {string.Join(", ", s.NonIndexable.Take(ReportRows))}{(s.NonIndexable.Count > ReportRows ? $" and {s.NonIndexable.Count - ReportRows} more" : "")}." : "");
+        body.Add(new TableBlock(["rank", "id", "state", "index", "expected gain", "call"],
+            s.All.Take(shown).Select(e => (IReadOnlyList<string>)[e.Rank.ToString(inv), e.Id, e.State == 1 ? "engaged" : "not engaged", ReportText.Number(e.Index),
+                ReportText.Number(e.ExpectedGain), e.Call ? "yes" : ""]).ToArray(),
+            caption.Length > 0 ? caption.TrimEnd() : null));
         return new Report("Tandem — call list", s, files, body);
+    }
+
+    /// <summary>Rows (by rank) the report's table shows; plan.csv always has every beneficiary.</summary>
+    public const int ReportRows = 200;
+
+    /// <summary>The plan's own columns of plan.csv, in order; the file's extra columns follow them in file order.</summary>
+    public IReadOnlyList<string> PlanColumns => ["id", "rank", "call", IndexColumn, "expected_gain", "state", "indexable"];
+
+    private static IReadOnlyList<object?>[] PlanRows(PlanSummary s)
+    {
+        int extras = s.ExtraColumns?.Count ?? 0;
+        var rows = new IReadOnlyList<object?>[s.All.Count];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            PlanEntry e = s.All[i];
+            var row = new object?[7 + extras];
+            row[0] = e.Id; row[1] = e.Rank; row[2] = e.Call ? 1 : 0; row[3] = e.Index; row[4] = e.ExpectedGain; row[5] = e.State; row[6] = e.Indexable ? 1 : 0;
+            for (int k = 0; k < extras; k++) row[7 + k] = e.Extra![k];
+            rows[i] = row;
+        }
+        return rows;
+    }
+
+    /// <summary>One sentence on how the budget was used: calls left unused because of negative indices (and why), or
+    /// negative-index beneficiaries called because the budget was filled.</summary>
+    public static string BudgetNote(PlanSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        int negative = summary.Calls.Count(e => e.Index < 0);
+        if (summary.Unused > 0)
+            return $"{summary.Unused} of the {summary.Budget} budgeted calls were left unused: only {summary.Calls.Count} beneficiaries have a non-negative Whittle index, " +
+                "and for the others a call is worth less than no call under this reward even at no cost (most often because it lowers their chance of engaging). " +
+                "--fill-budget calls them anyway.";
+        if (negative > 0)
+            return summary.Planner == RmabPlanners.Ppo
+                ? $"{negative} of the calls have a negative PPO index (log-odds of P(call) below 0): a PPO plan always fills the budget."
+                : $"The budget was filled (--fill-budget): {negative} of the calls go to beneficiaries with a negative Whittle index, for whom a call is worth less than no call under this reward.";
+        return summary.Calls.Count == 0 ? "The budget is 0: nobody is called." : $"All {summary.Calls.Count} calls go to beneficiaries with a non-negative index.";
     }
 
     /// <summary>The goal's distribution beside the Default reward's, one row per feature of the file.</summary>
@@ -304,7 +405,7 @@ public static class RmabProgramme
         if (!RewardSandbox.TryParse(rewardText, out RewardExpression? reward, out string? refusal))
             throw new ArgumentException($"Refused: {refusal}.", nameof(RmabPlanOptions.Expression));
         BeneficiaryFile data = Load(options, cancellationToken);
-        return PlanWith(options, reward, label, data.Rows, progress, cancellationToken).Result;
+        return PlanWith(options, reward, label, data.Rows, data.Extras, progress, cancellationToken).Result;
     }
 
     /// <summary><see cref="Plan"/>, or for a <see cref="RmabPlanOptions.Goal"/>: check that the file has the features the goal
@@ -346,7 +447,7 @@ public static class RmabProgramme
             string last = design.Stages.SelectMany(st => st.Candidates).SelectMany(c => c.Refusals).LastOrDefault()?.Refusal ?? "no proposal";
             throw new ArgumentException($"The {designer.Name} designer gave no valid reward for the goal in {loop.Stages} × {loop.Candidates} candidates ({refusals} refusals; the last: {last}).", nameof(RmabPlanOptions.Goal));
         }
-        var (result, policy, table) = PlanWith(options, design.Selected, null, rows, progress, cancellationToken);
+        var (result, policy, table) = PlanWith(options, design.Selected, null, rows, data.Extras, progress, cancellationToken);
 
         // Algorithm 2 on the programme's own transitions: the plan's policy, and the Default reward's for comparison.
         var evaluation = new EvaluationOptions(Discount: options.Discount);
@@ -373,7 +474,7 @@ public static class RmabProgramme
     }
 
     private static (RmabPlanResult Result, IRmabPolicy Policy, RewardTable Table) PlanWith(RmabPlanOptions options, RewardExpression reward, string? label,
-        IReadOnlyList<BeneficiaryRow> rows, IProgress<StudyProgress>? progress, CancellationToken cancellationToken)
+        IReadOnlyList<BeneficiaryRow> rows, IReadOnlyList<string> extraColumns, IProgress<StudyProgress>? progress, CancellationToken cancellationToken)
     {
         string rewardText = reward.Text;
         string file = options.BeneficiaryFile;
@@ -396,11 +497,32 @@ public static class RmabProgramme
         // state after this week's call is saved with the policy.
         var planned = new PlannedPolicy(policy, Seeds.Derive(options.Seed, "call-list"));
         IReadOnlyList<CallListEntry> plan = CallList.Plan(planned, rows.Select(r => r.State).ToArray());
-        var all = plan.Select(e => new PlanEntry(e.Rank, rows[e.Arm].Id, e.State, e.Index, e.Indexable, e.Call)).ToArray();
+        // Nobody is called whose Whittle index is negative unless the budget is to be filled. The planner's call set is
+        // the B largest indices, so the negative ones are its last ranks and dropping them keeps the ranking; the
+        // tie-break stream has advanced exactly as before.
+        bool keepNegative = ppo is not null || options.FillBudget;
+        var all = new PlanEntry[plan.Count];
+        int unused = 0;
+        for (int r = 0; r < all.Length; r++)
+        {
+            CallListEntry e = plan[r];
+            BeneficiaryRow row = rows[e.Arm];
+            bool call = e.Call && (keepNegative || !(e.Index < 0));
+            if (e.Call && !call) unused++;
+            all[r] = new PlanEntry(e.Rank, row.Id, e.State, e.Index, e.Indexable, call, ExpectedGain(row.Dynamics, e.State), row.Extra);
+        }
         var summary = new PlanSummary("rmab plan", Path.GetFileName(file), rows.Count, options.Budget, options.Discount, rewardText, options.Task, label,
-            all.Where(e => e.Call).ToArray(), all.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), all, options.Planner);
-        return (new RmabPlanResult(summary, new RmabSavedPlan(rows.Select(r => r.Id).ToArray(), rewardText, options.Planner, options.Discount, planned.ExportState())), policy, table);
+            all.Where(e => e.Call).ToArray(), all.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), all, options.Planner, null, unused, options.FillBudget, extraColumns);
+        string[] ids = rows.Select(r => r.Id).ToArray();
+        return (new RmabPlanResult(summary, () => new RmabSavedPlan(ids, rewardText, options.Planner, options.Discount, planned.ExportState())), policy, table);
     }
+
+    /// <summary>The expected engagement gain of calling a beneficiary in state <paramref name="state"/> this week: the
+    /// one-step difference P(engaged next week | state, call) − P(engaged next week | state, no call), i.e.
+    /// p01_active − p01_passive in state 0 and p11_active − p11_passive in state 1. Negative when a call lowers the chance
+    /// of engaging. (Under the engagement reward r(s) = s, the Whittle index of the state has its sign whenever
+    /// V*_1 &gt; V*_0 at zero subsidy: d_s(0) = −γ·gain·(V*_1 − V*_0); <see cref="WhittleIndex"/>.)</summary>
+    public static double ExpectedGain(in ArmDynamics arm, int state) => arm.ToEngaged(state, 1) - arm.ToEngaged(state, 0);
 
     private static string FirstLine(string message)
     {
