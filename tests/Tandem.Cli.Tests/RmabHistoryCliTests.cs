@@ -76,13 +76,18 @@ public sealed class RmabHistoryCliTests : IDisposable
         Assert.Contains("Reward: state", ok.Out, StringComparison.Ordinal);
         Assert.Contains("Ages 51-60", ok.Out, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(out1, "distribution.csv")));
-        Assert.NotNull(CliJson.Parse(File.ReadAllText(Path.Combine(out1, "summary.json")))!["goal"]);
+        var goal = CliJson.Parse(File.ReadAllText(Path.Combine(out1, "summary.json")))!["goal"]!;
+        Assert.Equal("minilm", (string)goal["designer"]!); // the default: the in-process embedding model, as in `tandem dlm`
+        Assert.Contains(11, goal["grounded"]!.AsArray().Select(x => (int)x!)); // "oldest" grounds the age group; Ages 51-60 is its best member
 
         string out2 = Path.Combine(_dir, "goal2");
         var refused = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour Marathi speakers.", "--out", out2);
         CliRunner.AssertUsageError(refused, "--goal: The goal asks about Speaks Marathi (lang_marathi), but");
         Assert.False(Directory.Exists(out2));
         CliRunner.AssertUsageError(await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "oldest", "--designer", "oracle"), "--designer 'oracle' is unknown for a goal");
+        CliRunner.AssertUsageError(await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--task", "0", "--designer", "simulated"), "--designer: A designer needs a goal");
+        var simulated = await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "Favour Marathi speakers.", "--designer", "simulated");
+        CliRunner.AssertUsageError(simulated, "--goal: The goal asks about Speaks Marathi (lang_marathi), but"); // the hand-written reading refuses it too
         CliRunner.AssertUsageError(await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--expr", "state", "--stages", "2"), "--stages: Design stages and candidates need a goal");
         CliRunner.AssertUsageError(await CliRunner.Run("rmab", "plan", "--history", history, "--budget", "4", "--goal", "oldest", "--stages", "0"), "--stages 0: At least one stage");
     }

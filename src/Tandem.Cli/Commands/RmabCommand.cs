@@ -63,7 +63,7 @@ public static class RmabCommand
         var history = new Option<string?>("--history") { Description = "Plan from a beneficiary × week history instead of --arms: the transitions are estimated as `tandem rmab estimate` does (docs/rmab-history.md)." };
         var estimate = new EstimateOptions();
         var goal = new Option<string?>("--goal") { Description = "The reward as a goal in plain language (e.g. \"slightly favour the oldest mothers\"): a designer turns it into a reward expression over the file's features (docs/rmab-goals.md). Instead of --expr or --task." };
-        var designer = new Option<string?>("--designer") { Description = "Who turns --goal into a reward: simulated (default; the offline designer that reads the sentence, docs/dlm-simulated-designer.md) or a language model: " + LlmSpec.Allowed + " (needs --out for its audit log)." };
+        var designer = new Option<string?>("--designer") { Description = "Who turns --goal into a reward: minilm (default: the sentence-embedding model all-MiniLM-L6-v2 in this process, docs/dlm-designer.md), simulated (a word-to-feature mapping written by hand, docs/dlm-simulated-designer.md) or a language model: " + LlmSpec.Allowed + " (needs --out for its audit log)." };
         var stages = new Option<int?>("--stages") { Description = "Reflection stages of the goal's design (default 5, the seed's)." };
         var candidates = new Option<int?>("--candidates") { Description = "Candidates per stage of the goal's design (default 3, the seed's)." };
         var llmOptions = new LlmOptions("--designer");
@@ -89,8 +89,9 @@ public static class RmabCommand
             string? goalText = parse.GetValue(goal);
             string? who = parse.GetValue(designer)?.Trim();
             LlmSpec? llm = who is not null && LlmSpec.IsLlmSpec(who) ? LlmOptions.ParseSpec(who, "--designer") : null;
-            if (who is not null && llm is null && !who.Equals(RewardDesigners.Simulated, StringComparison.OrdinalIgnoreCase))
-                throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown for a goal; allowed: simulated, or a language model: {LlmSpec.Allowed}.");
+            if (who is not null && llm is null && !who.Equals(RewardDesigners.Simulated, StringComparison.OrdinalIgnoreCase) && !who.Equals(RewardDesigners.MiniLm, StringComparison.OrdinalIgnoreCase))
+                throw new UsageException($"--designer '{ConsoleText.Safe(who, 200)}' is unknown for a goal; allowed: minilm, simulated, or a language model: {LlmSpec.Allowed}.");
+            if (who is not null && goalText is null) throw new UsageException("--designer: A designer needs a goal (--goal).");
             if (llm is not null && parse.GetValue(outDir) is null) throw new UsageException("--designer: a language-model designer needs --out (its audit log of every prompt and answer is written there).");
             int? stageCount = parse.GetValue(stages), candidateCount = parse.GetValue(candidates);
             var options = new RmabPlanOptions
@@ -99,7 +100,7 @@ public static class RmabCommand
                 HistoryFile = historyFile,
                 Estimate = historyFile is null ? estimate.ReadIfGiven(parse) : estimate.Read(parse),
                 Goal = goalText,
-                Designer = who is null ? null : new DesignerSpec { Name = llm?.ToString() ?? RewardDesigners.Simulated },
+                Designer = goalText is null ? null : new DesignerSpec { Name = llm?.ToString() ?? (who ?? RewardDesigners.MiniLm).ToLowerInvariant() },
                 GoalLoop = stageCount is null && candidateCount is null ? null : new DlmLoopOptions(Stages: stageCount ?? 5, Candidates: candidateCount ?? 3),
                 Budget = parse.GetValue(budget),
                 FillBudget = parse.GetValue(fillBudget),
@@ -286,7 +287,9 @@ public static class RmabCommand
         {
             using var session = llm is null ? null : new LlmSession(llmCall!, output!.Folder, "--designer", io.Error);
             LlmLedger? ledger = llm is null ? null : new LlmLedger();
-            IRewardDesignerFactory? designers = llm is null ? null : new ModelDesigner(new LlmRewardDesigner(session!.Open(llm, ledger!), ledger!, llm.ToString()));
+            // The embedding model loads before anything is written, so a missing model leaves no output behind.
+            using MiniLmDesignerFactory? minilm = options.Designer?.Name == RewardDesigners.MiniLm ? LoadMiniLm() : null;
+            IRewardDesignerFactory? designers = llm is null ? minilm : new ModelDesigner(new LlmRewardDesigner(session!.Open(llm, ledger!), ledger!, llm.ToString()));
             string label = options.Goal is not null ? "Designing the goal's reward" : options.Planner == Tandem.Rmab.Planning.RmabPlanners.Ppo ? "PPO training" : "Whittle indices";
             // Whittle and PPO are synchronous: run them off the console thread so the progress display and Ctrl+C (the
             // command's token, observed inside the library) keep working.
@@ -311,6 +314,18 @@ public static class RmabCommand
         finally
         {
             output?.Dispose();
+        }
+    }
+
+    private static MiniLmDesignerFactory LoadMiniLm()
+    {
+        try
+        {
+            return new MiniLmDesignerFactory();
+        }
+        catch (Tandem.Core.Ports.StudyStopException ex)
+        {
+            throw new UsageException("--designer minilm: " + ex.Message);
         }
     }
 

@@ -9,8 +9,9 @@ namespace Tandem.Rmab.Programme;
 /// state-feature distribution (seed 001 Algorithm 2) of the resulting plan beside that of the Default reward.</summary>
 /// <param name="Goal">The sentence.</param>
 /// <param name="Designer">The designer's name.</param>
-/// <param name="Grounded">Features the sentence names by the fixed reading of docs/dlm-simulated-designer.md §1
-/// (checked against the file's columns before any design).</param>
+/// <param name="Grounded">Features the sentence names: for the minilm designer the features it uses in every
+/// candidate (docs/dlm-designer.md §1), otherwise the fixed reading of docs/dlm-simulated-designer.md §1 (checked
+/// against the file's columns before any design).</param>
 /// <param name="Stages">Reflection stages run.</param>
 /// <param name="Refusals">Proposals refused on the way (sandbox, missing features, abstentions).</param>
 /// <param name="Distribution">Share of engaged weeks by feature under the plan, for the groups the file has.</param>
@@ -44,6 +45,24 @@ public static class RmabGoal
         if (designer.Trim().Equals(RewardDesigners.Simulated, StringComparison.OrdinalIgnoreCase) && g.Targets.Count == 0 && g.AmbiguousGroups.Count == 0)
             throw new ArgumentException("The goal names no feature the simulated designer reads (age, language, education, phone owner, call time, organisation or income words; docs/dlm-simulated-designer.md §1); rephrase it, or give a reward expression.", nameof(RmabPlanOptions.Goal));
         return g;
+    }
+
+    /// <summary>Refuse a goal the file cannot serve, as the <see cref="EmbeddingDesigner"/> read it: a feature the
+    /// designer would use in every candidate (<see cref="EmbeddingGrounding.Targets"/>), or a group it names, that the
+    /// file has no column for. Returns the features the goal names (the targets).</summary>
+    /// <exception cref="ArgumentException">Names <see cref="RmabPlanOptions.Goal"/>.</exception>
+    public static IReadOnlyList<int> Check(EmbeddingGrounding grounding, BeneficiaryFile data, string file)
+    {
+        ArgumentNullException.ThrowIfNull(grounding);
+        ArgumentNullException.ThrowIfNull(data);
+        var present = data.FeatureColumns.ToHashSet();
+        var missing = grounding.Targets.Where(f => !present.Contains(f)).Select(f => $"{Features.Names[f]} ({Features.ColumnNames[f]})")
+            .Concat(grounding.NamedGroups.Where(g => !g.Indices.Any(present.Contains) && !g.Indices.Any(grounding.Targets.Contains))
+                .Select(g => $"{g.Name} (any of {string.Join(", ", g.Indices.Select(f => Features.ColumnNames[f]))})"))
+            .ToArray();
+        if (missing.Length > 0)
+            throw new ArgumentException($"The goal asks about {string.Join("; ", missing)}, but {file} has no column for {(missing.Length == 1 ? "it" : "them")} (its feature columns: {Columns(data.FeatureColumns)}).", nameof(RmabPlanOptions.Goal));
+        return grounding.Targets;
     }
 
     /// <summary>The feature columns as a list, or "none".</summary>

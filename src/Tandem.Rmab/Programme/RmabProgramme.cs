@@ -430,10 +430,13 @@ public static class RmabProgramme
         string file = options.BeneficiaryFile;
         BeneficiaryFile data = Load(options, cancellationToken);
         IReadOnlyList<BeneficiaryRow> rows = data.Rows;
-        TaskGrounding grounding = RmabGoal.Check(options.Goal, spec.Name, data, file);
+        IRewardDesigner inner = RewardDesigners.Create(spec, designers);
+        IReadOnlyList<int> grounded = inner is EmbeddingDesigner embedding
+            ? RmabGoal.Check(await embedding.GroundAsync(options.Goal, cancellationToken).ConfigureAwait(false), data, file)
+            : RmabGoal.Check(options.Goal, spec.Name, data, file).Targets;
         if (options.Budget > rows.Count)
             throw new ArgumentOutOfRangeException(nameof(RmabPlanOptions.Budget), options.Budget, $"The budget exceeds the {rows.Count} beneficiaries in {file}.");
-        IRewardDesigner designer = new RmabGoal.AvailableFeatures(RewardDesigners.Create(spec, designers), data.FeatureColumns.ToHashSet(), Path.GetFileName(file));
+        IRewardDesigner designer = new RmabGoal.AvailableFeatures(inner, data.FeatureColumns.ToHashSet(), Path.GetFileName(file));
         ArmDynamics[] dynamics = rows.Select(r => r.Dynamics).ToArray();
         double[][] features = rows.Select(r => r.Features).ToArray();
         var instance = new RmabInstance(dynamics, features, rows.Select(r => (double)r.State).ToArray(), options.Budget);
@@ -456,7 +459,7 @@ public static class RmabProgramme
         IRmabPolicy baseline = new WhittlePlanner().Plan(new PlanningProblem(dynamics, engagement, options.Budget, options.Discount), cancellationToken);
         SimulationResult standard = RmabSimulator.Run(instance, baseline, engagement, evaluation, Seeds.Derive(options.Seed, "goal-distribution"));
         var present = data.FeatureColumns.ToHashSet();
-        var outcome = new GoalOutcome(options.Goal, designer.Name, grounding.Targets, design.Stages.Count, refusals,
+        var outcome = new GoalOutcome(options.Goal, designer.Name, grounded, design.Stages.Count, refusals,
             Available(StateFeatureDistribution.From(planned.EngagedCount, features), present), Available(StateFeatureDistribution.From(standard.EngagedCount, features), present));
         return result with { Summary = result.Summary with { Goal = outcome } };
     }
