@@ -56,6 +56,12 @@ public sealed record PpoOptions
     /// the authors' ARMMAN training script freezes the last 20, which with their 5 epochs means λ is never updated).</summary>
     public int FinalFrozenEpochs { get; init; } = 2;
 
+    /// <summary>What the Appendix F update takes as the cost C. True (the default; Tandem's, not the authors'): the expected
+    /// stationary calls of the actor just updated, at the current λ, computed exactly from the planner's transitions
+    /// (<see cref="PpoEpoch.ExpectedCalls"/>); measured, it keeps the budget in more trainings than the sampled calls
+    /// (docs/dlm-ppo.md "Keeping the budget"). False: the authors' choice, the calls sampled in the epoch's rollout.</summary>
+    public bool LambdaFromExpectedCalls { get; init; } = true;
+
     /// <summary>Entropy coefficient at the first epoch. Range: ≥ 0. Default 0.5 (authors).</summary>
     public double StartEntropy { get; init; } = 0.5;
 
