@@ -218,15 +218,15 @@ public sealed class PpoPlanner : IRmabPlanner
                 (double calls, double reward) = Rollout(lambda);
                 UpdatePolicy(entropy);
                 UpdateCritic();
-                // Appendix F: λ ← λ − α (B/(1−γ) − C), with C = (mean calls per step)/(1−γ), the discounted cost of
-                // the stationary rollout (the authors use the cost-to-go from the epoch's first step; see docs).
+                // Appendix F: λ ← λ − α (B/(1−γ) − C), with C = (calls per step)/(1−γ), the discounted cost of the
+                // stationary regime (the authors use the sampled cost-to-go from the epoch's first step; see docs).
                 bool update = epoch % period == 0 && epoch > 0 && epochs - epoch > _o.FinalFrozenEpochs;
                 var record = new PpoEpoch(epoch, lambda, calls, reward, entropy, update, _rolloutExpectedCalls);
                 if (update)
                 {
-                    // C: Tandem's default is the expected stationary calls of the actor just updated, at the current λ
-                    // (exact from the transitions, no sampling noise, and the policy the next rollout will run); the
-                    // authors' is the calls sampled in the rollout, i.e. of the policy before this epoch's update.
+                    // Calls per step: by default (Tandem's) the expected stationary calls of the actor just updated, at
+                    // the current λ (exact from the transitions, no sampling noise, and the policy the next rollout runs);
+                    // otherwise the calls sampled in this epoch's rollout, i.e. of the policy before this epoch's update.
                     double cost = _o.LambdaFromExpectedCalls ? ExpectedCallsAt(lambda) : calls;
                     lambda = Math.Max(0, lambda - lambdaRate * (_budget - cost) / (1 - _gamma));
                     lambdaRate *= _o.LambdaLearningRateDecay;
