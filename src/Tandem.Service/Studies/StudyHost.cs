@@ -178,6 +178,10 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     public async ValueTask<Reply<PublishedSnapshot>> PublishedAsync(CancellationToken cancellationToken = default) =>
         (Reply<PublishedSnapshot>)await SendAsync(new Work.Published(), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>The model version the writer has reached (read without queueing: a hint for stateless workers that a
+    /// newer snapshot exists; <see cref="PublishedAsync"/> answers only what is committed).</summary>
+    public long ModelVersion => Volatile.Read(ref _modelVersion);
+
     /// <summary>Stop the writer after the commands already queued.</summary>
     public async ValueTask DisposeAsync()
     {
