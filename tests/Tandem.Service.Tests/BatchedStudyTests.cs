@@ -103,6 +103,35 @@ public sealed class BatchedStudyTests
         Assert.Equal(live, (await client.GetAsync2("/v1/studies/ts/snapshot")).Text);
     }
 
+    [Fact]
+    public async Task ARestoreWithRewardsQueued_LearnsThemFirst_AndARestartReproducesTheStateAndTheVersion()
+    {
+        await using var service = await TestService.StartAsync(new ServiceOptions { Writer = new WriterOptions { SnapshotEvery = 3 } });
+        string key = await service.CreateStudyAsync(LinUcb);
+        var client = service.ClientWith(key);
+        var admin = service.ClientWith(TestService.AdminKeyText);
+        for (int i = 1; i <= 7; i++) await client.PostAsync("/v1/studies/hot/decisions", $$"""{"context":[{{i % 2}},{{i % 3}}]}""");
+        for (int i = 1; i <= 6; i++) await client.PostAsync("/v1/studies/hot/rewards", $$"""{"decisionId":"{{i}}","reward":{{i % 4}}}""");
+        string before = (await client.GetAsync2("/v1/studies/hot/snapshot")).Text; // version 1, two rewards queued
+        var restored = await admin.SendAsync(HttpMethod.Put, "/v1/studies/hot/snapshot", before);
+        Assert.Equal(200, restored.Status);
+        // The queued two are learned first (version 2), then the state is replaced (version 3).
+        Assert.Equal(3, restored.Body.GetProperty("modelVersion").GetInt64());
+        Assert.Equal(before, (await client.GetAsync2("/v1/studies/hot/snapshot")).Text);
+        for (int i = 8; i <= 12; i++)
+        {
+            await client.PostAsync("/v1/studies/hot/decisions", $$"""{"context":[{{i % 2}},{{i % 3}}]}""");
+            await client.PostAsync("/v1/studies/hot/rewards", $$"""{"decisionId":"{{i}}","reward":{{i % 4}}}""");
+        }
+        string live = (await client.GetAsync2("/v1/studies/hot/snapshot")).Text;
+        long version = (await client.GetAsync2("/v1/studies/hot")).Body.GetProperty("modelVersion").GetInt64();
+        Assert.Equal(4, version); // five more rewards: one batch of four, one queued
+        await service.RestartAsync();
+        client = service.ClientWith(key);
+        Assert.Equal(live, (await client.GetAsync2("/v1/studies/hot/snapshot")).Text);
+        Assert.Equal(version, (await client.GetAsync2("/v1/studies/hot")).Body.GetProperty("modelVersion").GetInt64());
+    }
+
     /// <summary>The batched replay protocol written with the library alone: decide every logged decision again (LinUCB
     /// is deterministic), queue every reward in commit order and learn the queue each time it holds B.</summary>
     private static async Task<string> BatchedLinUcbReplayAsync(string data, string study, int arms, int batch)
