@@ -38,6 +38,7 @@ internal sealed class SnapshotDecideGrain(IStudyStore store, TimeProvider time) 
     private IStudyGrain? _study;
     private ulong _workerSeed;
     private long _version = -1, _latest = -1, _count;
+    private Task<GrainReply?>? _refresh;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -59,10 +60,10 @@ internal sealed class SnapshotDecideGrain(IStudyStore store, TimeProvider time) 
         return Task.CompletedTask;
     }
 
-    public async Task<GrainReply> DecideAsync(string context, string? subject, string? requestId)
+    /// <summary>Fetch and restore the published snapshot; the study grain's refusal, or null.</summary>
+    private async Task<GrainReply?> RefreshAsync(StudyLearner learner)
     {
-        StudyLearner learner = _learner ?? throw new InvalidOperationException("The decide worker is not active.");
-        if (_version < 0 || _version < _latest)
+        try
         {
             GrainReply published = await _study!.PublishedAsync().ConfigureAwait(true);
             if (published.Status != 0) return published;
@@ -72,6 +73,24 @@ internal sealed class SnapshotDecideGrain(IStudyStore store, TimeProvider time) 
                 (_version, _count) = (published.PublishedVersion, 0);
             }
             _latest = Math.Max(_latest, published.PublishedVersion);
+            return null;
+        }
+        finally
+        {
+            _refresh = null;
+        }
+    }
+
+    public async Task<GrainReply> DecideAsync(string context, string? subject, string? requestId)
+    {
+        StudyLearner learner = _learner ?? throw new InvalidOperationException("The decide worker is not active.");
+        if (_version < 0 || _version < _latest)
+        {
+            // One fetch for all the calls waiting here (the worker is reentrant): a publication costs one state transfer.
+            Task<GrainReply?> refresh = _refresh ??= RefreshAsync(learner);
+            GrainReply? refused = await refresh.ConfigureAwait(true);
+            if (ReferenceEquals(_refresh, refresh)) _refresh = null; // also when it completed before it was stored
+            if (refused is not null) return refused;
         }
         object parsed;
         try

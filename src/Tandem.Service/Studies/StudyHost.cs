@@ -93,6 +93,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     // snapshot published by the last batch (what stateless workers decide from); a store snapshot taken at a batch boundary.
     private readonly List<Queued> _queue = [];
     private PolicyState? _published;
+    private string? _publishedJson; // serialized once per publication, however many workers fetch it
     private StoredSnapshot? _boundary;
 
     private StudyHost(StoredStudy stored, StudySpec spec, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger, Api.ServiceMetrics metrics,
@@ -282,7 +283,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         var learner = _createLearner(Spec, _logger);
         _pending.Clear();
         _queue.Clear();
-        _published = null;
+        (_published, _publishedJson) = (null, null);
         _rewards.Clear();
         _requests.Clear();
         StoredSnapshot? snapshot = await _store.LoadSnapshotAsync(Spec.Id).ConfigureAwait(false);
@@ -379,7 +380,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 await FlushAsync().ConfigureAwait(false);
                 _learner.Import(PolicyStates.Deserialize(e.Body));
                 _modelVersion++;
-                if (Spec.BatchSize > 1) _published = _learner.Export();
+                if (Spec.BatchSize > 1) (_published, _publishedJson) = (_learner.Export(), null);
                 break;
         }
         if (_modelVersion != e.ModelVersion)
@@ -478,7 +479,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         };
         events.Add(new StudyEvent(++_lastEvent, StudyEventType.Reward, sequence, null, null, command.Reward, _modelVersion, body.ToJsonString()));
         if (flushed && _lastEvent - _snapshotEvent >= _options.SnapshotEvery)
-            _boundary = new StoredSnapshot(_lastEvent, _modelVersion, PolicyStates.Serialize(_published!));
+            _boundary = new StoredSnapshot(_lastEvent, _modelVersion, PublishedJson());
         _pending.Remove(sequence);
         _rewards[sequence] = command.Reward;
         return Reply<RewardView>.Ok(new RewardView(command.DecisionId, command.Reward, learned, note is null ? [] : [note], _modelVersion));
@@ -507,8 +508,8 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         events.Add(new StudyEvent(++_lastEvent, StudyEventType.Restore, 0, null, null, null, _modelVersion, json));
         if (Spec.BatchSize > 1)
         {
-            _published = _learner.Export();
-            _boundary = new StoredSnapshot(_lastEvent, _modelVersion, PolicyStates.Serialize(_published));
+            (_published, _publishedJson) = (_learner.Export(), null);
+            _boundary = new StoredSnapshot(_lastEvent, _modelVersion, PublishedJson());
         }
         return Reply<StudyStatus>.Ok(Status());
     }
@@ -557,15 +558,17 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         }
         _queue.Clear();
         if (any) _modelVersion++;
-        _published = _learner.Export();
+        (_published, _publishedJson) = (_learner.Export(), null);
         return last;
     }
 
     private PublishedSnapshot Published()
     {
-        _published ??= _learner.Export(); // after a load: the model of the last batch (the queue is not in it)
-        return new PublishedSnapshot(_modelVersion, PolicyStates.Serialize(_published));
+        if (_published is null) (_published, _publishedJson) = (_learner.Export(), null); // after a load: the model of the last batch (the queue is not in it)
+        return new PublishedSnapshot(_modelVersion, PublishedJson());
     }
+
+    private string PublishedJson() => _publishedJson ??= PolicyStates.Serialize(_published!);
 
     private async Task<object> ApplyCommitAsync(WorkerDecision worker, List<StudyEvent> events)
     {
@@ -576,10 +579,11 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         if (worker.RequestId is { } requestId && _requests.TryGetValue(requestId, out long earlier))
             return await EarlierAsync(earlier).ConfigureAwait(false); // a retry: the decision committed first is the answer
         long sequence = _lastDecision + 1;
-        var node = System.Text.Json.Nodes.JsonNode.Parse(worker.Line)!.AsObject();
-        node["study"] = Spec.Id;
-        node["step"] = sequence - 1;
-        string line = node.ToJsonString();
+        // The worker wrote the line for decision number 0 (step −1): the number is the writer's; the rest is the worker's.
+        string prefix = DecisionLine.Prefix(Spec.Id, 0);
+        if (!worker.Line.StartsWith(prefix, StringComparison.Ordinal))
+            return Reply<DecisionView>.Fail(RequestException.Invalid("line", $"A worker's decision line must begin with {prefix} (a line of study '{Spec.Id}' written for decision 0)."));
+        string line = DecisionLine.Prefix(Spec.Id, sequence) + worker.Line[prefix.Length..];
         Decision decision;
         object context;
         using (var parsed = JsonDocument.Parse(line))
