@@ -94,6 +94,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     private readonly List<Queued> _queue = [];
     private PolicyState? _published;
     private string? _publishedJson; // serialized once per publication, however many workers fetch it
+    private bool _decidedSincePublished = true; // this learner decided (its issuer moved) since _published was exported
     private StoredSnapshot? _boundary;
 
     private StudyHost(StoredStudy stored, StudySpec spec, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger, Api.ServiceMetrics metrics,
@@ -380,7 +381,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 await FlushAsync().ConfigureAwait(false);
                 _learner.Import(PolicyStates.Deserialize(e.Body));
                 _modelVersion++;
-                if (Spec.BatchSize > 1) (_published, _publishedJson) = (_learner.Export(), null);
+                if (Spec.BatchSize > 1) (_published, _publishedJson, _decidedSincePublished) = (_learner.Export(), null, false);
                 break;
         }
         if (_modelVersion != e.ModelVersion)
@@ -401,6 +402,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
 
     private async ValueTask<Decision> DecideSafelyAsync(object context, long sequence, DateTimeOffset time, string? recordedAux)
     {
+        _decidedSincePublished = true;
         try
         {
             return await _learner.DecideAsync(context, sequence, time, recordedAux, CancellationToken.None).ConfigureAwait(false);
@@ -508,7 +510,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         events.Add(new StudyEvent(++_lastEvent, StudyEventType.Restore, 0, null, null, null, _modelVersion, json));
         if (Spec.BatchSize > 1)
         {
-            (_published, _publishedJson) = (_learner.Export(), null);
+            (_published, _publishedJson, _decidedSincePublished) = (_learner.Export(), null, false);
             _boundary = new StoredSnapshot(_lastEvent, _modelVersion, PublishedJson());
         }
         return Reply<StudyStatus>.Ok(Status());
@@ -542,7 +544,9 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         List<int> adopted = [.. Enumerable.Range(0, _queue.Count).Where(i => _queue[i].Pending.Adopt)];
         if (adopted.Count > 0)
         {
-            Decision[] owned = _learner.Adopt([.. adopted.Select(i => _queue[i].Pending.Decision)]);
+            // The last publication is the learner's state when nothing changed it since (no decision made here).
+            PolicyState current = _published is not null && !_decidedSincePublished ? _published : _learner.Export();
+            Decision[] owned = _learner.Adopt([.. adopted.Select(i => _queue[i].Pending.Decision)], current);
             for (int j = 0; j < adopted.Count; j++)
             {
                 Queued q = _queue[adopted[j]];
@@ -559,12 +563,13 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         _queue.Clear();
         if (any) _modelVersion++;
         (_published, _publishedJson) = (_learner.Export(), null);
+        _decidedSincePublished = false;
         return last;
     }
 
     private PublishedSnapshot Published()
     {
-        if (_published is null) (_published, _publishedJson) = (_learner.Export(), null); // after a load: the model of the last batch (the queue is not in it)
+        if (_published is null) (_published, _publishedJson, _decidedSincePublished) = (_learner.Export(), null, false); // after a load: the model of the last batch (the queue is not in it)
         return new PublishedSnapshot(_modelVersion, PublishedJson());
     }
 

@@ -81,24 +81,43 @@ internal abstract class StudyLearner : IDisposable
 
     /// <summary>Give decisions made elsewhere (by stateless workers, from a snapshot of this learner) ids of this
     /// learner's own issuer, pending, in order, so it can learn them: the issuer's next ids are taken and marked pending
-    /// in one state edit. Returns the decisions with their new ids.</summary>
-    public Decision[] Adopt(IReadOnlyList<Decision> decisions)
+    /// in one state edit of <paramref name="current"/> (this learner's state now: its <see cref="Export"/>, or an export
+    /// the caller knows is still current). Returns the decisions with their new ids.</summary>
+    public Decision[] Adopt(IReadOnlyList<Decision> decisions, PolicyState current)
     {
         ArgumentNullException.ThrowIfNull(decisions);
+        ArgumentNullException.ThrowIfNull(current);
         if (!CanDecideFromSnapshot) throw new InvalidOperationException($"A {Spec.Kind} study cannot adopt decisions made elsewhere.");
-        PolicyState state = Export();
-        var data = System.Text.Json.Nodes.JsonNode.Parse(state.Data.GetRawText())!.AsObject();
-        var issuer = data["issuer"]!.AsObject();
-        long next = issuer["next"]!.GetValue<long>();
-        var pending = issuer["pending"]!.AsArray();
         var owned = new Decision[decisions.Count];
-        for (int i = 0; i < owned.Length; i++)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(current.Data.GetRawText().Length + 32 * owned.Length + 64);
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            owned[i] = decisions[i] with { Id = new DecisionId(next) };
-            pending.Add(next++);
+            // A streaming copy of the state with only the issuer rewritten (the state is large; the edit is small).
+            w.WriteStartObject();
+            foreach (JsonProperty p in current.Data.EnumerateObject())
+            {
+                if (!p.NameEquals("issuer"))
+                {
+                    p.WriteTo(w);
+                    continue;
+                }
+                long next = p.Value.GetProperty("next").GetInt64();
+                w.WriteStartObject("issuer"u8);
+                w.WriteStartArray("pending"u8);
+                foreach (JsonElement id in p.Value.GetProperty("pending").EnumerateArray()) w.WriteNumberValue(id.GetInt64());
+                for (int i = 0; i < owned.Length; i++)
+                {
+                    owned[i] = decisions[i] with { Id = new DecisionId(next) };
+                    w.WriteNumberValue(next++);
+                }
+                w.WriteEndArray();
+                w.WriteNumber("next"u8, next);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
         }
-        issuer["next"] = next;
-        Import(new PolicyState(state.Kind, state.Version, JsonSerializer.SerializeToElement(data)));
+        using var edited = JsonDocument.Parse(buffer.WrittenMemory);
+        Import(new PolicyState(current.Kind, current.Version, edited.RootElement.Clone()));
         return owned;
     }
 
