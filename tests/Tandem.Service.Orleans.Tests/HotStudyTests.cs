@@ -148,6 +148,28 @@ public sealed class HotStudyTests
         Assert.Equal(await BatchedReplayAsync(service.Data, id, 5), served);
     }
 
+    [Fact]
+    public async Task WorkerCommits_AreRefusedNamingTheProblem_AndChangeNothing()
+    {
+        await using var service = await ClusterService.StartAsync(silos: 1);
+        await service.CreateStudyAsync(Study.Replace("ID", "hot", StringComparison.Ordinal));
+        await service.CreateStudyAsync(Study.Replace("ID", "cold", StringComparison.Ordinal).Replace(",\"batchSize\":5", "", StringComparison.Ordinal));
+        var hot = service.Cluster.Client.GetGrain<IStudyGrain>("hot");
+        var cold = service.Cluster.Client.GetGrain<IStudyGrain>("cold");
+        // A study without batching takes no worker decisions.
+        GrainReply refused = await cold.CommitAsync("{}", 0, null, null);
+        Assert.Equal((409, "study"), (refused.Status, refused.Field));
+        // A line not written for this study's decision 0, and a snapshot version never published.
+        GrainReply wrongLine = await hot.CommitAsync("""{"study":"cold","run":0,"step":-1,"policy":"x"}""", 0, null, null);
+        Assert.Equal((400, "line"), (wrongLine.Status, wrongLine.Field));
+        GrainReply future = await hot.CommitAsync("""{"study":"hot","run":0,"step":-1,"policy":"x"}""", 7, null, null);
+        Assert.Equal((409, "snapshotVersion"), (future.Status, future.Field));
+        Assert.Contains("7", future.Detail, StringComparison.Ordinal);
+        var status = JsonDocument.Parse((await hot.StatusAsync()).Json!).RootElement;
+        Assert.Equal(0, status.GetProperty("decisions").GetInt64());
+        Assert.Equal(0, status.GetProperty("events").GetInt64());
+    }
+
     private static LinUcbPolicy NewPolicy(string study, Clock clock) =>
         new(new RecourseProblem(study, [.. Features.Select(f => new Feature(f, f, true))], [.. Enumerable.Range(0, 3).Select(a => new Treatment("a" + a, ""))], RecourseNorm.L2, 0),
             new LinUcbOptions { Alpha = 0.5 }, clock);
