@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace Tandem.Benchmarks;
 
 /// <summary>
-/// `-- service-load [--url U] [--clients 64] [--seconds 20] [--d 20] [--k 10] [--pairs N]`: a loopback load generator for
+/// `-- service-load [--url U] [--clients 64] [--seconds 20] [--d 20] [--k 10] [--pairs N] [--batch-size 1]`: a loopback load generator for
 /// `tandem serve` (issue 16's targets). Creates a LinUCB study (d features, K arms) with the admin key from
 /// TANDEM_ADMIN_KEY, then runs the clients, each looping decide → reward, for the given seconds (or until N pairs in
 /// all), and prints pairs per second and the latency percentiles of the decide and reward requests. Timing is measured
@@ -24,6 +24,7 @@ public static class ServiceLoad
         int d = int.Parse(Arg(args, "--d", "20"), CultureInfo.InvariantCulture);
         int k = int.Parse(Arg(args, "--k", "10"), CultureInfo.InvariantCulture);
         long maxPairs = long.Parse(Arg(args, "--pairs", "0"), CultureInfo.InvariantCulture);
+        int batchSize = int.Parse(Arg(args, "--batch-size", "1"), CultureInfo.InvariantCulture);
         string? admin = Environment.GetEnvironmentVariable("TANDEM_ADMIN_KEY");
         if (string.IsNullOrWhiteSpace(admin))
         {
@@ -32,7 +33,7 @@ public static class ServiceLoad
         }
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = new Uri(url) };
         string id = "load-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        string spec = JsonSerializer.Serialize(new { id, kind = "linucb", arms = Enumerable.Range(0, k).Select(a => "arm" + a), features = Enumerable.Range(0, d).Select(f => "f" + f) });
+        string spec = JsonSerializer.Serialize(new { id, kind = "linucb", arms = Enumerable.Range(0, k).Select(a => "arm" + a), features = Enumerable.Range(0, d).Select(f => "f" + f), options = new { batchSize } });
         using (var create = new HttpRequestMessage(HttpMethod.Post, "/v1/studies") { Content = new StringContent(spec, Encoding.UTF8, "application/json") })
         {
             create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);

@@ -17,6 +17,7 @@ internal sealed class GrainStudyHost : IStudyHost
     private readonly StoredStudy _stored;
     private readonly IStudyGrain _grain;
     private readonly Lazy<StudyLearner> _checker;
+    private readonly IGrainFactory _grains;
 
     public GrainStudyHost(StoredStudy stored, IGrainFactory grains)
     {
@@ -25,6 +26,7 @@ internal sealed class GrainStudyHost : IStudyHost
         _stored = stored;
         Spec = StudySpec.FromJson(stored.SpecJson, stored.Seed);
         _grain = grains.GetGrain<IStudyGrain>(stored.Id);
+        _grains = grains;
         // A learner used only to check contexts (ReadContext is pure): never decides or learns here.
         _checker = new Lazy<StudyLearner>(() => StudyLearner.Create(Spec), LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -44,6 +46,13 @@ internal sealed class GrainStudyHost : IStudyHost
         ArgumentNullException.ThrowIfNull(command);
         if (command.Context is not CheckedContext context)
             throw new ArgumentException("The context must come from this host's ReadContext.", nameof(command));
+        if (Spec.BatchSize > 1 && _checker.Value.CanDecideFromSnapshot)
+        {
+            // A batched study's decisions come from its published snapshot, made by a stateless worker on this silo or
+            // any other (docs/hot-studies.md); only their commit goes through the study's grain.
+            ISnapshotDecideGrain worker = _grains.GetGrain<ISnapshotDecideGrain>(_stored.Id);
+            return await CallAsync<DecisionView>(() => worker.DecideAsync(context.Json, command.Subject, command.RequestId), cancellationToken).ConfigureAwait(false);
+        }
         return await CallAsync<DecisionView>(() => _grain.DecideAsync(context.Json, command.Subject, command.RequestId), cancellationToken).ConfigureAwait(false);
     }
 

@@ -29,6 +29,16 @@ public interface IStudyGrain : IGrainWithStringKey
     [Alias("Restore")]
     Task<GrainReply> RestoreAsync(string state);
 
+    /// <summary>Commit a decision a stateless worker made from the published snapshot <paramref name="snapshotVersion"/>
+    /// of a batched study (<see cref="Studies.WorkerDecision"/>): numbered by the study's writer and answered after its
+    /// commit; the reply's <see cref="GrainReply.PublishedVersion"/> tells the worker whether a newer snapshot exists.</summary>
+    [Alias("Commit")]
+    Task<GrainReply> CommitAsync(string line, long snapshotVersion, string? subject, string? requestId);
+
+    /// <summary>The latest published snapshot of a batched study: the state as JSON and its version.</summary>
+    [Alias("Published")]
+    Task<GrainReply> PublishedAsync();
+
     /// <summary>The silo this activation runs on (tests and operators: which process owns the study).</summary>
     [Alias("Where")]
     Task<SiloAddress> WhereAsync();
@@ -52,4 +62,7 @@ public sealed class GrainReply
 
     /// <summary>The first reward kept, with a 409 for a second reward.</summary>
     [Id(4)] public double? FirstReward { get; init; }
+
+    /// <summary>The study's latest published model version (with a worker's commit and a published snapshot).</summary>
+    [Id(5)] public long PublishedVersion { get; init; }
 }

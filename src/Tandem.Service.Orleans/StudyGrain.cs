@@ -99,6 +99,19 @@ internal sealed class StudyGrain(IStudyStore store, TimeProvider time, WriterOpt
         return From(await Host.RestoreAsync(parsed).ConfigureAwait(true));
     }
 
+    public async Task<GrainReply> CommitAsync(string line, long snapshotVersion, string? subject, string? requestId)
+    {
+        StudyHost host = Host;
+        Reply<DecisionView> reply = await host.CommitWorkerDecisionAsync(new WorkerDecision(line, snapshotVersion, subject, requestId)).ConfigureAwait(true);
+        return reply.Error is { } error ? Refusal(error) : new GrainReply { Json = JsonSerializer.Serialize(reply.Value, Json), PublishedVersion = host.ModelVersion };
+    }
+
+    public async Task<GrainReply> PublishedAsync()
+    {
+        Reply<PublishedSnapshot> reply = await Host.PublishedAsync().ConfigureAwait(true);
+        return reply.Error is { } error ? Refusal(error) : new GrainReply { Json = reply.Value!.StateJson, PublishedVersion = reply.Value.Version };
+    }
+
     public Task<SiloAddress> WhereAsync() => Task.FromResult(silo.SiloAddress);
 
     private StudyHost Host => _host ?? throw new InvalidOperationException("The study grain is not active.");

@@ -39,6 +39,24 @@ internal static class DecisionLine
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>How <see cref="Write"/> begins a line of decision <paramref name="sequence"/> of <paramref name="study"/>
+    /// (study, run and step), so a line written for decision 0 by a worker is renumbered by the writer without parsing it.</summary>
+    public static string Prefix(string study, long sequence)
+    {
+        var buffer = new ArrayBufferWriter<byte>(96);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("study"u8, study);
+            w.WriteNumber("run"u8, 0);
+            w.WriteNumber("step"u8, sequence - 1);
+            w.WriteString("policy"u8, "");
+            w.Flush();
+        }
+        string text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return text[..(text.LastIndexOf(",\"policy\"", StringComparison.Ordinal) + 1)]; // up to the comma after step
+    }
+
     /// <summary>The committed line with its reward filled in (null while pending).</summary>
     public static string WithReward(string line, double? reward)
     {

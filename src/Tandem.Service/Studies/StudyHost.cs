@@ -89,6 +89,14 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     private readonly Dictionary<long, DecisionView> _uncommitted = [];
     private long _lastDecision, _lastEvent, _modelVersion, _snapshotEvent;
 
+    // Batched learning (Spec.BatchSize > 1, docs/hot-studies.md): rewards waiting for their batch, in commit order; the
+    // snapshot published by the last batch (what stateless workers decide from); a store snapshot taken at a batch boundary.
+    private readonly List<Queued> _queue = [];
+    private PolicyState? _published;
+    private string? _publishedJson; // serialized once per publication, however many workers fetch it
+    private bool _decidedSincePublished = true; // this learner decided (its issuer moved) since _published was exported
+    private StoredSnapshot? _boundary;
+
     private StudyHost(StoredStudy stored, StudySpec spec, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger, Api.ServiceMetrics metrics,
         Func<StudySpec, ILogger?, StudyLearner> createLearner)
     {
@@ -163,6 +171,19 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     public async ValueTask<Reply<StudyStatus>> RestoreAsync(PolicyState state, CancellationToken cancellationToken = default) =>
         (Reply<StudyStatus>)await SendAsync(new Work.Restore(state), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Commit a decision a stateless worker made from published snapshot <see cref="WorkerDecision.SnapshotVersion"/>
+    /// (a batched study only): the writer gives it the study's next decision number and acknowledges it after its commit.</summary>
+    public async ValueTask<Reply<DecisionView>> CommitWorkerDecisionAsync(WorkerDecision decision, CancellationToken cancellationToken = default) =>
+        (Reply<DecisionView>)await SendAsync(new Work.Commit(decision), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The latest published snapshot of a batched study and its version (what stateless workers decide from).</summary>
+    public async ValueTask<Reply<PublishedSnapshot>> PublishedAsync(CancellationToken cancellationToken = default) =>
+        (Reply<PublishedSnapshot>)await SendAsync(new Work.Published(), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The model version the writer has reached (read without queueing: a hint for stateless workers that a
+    /// newer snapshot exists; <see cref="PublishedAsync"/> answers only what is committed).</summary>
+    public long ModelVersion => Volatile.Read(ref _modelVersion);
+
     /// <summary>Stop the writer after the commands already queued.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -189,6 +210,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
             batch.Clear();
             events.Clear();
             _uncommitted.Clear();
+            _boundary = null;
             bool restored = false;
             while (batch.Count < _options.MaxBatch && reader.TryRead(out Work? work))
             {
@@ -202,7 +224,9 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                         Work.Reward r => await ApplyRewardAsync(r.Command, events).ConfigureAwait(false),
                         Work.Status => Reply<StudyStatus>.Ok(Status()),
                         Work.Export => Reply<PolicyState>.Ok(_learner.Export()),
-                        Work.Restore s => ApplyRestore(s.State, events, ref restored),
+                        Work.Restore s => await ApplyRestoreAsync(s.State, events).ConfigureAwait(false),
+                        Work.Commit c => await ApplyCommitAsync(c.Decision, events).ConfigureAwait(false),
+                        Work.Published => Reply<PublishedSnapshot>.Ok(Published()),
                         _ => throw new InvalidOperationException("Unknown command."),
                     };
                 }
@@ -215,6 +239,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                     _logger.LogError(ex, "Study {Study}: a command failed", Spec.Id);
                     work.Result = ex;
                 }
+                if (work is Work.Restore && work.Result is IReply { Error: null }) restored = true;
                 if (work is Work.Load) break; // nothing else runs before the state is loaded
             }
 
@@ -222,7 +247,11 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
             {
                 StoredSnapshot? snapshot = null;
                 if (restored || _lastEvent - _snapshotEvent >= _options.SnapshotEvery)
-                    snapshot = new StoredSnapshot(_lastEvent, _modelVersion, PolicyStates.Serialize(_learner.Export()));
+                {
+                    // A batched study's learner holds no queued reward only at a batch boundary: a snapshot is of the state
+                    // there (now when nothing is queued, else the last boundary of this group), so replay after it is exact.
+                    snapshot = _queue.Count == 0 ? new StoredSnapshot(_lastEvent, _modelVersion, PolicyStates.Serialize(_learner.Export())) : _boundary;
+                }
                 try
                 {
                     long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -254,6 +283,8 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     {
         var learner = _createLearner(Spec, _logger);
         _pending.Clear();
+        _queue.Clear();
+        (_published, _publishedJson) = (null, null);
         _rewards.Clear();
         _requests.Clear();
         StoredSnapshot? snapshot = await _store.LoadSnapshotAsync(Spec.Id).ConfigureAwait(false);
@@ -277,7 +308,8 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         {
             using var line = JsonDocument.Parse(e.Body);
             JsonElement root = line.RootElement;
-            _pending[e.DecisionSequence] = new Pending(learner.ReadLoggedContext(root.GetProperty("context")), ReadDecision(root));
+            Decision pendingDecision = ReadDecision(root);
+            _pending[e.DecisionSequence] = new Pending(learner.ReadLoggedContext(root.GetProperty("context")), pendingDecision, pendingDecision.Notes.Contains(WorkerDecision.Note));
         }
         await foreach (StudyEvent e in _store.ReadEventsAsync(Spec.Id, start).ConfigureAwait(false))
         {
@@ -311,6 +343,16 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 using var line = JsonDocument.Parse(e.Body);
                 JsonElement root = line.RootElement;
                 object context = _learner.ReadLoggedContext(root.GetProperty("context"));
+                if (ReadNotes(root).Contains(WorkerDecision.Note))
+                {
+                    // Made by a stateless worker from published snapshot e.ModelVersion: not decided again (the worker's
+                    // model may be older than the writer's at this point of the log); kept as logged and adopted when learned.
+                    if (e.ModelVersion > _modelVersion)
+                        throw new ReplayDivergedException($"Study {Spec.Id}: decision {e.DecisionSequence} was made from snapshot version {e.ModelVersion}, which the log had not yet published (version {_modelVersion}).");
+                    _pending[e.DecisionSequence] = new Pending(context, _learner.ReadLoggedDecision(root), Adopt: true);
+                    _lastDecision = Math.Max(_lastDecision, e.DecisionSequence);
+                    return;
+                }
                 DateTimeOffset time = root.GetProperty("time").GetDateTimeOffset();
                 Decision replayed = await DecideSafelyAsync(context, e.DecisionSequence, time, e.Aux).ConfigureAwait(false);
                 _learner.TakeAux();
@@ -331,14 +373,15 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                 JsonElement given = root.GetProperty("realizedContext");
                 ImmutableArray<double> realized = given.ValueKind != JsonValueKind.Null ? [.. given.EnumerateArray().Select(v => v.GetDouble())]
                     : pending.Decision is SafeDefaultDecision ? [] : _learner.ReadRealized(default, pending.Decision);
-                (bool learned, _) = await LearnSafelyAsync(pending, e.Reward ?? root.GetProperty("reward").GetDouble(), realized).ConfigureAwait(false);
-                if (learned) _modelVersion++;
+                await LearnOrQueueAsync(pending, e.Reward ?? root.GetProperty("reward").GetDouble(), realized).ConfigureAwait(false);
                 _pending.Remove(e.DecisionSequence);
                 break;
             }
             case StudyEventType.Restore:
+                await FlushAsync().ConfigureAwait(false);
                 _learner.Import(PolicyStates.Deserialize(e.Body));
                 _modelVersion++;
+                if (Spec.BatchSize > 1) (_published, _publishedJson, _decidedSincePublished) = (_learner.Export(), null, false);
                 break;
         }
         if (_modelVersion != e.ModelVersion)
@@ -359,6 +402,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
 
     private async ValueTask<Decision> DecideSafelyAsync(object context, long sequence, DateTimeOffset time, string? recordedAux)
     {
+        _decidedSincePublished = true;
         try
         {
             return await _learner.DecideAsync(context, sequence, time, recordedAux, CancellationToken.None).ConfigureAwait(false);
@@ -393,13 +437,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
 
     private async Task<object> ApplyDecideAsync(DecideCommand command, List<StudyEvent> events)
     {
-        if (command.RequestId is { } requestId && _requests.TryGetValue(requestId, out long earlier))
-        {
-            if (_uncommitted.TryGetValue(earlier, out DecisionView? view)) return Reply<DecisionView>.Ok(view);
-            StudyEvent stored = await _store.ReadDecisionAsync(Spec.Id, earlier).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"Request id maps to decision {earlier}, which is not stored.");
-            return Reply<DecisionView>.Ok(DecisionView.FromLine(earlier, stored.Body, stored.ModelVersion, Spec.Arms));
-        }
+        if (command.RequestId is { } requestId && _requests.TryGetValue(requestId, out long earlier)) return await EarlierAsync(earlier).ConfigureAwait(false);
         long sequence = _lastDecision + 1;
         DateTimeOffset time = _time.GetUtcNow();
         Decision decision = await DecideSafelyAsync(command.Context, sequence, time, recordedAux: null).ConfigureAwait(false);
@@ -415,6 +453,14 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         return Reply<DecisionView>.Ok(result);
     }
 
+    private async Task<object> EarlierAsync(long earlier)
+    {
+        if (_uncommitted.TryGetValue(earlier, out DecisionView? view)) return Reply<DecisionView>.Ok(view);
+        StudyEvent stored = await _store.ReadDecisionAsync(Spec.Id, earlier).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Request id maps to decision {earlier}, which is not stored.");
+        return Reply<DecisionView>.Ok(DecisionView.FromLine(earlier, stored.Body, stored.ModelVersion, Spec.Arms));
+    }
+
     private async Task<object> ApplyRewardAsync(RewardCommand command, List<StudyEvent> events)
     {
         if (!long.TryParse(command.DecisionId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long sequence)
@@ -426,8 +472,7 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         // A safe-default decision is not learned, so it needs no realized context (one given is still checked and stored).
         bool absent = command.RealizedContext.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null;
         ImmutableArray<double> realized = pending.Decision is SafeDefaultDecision && absent ? [] : _learner.ReadRealized(command.RealizedContext, pending.Decision);
-        (bool learned, string? note) = await LearnSafelyAsync(pending, command.Reward, realized).ConfigureAwait(false);
-        if (learned) _modelVersion++;
+        (bool learned, string? note, bool flushed) = await LearnOrQueueAsync(pending, command.Reward, realized).ConfigureAwait(false);
         var body = new JsonObject
         {
             ["reward"] = command.Reward,
@@ -435,26 +480,135 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
             ["notes"] = note is null ? new JsonArray() : new JsonArray(note),
         };
         events.Add(new StudyEvent(++_lastEvent, StudyEventType.Reward, sequence, null, null, command.Reward, _modelVersion, body.ToJsonString()));
+        if (flushed && _lastEvent - _snapshotEvent >= _options.SnapshotEvery)
+            _boundary = new StoredSnapshot(_lastEvent, _modelVersion, PublishedJson());
         _pending.Remove(sequence);
         _rewards[sequence] = command.Reward;
         return Reply<RewardView>.Ok(new RewardView(command.DecisionId, command.Reward, learned, note is null ? [] : [note], _modelVersion));
     }
 
-    private object ApplyRestore(PolicyState state, List<StudyEvent> events, ref bool restored)
+    private async Task<object> ApplyRestoreAsync(PolicyState state, List<StudyEvent> events)
     {
+        PolicyState before = _learner.Export();
         try
         {
-            _learner.Import(state);
+            _learner.Import(state); // checked first, so a refused state changes nothing
         }
         catch (PolicyStateException ex)
         {
             return Reply<StudyStatus>.Fail(RequestException.Invalid("state", ex.Message));
         }
+        if (_queue.Count > 0)
+        {
+            // A batched study learns its queued rewards before the state is replaced (as replay does).
+            _learner.Import(before);
+            await FlushAsync().ConfigureAwait(false);
+            _learner.Import(state);
+        }
         _modelVersion++;
-        events.Add(new StudyEvent(++_lastEvent, StudyEventType.Restore, 0, null, null, null, _modelVersion, PolicyStates.Serialize(state)));
-        restored = true;
+        string json = PolicyStates.Serialize(state);
+        events.Add(new StudyEvent(++_lastEvent, StudyEventType.Restore, 0, null, null, null, _modelVersion, json));
+        if (Spec.BatchSize > 1)
+        {
+            (_published, _publishedJson, _decidedSincePublished) = (_learner.Export(), null, false);
+            _boundary = new StoredSnapshot(_lastEvent, _modelVersion, PublishedJson());
+        }
         return Reply<StudyStatus>.Ok(Status());
     }
+
+    /// <summary>Learn a reward now (batch size 1: the version moves on when learned), or queue it and learn the queue
+    /// when it holds <see cref="StudySpec.BatchSize"/> rewards (the version moves on once per batch that learned any).</summary>
+    private async ValueTask<(bool Learned, string? Note, bool Flushed)> LearnOrQueueAsync(Pending pending, double reward, ImmutableArray<double> realized)
+    {
+        if (Spec.BatchSize == 1)
+        {
+            (bool learned, string? note) = await LearnSafelyAsync(pending, reward, realized).ConfigureAwait(false);
+            if (learned) _modelVersion++;
+            return (learned, note, false);
+        }
+        if (pending.Decision is SafeDefaultDecision) return (false, "not-learned:safe-default", false);
+        _queue.Add(new Queued(pending, reward, realized));
+        if (_queue.Count < Spec.BatchSize) return (false, QueuedNote, false);
+        (bool last, string? lastNote) = await FlushAsync().ConfigureAwait(false);
+        return (last, lastNote, true);
+    }
+
+    /// <summary>The note of a reward queued for its batch (not learned yet).</summary>
+    public const string QueuedNote = "queued-for-batch";
+
+    /// <summary>Learn the queued rewards in commit order (adopting the workers' decisions first) and publish the result;
+    /// returns the last reward's outcome.</summary>
+    private async ValueTask<(bool Learned, string? Note)> FlushAsync()
+    {
+        if (_queue.Count == 0) return (false, null);
+        List<int> adopted = [.. Enumerable.Range(0, _queue.Count).Where(i => _queue[i].Pending.Adopt)];
+        if (adopted.Count > 0)
+        {
+            // The last publication is the learner's state when nothing changed it since (no decision made here).
+            PolicyState current = _published is not null && !_decidedSincePublished ? _published : _learner.Export();
+            Decision[] owned = _learner.Adopt([.. adopted.Select(i => _queue[i].Pending.Decision)], current);
+            for (int j = 0; j < adopted.Count; j++)
+            {
+                Queued q = _queue[adopted[j]];
+                _queue[adopted[j]] = q with { Pending = q.Pending with { Decision = owned[j] } };
+            }
+        }
+        bool any = false;
+        (bool, string?) last = (false, null);
+        foreach (Queued q in _queue)
+        {
+            last = await LearnSafelyAsync(q.Pending, q.Reward, q.Realized).ConfigureAwait(false);
+            any |= last.Item1;
+        }
+        _queue.Clear();
+        if (any) _modelVersion++;
+        (_published, _publishedJson) = (_learner.Export(), null);
+        _decidedSincePublished = false;
+        return last;
+    }
+
+    private PublishedSnapshot Published()
+    {
+        if (_published is null) (_published, _publishedJson, _decidedSincePublished) = (_learner.Export(), null, false); // after a load: the model of the last batch (the queue is not in it)
+        return new PublishedSnapshot(_modelVersion, PublishedJson());
+    }
+
+    private string PublishedJson() => _publishedJson ??= PolicyStates.Serialize(_published!);
+
+    private async Task<object> ApplyCommitAsync(WorkerDecision worker, List<StudyEvent> events)
+    {
+        if (Spec.BatchSize == 1 || !_learner.CanDecideFromSnapshot)
+            return Reply<DecisionView>.Fail(new RequestException(409, "study", $"Study '{Spec.Id}' does not take decisions from stateless workers (batchSize 1, or a kind whose decisions the writer must make)."));
+        if (worker.SnapshotVersion > _modelVersion || worker.SnapshotVersion < 0)
+            return Reply<DecisionView>.Fail(new RequestException(409, "snapshotVersion", $"Snapshot version {worker.SnapshotVersion} was never published (the latest is {_modelVersion})."));
+        if (worker.RequestId is { } requestId && _requests.TryGetValue(requestId, out long earlier))
+            return await EarlierAsync(earlier).ConfigureAwait(false); // a retry: the decision committed first is the answer
+        long sequence = _lastDecision + 1;
+        // The worker wrote the line for decision number 0 (step −1): the number is the writer's; the rest is the worker's.
+        string prefix = DecisionLine.Prefix(Spec.Id, 0);
+        if (!worker.Line.StartsWith(prefix, StringComparison.Ordinal))
+            return Reply<DecisionView>.Fail(RequestException.Invalid("line", $"A worker's decision line must begin with {prefix} (a line of study '{Spec.Id}' written for decision 0)."));
+        string line = DecisionLine.Prefix(Spec.Id, sequence) + worker.Line[prefix.Length..];
+        Decision decision;
+        object context;
+        using (var parsed = JsonDocument.Parse(line))
+        {
+            // Read back as replay will read it, so the live learner and a replay learn the same decision.
+            decision = _learner.ReadLoggedDecision(parsed.RootElement);
+            context = _learner.ReadLoggedContext(parsed.RootElement.GetProperty("context"));
+            if (!decision.Notes.Contains(WorkerDecision.Note)) throw new InvalidOperationException("A worker's decision must carry the note " + WorkerDecision.Note + ".");
+        }
+        _lastDecision = sequence;
+        events.Add(new StudyEvent(++_lastEvent, StudyEventType.Decision, sequence, worker.RequestId, worker.Subject, null, worker.SnapshotVersion, line, null));
+        _pending[sequence] = new Pending(context, decision, Adopt: true);
+        if (worker.RequestId is not null) _requests[worker.RequestId] = sequence;
+        var result = DecisionView.Of(sequence, decision, worker.SnapshotVersion, Spec.Arms);
+        _uncommitted[sequence] = result;
+        return Reply<DecisionView>.Ok(result);
+    }
+
+    private static DecisionNotes ReadNotes(JsonElement line) =>
+        DecisionNotes.Of(line.GetProperty("notes").EnumerateArray().Select(n => n.GetString()!));
 
     private StudyStatus Status() => new(Spec.Id, Spec.Kind, _learner.PolicyName, _lastDecision, _rewards.Count, _pending.Count, _modelVersion, _lastEvent,
         _snapshotEvent, _learner.Usage, _specJson);
@@ -467,10 +621,16 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
             Work.Decide => Reply<DecisionView>.Fail(error),
             Work.Reward => Reply<RewardView>.Fail(error),
             Work.Export => Reply<PolicyState>.Fail(error),
+            Work.Commit => Reply<DecisionView>.Fail(error),
+            Work.Published => Reply<PublishedSnapshot>.Fail(error),
             _ => Reply<StudyStatus>.Fail(error),
         };
 
-    private sealed record Pending(object Context, Decision Decision);
+    /// <summary>A decision waiting for its reward; <paramref name="Adopt"/>: made by a stateless worker, so the writer's
+    /// learner adopts it (gives it one of its own ids) before learning its reward.</summary>
+    private sealed record Pending(object Context, Decision Decision, bool Adopt = false);
+
+    private sealed record Queued(Pending Pending, double Reward, ImmutableArray<double> Realized);
 
     private abstract class Work
     {
@@ -498,5 +658,12 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
         {
             public PolicyState State { get; } = state;
         }
+
+        public sealed class Commit(WorkerDecision decision) : Work
+        {
+            public WorkerDecision Decision { get; } = decision;
+        }
+
+        public sealed class Published : Work;
     }
 }

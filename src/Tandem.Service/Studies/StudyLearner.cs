@@ -64,6 +64,63 @@ internal abstract class StudyLearner : IDisposable
         return DecideCoreAsync(context, cancellationToken);
     }
 
+    /// <summary>Decide as a stateless worker does, from a restored published snapshot: the generator is set to
+    /// <paramref name="streamState"/> (the worker's own stream, see <c>docs/hot-studies.md</c>) instead of a decision
+    /// number's. Only for kinds with <see cref="CanDecideFromSnapshot"/>.</summary>
+    public ValueTask<Decision> DecideFromSnapshotAsync(object context, ulong[] streamState, DateTimeOffset time, CancellationToken cancellationToken)
+    {
+        if (!CanDecideFromSnapshot) throw new InvalidOperationException($"A {Spec.Kind} study's decisions are made by its writer.");
+        _random.SetState(streamState);
+        Clock.Now = time;
+        return DecideCoreAsync(context, cancellationToken);
+    }
+
+    /// <summary>True for the kinds a stateless worker may decide for: no outside answer to record (libra's advisor) and
+    /// the policy's state holds its decision issuer at the top (<c>issuer</c>), so the writer can adopt the decisions.</summary>
+    public virtual bool CanDecideFromSnapshot => false;
+
+    /// <summary>Give decisions made elsewhere (by stateless workers, from a snapshot of this learner) ids of this
+    /// learner's own issuer, pending, in order, so it can learn them: the issuer's next ids are taken and marked pending
+    /// in one state edit of <paramref name="current"/> (this learner's state now: its <see cref="Export"/>, or an export
+    /// the caller knows is still current). Returns the decisions with their new ids.</summary>
+    public Decision[] Adopt(IReadOnlyList<Decision> decisions, PolicyState current)
+    {
+        ArgumentNullException.ThrowIfNull(decisions);
+        ArgumentNullException.ThrowIfNull(current);
+        if (!CanDecideFromSnapshot) throw new InvalidOperationException($"A {Spec.Kind} study cannot adopt decisions made elsewhere.");
+        var owned = new Decision[decisions.Count];
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(current.Data.GetRawText().Length + 32 * owned.Length + 64);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            // A streaming copy of the state with only the issuer rewritten (the state is large; the edit is small).
+            w.WriteStartObject();
+            foreach (JsonProperty p in current.Data.EnumerateObject())
+            {
+                if (!p.NameEquals("issuer"))
+                {
+                    p.WriteTo(w);
+                    continue;
+                }
+                long next = p.Value.GetProperty("next").GetInt64();
+                w.WriteStartObject("issuer"u8);
+                w.WriteStartArray("pending"u8);
+                foreach (JsonElement id in p.Value.GetProperty("pending").EnumerateArray()) w.WriteNumberValue(id.GetInt64());
+                for (int i = 0; i < owned.Length; i++)
+                {
+                    owned[i] = decisions[i] with { Id = new DecisionId(next) };
+                    w.WriteNumberValue(next++);
+                }
+                w.WriteEndArray();
+                w.WriteNumber("next"u8, next);
+                w.WriteEndObject();
+            }
+            w.WriteEndObject();
+        }
+        using var edited = JsonDocument.Parse(buffer.WrittenMemory);
+        Import(new PolicyState(current.Kind, current.Version, edited.RootElement.Clone()));
+        return owned;
+    }
+
     /// <summary>Reset per-decision state beyond the policy's generator (an advisor's generator, a recorded answer).</summary>
     protected virtual void PrepareDecision(long sequence, string? recordedAux)
     {
@@ -261,6 +318,8 @@ internal sealed class RecourseLearner : StudyLearner
 
     public override string PolicyName => _policy.Name;
 
+    public override bool CanDecideFromSnapshot => _gate is null;
+
     public override object ReadContext(JsonElement context)
     {
         if (context.ValueKind == JsonValueKind.Object)
@@ -347,6 +406,8 @@ internal sealed class ThompsonLearner : StudyLearner
     }
 
     public override string PolicyName => _agent.Name;
+
+    public override bool CanDecideFromSnapshot => true;
 
     public override object ReadContext(JsonElement context)
     {

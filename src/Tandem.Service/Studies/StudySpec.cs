@@ -50,6 +50,11 @@ public sealed partial record StudySpec
     /// <summary>The safe default when the learner fails: null for a uniformly random arm, else the arm's index.</summary>
     public int? SafeDefaultArm { get; init; }
 
+    /// <summary>Rewards learned per update (options.batchSize, docs/hot-studies.md): 1 learns every reward at once (the
+    /// default); B &gt; 1 queues rewards and learns them B at a time, publishing a new snapshot version after each batch,
+    /// and every decision is made from the latest published snapshot. Range: 1..<see cref="Tandem.Core.Composition.SnapshotBatching.MaxBatchSize"/>.</summary>
+    public int BatchSize { get; init; } = 1;
+
     /// <summary>Read and check a creation body. Throws <see cref="RequestException"/> (400) naming the field.</summary>
     public static StudySpec Parse(JsonElement body, Func<ulong> drawSeed)
     {
@@ -72,7 +77,7 @@ public sealed partial record StudySpec
         if (options.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Object))
             throw RequestException.Invalid("options", "The options must be a JSON object.");
         var resolved = new JsonObject();
-        string[] common = ["seed", "safeDefault"];
+        string[] common = ["seed", "safeDefault", "batchSize"];
         string[] own = kind switch
         {
             "linucb" => ["alpha", "lambda"],
@@ -98,6 +103,11 @@ public sealed partial record StudySpec
             safeArm = index;
         }
         resolved["safeDefault"] = safe;
+        double batch = Number(options, "batchSize", 1);
+        if (batch != Math.Floor(batch) || batch < 1 || batch > Tandem.Core.Composition.SnapshotBatching.MaxBatchSize)
+            throw RequestException.Invalid("options.batchSize", $"batchSize must be an integer in 1..{Tandem.Core.Composition.SnapshotBatching.MaxBatchSize} (rewards learned per update; 1 learns each at once).");
+        // Stored only when it is not the default, so the spec of a study without batching is what it always was.
+        if (batch > 1) resolved["batchSize"] = (int)batch;
         switch (kind)
         {
             case "linucb":
@@ -157,7 +167,7 @@ public sealed partial record StudySpec
                 }
                 break;
         }
-        return new StudySpec { Id = id, Kind = kind, Arms = arms, Features = features, Options = resolved, Seed = seed, SafeDefaultArm = safeArm };
+        return new StudySpec { Id = id, Kind = kind, Arms = arms, Features = features, Options = resolved, Seed = seed, SafeDefaultArm = safeArm, BatchSize = (int)batch };
     }
 
     /// <summary>Read a stored spec (written by <see cref="ToJson"/>).</summary>
