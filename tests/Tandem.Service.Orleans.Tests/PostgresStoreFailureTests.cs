@@ -77,6 +77,9 @@ public sealed class PostgresStoreFailureTests
         }
         var refused = await client.PostAsync($"/v1/studies/{id}/rewards", $$"""{"decisionId":"{{pendingId}}","reward":0.5}""");
         Assert.True(refused.Status == 503, refused.Text);
+        var logDown = await client.GetAsync2($"/v1/studies/{id}/log"); // reading the log while the store is down: 503, not 500
+        Assert.True(logDown.Status == 503, logDown.Text);
+        Assert.Equal("study", logDown.Body.GetProperty("field").GetString());
         await database.ResumeAsync();
 
         // Back: the study serves again (after at most a few 503s while it reopens from the store), the refused reward can

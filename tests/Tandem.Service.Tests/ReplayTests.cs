@@ -117,12 +117,49 @@ public sealed class ReplayTests
         Assert.Equal(1, accepted.Value!.ModelVersion);
     }
 
+    [Fact]
+    public async Task FailedCommit_WhoseReloadFailsToo_AnswersUnavailable_UntilTheStoreIsBack()
+    {
+        // The bug this catches: after a failed commit whose reload also failed, the host went on serving (and learning
+        // on) a learner that held the refused reward, with its pending decisions cleared.
+        string data = TestService.NewFolder();
+        using var inner = new Storage.SqliteStudyStore(data);
+        var store = new FailingStore(inner);
+        var spec = StudySpec.Parse(JsonDocument.Parse("""{"id":"g","kind":"linucb","arms":["a","b"],"features":["x"]}""").RootElement, () => 1);
+        var (_, salt, hash) = Security.ApiKeys.Create();
+        var stored = new Storage.StoredStudy("g", "linucb", spec.ToJson(), salt, hash, 1, DateTimeOffset.UnixEpoch);
+        await store.CreateStudyAsync(stored);
+        await using var host = await StudyHost.OpenAsync(stored, store, TimeProvider.System, new WriterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.Null((await host.DecideAsync(new DecideCommand(new[] { 1.0 }, null, null))).Error);
+        string before = Core.State.PolicyStates.Serialize((await host.ExportAsync()).Value!);
+
+        store.Fail = true;
+        store.FailReads = true;
+        Assert.Equal(503, (await host.RewardAsync(new RewardCommand("1", 5, default))).Error!.Status);
+        Assert.Equal(503, (await host.ExportAsync()).Error!.Status); // not the state holding the refused reward
+        Assert.Equal(503, (await host.DecideAsync(new DecideCommand(new[] { 1.0 }, null, null))).Error!.Status);
+
+        store.Fail = false;
+        store.FailReads = false;
+        Assert.Equal(before, Core.State.PolicyStates.Serialize((await host.ExportAsync()).Value!)); // reloaded from the store
+        var accepted = await host.RewardAsync(new RewardCommand("1", 5, default)); // decision 1 is pending again
+        Assert.Null(accepted.Error);
+        Assert.Equal(1, accepted.Value!.ModelVersion);
+    }
+
     private static string Strip(JsonElement decision) =>
         decision.GetProperty("arm").GetInt32() + ":" + decision.GetProperty("probabilities").GetRawText();
 
     private sealed class FailingStore(Storage.IStudyStore inner) : Storage.IStudyStore
     {
         public bool Fail { get; set; }
+
+        public bool FailReads { get; set; }
+
+        private void Read()
+        {
+            if (FailReads) throw new IOException("store unreachable (simulated)");
+        }
 
         public Task CreateStudyAsync(Storage.StoredStudy study, CancellationToken cancellationToken = default) => inner.CreateStudyAsync(study, cancellationToken);
 
@@ -131,13 +168,21 @@ public sealed class ReplayTests
         public Task AppendAsync(string studyId, IReadOnlyList<Storage.StudyEvent> events, Storage.StoredSnapshot? snapshot, CancellationToken cancellationToken = default) =>
             Fail ? throw new IOException("disk full (simulated)") : inner.AppendAsync(studyId, events, snapshot, cancellationToken);
 
-        public Task<Storage.StoredSnapshot?> LoadSnapshotAsync(string studyId, CancellationToken cancellationToken = default) => inner.LoadSnapshotAsync(studyId, cancellationToken);
+        public Task<Storage.StoredSnapshot?> LoadSnapshotAsync(string studyId, CancellationToken cancellationToken = default)
+        {
+            Read();
+            return inner.LoadSnapshotAsync(studyId, cancellationToken);
+        }
 
         public IAsyncEnumerable<Storage.StudyEvent> ReadEventsAsync(string studyId, long afterSequence, CancellationToken cancellationToken = default) => inner.ReadEventsAsync(studyId, afterSequence, cancellationToken);
 
         public IAsyncEnumerable<Storage.StudyEvent> ReadPendingDecisionsAsync(string studyId, long atOrBefore, CancellationToken cancellationToken = default) => inner.ReadPendingDecisionsAsync(studyId, atOrBefore, cancellationToken);
 
-        public Task<Storage.StudyIndex> ReadIndexAsync(string studyId, CancellationToken cancellationToken = default) => inner.ReadIndexAsync(studyId, cancellationToken);
+        public Task<Storage.StudyIndex> ReadIndexAsync(string studyId, CancellationToken cancellationToken = default)
+        {
+            Read();
+            return inner.ReadIndexAsync(studyId, cancellationToken);
+        }
 
         public Task<Storage.StudyEvent?> ReadDecisionAsync(string studyId, long decisionSequence, CancellationToken cancellationToken = default) => inner.ReadDecisionAsync(studyId, decisionSequence, cancellationToken);
 

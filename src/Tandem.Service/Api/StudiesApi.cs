@@ -67,7 +67,7 @@ public static class StudiesApi
         v1.MapGet("/{id}", StatusAsync).WithName("GetStudy").WithSummary("Counts, model version and the policy spec.")
             .Produces<StudyStatus>(200).ProducesProblem(401).ProducesProblem(404);
         v1.MapGet("/{id}/log", LogAsync).WithName("GetLog").WithSummary("The decision log as JSON lines (docs/decision-log.md), decisions after N.")
-            .Produces<string>(200, "application/x-ndjson").ProducesProblem(400).ProducesProblem(401).ProducesProblem(404);
+            .Produces<string>(200, "application/x-ndjson").ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(503);
         v1.MapGet("/{id}/snapshot", ExportAsync).WithName("GetSnapshot").WithSummary("The learner's state (a PolicyState document).")
             .Produces<PolicyState>(200).ProducesProblem(401).ProducesProblem(404);
         v1.MapPut("/{id}/snapshot", RestoreAsync).WithName("PutSnapshot").WithSummary("Replace the learner's state (admin key).")
@@ -173,6 +173,10 @@ public static class StudiesApi
         catch (RequestException ex)
         {
             return Problem(ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return Problem(new RequestException(503, "study", "The study's store could not be read (" + ex.GetType().Name + "); try again when it is back."));
         }
     }
 

@@ -97,6 +97,9 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
     private bool _decidedSincePublished = true; // this learner decided (its issuer moved) since _published was exported
     private StoredSnapshot? _boundary;
 
+    // Set when a commit failed and the reload after it failed too: the learner in memory is not the stored one.
+    private bool _stale;
+
     private StudyHost(StoredStudy stored, StudySpec spec, IStudyStore store, TimeProvider time, WriterOptions options, ILogger logger, Api.ServiceMetrics metrics,
         Func<StudySpec, ILogger?, StudyLearner> createLearner)
     {
@@ -215,6 +218,11 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
             while (batch.Count < _options.MaxBatch && reader.TryRead(out Work? work))
             {
                 batch.Add(work);
+                if (_stale && work is not Work.Load && !await TryReloadAsync().ConfigureAwait(false))
+                {
+                    work.Result = Unavailable(work, "The study's store is unavailable; nothing was changed. Try again when it is back.");
+                    continue;
+                }
                 try
                 {
                     work.Result = work switch
@@ -265,17 +273,28 @@ public sealed class StudyHost : IStudyHost, IAsyncDisposable
                     _logger.LogError(ex, "Study {Study}: committing {Count} events failed; the group is refused and the learner reloaded", Spec.Id, events.Count);
                     foreach (Work work in batch)
                         if (work.Result is IReply { Error: null }) work.Result = new IOException("commit failed");
-                    try
-                    {
-                        await LoadAsync().ConfigureAwait(false);
-                    }
-                    catch (Exception reload)
-                    {
-                        _logger.LogCritical(reload, "Study {Study}: reloading after a failed commit failed", Spec.Id);
-                    }
+                    _stale = true; // memory holds what the store refused: nothing is served from it again
+                    await TryReloadAsync().ConfigureAwait(false);
                 }
             }
             foreach (Work work in batch) work.Completion.TrySetResult(work.Result!);
+        }
+    }
+
+    // Rebuild the learner from the store after a failed commit; while that fails, the study answers 503 to every
+    // command (it never serves or learns from a state the store does not have). True when the state is loaded.
+    private async Task<bool> TryReloadAsync()
+    {
+        try
+        {
+            await LoadAsync().ConfigureAwait(false);
+            _stale = false;
+            return true;
+        }
+        catch (Exception reload)
+        {
+            _logger.LogCritical(reload, "Study {Study}: reloading from the store failed; the study answers 503 until it succeeds", Spec.Id);
+            return false;
         }
     }
 
