@@ -42,55 +42,12 @@ public sealed class FailoverTests
         Assert.NotEqual(service.Cluster.Primary!.SiloAddress, owner);
         using var client = service.ClientWith(key);
 
-        var decisions = new ConcurrentDictionary<string, int>(); // acknowledged decision → arm
-        var rewards = new ConcurrentDictionary<string, double>(); // acknowledged reward → value
-        using var stop = new CancellationTokenSource();
-        var workers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
-        {
-            var rng = new Random(w);
-            while (!stop.IsCancellationRequested)
-            {
-                string context = "[" + string.Join(",", Enumerable.Range(0, 5).Select(_ => Math.Round(rng.NextDouble() * 2 - 1, 3).ToString(CultureInfo.InvariantCulture))) + "]";
-                var d = await client.PostAsync($"/v1/studies/{id}/decisions", $$"""{"context":{{context}}}""");
-                if (d.Status != 200)
-                {
-                    Assert.Equal(503, d.Status); // a failing-over study is unavailable, never wrong
-                    await Task.Delay(50);
-                    continue;
-                }
-                string decision = d.Body.GetProperty("decisionId").GetString()!;
-                decisions[decision] = d.Body.GetProperty("arm").GetInt32();
-                if (rng.NextDouble() < 0.2) continue; // some stay pending
-                double reward = Math.Round(rng.NextDouble(), 4);
-                var r = await client.PostAsync($"/v1/studies/{id}/rewards", $$"""{"decisionId":"{{decision}}","reward":{{reward.ToString(CultureInfo.InvariantCulture)}}}""");
-                if (r.Status == 200) rewards[decision] = reward;
-                else Assert.Equal(503, r.Status);
-            }
-        })).ToArray();
-
-        try
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(40);
-            while (decisions.Count < 100 && DateTime.UtcNow < deadline) await Task.Delay(20);
-            Assert.True(decisions.Count >= 100, $"only {decisions.Count} decisions before the kill");
-            await service.Cluster.KillSiloAsync(service.Cluster.GetSiloForAddress(owner)!);
-            int atKill = decisions.Count;
-            while (decisions.Count < atKill + 100 && DateTime.UtcNow < deadline) await Task.Delay(20);
-            Assert.True(decisions.Count >= atKill + 100, $"only {decisions.Count - atKill} decisions after the kill: the study did not come back");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await Task.WhenAll(workers);
-        }
+        KillUnderLoad run = await KillUnderLoad.RunAsync(client, id, clients: 8, features: 5,
+            () => service.Cluster.KillSiloAsync(service.Cluster.GetSiloForAddress(owner)!), TimeSpan.FromSeconds(40));
 
         SiloAddress now = await service.WhereAsync(id);
         Assert.NotEqual(owner, now);
-        var log = await client.GetAsync2($"/v1/studies/{id}/log?limit=100000");
-        var lines = log.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
-            .ToDictionary(l => (l.GetProperty("step").GetInt64() + 1).ToString(CultureInfo.InvariantCulture));
-        foreach (var (decision, arm) in decisions) Assert.Equal(arm, lines[decision].GetProperty("arm").GetInt32());
-        foreach (var (decision, reward) in rewards) Assert.Equal(reward, lines[decision].GetProperty("reward").GetDouble());
+        await run.AssertAllAcknowledgedInLogAsync(client, id);
 
         string served = (await client.GetAsync2($"/v1/studies/{id}/snapshot")).Text;
         string replayed = postgres is null

@@ -92,53 +92,11 @@ public sealed class HotStudyTests
         }
         Assert.NotEqual(service.Cluster.Primary!.SiloAddress, owner);
         using var client = service.ClientWith(key);
-        var decisions = new ConcurrentDictionary<string, int>();
-        var rewards = new ConcurrentDictionary<string, double>();
-        using var stop = new CancellationTokenSource();
-        var load = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
-        {
-            var rng = new Random(w);
-            while (!stop.IsCancellationRequested)
-            {
-                string context = "[" + string.Join(",", Enumerable.Range(0, 3).Select(_ => Math.Round(rng.NextDouble() * 2 - 1, 3).ToString(CultureInfo.InvariantCulture))) + "]";
-                var d = await client.PostAsync($"/v1/studies/{id}/decisions", $$"""{"context":{{context}}}""");
-                if (d.Status != 200)
-                {
-                    Assert.Equal(503, d.Status);
-                    await Task.Delay(50);
-                    continue;
-                }
-                string decision = d.Body.GetProperty("decisionId").GetString()!;
-                decisions[decision] = d.Body.GetProperty("arm").GetInt32();
-                if (rng.NextDouble() < 0.2) continue;
-                double reward = Math.Round(rng.NextDouble(), 4);
-                var r = await client.PostAsync($"/v1/studies/{id}/rewards", $$"""{"decisionId":"{{decision}}","reward":{{reward.ToString(CultureInfo.InvariantCulture)}}}""");
-                if (r.Status == 200) rewards[decision] = reward;
-                else Assert.Equal(503, r.Status);
-            }
-        })).ToArray();
-        try
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (decisions.Count < 100 && DateTime.UtcNow < deadline) await Task.Delay(20);
-            Assert.True(decisions.Count >= 100, $"only {decisions.Count} decisions before the kill");
-            await service.Cluster.KillSiloAsync(service.Cluster.GetSiloForAddress(owner)!);
-            int atKill = decisions.Count;
-            while (decisions.Count < atKill + 100 && DateTime.UtcNow < deadline) await Task.Delay(20);
-            Assert.True(decisions.Count >= atKill + 100, $"only {decisions.Count - atKill} decisions after the kill: the study did not come back");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await Task.WhenAll(load);
-        }
+        KillUnderLoad run = await KillUnderLoad.RunAsync(client, id, clients: 6, features: 3,
+            () => service.Cluster.KillSiloAsync(service.Cluster.GetSiloForAddress(owner)!), TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(owner, await service.WhereAsync(id));
-        var log = await client.GetAsync2($"/v1/studies/{id}/log?limit=100000");
-        var lines = log.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
-            .ToDictionary(l => (l.GetProperty("step").GetInt64() + 1).ToString(CultureInfo.InvariantCulture));
-        foreach (var (decision, arm) in decisions) Assert.Equal(arm, lines[decision].GetProperty("arm").GetInt32());
-        foreach (var (decision, reward) in rewards) Assert.Equal(reward, lines[decision].GetProperty("reward").GetDouble());
+        var lines = await run.AssertAllAcknowledgedInLogAsync(client, id);
         Assert.True(lines.Values.Count(l => l.GetProperty("notes").EnumerateArray().Any(n => n.GetString() == Studies.WorkerDecision.Note)) >= 200);
         var status = await client.GetAsync2($"/v1/studies/{id}");
         int committedRewards = lines.Values.Count(l => l.GetProperty("reward").ValueKind == JsonValueKind.Number);

@@ -51,63 +51,12 @@ public sealed class PostgresClusterProcessTests(ITestOutputHelper output)
             int activationsBefore = survivor.Activations(id);
             using var client = survivor.Client(key);
 
-            var decisions = new ConcurrentDictionary<string, int>(); // acknowledged decision → arm
-            var rewards = new ConcurrentDictionary<string, double>(); // acknowledged reward → value
-            var clock = Stopwatch.StartNew();
-            long killedAt = long.MaxValue;
-            long firstAfterKill = long.MaxValue;
-            using var stop = new CancellationTokenSource();
-            Task[] workers = [.. Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
-            {
-                var rng = new Random(w);
-                while (!stop.IsCancellationRequested)
-                {
-                    string context = "[" + string.Join(",", Enumerable.Range(0, 5).Select(_ => Math.Round(rng.NextDouble() * 2 - 1, 3).ToString(CultureInfo.InvariantCulture))) + "]";
-                    var d = await client.PostAsync($"/v1/studies/{id}/decisions", $$"""{"context":{{context}}}""");
-                    if (d.Status != 200)
-                    {
-                        Assert.True(d.Status == 503, d.Text); // a failing-over study is unavailable, never wrong
-                        Assert.Equal("study", d.Body.GetProperty("field").GetString());
-                        await Task.Delay(50);
-                        continue;
-                    }
-                    long now = clock.ElapsedTicks;
-                    if (now > Interlocked.Read(ref killedAt)) InterlockedMin(ref firstAfterKill, now);
-                    string decision = d.Body.GetProperty("decisionId").GetString()!;
-                    decisions[decision] = d.Body.GetProperty("arm").GetInt32();
-                    if (rng.NextDouble() < 0.2) continue; // some stay pending
-                    double reward = Math.Round(rng.NextDouble(), 4);
-                    var r = await client.PostAsync($"/v1/studies/{id}/rewards", $$"""{"decisionId":"{{decision}}","reward":{{reward.ToString(CultureInfo.InvariantCulture)}}}""");
-                    if (r.Status == 200) rewards[decision] = reward;
-                    else Assert.True(r.Status == 503, r.Text);
-                }
-            }))];
-
-            try
-            {
-                var deadline = DateTime.UtcNow.AddSeconds(120);
-                while (decisions.Count < 100 && DateTime.UtcNow < deadline) await Task.Delay(20);
-                Assert.True(decisions.Count >= 100, $"only {decisions.Count} decisions before the kill");
-                owner.Kill();
-                Interlocked.Exchange(ref killedAt, clock.ElapsedTicks);
-                int atKill = decisions.Count;
-                while (decisions.Count < atKill + 100 && DateTime.UtcNow < deadline) await Task.Delay(20);
-                Assert.True(decisions.Count >= atKill + 100, $"only {decisions.Count - atKill} decisions after the kill: the study did not come back");
-            }
-            finally
-            {
-                await stop.CancelAsync();
-                await Task.WhenAll(workers);
-            }
-            double failover = (firstAfterKill - killedAt) / (double)Stopwatch.Frequency;
+            KillUnderLoad run = await KillUnderLoad.RunAsync(client, id, clients: 8, features: 5, () => { owner.Kill(); return Task.CompletedTask; }, TimeSpan.FromSeconds(120));
+            double failover = run.FailoverSeconds;
             output.WriteLine($"failover: {failover.ToString("F2", CultureInfo.InvariantCulture)} s from the kill to the first acknowledged decision through the survivor; load average {File.ReadAllText("/proc/loadavg").Trim()}");
 
             Assert.True(survivor.Activations(id) > activationsBefore, "the study was not reactivated on the surviving process");
-            var log = await client.GetAsync2($"/v1/studies/{id}/log?limit=100000");
-            var lines = log.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
-                .ToDictionary(l => (l.GetProperty("step").GetInt64() + 1).ToString(CultureInfo.InvariantCulture));
-            foreach (var (decision, arm) in decisions) Assert.Equal(arm, lines[decision].GetProperty("arm").GetInt32());
-            foreach (var (decision, reward) in rewards) Assert.Equal(reward, lines[decision].GetProperty("reward").GetDouble());
+            await run.AssertAllAcknowledgedInLogAsync(client, id);
 
             string served = (await client.GetAsync2($"/v1/studies/{id}/snapshot")).Text;
             using PostgresStudyStore store = await PostgresStudyStore.OpenAsync(database.ConnectionString);
@@ -119,16 +68,6 @@ public sealed class PostgresClusterProcessTests(ITestOutputHelper output)
         }
     }
 
-    private static void InterlockedMin(ref long target, long value)
-    {
-        long seen = Interlocked.Read(ref target);
-        while (value < seen)
-        {
-            long was = Interlocked.CompareExchange(ref target, value, seen);
-            if (was == seen) return;
-            seen = was;
-        }
-    }
 }
 
 /// <summary>The independent replay (<see cref="IndependentReplay"/>, written with the library alone, reading a SQLite

@@ -95,14 +95,8 @@ public sealed class ReplayTests
     [Fact]
     public async Task FailedCommit_RefusesTheGroup_AndTheLearnerDoesNotRunAhead()
     {
-        string data = TestService.NewFolder();
-        using var inner = new Storage.SqliteStudyStore(data);
-        var store = new FailingStore(inner);
-        var spec = StudySpec.Parse(JsonDocument.Parse("""{"id":"f","kind":"linucb","arms":["a","b"],"features":["x"]}""").RootElement, () => 1);
-        var (_, salt, hash) = Security.ApiKeys.Create();
-        var stored = new Storage.StoredStudy("f", "linucb", spec.ToJson(), salt, hash, 1, DateTimeOffset.UnixEpoch);
-        await store.CreateStudyAsync(stored);
-        await using var host = await StudyHost.OpenAsync(stored, store, TimeProvider.System, new WriterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        using var store = new FailingStore(new Storage.SqliteStudyStore(TestService.NewFolder()));
+        await using var host = await OpenLinUcbAsync(store);
         var ok = await host.DecideAsync(new DecideCommand(new[] { 1.0 }, null, null));
         Assert.Null(ok.Error);
         string before = Core.State.PolicyStates.Serialize((await host.ExportAsync()).Value!);
@@ -122,14 +116,8 @@ public sealed class ReplayTests
     {
         // The bug this catches: after a failed commit whose reload also failed, the host went on serving (and learning
         // on) a learner that held the refused reward, with its pending decisions cleared.
-        string data = TestService.NewFolder();
-        using var inner = new Storage.SqliteStudyStore(data);
-        var store = new FailingStore(inner);
-        var spec = StudySpec.Parse(JsonDocument.Parse("""{"id":"g","kind":"linucb","arms":["a","b"],"features":["x"]}""").RootElement, () => 1);
-        var (_, salt, hash) = Security.ApiKeys.Create();
-        var stored = new Storage.StoredStudy("g", "linucb", spec.ToJson(), salt, hash, 1, DateTimeOffset.UnixEpoch);
-        await store.CreateStudyAsync(stored);
-        await using var host = await StudyHost.OpenAsync(stored, store, TimeProvider.System, new WriterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        using var store = new FailingStore(new Storage.SqliteStudyStore(TestService.NewFolder()));
+        await using var host = await OpenLinUcbAsync(store);
         Assert.Null((await host.DecideAsync(new DecideCommand(new[] { 1.0 }, null, null))).Error);
         string before = Core.State.PolicyStates.Serialize((await host.ExportAsync()).Value!);
 
@@ -145,6 +133,16 @@ public sealed class ReplayTests
         var accepted = await host.RewardAsync(new RewardCommand("1", 5, default)); // decision 1 is pending again
         Assert.Null(accepted.Error);
         Assert.Equal(1, accepted.Value!.ModelVersion);
+    }
+
+    // A one-feature, two-arm LinUCB study on a store whose failures the test switches on and off.
+    private static async Task<StudyHost> OpenLinUcbAsync(FailingStore store)
+    {
+        var spec = StudySpec.Parse(JsonDocument.Parse("""{"id":"f","kind":"linucb","arms":["a","b"],"features":["x"]}""").RootElement, () => 1);
+        var (_, salt, hash) = Security.ApiKeys.Create();
+        var stored = new Storage.StoredStudy("f", "linucb", spec.ToJson(), salt, hash, 1, DateTimeOffset.UnixEpoch);
+        await store.CreateStudyAsync(stored);
+        return await StudyHost.OpenAsync(stored, store, TimeProvider.System, new WriterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     }
 
     private static string Strip(JsonElement decision) =>
@@ -188,8 +186,6 @@ public sealed class ReplayTests
 
         public Task<IReadOnlyList<Storage.LogRow>> ReadLogAsync(string studyId, long afterDecision, int limit, CancellationToken cancellationToken = default) => inner.ReadLogAsync(studyId, afterDecision, limit, cancellationToken);
 
-        public void Dispose()
-        {
-        }
+        public void Dispose() => inner.Dispose();
     }
 }
