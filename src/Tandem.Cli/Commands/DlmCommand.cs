@@ -187,7 +187,9 @@ public static class DlmCommand
         return CliApp.Ok;
     }
 
-    private static MiniLmDesignerFactory LoadMiniLm(string? modelFile)
+    /// <summary>Load the packaged embedding model for `--designer minilm` (from <paramref name="modelFile"/> when given); a
+    /// missing or broken model is a usage error (exit 2), never a fallback.</summary>
+    internal static MiniLmDesignerFactory LoadMiniLm(string? modelFile = null)
     {
         try
         {
@@ -254,7 +256,8 @@ public static class DlmCommand
         return list;
     }
 
-    private sealed class ModelDesigner(IRewardDesigner designer) : IRewardDesignerFactory
+    /// <summary>The host factory for one language-model designer, whatever name the spec gives.</summary>
+    internal sealed class ModelDesigner(IRewardDesigner designer) : IRewardDesignerFactory
     {
         public IRewardDesigner? TryCreate(DesignerSpec spec) => designer;
     }

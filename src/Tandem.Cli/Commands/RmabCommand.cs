@@ -288,8 +288,8 @@ public static class RmabCommand
             using var session = llm is null ? null : new LlmSession(llmCall!, output!.Folder, "--designer", io.Error);
             LlmLedger? ledger = llm is null ? null : new LlmLedger();
             // The embedding model loads before anything is written, so a missing model leaves no output behind.
-            using MiniLmDesignerFactory? minilm = options.Designer?.Name == RewardDesigners.MiniLm ? LoadMiniLm() : null;
-            IRewardDesignerFactory? designers = llm is null ? minilm : new ModelDesigner(new LlmRewardDesigner(session!.Open(llm, ledger!), ledger!, llm.ToString()));
+            using MiniLmDesignerFactory? minilm = options.Designer?.Name == RewardDesigners.MiniLm ? DlmCommand.LoadMiniLm() : null;
+            IRewardDesignerFactory? designers = llm is null ? minilm : new DlmCommand.ModelDesigner(new LlmRewardDesigner(session!.Open(llm, ledger!), ledger!, llm.ToString()));
             string label = options.Goal is not null ? "Designing the goal's reward" : options.Planner == Tandem.Rmab.Planning.RmabPlanners.Ppo ? "PPO training" : "Whittle indices";
             // Whittle and PPO are synchronous: run them off the console thread so the progress display and Ctrl+C (the
             // command's token, observed inside the library) keep working.
@@ -315,23 +315,6 @@ public static class RmabCommand
         {
             output?.Dispose();
         }
-    }
-
-    private static MiniLmDesignerFactory LoadMiniLm()
-    {
-        try
-        {
-            return new MiniLmDesignerFactory();
-        }
-        catch (Tandem.Core.Ports.StudyStopException ex)
-        {
-            throw new UsageException("--designer minilm: " + ex.Message);
-        }
-    }
-
-    private sealed class ModelDesigner(Tandem.Rmab.Dlm.IRewardDesigner designer) : IRewardDesignerFactory
-    {
-        public Tandem.Rmab.Dlm.IRewardDesigner? TryCreate(DesignerSpec spec) => designer;
     }
 
     private static async Task<T> RunAsync<T>(Func<Task<T>> work)
