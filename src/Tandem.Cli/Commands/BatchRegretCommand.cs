@@ -91,7 +91,7 @@ public static class BatchRegretCommand
         return CliApp.Ok;
     }
 
-    private static string MeanSe(double mean, double se) => ReportText.Number(mean) + " ± " + ReportText.Number(se);
+    private static string MeanSe(double mean, double se) => string.Create(CultureInfo.InvariantCulture, $"{mean:F1} ± {se:F1}");
 
     private static int[] ParseSizes(string text)
     {
