@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Tandem.Benchmarks;
 
-// `-- ppo-timing` prints the wall time of one PPO training (N = 48); `-- ppo-budget` how well PPO's λ keeps the budget; `-- policy-timing` LinUCB's and GLRB's
+// `-- ppo-timing` prints the wall time of one PPO training (N = 48); `-- ppo-budget` how well PPO's λ keeps the budget; `-- effect-calibration [budget] [seeds]` the call-effect intercept against a field study's drop reduction; `-- policy-timing` LinUCB's and GLRB's
 // rounds per second in a steady-state loop; `-- solver-stats` prints how many Algorithm 2
 // iterations GLRB needs per arm and decision; `-- replay-speed` times a LIBRA study on a replay cassette against the
 // simulated advisor; `-- service-load` drives a running `tandem serve` (docs/service.md); anything
@@ -14,6 +14,14 @@ if (args.Length > 0 && args[0] == "ppo-timing")
 if (args.Length > 0 && args[0] == "ppo-budget")
 {
     PpoBudget.Print(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32);
+    return;
+}
+if (args.Length > 0 && args[0] == "effect-calibration")
+{
+    // The call-effect intercept calibrated against a field study's reduction in drops (docs/dlm-cohort.md).
+    EffectCalibrationRun.Print(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 219,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
     return;
 }
 if (args.Length > 0 && args[0] == "policy-timing")

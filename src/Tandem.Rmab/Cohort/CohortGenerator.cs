@@ -36,12 +36,18 @@ public sealed class CohortGenerator
     public CohortParameters Parameters => _p;
 
     /// <summary>Generate the population of <see cref="CohortParameters.PopulationSize"/> beneficiaries for a seed.</summary>
-    public Beneficiary[] Population(ulong seed)
+    public Beneficiary[] Population(ulong seed) => PopulationAndTruth(seed).Shipped;
+
+    /// <summary>The population of a seed twice: with the true transitions it was drawn with, and as shipped (the
+    /// simulated study's estimates when the parameters name a <see cref="HistoryStudy"/>, else the same array). The
+    /// shipped array is exactly <see cref="Population"/>'s; <see cref="EffectCalibration"/> plans on it and scores
+    /// on the truth.</summary>
+    public (Beneficiary[] Truth, Beneficiary[] Shipped) PopulationAndTruth(ulong seed)
     {
         var rng = new Xoshiro256(Seeds.Derive(seed, "population"));
         var result = new Beneficiary[_p.PopulationSize];
         for (int i = 0; i < result.Length; i++) result[i] = Draw(rng);
-        return _p.History is { } study ? Estimated(result, study, Seeds.Derive(seed, "history")) : result;
+        return (result, _p.History is { } study ? Estimated(result, study, Seeds.Derive(seed, "history")) : result);
     }
 
     /// <summary>
