@@ -12,6 +12,10 @@ public enum DropDefinition
 
     /// <summary>A beneficiary engaged in the first week and not engaged after the last (one drop at most per beneficiary).</summary>
     EngagedAtStartNotAtEnd,
+
+    /// <summary>The cumulative form of <see cref="EngagedAtStartNotAtEnd"/>: for every week t = 1 … T, the beneficiaries
+    /// engaged in the first week and not engaged after week t, summed over the weeks.</summary>
+    CumulativeEngagedAtStartNotEngaged,
 }
 
 /// <summary>
@@ -246,6 +250,7 @@ public static class EffectCalibration
             {
                 int next = uniform[t * n + i] < truth[i].Dynamics.ToEngaged(state[i], act[i]) ? 1 : 0;
                 if (design.Drop == DropDefinition.EngagedToNotEngaged && state[i] == 1 && next == 0) drops++;
+                if (design.Drop == DropDefinition.CumulativeEngagedAtStartNotEngaged && start[i] == 1 && next == 0) drops++;
                 state[i] = next;
             }
         }

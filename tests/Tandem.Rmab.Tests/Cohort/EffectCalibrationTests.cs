@@ -22,6 +22,7 @@ public class EffectCalibrationTests
     [Theory]
     [InlineData(DropDefinition.EngagedToNotEngaged)]
     [InlineData(DropDefinition.EngagedAtStartNotAtEnd)]
+    [InlineData(DropDefinition.CumulativeEngagedAtStartNotEngaged)]
     public void CallsWithoutEffect_LeaveTheDropsExactlyUnchanged(DropDefinition drop)
     {
         // exp(−100 + …) vanishes against logits of order 1 and there is no re-engagement lift, so a true call changes no
@@ -43,6 +44,16 @@ public class EffectCalibrationTests
         double high = EffectCalibration.Reduction(Fixtures.Parameters, EndState, 2, 1);
         Assert.True(low < mid && mid < high, $"reductions {low}, {mid}, {high} are not increasing");
         Assert.True(high > 0);
+    }
+
+    [Fact]
+    public void OneWeek_TheCumulativeAndEndDefinitionsAgree()
+    {
+        // After one week "not engaged at the end" and "not engaged after week 1, summed over one week" are the same count
+        // (catches a cumulative count taken before the transition or over the wrong mothers).
+        FieldStudyDesign end = EndState with { Weeks = 1 };
+        Assert.Equal(EffectCalibration.Simulate(Fixtures.Parameters, end, 5),
+            EffectCalibration.Simulate(Fixtures.Parameters, end with { Drop = DropDefinition.CumulativeEngagedAtStartNotEngaged }, 5));
     }
 
     [Fact]
