@@ -5,7 +5,7 @@ namespace Tandem.Benchmarks;
 
 /// <summary>
 /// `-- effect-calibration [weeklyBudget] [seeds]`: the call-effect intercept of data/dlm/cohort.json calibrated against a
-/// field study's reduction in engagement drops (docs/dlm-cohort.md, "Calibration"). For both drop definitions prints, with
+/// field study's reduction in engagement drops (docs/dlm-cohort.md, "Calibration"). For every drop definition prints, with
 /// the Whittle indices on the shipped and on the true transitions, the mean reduction (± sd over seeds) at intercepts −3 … 3 and the intercept at which the simulated reduction is 30%
 /// (Mate et al., AAAI 2022, abstract), per seed and summarised. Defaults: 219 calls a week (seed 001 App. B: 20% of
 /// 7,668 called at least once in 7 weeks, one call each), seeds 1-5.
