@@ -141,7 +141,8 @@ public sealed record EffectCalibrationResult(IReadOnlyList<double> PerSeed, IRea
 /// study's reported reduction in engagement drops instead of against Table 4: for each seed, bisection over c of the
 /// simulated reduction (<see cref="FieldStudyDesign"/>) until it equals the target. The simulated reduction is a
 /// deterministic function of (parameters, c, seed); it is non-decreasing in c in expectation but, being one random
-/// draw per seed, not necessarily for every seed, so the bisection reports the bracket's last crossing.
+/// draw per seed, not necessarily for every seed; the bisection then returns one crossing of the target inside the
+/// bracket (a c whose final bisection interval straddles it).
 /// </summary>
 public static class EffectCalibration
 {
