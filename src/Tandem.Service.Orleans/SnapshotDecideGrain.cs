@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Orleans.Concurrency;
 using Tandem.Core.Decisions;
 using Tandem.Core.Randomness;
