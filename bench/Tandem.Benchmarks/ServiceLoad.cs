@@ -7,11 +7,12 @@ using System.Text.Json;
 namespace Tandem.Benchmarks;
 
 /// <summary>
-/// `-- service-load [--url U] [--clients 64] [--seconds 20] [--d 20] [--k 10] [--pairs N] [--batch-size 1]`: a loopback load generator for
-/// `tandem serve` (issue 16's targets). Creates a LinUCB study (d features, K arms) with the admin key from
-/// TANDEM_ADMIN_KEY, then runs the clients, each looping decide → reward, for the given seconds (or until N pairs in
-/// all), and prints pairs per second and the latency percentiles of the decide and reward requests. Timing is measured
-/// here, never in tests.
+/// `-- service-load [--url U] [--clients 64] [--seconds 20] [--d 20] [--k 10] [--pairs N] [--batch-size 1] [--prime-url P]`: a
+/// loopback load generator for `tandem serve` (issue 16's targets). Creates a LinUCB study (d features, K arms) with the
+/// admin key from TANDEM_ADMIN_KEY, then runs the clients, each looping decide → reward, for the given seconds (or until
+/// N pairs in all), and prints pairs per second and the latency percentiles of the decide and reward requests. With
+/// `--prime-url`, one decision is first asked through that front end (another silo's, so that in a cluster the study's
+/// grain is activated in that process and the load at `--url` reaches it remotely). Timing is measured here, never in tests.
 /// </summary>
 public static class ServiceLoad
 {
@@ -25,6 +26,7 @@ public static class ServiceLoad
         int k = int.Parse(Arg(args, "--k", "10"), CultureInfo.InvariantCulture);
         long maxPairs = long.Parse(Arg(args, "--pairs", "0"), CultureInfo.InvariantCulture);
         int batchSize = int.Parse(Arg(args, "--batch-size", "1"), CultureInfo.InvariantCulture);
+        string? prime = Arg(args, "--prime-url", "") is { Length: > 0 } p ? p : null;
         string? admin = Environment.GetEnvironmentVariable("TANDEM_ADMIN_KEY");
         if (string.IsNullOrWhiteSpace(admin))
         {
@@ -46,6 +48,18 @@ public static class ServiceLoad
             }
             string key = JsonDocument.Parse(body).RootElement.GetProperty("apiKey").GetString()!;
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            if (prime is not null)
+            {
+                using var primer = new HttpClient { BaseAddress = new Uri(prime) };
+                primer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                string context = "{\"context\":[" + string.Join(",", Enumerable.Repeat("0", d)) + "]}";
+                using var primed = await primer.PostAsync($"/v1/studies/{id}/decisions", new StringContent(context, Encoding.UTF8, "application/json")).ConfigureAwait(false);
+                if (!primed.IsSuccessStatusCode)
+                {
+                    Console.Error.WriteLine($"error: the priming decision at {prime} failed: {(int)primed.StatusCode} {await primed.Content.ReadAsStringAsync().ConfigureAwait(false)}");
+                    return 1;
+                }
+            }
         }
 
         var decideLatency = new List<double>[clients];

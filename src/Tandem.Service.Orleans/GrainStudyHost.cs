@@ -37,8 +37,8 @@ internal sealed class GrainStudyHost : IStudyHost
 
     public object ReadContext(JsonElement context)
     {
-        _checker.Value.ReadContext(context); // refuses here, naming the field, before anything crosses the network
-        return new CheckedContext(context.GetRawText());
+        // Refuses here, naming the field, before anything crosses the network; what it read crosses as is (GrainContext).
+        return new CheckedContext(GrainContext.Of(_checker.Value.ReadContext(context), context));
     }
 
     public async ValueTask<Reply<DecisionView>> DecideAsync(DecideCommand command, CancellationToken cancellationToken = default)
@@ -51,20 +51,20 @@ internal sealed class GrainStudyHost : IStudyHost
             // A batched study's decisions come from its published snapshot, made by a stateless worker on this silo or
             // any other (docs/hot-studies.md); only their commit goes through the study's grain.
             ISnapshotDecideGrain worker = _grains.GetGrain<ISnapshotDecideGrain>(_stored.Id);
-            return await CallAsync<DecisionView>(() => worker.DecideAsync(context.Json, command.Subject, command.RequestId), cancellationToken).ConfigureAwait(false);
+            return await CallAsync(() => worker.DecideAsync(context.Wire, command.Subject, command.RequestId), Decision, cancellationToken).ConfigureAwait(false);
         }
-        return await CallAsync<DecisionView>(() => _grain.DecideAsync(context.Json, command.Subject, command.RequestId), cancellationToken).ConfigureAwait(false);
+        return await CallAsync(() => _grain.DecideAsync(context.Wire, command.Subject, command.RequestId), Decision, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<Reply<RewardView>> RewardAsync(RewardCommand command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         string? realized = command.RealizedContext.ValueKind is JsonValueKind.Undefined ? null : command.RealizedContext.GetRawText();
-        return await CallAsync<RewardView>(() => _grain.RewardAsync(command.DecisionId, command.Reward, realized), cancellationToken).ConfigureAwait(false);
+        return await CallAsync(() => _grain.RewardAsync(command.DecisionId, command.Reward, realized), reply => reply.Reward!, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<Reply<StudyStatus>> StatusAsync(CancellationToken cancellationToken = default) =>
-        await CallAsync<StudyStatus>(_grain.StatusAsync, cancellationToken).ConfigureAwait(false);
+        await CallAsync(_grain.StatusAsync, Status, cancellationToken).ConfigureAwait(false);
 
     public async ValueTask<Reply<PolicyState>> ExportAsync(CancellationToken cancellationToken = default)
     {
@@ -77,19 +77,23 @@ internal sealed class GrainStudyHost : IStudyHost
     {
         ArgumentNullException.ThrowIfNull(state);
         string json = PolicyStates.Serialize(state);
-        return await CallAsync<StudyStatus>(() => _grain.RestoreAsync(json), cancellationToken).ConfigureAwait(false);
+        return await CallAsync(() => _grain.RestoreAsync(json), Status, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Which silo owns the study now (activating it when it is not active).</summary>
     public Task<SiloAddress> WhereAsync() => _grain.WhereAsync();
 
-    private async Task<Reply<T>> CallAsync<T>(Func<Task<GrainReply>> call, CancellationToken cancellationToken)
+    private async Task<Reply<T>> CallAsync<T>(Func<Task<GrainReply>> call, Func<GrainReply, T> value, CancellationToken cancellationToken)
     {
         GrainReply? reply = await SendAsync(call, cancellationToken).ConfigureAwait(false);
         if (reply is null) return Reply<T>.Fail(Unreachable());
         if (reply.Status != 0) return Reply<T>.Fail(Refusal(reply), reply.FirstReward);
-        return Reply<T>.Ok(JsonSerializer.Deserialize<T>(reply.Json!, StudyGrain.Json)!);
+        return Reply<T>.Ok(value(reply));
     }
+
+    private static DecisionView Decision(GrainReply reply) => reply.Decision!;
+
+    private static StudyStatus Status(GrainReply reply) => JsonSerializer.Deserialize<StudyStatus>(reply.Json!, StudyGrain.Json)!;
 
     private static async Task<GrainReply?> SendAsync(Func<Task<GrainReply>> call, CancellationToken cancellationToken)
     {
@@ -111,8 +115,8 @@ internal sealed class GrainStudyHost : IStudyHost
 
     private static RequestException Refusal(GrainReply reply) => new(reply.Status, reply.Field ?? "$", reply.Detail ?? "Refused.");
 
-    /// <summary>A context this host checked, carried to the grain as the request's JSON.</summary>
-    private sealed record CheckedContext(string Json);
+    /// <summary>A context this host checked, in the form it crosses to the grain.</summary>
+    private sealed record CheckedContext(GrainContext Wire);
 }
 
 /// <summary>Places every study in its grain (<see cref="IStudyHostFactory"/> of the cluster mode).</summary>

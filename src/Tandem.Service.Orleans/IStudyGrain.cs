@@ -3,17 +3,21 @@ namespace Tandem.Service.Orleans;
 /// <summary>
 /// One study as an Orleans grain (issue 19): the grain hosts the study's <see cref="Studies.StudyHost"/>, the same single
 /// writer the embedded service runs, over the cluster's shared <see cref="Tandem.Service.Storage.IStudyStore"/>. Orleans keeps one
-/// activation per study id, so the study has one writer in the whole cluster. Arguments and replies cross silos as JSON
-/// text (the API's own JSON), so the wire format is the API's and needs no second schema.
+/// activation per study id, so the study has one writer in the whole cluster. Decisions and rewards, the hot path, cross
+/// as objects (a checked <see cref="GrainContext"/> in, a <see cref="Studies.DecisionView"/> or
+/// <see cref="Studies.RewardView"/> out; GrainWire.cs has their wire form); the rarer calls carry the API's
+/// own JSON text.
 /// </summary>
 [Alias("Tandem.IStudyGrain")]
 public interface IStudyGrain : IGrainWithStringKey
 {
-    /// <summary>Decide for <paramref name="context"/> (the request's <c>context</c> JSON); acknowledged after its commit.</summary>
+    /// <summary>Decide for <paramref name="context"/> (checked by the front end); acknowledged after its commit. The reply's
+    /// <see cref="GrainReply.Decision"/> is the decision.</summary>
     [Alias("Decide")]
-    Task<GrainReply> DecideAsync(string context, string? subject, string? requestId);
+    Task<GrainReply> DecideAsync(GrainContext context, string? subject, string? requestId);
 
-    /// <summary>Record a reward; <paramref name="realizedContext"/> is the request's JSON or null.</summary>
+    /// <summary>Record a reward; <paramref name="realizedContext"/> is the request's JSON or null. The reply's
+    /// <see cref="GrainReply.Reward"/> is the accepted reward.</summary>
     [Alias("Reward")]
     Task<GrainReply> RewardAsync(string decisionId, double reward, string? realizedContext);
 
@@ -44,7 +48,7 @@ public interface IStudyGrain : IGrainWithStringKey
     Task<SiloAddress> WhereAsync();
 }
 
-/// <summary>A study's answer across silos: a value as JSON, or a refusal (status, field, detail).</summary>
+/// <summary>A study's answer across silos: a decision, a reward or another value as JSON, or a refusal (status, field, detail).</summary>
 [GenerateSerializer, Immutable, Alias("Tandem.GrainReply")]
 public sealed class GrainReply
 {
@@ -57,7 +61,7 @@ public sealed class GrainReply
     /// <summary>The refusal's one-line reason.</summary>
     [Id(2)] public string? Detail { get; init; }
 
-    /// <summary>The value as JSON.</summary>
+    /// <summary>The value as JSON (status, state, published snapshot).</summary>
     [Id(3)] public string? Json { get; init; }
 
     /// <summary>The first reward kept, with a 409 for a second reward.</summary>
@@ -65,4 +69,10 @@ public sealed class GrainReply
 
     /// <summary>The study's latest published model version (with a worker's commit and a published snapshot).</summary>
     [Id(5)] public long PublishedVersion { get; init; }
+
+    /// <summary>The decision of a decide or a worker's commit.</summary>
+    [Id(6)] public Studies.DecisionView? Decision { get; init; }
+
+    /// <summary>The accepted reward of a reward.</summary>
+    [Id(7)] public Studies.RewardView? Reward { get; init; }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Orleans.Concurrency;
 using Tandem.Core.Decisions;
 using Tandem.Core.Randomness;
@@ -16,10 +15,10 @@ namespace Tandem.Service.Orleans;
 [Alias("Tandem.ISnapshotDecideGrain")]
 public interface ISnapshotDecideGrain : IGrainWithStringKey
 {
-    /// <summary>Decide for <paramref name="context"/> (the request's <c>context</c> JSON) from the published snapshot;
-    /// acknowledged after the study grain committed it. The reply is the study grain's (a <see cref="Studies.DecisionView"/>).</summary>
+    /// <summary>Decide for <paramref name="context"/> (checked by the front end) from the published snapshot; acknowledged
+    /// after the study grain committed it. The reply is the study grain's (its <see cref="GrainReply.Decision"/>).</summary>
     [Alias("Decide")]
-    Task<GrainReply> DecideAsync(string context, string? subject, string? requestId);
+    Task<GrainReply> DecideAsync(GrainContext context, string? subject, string? requestId);
 }
 
 /// <summary>
@@ -81,8 +80,9 @@ internal sealed class SnapshotDecideGrain(IStudyStore store, TimeProvider time) 
         }
     }
 
-    public async Task<GrainReply> DecideAsync(string context, string? subject, string? requestId)
+    public async Task<GrainReply> DecideAsync(GrainContext context, string? subject, string? requestId)
     {
+        ArgumentNullException.ThrowIfNull(context);
         StudyLearner learner = _learner ?? throw new InvalidOperationException("The decide worker is not active.");
         if (_version < 0 || _version < _latest)
         {
@@ -95,8 +95,7 @@ internal sealed class SnapshotDecideGrain(IStudyStore store, TimeProvider time) 
         object parsed;
         try
         {
-            using var document = JsonDocument.Parse(context);
-            parsed = learner.ReadContext(document.RootElement);
+            parsed = context.Read(learner.ReadContext);
         }
         catch (RequestException refused)
         {

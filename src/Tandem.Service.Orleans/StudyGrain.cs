@@ -53,31 +53,32 @@ internal sealed class StudyGrain(IStudyStore store, TimeProvider time, WriterOpt
         return null;
     }
 
-    public async Task<GrainReply> DecideAsync(string context, string? subject, string? requestId)
+    public async Task<GrainReply> DecideAsync(GrainContext context, string? subject, string? requestId)
     {
+        ArgumentNullException.ThrowIfNull(context);
         StudyHost host = Host;
         object parsed;
         try
         {
-            using var document = JsonDocument.Parse(context);
-            parsed = host.ReadContext(document.RootElement);
+            parsed = context.Read(host.ReadContext);
         }
         catch (RequestException refused)
         {
             return Refusal(refused);
         }
-        return From(await host.DecideAsync(new DecideCommand(parsed, subject, requestId)).ConfigureAwait(true));
+        return From(await host.DecideAsync(new DecideCommand(parsed, subject, requestId)).ConfigureAwait(true), view => new GrainReply { Decision = view });
     }
 
     public async Task<GrainReply> RewardAsync(string decisionId, double reward, string? realizedContext)
     {
         StudyHost host = Host;
-        if (realizedContext is null) return From(await host.RewardAsync(new RewardCommand(decisionId, reward, default)).ConfigureAwait(true));
+        if (realizedContext is null)
+            return From(await host.RewardAsync(new RewardCommand(decisionId, reward, default)).ConfigureAwait(true), view => new GrainReply { Reward = view });
         using var document = JsonDocument.Parse(realizedContext);
-        return From(await host.RewardAsync(new RewardCommand(decisionId, reward, document.RootElement)).ConfigureAwait(true));
+        return From(await host.RewardAsync(new RewardCommand(decisionId, reward, document.RootElement)).ConfigureAwait(true), view => new GrainReply { Reward = view });
     }
 
-    public async Task<GrainReply> StatusAsync() => From(await Host.StatusAsync().ConfigureAwait(true));
+    public async Task<GrainReply> StatusAsync() => From(await Host.StatusAsync().ConfigureAwait(true), AsJson);
 
     public async Task<GrainReply> ExportAsync()
     {
@@ -96,14 +97,14 @@ internal sealed class StudyGrain(IStudyStore store, TimeProvider time, WriterOpt
         {
             return Refusal(RequestException.Invalid("state", ex.Message));
         }
-        return From(await Host.RestoreAsync(parsed).ConfigureAwait(true));
+        return From(await Host.RestoreAsync(parsed).ConfigureAwait(true), AsJson);
     }
 
     public async Task<GrainReply> CommitAsync(string line, long snapshotVersion, string? subject, string? requestId)
     {
         StudyHost host = Host;
         Reply<DecisionView> reply = await host.CommitWorkerDecisionAsync(new WorkerDecision(line, snapshotVersion, subject, requestId)).ConfigureAwait(true);
-        return reply.Error is { } error ? Refusal(error) : new GrainReply { Json = JsonSerializer.Serialize(reply.Value, Json), PublishedVersion = host.ModelVersion };
+        return reply.Error is { } error ? Refusal(error) : new GrainReply { Decision = reply.Value, PublishedVersion = host.ModelVersion };
     }
 
     public async Task<GrainReply> PublishedAsync()
@@ -116,13 +117,15 @@ internal sealed class StudyGrain(IStudyStore store, TimeProvider time, WriterOpt
 
     private StudyHost Host => _host ?? throw new InvalidOperationException("The study grain is not active.");
 
-    private GrainReply From<T>(Reply<T> reply)
+    private static GrainReply AsJson(StudyStatus status) => new() { Json = JsonSerializer.Serialize(status, Json) };
+
+    private GrainReply From<T>(Reply<T> reply, Func<T, GrainReply> value)
     {
         // The host answers 503 when a commit failed (the store is failing) or it is stopping. After a failed commit it
         // reloads from the store, and if that fails too its memory no longer matches the store: end this activation, so
         // the next call reopens the study from the store (and is answered 503 until the store is back).
         if (reply.Error is { Status: 503 }) this.DeactivateOnIdle();
-        return reply.Error is { } error ? Refusal(error, reply.Extra as double?) : new GrainReply { Json = JsonSerializer.Serialize(reply.Value, Json) };
+        return reply.Error is { } error ? Refusal(error, reply.Extra as double?) : value(reply.Value!);
     }
 
     private static GrainReply Refusal(RequestException error, double? first = null) =>
