@@ -172,6 +172,41 @@ public class EmbeddingDesignerEditTests
         Assert.True(up > 0 && down > 0 && add > 0 && drop > 0 && swap > 0, $"edits: {up} up, {down} down, {add} added, {drop} dropped, {swap} swapped");
     }
 
+    // Catches: the feature an edit adds not drawn in proportion to its inclusion probability (the draw's running sum
+    // added instead of subtracted, scaled by the largest inclusion instead of the total, or compared the wrong way).
+    [Fact]
+    public async Task AnAddedFeature_IsDrawnInProportionToItsInclusionProbability()
+    {
+        var designer = new EmbeddingDesigner(new Planted(TwoGroups));
+        EmbeddingGrounding g = await designer.GroundAsync(Task().Prompt);
+        string? winner = null;
+        for (ulong s = 0; s < 200 && winner is null; s++)
+        {
+            string e = (await designer.ProposeAsync(new ProposalRequest(Task(), 0, 0, [], [], s))).Value.Expression;
+            if (Parsed.Of(e).Features.SequenceEqual([12, 32])) winner = e;
+        }
+        Assert.NotNull(winner);
+        int[] addable = [13, 14, 15, 33, 34];
+        double total = addable.Sum(f => g.Inclusion[f]);
+        var added = new Dictionary<int, int>();
+        int adds = 0;
+        for (ulong s = 1000; s < 3000; s++)
+        {
+            Parsed r = Parsed.Of((await designer.ProposeAsync(new ProposalRequest(Task(), 1, 0, [new StageBest(0, winner, "")], [], s))).Value.Expression);
+            int[] extra = r.Features.Except([12, 32]).ToArray();
+            if (extra.Length == 0) continue;
+            adds++;
+            added[extra.Single()] = added.GetValueOrDefault(extra.Single()) + 1;
+        }
+        Assert.True(adds > 300, $"only {adds} additions");
+        foreach (int f in addable)
+        {
+            double q = g.Inclusion[f] / total, sd = Math.Sqrt(q * (1 - q) / adds);
+            int seen = added.GetValueOrDefault(f);
+            Assert.True(Math.Abs(seen / (double)adds - q) <= 4.5 * sd + 1e-9, $"feature {f}: added {seen} of {adds}, expected share {q:F3}");
+        }
+    }
+
     // Catches: the reflector always taking the first of tied candidates, or breaking ties by something other than the
     // request's seed; and no abstention when there is nothing to compare.
     [Fact]
