@@ -3,6 +3,7 @@ using Tandem.Core.Abstractions;
 using Tandem.Core.Composition;
 using Tandem.Core.Decisions;
 using Tandem.Core.Randomness;
+using Tandem.Core.Running;
 using Tandem.Core.State;
 
 namespace Tandem.Core.Tests.Composition;
@@ -21,6 +22,10 @@ public class SnapshotBatchedPolicyTests
         private int[] _counts = new int[armCount];
 
         public string Name => "softmax";
+
+        public double[] Sums => _sums;
+
+        public int[] Counts => _counts;
 
         public static ImmutableArray<double> ProbabilitiesOf(double[] sums, int[] counts)
         {
@@ -52,6 +57,7 @@ public class SnapshotBatchedPolicyTests
         public ValueTask LearnAsync(int context, ArmChoice decision, ArmOutcome outcome, CancellationToken cancellationToken = default)
         {
             _issuer.EnsurePending(decision.Id);
+            if (double.IsNaN(outcome.Reward)) throw new ArgumentException($"Decision {decision.Id}: the reward is NaN.", nameof(outcome));
             _sums[decision.Arm] += outcome.Reward;
             _counts[decision.Arm]++;
             _issuer.Settle(decision.Id);
@@ -186,5 +192,93 @@ public class SnapshotBatchedPolicyTests
         Assert.Contains("second instance", Assert.Throws<ArgumentException>(() => new SnapshotBatchedPolicy<int, ArmChoice, ArmOutcome>(same, same, 1)).Message);
         var stateless = Assert.Throws<ArgumentException>(() => new SnapshotBatchedPolicy<int, ArmChoice, ArmOutcome>(new UniformArms(2, 1), new GreedyMeans(2), 1));
         Assert.Contains("'uniform'", stateless.Message);
+        Assert.Equal("owner", stateless.ParamName);
+        var statelessDecider = Assert.Throws<ArgumentException>(() => new SnapshotBatchedPolicy<int, ArmChoice, ArmOutcome>(new GreedyMeans(2), new UniformArms(2, 1), 1));
+        Assert.Contains("'uniform'", statelessDecider.Message);
+        Assert.Contains("cannot restore", statelessDecider.Message);
+        Assert.Equal("decider", statelessDecider.ParamName);
+        // Catches: a missing null check (a NullReferenceException from owner.Name instead of the parameter's name).
+        Assert.Equal("owner", Assert.Throws<ArgumentNullException>(() => new SnapshotBatchedPolicy<int, ArmChoice, ArmOutcome>(null!, new GreedyMeans(2), 1)).ParamName);
+        Assert.Equal("decider", Assert.Throws<ArgumentNullException>(() => new SnapshotBatchedPolicy<int, ArmChoice, ArmOutcome>(new GreedyMeans(2), null!, 1)).ParamName);
+    }
+
+    // Catches: an off-by-one at either end of the range (the largest batch refused, or one past it accepted).
+    [Fact]
+    public void CheckBatchSize_AcceptsExactlyOneToTheMaximum()
+    {
+        SnapshotBatching.CheckBatchSize(1);
+        SnapshotBatching.CheckBatchSize(SnapshotBatching.MaxBatchSize);
+        var over = Assert.Throws<ArgumentOutOfRangeException>(() => SnapshotBatching.CheckBatchSize(SnapshotBatching.MaxBatchSize + 1, "BatchSizes"));
+        Assert.Equal("BatchSizes", over.ParamName);
+        Assert.Contains("1..1,000,000", over.Message);
+        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => SnapshotBatching.CheckBatchSize(0)).ParamName);
+    }
+
+    // Catches: a null decision failing with a NullReferenceException (no parameter named) instead of being refused.
+    [Fact]
+    public async Task Learn_RefusesANullDecisionNamingIt()
+    {
+        var batched = new SnapshotBatchedPolicy<int, ArmChoice, ArmOutcome>(new GreedyMeans(2), new GreedyMeans(2), batchSize: 2);
+        var error = await Assert.ThrowsAsync<ArgumentNullException>(async () => await batched.LearnAsync(0, null!, new ArmOutcome(1, 1)));
+        Assert.Equal("decision", error.ParamName);
+    }
+
+    // Catches (remarks, "refused during a flush"): an owner left half-way through the batch, the refused observation kept
+    // in the queue (every later flush would fail on it again), a good observation dropped with it, or the refusal
+    // swallowed. The reference is an online learner fed only the accepted observations.
+    [Fact]
+    public async Task Flush_WhenTheOwnerRefusesAnObservation_RestoresTheOwnerAndDropsOnlyThatOne()
+    {
+        var owner = Softmax();
+        var batched = new SnapshotBatchedPolicy<int, ArmChoice, ArmOutcome>(owner, Softmax(seed: 5), batchSize: 3);
+        ArmChoice d1 = await batched.DecideAsync(0), d2 = await batched.DecideAsync(1), d3 = await batched.DecideAsync(2);
+        await batched.LearnAsync(0, d1, new ArmOutcome(0.25, 0));
+        await batched.LearnAsync(1, d2, new ArmOutcome(double.NaN, 0));
+
+        var refused = await Assert.ThrowsAsync<ArgumentException>(async () => await batched.LearnAsync(2, d3, new ArmOutcome(0.75, 0)));
+        Assert.Contains($"Decision {d2.Id}", refused.Message);
+        Assert.Equal(2, batched.QueuedCount);
+        Assert.Equal(0, batched.SnapshotVersion);
+        // The owner is as the flush found it: the decider's state (the published model and the three issued ids).
+        var decider = Softmax(seed: 99);
+        decider.ImportState(batched.Snapshot);
+        await decider.DecideAsync(0);
+        await decider.DecideAsync(1);
+        await decider.DecideAsync(2);
+        Assert.Equal(PolicyStates.Serialize(decider.ExportState()), PolicyStates.Serialize(owner.ExportState()));
+
+        await batched.FlushAsync();
+
+        Assert.Equal(0, batched.QueuedCount);
+        Assert.Equal(1, batched.SnapshotVersion);
+        var online = Softmax();
+        ArmChoice e1 = await online.DecideAsync(0), e2 = await online.DecideAsync(1), e3 = await online.DecideAsync(2);
+        Assert.Equal([d1, d2, d3], [e1, e2, e3]);
+        await online.LearnAsync(0, e1, new ArmOutcome(0.25, 0));
+        await online.LearnAsync(2, e3, new ArmOutcome(0.75, 0));
+        // d2 stays issued and unlearned in the learner (the wrapper forgot it): compare the model, not the issuer.
+        Assert.Equal(
+            SoftmaxMeans.ProbabilitiesOf(online.Sums, online.Counts).ToArray(),
+            (await batched.DecideAsync(3)).Probabilities.ToArray());
+        await Assert.ThrowsAsync<UnknownDecisionException>(async () => await batched.LearnAsync(1, d2, new ArmOutcome(0, 0)));
+    }
+
+    // Catches: Wrap building the owner and the decider as one instance (refused by the constructor), losing the batch
+    // size, or ignoring the name it is given.
+    [Fact]
+    public async Task Wrap_BuildsTwoInstancesPerRunAndNamesTheSeries()
+    {
+        int created = 0;
+        var factory = new PolicyFactory<int, ArmChoice, ArmOutcome>("greedy", (_, _) => { created++; return new GreedyMeans(2); });
+        var wrapped = SnapshotBatching.Wrap(factory, 4);
+        Assert.Equal("greedy", wrapped.Name);
+        Assert.Equal("greedy B=4", SnapshotBatching.Wrap(factory, 4, "greedy B=4").Name);
+        var policy = Assert.IsType<SnapshotBatchedPolicy<int, ArmChoice, ArmOutcome>>(wrapped.Create(new RunContext(0, 1), new GaussianBandit([0, 1], Seeds.CreateRandom(1))));
+        Assert.Equal(2, created);
+        Assert.Equal(4, policy.BatchSize);
+        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => SnapshotBatching.Wrap(factory, 0)).ParamName);
+        Assert.Equal("factory", Assert.Throws<ArgumentNullException>(() => SnapshotBatching.Wrap<int, ArmChoice, ArmOutcome>(null!, 1)).ParamName);
+        for (int t = 0; t < 4; t++) await policy.LearnAsync(t, await policy.DecideAsync(t), new ArmOutcome(1, 1));
+        Assert.Equal(1, policy.SnapshotVersion);
     }
 }

@@ -104,6 +104,34 @@ public sealed class RmabPlanFileTests : IDisposable
         Assert.Contains(RmabPlanResult.BudgetNote(plan.Summary), plan.ToReport().Body.OfType<ParagraphBlock>().Select(p => p.Markdown));
     }
 
+    // Catches (Stryker survivors, docs/mutation-testing.md): a zero index treated as negative (the rule drops negative
+    // indices only), the budget notes counting zero or positive indices as negative, the PPO note and the all-non-negative
+    // note never reached, and the non-indexable list built from the indexable rows.
+    [Fact]
+    public void AZeroIndex_IsCalled_AndTheBudgetNotesCountOnlyNegativeIndices()
+    {
+        // a, b: a call lifts engagement; h: a call lowers it; k: a call changes nothing (gain 0, index 0).
+        string path = Write("z.csv", Header + "\na,0,0.1,0.6,0.5,0.8\nb,0,0.2,0.6,0.7,0.8\nh,0,0.5,0.7,0.2,0.4\nk,1,0.3,0.9,0.3,0.9\n");
+        RmabPlanResult plan = Plan(path, 4);
+        PlanEntry k = plan.Summary.All.Single(e => e.Id == "k");
+        Assert.Equal(0.0, k.Index);
+        Assert.True(k.Call);
+        Assert.Equal(["a", "b", "k"], plan.Summary.Calls.Select(e => e.Id).Order().ToArray());
+        Assert.Equal(1, plan.Summary.Unused);
+        Assert.Equal("1 of the 4 budgeted calls were left unused: only 3 beneficiaries have a non-negative Whittle index, and for the others a call "
+            + "is worth less than no call under this reward even at no cost (most often because it lowers their chance of engaging). --fill-budget calls them anyway.",
+            RmabPlanResult.BudgetNote(plan.Summary));
+        PlanSummary filled = Plan(path, 4, fill: true).Summary;
+        Assert.Equal("The budget was filled (--fill-budget): 1 of the calls go to beneficiaries with a negative Whittle index, for whom a call is worth "
+            + "less than no call under this reward.", RmabPlanResult.BudgetNote(filled));
+        Assert.Equal("1 of the calls have a negative PPO index (log-odds of P(call) below 0): a PPO plan always fills the budget.",
+            RmabPlanResult.BudgetNote(filled with { Planner = RmabPlanners.Ppo }));
+        Assert.Equal("All 3 calls go to beneficiaries with a non-negative index.", RmabPlanResult.BudgetNote(Plan(path, 3).Summary));
+        Assert.Equal("rmab plan", plan.Summary.Command);
+        Assert.Equal(plan.Summary.All.Where(e => !e.Indexable).Select(e => e.Id).ToArray(), plan.Summary.NonIndexable);
+        Assert.Equal("summary", Assert.Throws<ArgumentNullException>(() => RmabPlanResult.BudgetNote(null!)).ParamName);
+    }
+
     [Fact]
     public void ExpectedGain_IsTheOneStepDifference_ForEveryRow()
     {
