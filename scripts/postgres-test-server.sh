@@ -27,7 +27,10 @@ case "${1:-}" in
       mkdir -p "$DIR"; [ "$(id -u)" = 0 ] && chown postgres "$DIR"
       "${RUNAS[@]}" "$BIN/initdb" -D "$DIR" -U tandem --auth=trust -E UTF8 >/dev/null
     fi
-    "${RUNAS[@]}" "$BIN/pg_ctl" -D "$DIR" -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1" -l "$DIR/server.log" -w start >/dev/null
+    # A server already running on this folder (an earlier start without a stop) is used as it is.
+    if ! "${RUNAS[@]}" "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
+      "${RUNAS[@]}" "$BIN/pg_ctl" -D "$DIR" -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1" -l "$DIR/server.log" -w start >/dev/null
+    fi
     echo "Host=127.0.0.1;Port=$PORT;Username=tandem;Database=postgres"
     ;;
   stop)
