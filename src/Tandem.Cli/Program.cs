@@ -17,13 +17,7 @@ void OnSignal(PosixSignalContext context)
     Console.Error.WriteLine("error: interrupted");
     Environment.Exit(CliApp.Interrupted);
 }
-// The registrations live as long as the process and are never disposed: disposing one waits for a handler still
-// running, and a second signal's handler is inside Environment.Exit, which waits for the main thread; returning from
-// main while it runs then hung the process (seen once in CI: two Ctrl+C, no exit within 60 s).
-var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-int exit = await CliApp.RunAsync(args, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
-GC.KeepAlive(sigint);
-GC.KeepAlive(sigterm);
-return exit;
+return await CliApp.RunAsync(args, Console.Out, Console.Error, cancellation.Token).ConfigureAwait(false);
