@@ -22,8 +22,10 @@ public class SignalAndConsoleTests : IDisposable
     private async Task<(int Exit, string Err)> InterruptAsync(int signals)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "tandem.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string a in new[] { dll, "libra", "--env", "synthetic", "--policies", "glrb", "--runs", "2", "--horizon", "5000000", "--out", Path.Combine(_dir, "o") })
+        // Through `env --default-signal=INT`: a test host started in the background by a non-interactive shell (CI run
+        // with `&`) inherits SIGINT ignored, and .NET keeps an inherited ignore, so the child would never see Ctrl+C.
+        var start = new ProcessStartInfo("env") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (string a in new[] { "--default-signal=INT", "dotnet", dll, "libra", "--env", "synthetic", "--policies", "glrb", "--runs", "2", "--horizon", "5000000", "--out", Path.Combine(_dir, "o") })
             start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         var stderr = new System.Text.StringBuilder();
