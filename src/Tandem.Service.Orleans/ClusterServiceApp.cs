@@ -71,26 +71,15 @@ public static class ClusterServiceApp
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(error);
-        ServiceOptions options;
-        ClusterConfig cluster;
-        try
+        static (ServiceOptions, ClusterConfig) Parse(IReadOnlyList<string> args)
         {
             int at = args.ToList().IndexOf("--cluster");
             if (at < 0 || at + 1 >= args.Count) throw new ArgumentException("--cluster CONFIG is required (a JSON file; docs/service-cluster.md).", "--cluster");
-            cluster = ClusterConfig.Load(args[at + 1]);
-            options = ServiceOptions.Parse([.. args.Take(at), .. args.Skip(at + 2)]);
+            ClusterConfig cluster = ClusterConfig.Load(args[at + 1]);
+            return (ServiceOptions.Parse([.. args.Take(at), .. args.Skip(at + 2)]), cluster);
         }
-        catch (ArgumentException ex)
-        {
-            error.WriteLine("error: " + ex.Message.Split(" (Parameter")[0]);
-            return 2;
-        }
-        AdminKey? admin = AdminKey.FromEnvironment(out string? problem);
-        if (admin is null)
-        {
-            error.WriteLine("error: " + problem);
-            return 2;
-        }
+        if (!ServiceApp.TryReadSettings(() => Parse(args), error, out var settings, out AdminKey? admin)) return 2;
+        var (options, cluster) = settings;
         WebApplication app;
         try
         {

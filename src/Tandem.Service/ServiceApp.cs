@@ -137,27 +137,36 @@ public static class ServiceApp
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The start-up checks every host runs before building: <paramref name="parse"/> the command line (an
+    /// <see cref="ArgumentException"/> is bad input) and read the admin key from the environment. On failure writes one
+    /// line to <paramref name="error"/> and returns false (the caller exits 2).</summary>
+    public static bool TryReadSettings<T>(Func<T> parse, TextWriter error,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? settings, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AdminKey? admin)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(error);
+        admin = null;
+        try
+        {
+            settings = parse();
+        }
+        catch (ArgumentException ex)
+        {
+            settings = default;
+            error.WriteLine("error: " + ex.Message.Split(" (Parameter")[0]);
+            return false;
+        }
+        admin = AdminKey.FromEnvironment(out string? problem);
+        if (admin is null) error.WriteLine("error: " + problem);
+        return admin is not null;
+    }
+
     /// <summary>The service's command line: returns the exit code (2 with one line on <paramref name="error"/> for bad input
     /// or a missing admin key).</summary>
     public static async Task<int> MainAsync(IReadOnlyList<string> args, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(error);
-        ServiceOptions options;
-        try
-        {
-            options = ServiceOptions.Parse(args);
-        }
-        catch (ArgumentException ex)
-        {
-            error.WriteLine("error: " + ex.Message.Split(" (Parameter")[0]);
-            return 2;
-        }
-        AdminKey? admin = AdminKey.FromEnvironment(out string? problem);
-        if (admin is null)
-        {
-            error.WriteLine("error: " + problem);
-            return 2;
-        }
+        if (!TryReadSettings(() => ServiceOptions.Parse(args), error, out ServiceOptions? options, out AdminKey? admin)) return 2;
         await using WebApplication app = Build(options, admin);
         await RunAsync(app, cancellationToken).ConfigureAwait(false);
         return 0;
