@@ -10,6 +10,7 @@ using Tandem.Service.Api;
 using Tandem.Service.Security;
 using Tandem.Service.Storage;
 using Tandem.Service.Studies;
+using Tandem.Service.Tests;
 
 namespace Tandem.Service.Orleans.Tests;
 
@@ -96,21 +97,9 @@ internal sealed class ClusterService : IAsyncDisposable
         return service;
     }
 
-    public HttpClient ClientWith(string? key)
-    {
-        var client = new HttpClient { BaseAddress = Client.BaseAddress };
-        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public HttpClient ClientWith(string? key) => Client.WithKey(key);
 
-    public async Task<string> CreateStudyAsync(string json)
-    {
-        using var admin = ClientWith(AdminKeyText);
-        using var response = await admin.PostAsync("/v1/studies", Json(json));
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("apiKey").GetString()!;
-    }
+    public Task<string> CreateStudyAsync(string json) => Client.CreateStudyAsync(AdminKeyText, json);
 
     /// <summary>The silo that owns study <paramref name="id"/> now (activating it if needed).</summary>
     public Task<SiloAddress> WhereAsync(string id) => Cluster.Client.GetGrain<IStudyGrain>(id).WhereAsync();

@@ -50,21 +50,9 @@ internal sealed class TestService : IAsyncDisposable
         await StartAppAsync();
     }
 
-    public HttpClient ClientWith(string? key)
-    {
-        var client = new HttpClient { BaseAddress = Client.BaseAddress };
-        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public HttpClient ClientWith(string? key) => Client.WithKey(key);
 
-    public async Task<string> CreateStudyAsync(string json)
-    {
-        using var admin = ClientWith(AdminKeyText);
-        using var response = await admin.PostAsync("/v1/studies", Json(json));
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("apiKey").GetString()!;
-    }
+    public Task<string> CreateStudyAsync(string json) => Client.CreateStudyAsync(AdminKeyText, json);
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
